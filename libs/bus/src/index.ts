@@ -1,0 +1,6 @@
+export * from './bus';
+export * from './rabbit-bus';
+export * from './outbox';
+export * from './inbox';
+export * from './validation';
+export * from './pg-bus';

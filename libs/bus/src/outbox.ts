@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Envelope, EventContract, EventPayload } from '@autocall/contracts';
+import type { Logger } from '@autocall/logger';
+import type { Bus } from './bus';
+import { firstError } from './validation';
+
+export interface OutboxOptions {
+  requestId?: string;
+  id?: string;
+}
+
+/**
+ * Writes an event to the service's outbox in the caller's transaction: it is published if and
+ * only if the state change commits. The relay sends it.
+ */
+export async function publishInTransaction<C extends EventContract>(
+  manager: EntityManager,
+  contract: C,
+  payload: EventPayload<C>,
+  opts: OutboxOptions = {},
+): Promise<void> {
+  await publishManyInTransaction(manager, contract, [payload], opts.requestId);
+}
+
+/** Batch form: one INSERT for many events of one contract. */
+export async function publishManyInTransaction<C extends EventContract>(
+  manager: EntityManager,
+  contract: C,
+  payloads: EventPayload<C>[],
+  requestId?: string,
+): Promise<void> {
+  if (payloads.length === 0) return;
+  for (const p of payloads) {
+    const problem = firstError(contract.payload, p);
+    if (problem) throw new Error(`event ${contract.name} v${contract.version} does not match its contract: ${problem}`);
+  }
+  await manager.query(
+    // clock_timestamp, not now(): transactions serialized by a row lock get increasing times even
+    // when the later one began first, so consumers can keep the newest snapshot by occurredAt
+    `INSERT INTO outbox (id, name, version, payload, headers, created_at)
+     SELECT unnest($1::uuid[]), $2, $3, unnest($4::jsonb[]), $5::jsonb, clock_timestamp()`,
+    [payloads.map(() => randomUUID()), contract.name, contract.version, payloads.map((p) => JSON.stringify(p)), JSON.stringify(requestId ? { requestId } : {})],
+  );
+}
+
+interface OutboxRow {
+  seq: string;
+  id: string;
+  name: string;
+  version: number;
+  payload: unknown;
+  headers: { requestId?: string };
+  created_at: Date;
+}
+
+/**
+ * Publishes pending outbox rows with confirms, oldest first, and marks them sent in the same
+ * transaction that locked them (FOR UPDATE SKIP LOCKED, so replicas share the work). A crash
+ * after publishing and before the commit publishes again: consumers deduplicate by message id.
+ */
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private stopped = false;
+  private again = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+    private readonly opts: { intervalMs?: number; batchSize?: number } = {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Publish now rather than at the next tick (call after committing outbox rows). */
+  nudge(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    let published = 0;
+    try {
+      if (this.bus.isConnected()) published = await this.flushOnce();
+      if (Date.now() - this.lastPrune > 60_000) {
+        this.lastPrune = Date.now();
+        await this.ds.query(`DELETE FROM outbox WHERE sent_at < now() - interval '1 day'`);
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'outbox relay: publish failed; will retry');
+    } finally {
+      this.running = false;
+    }
+    const full = published >= (this.opts.batchSize ?? 500);
+    const again = this.again;
+    this.again = false;
+    this.schedule(full || again ? 0 : (this.opts.intervalMs ?? 100));
+  }
+
+  /** Publishes one batch; returns how many rows it sent. */
+  async flushOnce(): Promise<number> {
+    return this.ds.transaction(async (m) => {
+      const rows = (await m.query(
+        `SELECT seq, id, name, version, payload, headers, created_at FROM outbox
+          WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.opts.batchSize ?? 500],
+      )) as OutboxRow[];
+      if (rows.length === 0) return 0;
+      await this.bus.publishEnvelopes(
+        rows.map((r) => ({
+          envelope: { id: r.id, name: r.name, version: r.version, occurredAt: r.created_at.toISOString(), payload: r.payload } satisfies Envelope,
+          requestId: r.headers?.requestId,
+        })),
+      );
+      await m.query(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+      return rows.length;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    while (this.running) await new Promise((r) => setTimeout(r, 10));
+  }
+}

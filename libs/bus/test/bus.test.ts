@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createServer, Socket, type Server } from 'node:net';
+import * as amqp from 'amqplib';
+import { Type } from '@sinclair/typebox';
+import { defineEvent, defineRpc } from '@autocall/contracts';
+import { createDataSource, createOutboxAndInbox, migrate, ensureDatabase, type DataSource } from '@autocall/db';
+import { eventually, testAmqpUrl, testDatabaseUrl, testLogger } from '@autocall/testing';
+import { BusUnavailableError, handleBatchOnce, handleOnce, on, OutboxRelay, PgBus, publishInTransaction, RabbitBus, RpcTimeoutError, type Bus } from '../src';
+
+const Ping = defineEvent('bustest.ping', 1, Type.Object({ n: Type.Integer(), run: Type.String() }));
+const Echo = defineRpc('bustest.echo', 1, Type.Object({ text: Type.String() }), Type.Object({ text: Type.String() }));
+const Nobody = defineRpc('bustest.nobody', 1, Type.Object({}), Type.Object({}));
+
+class BusTestInit1764000000001 {
+  name = 'BusTestInit1764000000001';
+  async up(qr: Parameters<typeof createOutboxAndInbox>[0]) {
+    await createOutboxAndInbox(qr);
+    await qr.query(`CREATE TABLE effects (run text NOT NULL, n int NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+  }
+  async down() {}
+}
+
+let db: DataSource;
+const buses: Bus[] = [];
+const run = randomUUID();
+let AMQP_URL = '';
+const queueName = (what: string) => `bustest.${what}.${run}`;
+
+async function connectRabbit(url?: string, waitMs = 10_000): Promise<RabbitBus> {
+  const bus = await RabbitBus.connect({ url: url ?? AMQP_URL, service: `bustest-${run}`, logger: testLogger() }, waitMs);
+  buses.push(bus);
+  return bus;
+}
+
+/** What the shared contract suite needs from a transport besides the Bus interface itself. */
+interface Transport {
+  name: string;
+  connect(): Promise<Bus>;
+  /** Puts a message that is not JSON and one that breaks the contract straight on a queue. */
+  injectPoison(queue: string): Promise<void>;
+  deadLetters(queue: string): Promise<number>;
+}
+
+const rabbitTransport: Transport = {
+  name: 'RabbitMQ',
+  connect: () => connectRabbit(),
+  async injectPoison(queue) {
+    const raw = await amqp.connect(AMQP_URL);
+    const ch = await raw.createConfirmChannel();
+    ch.sendToQueue(queue, Buffer.from(JSON.stringify({ id: randomUUID(), name: 'bustest.ping', version: 1, payload: { n: 'not a number', run } })));
+    ch.sendToQueue(queue, Buffer.from('not json'));
+    await ch.waitForConfirms();
+    await raw.close();
+  },
+  async deadLetters(queue) {
+    const raw = await amqp.connect(AMQP_URL);
+    const ch = await raw.createChannel();
+    const { messageCount } = await ch.checkQueue(`${queue}.dlq`);
+    await raw.close();
+    return messageCount;
+  },
+};
+
+const pgBuses: PgBus[] = [];
+const inProcessTransport: Transport = {
+  name: 'in-process (PostgreSQL-backed)',
+  async connect() {
+    const bus = await PgBus.create({ db, logger: testLogger(), visibilityMs: 500, pollMs: 10 });
+    buses.push(bus);
+    pgBuses.push(bus);
+    return bus;
+  },
+  async injectPoison(queue) {
+    await pgBuses[0].injectRaw(queue, { id: randomUUID(), name: 'bustest.ping', version: 1, payload: { n: 'not a number', run } });
+    await pgBuses[0].injectRaw(queue, 'not json');
+  },
+  deadLetters: (queue) => pgBuses[0].deadLetterCount(queue),
+};
+
+const effects = async (n?: number) =>
+  (await db.query(`SELECT n FROM effects WHERE run = $1 ${n === undefined ? '' : 'AND n = $2'} ORDER BY n`, n === undefined ? [run] : [run, n])) as { n: number }[];
+
+/** A TCP relay in front of RabbitMQ so a test can take "the broker" away from one client only. */
+class BrokerProxy {
+  private server?: Server;
+  private sockets = new Set<Socket>();
+  port = 0;
+  async start(port = 0) {
+    this.server = createServer((client) => {
+      const upstream = new Socket();
+      upstream.connect(5672, '127.0.0.1');
+      this.sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+    });
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
+    this.port = (this.server!.address() as { port: number }).port;
+  }
+  async stop() {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
+  }
+}
+
+beforeAll(async () => {
+  AMQP_URL = testAmqpUrl();
+  const url = testDatabaseUrl();
+  await ensureDatabase(url);
+  db = createDataSource({ url, schema: `bustest`, migrations: [BusTestInit1764000000001] });
+  await db.initialize();
+  await migrate(db, 'bustest');
+});
+
+afterAll(async () => {
+  for (const b of buses) await b.close();
+  const conn = await amqp.connect(AMQP_URL);
+  const ch = await conn.createChannel();
+  for (const q of ['RabbitMQ.roundtrip', 'RabbitMQ.redeliver', 'RabbitMQ.poison', 'RabbitMQ.failing', 'RabbitMQ.batch', 'reconnect', 'outbox']) {
+    for (const suffix of ['', '.retry', '.dlq']) await ch.deleteQueue(`${queueName(q)}${suffix}`).catch(() => undefined);
+  }
+  await conn.close();
+  await db.destroy();
+});
+
+/** One contract suite, run against both transports (issue 8: the services must not know which one they have). */
+describe.each([rabbitTransport, inProcessTransport])('Bus contract: $name', (t) => {
+  it('when an event is published, then a subscriber receives it with its id', async () => {
+    const bus = await t.connect();
+    const got: { n: number; id: string }[] = [];
+    await bus.subscribe(queueName(t.name + '.roundtrip'), [on(Ping, async (p, ctx) => void got.push({ n: p.n, id: ctx.id }))]);
+    await bus.publish(Ping, { n: 1, run }, { id: '0192f0c0-0000-7000-8000-000000000001' });
+    await eventually(() => got.length === 1);
+    expect(got).toEqual([{ n: 1, id: '0192f0c0-0000-7000-8000-000000000001' }]);
+  });
+
+  it('when a consumer dies before acking, then the message comes again and the effect happens once', async () => {
+    const q = queueName(t.name + '.redeliver');
+    const N = t === rabbitTransport ? 2 : 12; // the effects table is shared by both transports' runs
+    const first = await t.connect();
+    let deliveries = 0;
+    await first.subscribe(q, [
+      on(Ping, async (p, ctx) => {
+        if (p.n !== N) return; // other tests' pings reach this queue too
+        deliveries++;
+        await handleOnce(db, q, ctx.id, (m) => m.query(`INSERT INTO effects (run, n) VALUES ($1, $2)`, [run, p.n]));
+        await first.close(); // dies after the effect committed, before the ack
+        throw new Error('gone');
+      }),
+    ]);
+    await first.publish(Ping, { n: N, run });
+    await eventually(() => deliveries === 1);
+    const second = await t.connect();
+    let redelivered = false;
+    let handledAgain: boolean | undefined;
+    await second.subscribe(q, [
+      on(Ping, async (p, ctx) => {
+        if (p.n !== N) return;
+        redelivered = ctx.redelivered;
+        handledAgain = await handleOnce(db, q, ctx.id, (m) => m.query(`INSERT INTO effects (run, n) VALUES ($1, $2)`, [run, p.n]));
+      }),
+    ]);
+    await eventually(() => handledAgain !== undefined);
+    expect(redelivered).toBe(true);
+    expect(handledAgain).toBe(false);
+    expect(await effects(N)).toHaveLength(1);
+  });
+
+  it('when a message fails its contract, then it lands in the dead-letter queue and the consumer goes on', async () => {
+    const q = queueName(t.name + '.poison');
+    const bus = await t.connect();
+    const got: number[] = [];
+    await bus.subscribe(q, [on(Ping, async (p) => void got.push(p.n))]);
+    await t.injectPoison(q);
+    await bus.publish(Ping, { n: 3, run });
+    await eventually(() => got.includes(3));
+    await eventually(async () => (await t.deadLetters(q)) === 2);
+    expect(got.filter((n) => n === 3)).toEqual([3]);
+  });
+
+  it('when a handler keeps failing, then it is retried with back-off and then dead-lettered', async () => {
+    const q = queueName(t.name + '.failing');
+    const bus = await t.connect();
+    let calls = 0;
+    await bus.subscribe(q, [on(Ping, async (p) => { if (p.n === 4) { calls++; throw new Error('always'); } })], { maxRetries: 2, retryBaseMs: 50 });
+    await bus.publish(Ping, { n: 4, run });
+    await eventually(() => calls === 3, 10_000);
+    await eventually(async () => (await t.deadLetters(q)) === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(calls).toBe(3);
+  });
+
+  it('when events arrive in bulk, then a batch consumer handles each once and a failing one alone is dead-lettered', async () => {
+    const q = queueName(t.name + '.batch');
+    const base = t === rabbitTransport ? 7000 : 8000;
+    const bus = await t.connect();
+    const sizes: number[] = [];
+    await bus.subscribeBatch(
+      q,
+      [Ping],
+      async (items) => {
+        const mine = items.filter((i) => (i.payload as { n: number }).n >= base && (i.payload as { n: number }).n < base + 1000);
+        if (mine.some((i) => (i.payload as { n: number }).n === base + 13)) throw new Error('13 is poison');
+        sizes.push(items.length);
+        await handleBatchOnce(db, q, mine, (m, fresh) => m.query(`INSERT INTO effects (run, n) SELECT $1, unnest($2::int[])`, [run, fresh.map((i) => (i.payload as { n: number }).n)]));
+      },
+      { maxBatch: 50, maxWaitMs: 20, maxRetries: 1, retryBaseMs: 20 },
+    );
+    for (let i = 0; i < 200; i++) await bus.publish(Ping, { n: base + i, run });
+    await eventually(async () => (await db.query(`SELECT count(*)::int AS c FROM effects WHERE run = $1 AND n >= $2 AND n < $3`, [run, base, base + 1000]))[0].c === 199, 15_000);
+    await eventually(async () => (await t.deadLetters(q)) === 1, 10_000);
+    const dup = await db.query(`SELECT n FROM effects WHERE run = $1 AND n >= $2 AND n < $3 GROUP BY n HAVING count(*) > 1`, [run, base, base + 1000]);
+    expect(dup).toEqual([]);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+  });
+
+  it('when an RPC is answered, then the caller gets the result; when nobody answers, then it times out', async () => {
+    const bus = await t.connect();
+    await bus.respond(Echo, async (q) => ({ text: q.text.toUpperCase() }));
+    await expect(bus.request(Echo, { text: 'hi' })).resolves.toEqual({ text: 'HI' });
+    const started = Date.now();
+    await expect(bus.request(Nobody, {}, { timeoutMs: 300 })).rejects.toBeInstanceOf(RpcTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+});
+
+describe('RabbitBus', () => {
+  it('when the broker closes the connection mid-stream, then the bus reconnects and every message is handled exactly once', async () => {
+    const q = queueName('reconnect');
+    const bus = await connectRabbit();
+    await bus.subscribe(q, [
+      on(Ping, async (p, ctx) => {
+        if (p.n < 1000 || p.n >= 2000) return;
+        await handleOnce(db, q, ctx.id, (m) => m.query(`INSERT INTO effects (run, n) VALUES ($1, $2)`, [run, p.n]));
+      }),
+    ]);
+    const relay = new OutboxRelay(db, bus, testLogger(), { intervalMs: 20 });
+    relay.start();
+    const total = 300;
+    for (let i = 0; i < total; i++) {
+      await db.transaction((m) => publishInTransaction(m, Ping, { n: 1000 + i, run }));
+      if (i === 100) {
+        // close exactly this bus's connection, the way `rabbitmqctl close_all_connections` would
+        const listing = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], { encoding: 'utf8' });
+        const line = listing.split('\n').find((l) => l.includes(`autocall-bustest-${run}`));
+        expect(line).toBeDefined();
+        for (const l of listing.split('\n').filter((x) => x.includes(`autocall-bustest-${run}`))) {
+          execFileSync('rabbitmqctl', ['-q', 'close_connection', l.split('\t')[0], 'test: broker closed the connection']);
+        }
+      }
+    }
+    await eventually(async () => (await db.query(`SELECT count(DISTINCT n)::int AS c FROM effects WHERE run = $1 AND n >= 1000 AND n < 2000`, [run]))[0].c === total, 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const counts = (await db.query(`SELECT n, count(*)::int AS c FROM effects WHERE run = $1 AND n >= 1000 AND n < 2000 GROUP BY n HAVING count(*) > 1`, [run])) as unknown[];
+    expect(counts).toEqual([]);
+    expect(bus.isConnected()).toBe(true);
+    await relay.stop();
+  }, 60_000);
+
+  it('when an outbox row is written while the broker is down, then it is published once the broker is back', async () => {
+    const proxy = new BrokerProxy();
+    await proxy.start();
+    const port = proxy.port;
+    const bus = await connectRabbit(`amqp://guest:guest@127.0.0.1:${port}${new URL(AMQP_URL).pathname}`);
+    const q = queueName('outbox');
+    const got: number[] = [];
+    await bus.subscribe(q, [on(Ping, async (p) => void got.push(p.n))]);
+    const relay = new OutboxRelay(db, bus, testLogger(), { intervalMs: 20 });
+    relay.start();
+    await proxy.stop(); // the broker goes away
+    await eventually(() => !bus.isConnected());
+    await expect(bus.publish(Ping, { n: 1, run })).rejects.toBeInstanceOf(BusUnavailableError);
+    await db.transaction((m) => publishInTransaction(m, Ping, { n: 5000, run }));
+    await new Promise((r) => setTimeout(r, 300));
+    const [{ pending }] = await db.query(`SELECT count(*)::int AS pending FROM outbox WHERE sent_at IS NULL AND payload->>'run' = $1`, [run]);
+    expect(pending).toBe(1);
+    expect(got).toEqual([]);
+    await proxy.start(port); // the broker is back
+    await eventually(() => got.includes(5000), 20_000);
+    await relay.stop();
+    expect(got).toEqual([5000]);
+  }, 40_000);
+});

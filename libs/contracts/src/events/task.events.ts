@@ -1,0 +1,58 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { defineEvent, Nullable, Uuid } from '../core';
+
+export const SmsRule = Type.Object({
+  enabled: Type.Boolean(),
+  templateId: Nullable(Uuid),
+  /** onDisconnect only: anyAnswered | calleeHangup */
+  when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])),
+});
+export const TaskSmsSettings = Type.Object({ onDisconnect: SmsRule, onUnanswered: SmsRule });
+export const CallingWindow = Type.Object({
+  /** HH:mm platform time */
+  start: Type.String(),
+  /** HH:mm, exclusive, may be 24:00 */
+  end: Type.String(),
+  /** ISO weekdays 1 (Mon) – 7 (Sun) */
+  days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 })),
+});
+export const TaskDialingSettings = Type.Object({
+  maxConcurrentCalls: Type.Integer(),
+  callsPerSecond: Type.Number(),
+  ringTimeoutSeconds: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  retryDelayMinutes: Type.Integer(),
+  callerId: Nullable(Type.String()),
+  callingWindow: CallingWindow,
+});
+
+/**
+ * Everything the dialer and the sms service need to know about a task, carried by every task.*
+ * event except deleted (no cross-schema reads): tenant, roster, recording, dialing and SMS settings.
+ */
+export const TaskSnapshot = Type.Object({
+  tenantId: Uuid,
+  taskId: Uuid,
+  name: Type.String(),
+  status: Type.Union(['scheduled', 'running', 'paused', 'completed', 'cancelled'].map((s) => Type.Literal(s))),
+  recordingId: Uuid,
+  recordingDurationMs: Type.Integer(),
+  rosterId: Uuid,
+  /** valid numbers in the roster at creation */
+  total: Type.Integer(),
+  sms: TaskSmsSettings,
+  dialing: TaskDialingSettings,
+  /** IANA zone the calling window is read in */
+  timezone: Type.String(),
+  startAt: Nullable(Type.String({ format: 'date-time' })),
+});
+export type TaskSnapshotT = Static<typeof TaskSnapshot>;
+
+export const TaskCreated = defineEvent('task.created', 1, TaskSnapshot);
+export const TaskStarted = defineEvent('task.started', 1, TaskSnapshot);
+export const TaskUpdated = defineEvent('task.updated', 1, TaskSnapshot);
+export const TaskPaused = defineEvent('task.paused', 1, TaskSnapshot);
+export const TaskResumed = defineEvent('task.resumed', 1, TaskSnapshot);
+export const TaskCancelled = defineEvent('task.cancelled', 1, TaskSnapshot);
+export const TaskCompleted = defineEvent('task.completed', 1, TaskSnapshot);
+export const TaskDeleted = defineEvent('task.deleted', 1, Type.Object({ tenantId: Uuid, taskId: Uuid }));

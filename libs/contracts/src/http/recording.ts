@@ -1,0 +1,63 @@
+import { Type } from '@sinclair/typebox';
+import { DateTime, defineRoutes, IdParams, Page, PageQuery, Problem, Uuid } from '../core';
+
+/** A recording's name: 1–100 characters. */
+export const RecordingName = Type.String({ minLength: 1, maxLength: 100 });
+
+export const Recording = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    /** The uploaded file's base name: metadata only, never a path. */
+    fileName: Type.String(),
+    sizeBytes: Type.Integer(),
+    /** Counted from the MPEG audio frames, not taken from a header. */
+    durationMs: Type.Integer(),
+    bitrateKbps: Type.Integer(),
+    sampleRateHz: Type.Integer(),
+    channels: Type.Integer(),
+    status: Type.Literal('ready'),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: 'Recording' },
+);
+
+export const UpdateRecording = Type.Object({ name: RecordingName }, { additionalProperties: false });
+
+const problems = { 400: Problem, 404: Problem };
+
+export const recordingRoutes = defineRoutes({
+  createRecording: {
+    method: 'POST', url: '/v1/recordings', summary: 'Upload an MP3 recording (multipart)', tags: ['Recordings'],
+    multipart: {
+      file: { type: 'file', required: true, description: 'The MP3. Its bytes decide, never its name or MIME type.' },
+      name: { type: 'string', description: '1–100 characters; defaults to the file name without extension.' },
+    },
+    schema: { response: { 201: Recording, 400: Problem, 413: Problem, 415: Problem, 422: Problem } },
+  },
+  listRecordings: {
+    method: 'GET', url: '/v1/recordings', summary: 'List recordings (newest first)', tags: ['Recordings'],
+    schema: {
+      querystring: Type.Object({ ...PageQuery, name: Type.Optional(Type.String({ maxLength: 100 })) }),
+      response: { 200: Page(Recording), 400: Problem },
+    },
+  },
+  getRecording: {
+    method: 'GET', url: '/v1/recordings/:id', summary: 'Get a recording', tags: ['Recordings'],
+    schema: { params: IdParams, response: { 200: Recording, ...problems } },
+  },
+  getRecordingAudio: {
+    method: 'GET', url: '/v1/recordings/:id/audio', summary: 'Download the original MP3 (Range supported)', tags: ['Recordings'],
+    produces: ['audio/mpeg'],
+    schema: { params: IdParams, response: { ...problems, 416: Problem } },
+  },
+  updateRecording: {
+    method: 'PATCH', url: '/v1/recordings/:id', summary: 'Rename a recording', tags: ['Recordings'],
+    schema: { params: IdParams, body: UpdateRecording, response: { 200: Recording, ...problems } },
+  },
+  deleteRecording: {
+    method: 'DELETE', url: '/v1/recordings/:id', summary: 'Delete a recording (409 while a task uses it)', tags: ['Recordings'],
+    schema: { params: IdParams, response: { 204: Type.Null(), ...problems, 409: Problem } },
+  },
+});

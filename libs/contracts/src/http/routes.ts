@@ -1,0 +1,10 @@
+import type { RouteDef } from '../core';
+import { dialerRoutes } from './dialer';
+import { gatewayRoutes } from './gateway';
+import { recordingRoutes } from './recording';
+import { rosterRoutes } from './roster';
+import { smsRoutes } from './sms';
+import { taskRoutes } from './task';
+
+/** Every public route of the platform, for the gateway's OpenAPI document. */
+export const publicRoutes: RouteDef[] = [gatewayRoutes, recordingRoutes, rosterRoutes, smsRoutes, taskRoutes, dialerRoutes].flatMap((r) => Object.values(r) as RouteDef[]);

@@ -1,0 +1,177 @@
+import { TaskDialingSettings } from '../events/task.events';
+import { Type } from '@sinclair/typebox';
+import { DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
+
+export const TaskStatus = Type.Union(['scheduled', 'running', 'paused', 'completed', 'cancelled'].map((s) => Type.Literal(s)));
+
+const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+const HHMM_END = '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$';
+
+/**
+ * `name` is only typed here: the name rule (trimmed; 1–64 of A–Z a–z 0–9, Han, space) is the task
+ * service's own check so that a bad name answers 400 TASK_NAME_INVALID, not VALIDATION_FAILED.
+ */
+const TaskNameInput = Type.String({ description: 'Trimmed; then 1–64 characters: A–Z a–z 0–9, Han characters, spaces. Else 400 TASK_NAME_INVALID.' });
+
+export const TaskStartInput = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('immediate'), Type.Literal('scheduled')]),
+    at: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description:
+          'Required for scheduled, refused for immediate. YYYY-MM-DDTHH:mm[:ss[.sss]] = platform time (WIB); with Z or ±HH:mm = as given. Not a real date: 400 VALIDATION_FAILED (field start.at); in the past: 422 SCHEDULE_IN_PAST.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Create documents (and applies) defaults; PATCH must not, or an omitted field would reset a stored one. */
+const d = <T>(withDefaults: boolean, value: T) => (withDefaults ? { default: value } : {});
+
+const SmsRuleInput = (withWhen: boolean) =>
+  Type.Object(
+    {
+      enabled: Type.Boolean(),
+      templateId: Type.Optional(Nullable(Uuid)),
+      ...(withWhen ? { when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')], { description: 'default anyAnswered' })) } : {}),
+    },
+    { additionalProperties: false },
+  );
+
+export const TaskSmsInput = Type.Object(
+  { onDisconnect: Type.Optional(SmsRuleInput(true)), onUnanswered: Type.Optional(SmsRuleInput(false)) },
+  { additionalProperties: false, description: 'Each rule defaults to {enabled:false}; enabled:true needs templateId.' },
+);
+
+const callingWindowInput = (withDefaults: boolean) =>
+  Type.Object(
+    {
+      start: Type.Optional(Type.String({ pattern: HHMM, ...d(withDefaults, '08:00'), description: 'HH:mm platform time' })),
+      end: Type.Optional(Type.String({ pattern: HHMM_END, ...d(withDefaults, '20:00'), description: 'HH:mm, exclusive, may be 24:00; after start' })),
+      days: Type.Optional(
+        Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7, uniqueItems: true, ...d(withDefaults, [1, 2, 3, 4, 5, 6, 7]), description: 'ISO weekdays, 1 = Monday' }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+
+const dialingInput = (withDefaults: boolean) =>
+  Type.Object(
+    {
+      maxConcurrentCalls: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, ...d(withDefaults, 10) })),
+      callsPerSecond: Type.Optional(Type.Number({ minimum: 0.1, maximum: 10000, ...d(withDefaults, 5) })),
+      ringTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 120, ...d(withDefaults, 30) })),
+      maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, ...d(withDefaults, 1) })),
+      retryDelayMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1440, ...d(withDefaults, 30) })),
+      callerId: Type.Optional(Nullable(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164; null (default) = carrier default' }))),
+      callingWindow: Type.Optional(callingWindowInput(withDefaults)),
+    },
+    { additionalProperties: false },
+  );
+
+export const TaskDialingInput = dialingInput(true);
+export const TaskDialingPatch = dialingInput(false);
+
+export const CreateTask = Type.Object(
+  {
+    name: TaskNameInput,
+    recordingId: Uuid,
+    rosterId: Uuid,
+    start: TaskStartInput,
+    sms: Type.Optional(TaskSmsInput),
+    dialing: Type.Optional(TaskDialingInput),
+  },
+  { additionalProperties: false },
+);
+
+/** PATCH merges: `dialing` fields (and `callingWindow` fields) and `sms` rules given replace the stored ones. */
+export const UpdateTask = Type.Object(
+  { name: Type.Optional(TaskNameInput), start: Type.Optional(TaskStartInput), sms: Type.Optional(TaskSmsInput), dialing: Type.Optional(TaskDialingPatch) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const SmsRuleView = Type.Object({ enabled: Type.Boolean(), templateId: Nullable(Uuid), when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])) });
+
+export const Task = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    status: TaskStatus,
+    recordingId: Uuid,
+    rosterId: Uuid,
+    start: Type.Object({
+      mode: Type.Union([Type.Literal('immediate'), Type.Literal('scheduled')]),
+      /** UTC; for an immediate task the time it was created */
+      at: DateTime,
+      /** the same instant in platform time with its offset, e.g. 2026-01-15T09:00:00+07:00 */
+      atLocal: Type.String(),
+    }),
+    sms: Type.Object({ onDisconnect: SmsRuleView, onUnanswered: SmsRuleView }),
+    dialing: TaskDialingSettings,
+    progress: Type.Object({
+      total: Type.Integer(),
+      pending: Type.Integer(),
+      answered: Type.Integer(),
+      noAnswer: Type.Integer(),
+      busy: Type.Integer(),
+      unavailable: Type.Integer(),
+      failed: Type.Integer(),
+      cancelled: Type.Integer(),
+      smsSent: Type.Integer(),
+      smsFailed: Type.Integer(),
+      /** final numbers / total × 100, two decimals */
+      percent: Type.Number(),
+    }),
+    /** running but outside the calling window: when the window next opens (UTC); else null */
+    nextCallAt: Nullable(DateTime),
+    startedAt: Nullable(DateTime),
+    pausedAt: Nullable(DateTime),
+    completedAt: Nullable(DateTime),
+    cancelledAt: Nullable(DateTime),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: 'Task' },
+);
+
+const problems = { 400: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem };
+
+export const taskRoutes = defineRoutes({
+  createTask: {
+    method: 'POST', url: '/v1/tasks', summary: 'Create a task (starts now or at a WIB time)', tags: ['Tasks'],
+    schema: { body: CreateTask, response: { 201: Task, ...problems } },
+  },
+  listTasks: {
+    method: 'GET', url: '/v1/tasks', summary: 'List tasks (newest first)', tags: ['Tasks'],
+    schema: {
+      querystring: Type.Object({ ...PageQuery, status: Type.Optional(TaskStatus), name: Type.Optional(Type.String({ maxLength: 100, description: 'substring, case-insensitive' })) }, { additionalProperties: false }),
+      response: { 200: Page(Task), 400: Problem },
+    },
+  },
+  getTask: {
+    method: 'GET', url: '/v1/tasks/:id', summary: 'Get a task with live progress', tags: ['Tasks'],
+    schema: { params: IdParams, response: { 200: Task, ...problems } },
+  },
+  updateTask: {
+    method: 'PATCH', url: '/v1/tasks/:id', summary: 'Edit a task (name always; start until started; sms/dialing until completed/cancelled)', tags: ['Tasks'],
+    schema: { params: IdParams, body: UpdateTask, response: { 200: Task, ...problems } },
+  },
+  deleteTask: {
+    method: 'DELETE', url: '/v1/tasks/:id', summary: 'Delete a completed or cancelled task', tags: ['Tasks'],
+    schema: { params: IdParams, response: { 204: Type.Null(), ...problems } },
+  },
+  pauseTask: {
+    method: 'POST', url: '/v1/tasks/:id/pause', summary: 'Pause: no new call once this answers', tags: ['Tasks'],
+    schema: { params: IdParams, response: { 200: Task, ...problems } },
+  },
+  resumeTask: {
+    method: 'POST', url: '/v1/tasks/:id/resume', summary: 'Resume a paused task', tags: ['Tasks'],
+    schema: { params: IdParams, response: { 200: Task, ...problems } },
+  },
+  cancelTask: {
+    method: 'POST', url: '/v1/tasks/:id/cancel', summary: 'Cancel: pending numbers become cancelled', tags: ['Tasks'],
+    schema: { params: IdParams, response: { 200: Task, ...problems } },
+  },
+});

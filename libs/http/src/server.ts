@@ -1,0 +1,213 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
+import { AppError, type RouteDef } from '@autocall/contracts';
+import type { Logger } from '@autocall/logger';
+
+export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The tenant the gateway authenticated; set on every /v1 request that passed internal auth. */
+    tenantId: string;
+    /** True when the gateway authenticated the platform admin. */
+    isAdmin: boolean;
+  }
+  interface FastifyInstance {
+    metrics: Registry;
+  }
+}
+
+export const TENANT_HEADER = 'x-autocall-tenant-id';
+export const ADMIN_HEADER = 'x-autocall-admin';
+export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+const REQUEST_ID_RE = /^[\x21-\x7e]{1,128}$/;
+
+/** Accepts a client's request id when it is 1–128 visible ASCII characters; otherwise makes one. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  return typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : randomUUID();
+}
+
+export interface ServerOptions {
+  name: string;
+  logger: Logger;
+  /** Services: every route but the ops ones needs this token (the gateway sends it). Gateway: undefined. */
+  internalToken?: string;
+  /** Dependencies checked by /ready; each returns true when reachable. */
+  readiness?: Record<string, () => boolean | Promise<boolean>>;
+  bodyLimit?: number;
+  /**
+   * The public edge (gateway) passes the internal token here: /metrics then answers only a
+   * request carrying it (Prometheus inside the deployment), and 404 to anyone else.
+   */
+  metricsToken?: string;
+}
+
+const OPS_ROUTES = new Set(['/health', '/ready', '/metrics']);
+
+function tokensEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function problem(reply: FastifyReply, status: number, code: string, title: string, detail?: string, errors?: { field: string; message: string }[]) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: `https://autocall.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title, status, detail: detail ?? title, code, ...(errors ? { errors } : {}) });
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+  413: 'Payload Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 422: 'Unprocessable Content', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+export const titleFor = (status: number) => TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+
+function validationErrors(err: FastifyError): { field: string; message: string }[] {
+  return (err.validation ?? []).map((v: any) => {
+    const base = String(v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    let field = base;
+    if (v.keyword === 'required') field = [base, v.params?.missingProperty].filter(Boolean).join('.');
+    if (v.keyword === 'additionalProperties') field = [base, v.params?.additionalProperty].filter(Boolean).join('.');
+    const where = err.validationContext && err.validationContext !== 'body' ? `${err.validationContext}.` : '';
+    const message = v.keyword === 'additionalProperties' ? 'is not a known field' : String(v.message ?? 'is invalid');
+    return { field: `${where}${field || '(root)'}`, message };
+  });
+}
+
+export function createServer(opts: ServerOptions): App {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>() as App;
+
+  // JSON bodies are validated strictly (a number is not a string); query, params and headers
+  // arrive as strings and are coerced.
+  const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
+  const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+
+  const metrics = new Registry();
+  metrics.setDefaultLabels({ service: opts.name });
+  collectDefaultMetrics({ register: metrics });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route', 'status'],
+    registers: [metrics],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
+  app.decorate('metrics', metrics);
+  app.decorateRequest('tenantId', '');
+  app.decorateRequest('isAdmin', false);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+    if (opts.internalToken === undefined) return;
+    const path = req.url.split('?')[0];
+    if (OPS_ROUTES.has(path)) return;
+    const token = req.headers[INTERNAL_TOKEN_HEADER];
+    if (typeof token !== 'string' || !tokensEqual(token, opts.internalToken)) {
+      return problem(reply, 401, 'UNAUTHORIZED', 'Unauthorized', 'This service only answers the gateway.');
+    }
+    const tenant = req.headers[TENANT_HEADER];
+    req.tenantId = typeof tenant === 'string' ? tenant : '';
+    req.isAdmin = req.headers[ADMIN_HEADER] === 'true';
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) req.log.warn({ code: err.code }, err.message);
+      return problem(reply, err.status, err.code, titleFor(err.status), err.message, err.errors);
+    }
+    const e = err as FastifyError;
+    if (e.validation) {
+      if (e.validationContext === 'params' && e.validation.some((v: any) => v.instancePath === '/id' || /id$/i.test(String(v.instancePath)))) {
+        return problem(reply, 400, 'INVALID_ID', 'Bad Request', 'The id in the path is not a UUID.');
+      }
+      return problem(reply, 400, 'VALIDATION_FAILED', 'Bad Request', 'The request does not match the schema.', validationErrors(e));
+    }
+    switch (e.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return problem(reply, 400, 'MALFORMED_JSON', 'Bad Request', 'The body is not valid JSON.');
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      case 'FST_REQ_FILE_TOO_LARGE':
+        return problem(reply, 413, 'PAYLOAD_TOO_LARGE', 'Payload Too Large', 'The body is over the size limit.');
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return problem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type', 'This content type is not accepted here.');
+      default:
+        break;
+    }
+    if ((e as any).code === 'DEPENDENCY_UNAVAILABLE' || e.name === 'RpcTimeoutError' || e.name === 'BusUnavailableError') {
+      req.log.warn({ err: e.message }, 'dependency unavailable');
+      return problem(reply, 503, 'DEPENDENCY_UNAVAILABLE', 'Service Unavailable', 'A service this request needs did not answer in time; nothing was changed.');
+    }
+    const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
+    if (status === 500) {
+      req.log.error({ err: e }, 'unhandled error');
+      return problem(reply, 500, 'INTERNAL_ERROR', 'Internal Server Error', 'Something went wrong on our side.');
+    }
+    return problem(reply, status, 'BAD_REQUEST', titleFor(status), e.message);
+  });
+
+  app.setNotFoundHandler((req, reply) => problem(reply, 404, 'NOT_FOUND', 'Not Found', `No route ${req.method} ${req.url.split('?')[0]}.`));
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_req, reply) => {
+    const checks: Record<string, boolean> = {};
+    for (const [name, check] of Object.entries(opts.readiness ?? {})) {
+      try {
+        checks[name] = await check();
+      } catch {
+        checks[name] = false;
+      }
+    }
+    const ok = Object.values(checks).every(Boolean);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+  });
+  app.get('/metrics', async (req, reply) => {
+    const token = req.headers[INTERNAL_TOKEN_HEADER];
+    if (opts.metricsToken !== undefined && (typeof token !== 'string' || !tokensEqual(token, opts.metricsToken))) {
+      return problem(reply, 404, 'NOT_FOUND', 'Not Found', 'No route GET /metrics.');
+    }
+    return reply.type(metrics.contentType).send(await metrics.metrics());
+  });
+
+  return app;
+}
+
+type StaticOf<T> = T extends TSchema ? Static<T> : unknown;
+/** The request a contract route's handler receives, typed from the route's schemas. */
+export type RouteRequest<R extends RouteDef> = FastifyRequest<{
+  Body: StaticOf<R['schema']['body']>;
+  Querystring: StaticOf<R['schema']['querystring']>;
+  Params: StaticOf<R['schema']['params']>;
+}>;
+
+/** Registers a contract route (libs/contracts) with its schemas and a handler. */
+export function route<R extends RouteDef>(app: App, def: R, handler: (req: RouteRequest<R>, reply: FastifyReply) => unknown, extra: Record<string, unknown> = {}) {
+  app.route({ method: def.method, url: def.url, schema: def.schema as any, handler: handler as any, ...extra });
+}
+
+/** The tenant of a request, or 401 when the gateway sent none. */
+export function tenantOf(req: FastifyRequest): string {
+  if (!req.tenantId) throw new AppError('UNAUTHORIZED', 401, 'No tenant on this request.');
+  return req.tenantId;
+}
