@@ -1,0 +1,34 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** API keys look like `ak_<43 base64url chars>`: 32 random bytes, recognisable in logs and secret scanners. */
+export const API_KEY_PREFIX = 'ak_';
+const API_KEY_RE = /^ak_[A-Za-z0-9_-]{43}$/;
+
+export function newApiKey(): string {
+  return API_KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** Keys are stored as SHA-256 digests: the keys carry 256 bits of entropy, so no slow hash is needed. */
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}
+
+export function looksLikeApiKey(key: string): boolean {
+  return API_KEY_RE.test(key);
+}
+
+/** The credential a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const auth = headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(auth);
+    if (m) return m[1];
+  }
+  const x = headers['x-api-key'];
+  return typeof x === 'string' && x.length > 0 ? x.trim() : undefined;
+}
+
+/** Constant-time comparison whatever the lengths (digests have equal length). */
+export function secretsEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}

@@ -1,0 +1,14 @@
+import { defineErrors } from '@autocall/contracts';
+
+/** The gateway's error catalogue. */
+export const errors = defineErrors({
+  UNAUTHORIZED: { status: 401, message: 'Missing, unknown or revoked API key.' },
+  INVALID_PATH: { status: 400, message: 'The path is not canonical (percent-escapes, backslashes, empty or dot segments are refused).' },
+  TENANT_NOT_FOUND: { status: 404, message: 'The tenant does not exist.' },
+  API_KEY_NOT_FOUND: { status: 404, message: 'The API key does not exist for this tenant.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests for this API key; retry after the time in Retry-After.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used with a different request.' },
+  IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress; retry shortly.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is over the size limit.' },
+  DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A service this request needs did not answer; retry later.' },
+});

@@ -1,0 +1,4 @@
+import { runService } from '@autocall/service';
+import { gatewayService } from './service';
+
+void runService(gatewayService);

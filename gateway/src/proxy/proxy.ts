@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DataSource } from 'typeorm';
+import type { Dispatcher, Pool } from 'undici';
+import { AppError } from '@autocall/contracts';
+import { ADMIN_HEADER, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER, TENANT_HEADER, type App } from '@autocall/http';
+import { idempotencyRepository as idem, type IdempotencyRow } from '../data/idempotency.repository';
+import { errors } from '../domain/errors';
+import { bodyDigest, fingerprint } from '../domain/fingerprint';
+import { multipartTap } from './multipart-digest';
+import { proxyTable, type Upstreams } from './upstreams';
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+/** Never forwarded: hop-by-hop, the client's credentials, and the headers only the gateway may set. */
+const DROP_REQUEST = new Set([...HOP_BY_HOP, 'host', 'authorization', 'x-api-key', 'idempotency-key', INTERNAL_TOKEN_HEADER, TENANT_HEADER, ADMIN_HEADER, REQUEST_ID_HEADER]);
+const DROP_RESPONSE = new Set([...HOP_BY_HOP, REQUEST_ID_HEADER]);
+/** Response headers an idempotent replay repeats. */
+const REPLAYED_HEADERS = ['content-type', 'location', 'content-disposition'];
+/** The tenant column of idempotency records made by the admin (who has no tenant). */
+const ADMIN_TENANT = '00000000-0000-0000-0000-000000000000';
+
+export interface ProxyOptions {
+  db: DataSource;
+  upstreams: Upstreams;
+  internalToken: string;
+  upstreamTimeoutMs: number;
+  idempotencyWaitMs: number;
+  bodyLimit: number;
+}
+
+export function upstreamHeaders(req: FastifyRequest, internalToken: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !DROP_REQUEST.has(k)) out[k] = v;
+  out[INTERNAL_TOKEN_HEADER] = internalToken;
+  out[REQUEST_ID_HEADER] = req.id;
+  if (req.isAdmin) out[ADMIN_HEADER] = 'true';
+  else out[TENANT_HEADER] = req.tenantId;
+  const fwd = req.headers['x-forwarded-for'];
+  out['x-forwarded-for'] = fwd ? `${String(fwd)}, ${req.ip}` : req.ip;
+  return out;
+}
+
+const hasBody = (h: IncomingHttpHeaders) => h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
+const isMultipart = (h: IncomingHttpHeaders) => /^multipart\//i.test(h['content-type'] ?? '');
+
+async function send(req: FastifyRequest, pool: Pool, opts: ProxyOptions, body: Dispatcher.RequestOptions['body']): Promise<Dispatcher.ResponseData> {
+  try {
+    return await pool.request({ method: req.method as Dispatcher.HttpMethod, path: req.url, headers: upstreamHeaders(req, opts.internalToken), body });
+  } catch (err) {
+    req.log.warn({ err: (err as Error).message, code: (err as { code?: string }).code }, 'upstream unavailable');
+    throw errors.DEPENDENCY_UNAVAILABLE();
+  }
+}
+
+function copyResponseHeaders(reply: FastifyReply, headers: Dispatcher.ResponseData['headers']) {
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined && !DROP_RESPONSE.has(k)) reply.header(k, v);
+}
+
+/** Reads a body into memory up to `limit` bytes (413 beyond). */
+async function readBody(stream: Readable, limit: number, declared?: string): Promise<Buffer> {
+  if (declared !== undefined && Number(declared) > limit) throw errors.PAYLOAD_TOO_LARGE();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw errors.PAYLOAD_TOO_LARGE();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The promise's value, or undefined when it takes longer than `ms`. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function replay(reply: FastifyReply, row: IdempotencyRow) {
+  reply.code(row.status ?? 200);
+  for (const [k, v] of Object.entries(row.headers ?? {})) reply.header(k, v);
+  reply.header('idempotent-replayed', 'true');
+  return reply.send(row.body && row.body.length > 0 ? row.body : undefined);
+}
+
+/** Answers up to this size (by Content-Length) are passed on as one buffer: cheaper than a pipe. */
+const SMALL_RESPONSE = 64 * 1024;
+
+/** Streams the request to its service and the answer back: nothing is parsed, uploads are never buffered. */
+async function streamThrough(req: FastifyRequest, reply: FastifyReply, pool: Pool, opts: ProxyOptions) {
+  const res = await send(req, pool, opts, hasBody(req.headers) ? req.raw : undefined);
+  reply.code(res.statusCode);
+  copyResponseHeaders(reply, res.headers);
+  const length = Number(res.headers['content-length'] ?? NaN);
+  if (length <= SMALL_RESPONSE) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res.body) chunks.push(chunk as Buffer);
+    return reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  }
+  return reply.send(res.body);
+}
+
+/**
+ * API.md "idempotency": the (tenant, key) row is inserted before proxying, so that replicas agree on
+ * who runs the request; a duplicate replays the stored answer, waits for an in-flight one (then 409),
+ * or gets 422 for another request under the same key. A 5xx or a network failure forgets the row.
+ */
+async function idempotent(req: FastifyRequest, reply: FastifyReply, pool: Pool, opts: ProxyOptions, key: string) {
+  const tenant = req.isAdmin ? ADMIN_TENANT : req.tenantId;
+  const multipart = isMultipart(req.headers);
+  let buffered: Buffer | undefined;
+  let fp: string | null = null;
+  if (!multipart) {
+    buffered = await readBody(req.raw, opts.bodyLimit, req.headers['content-length']);
+    fp = fingerprint(req.method, req.url, bodyDigest(buffered, req.headers['content-type']));
+  }
+  const owner = randomUUID();
+  const staleMs = opts.upstreamTimeoutMs + 60_000;
+  const deadline = Date.now() + opts.idempotencyWaitMs;
+  const m = opts.db.manager;
+  for (;;) {
+    if (await idem.claim(m, { tenantId: tenant, key, owner, method: req.method, path: req.url, fingerprint: fp, staleMs })) break;
+    const row = await idem.find(m, tenant, key);
+    if (!row) {
+      // gone (released or expired) since the claim: claim again
+      if (Date.now() >= deadline) throw errors.IDEMPOTENCY_KEY_IN_PROGRESS();
+      continue;
+    }
+    if (row.state === 'complete') {
+      const ours = fp ?? fingerprint(req.method, req.url, await digestOnly(req));
+      if (row.fingerprint !== ours) throw errors.IDEMPOTENCY_KEY_REUSED();
+      return replay(reply, row);
+    }
+    if (fp && row.fingerprint && row.fingerprint !== fp) throw errors.IDEMPOTENCY_KEY_REUSED();
+    if (Date.now() >= deadline) throw errors.IDEMPOTENCY_KEY_IN_PROGRESS();
+    await sleep(Math.min(100, Math.max(10, deadline - Date.now())));
+  }
+
+  const release = () => idem.release(m, tenant, key, owner).catch((err: unknown) => req.log.error({ err }, 'idempotency release failed'));
+  let digest: Promise<string> | undefined;
+  let body: Dispatcher.RequestOptions['body'];
+  if (multipart) {
+    const tap = multipartTap(req.headers);
+    req.raw.pipe(tap.stream);
+    req.raw.on('error', (err) => tap.stream.destroy(err));
+    body = tap.stream;
+    digest = tap.digest;
+  } else {
+    body = buffered && buffered.length > 0 ? buffered : undefined;
+  }
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await send(req, pool, opts, body);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  if (res.statusCode >= 500) {
+    await release();
+    reply.code(res.statusCode);
+    copyResponseHeaders(reply, res.headers);
+    return reply.send(res.body);
+  }
+  let answer: Buffer;
+  try {
+    answer = Buffer.from(await res.body.arrayBuffer());
+  } catch {
+    await release();
+    throw errors.DEPENDENCY_UNAVAILABLE();
+  }
+  if (digest) {
+    // If the service answered before reading everything (413, 415), the rest is read for the digest.
+    (body as Readable).resume();
+    const d = await within(digest, 10_000).catch(() => undefined);
+    fp = d === undefined ? null : fingerprint(req.method, req.url, d);
+  }
+  if (fp === null) {
+    await release(); // the body never ended: nothing to compare a retry with
+  } else {
+    const stored: Record<string, string> = {};
+    for (const h of REPLAYED_HEADERS) {
+      const v = res.headers[h];
+      if (typeof v === 'string') stored[h] = v;
+    }
+    await idem.complete(m, tenant, key, owner, fp, { status: res.statusCode, headers: stored, body: answer });
+  }
+  reply.code(res.statusCode);
+  copyResponseHeaders(reply, res.headers);
+  return reply.send(answer.length > 0 ? answer : undefined);
+}
+
+/** The digest of a duplicate multipart request that will not be forwarded: read it all. */
+async function digestOnly(req: FastifyRequest): Promise<string> {
+  const tap = multipartTap(req.headers);
+  req.raw.pipe(tap.stream);
+  tap.stream.resume();
+  const d = await within(tap.digest, 30_000);
+  if (d === undefined) throw new AppError('BAD_REQUEST', 400, 'The request body did not arrive.');
+  return d;
+}
+
+function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  if (req.method !== 'POST') return undefined;
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  const k = Array.isArray(key) ? key.join(', ') : key;
+  if (k.length < 1 || k.length > 255) {
+    throw new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field: 'headers.idempotency-key', message: 'must be 1–255 characters' }]);
+  }
+  return k;
+}
+
+/**
+ * The proxy routes, in their own plugin scope: a catch-all content-type parser leaves every body
+ * unread, so uploads stream from the client socket to the service.
+ */
+export async function proxyRoutes(app: App, opts: ProxyOptions) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  for (const [url, service] of proxyTable) {
+    const pool = opts.upstreams[service];
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url,
+      handler: async (req, reply) => {
+        // Services take JSON bodies up to this limit and close the connection on a bigger one, which
+        // would race the upload (EPIPE, then 503): refuse it here. Uploads (multipart) are the services' to judge.
+        if (!isMultipart(req.headers) && Number(req.headers['content-length'] ?? 0) > opts.bodyLimit) throw errors.PAYLOAD_TOO_LARGE();
+        const key = idempotencyKeyOf(req);
+        return key === undefined ? streamThrough(req, reply, pool, opts) : idempotent(req, reply, pool, opts, key);
+      },
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { Pool } from 'undici';
+import type { GatewayConfig } from '../config';
+
+export type ServiceName = 'task' | 'roster' | 'recording' | 'sms' | 'dialer';
+
+/** One keep-alive connection pool per upstream service. */
+export type Upstreams = Record<ServiceName, Pool>;
+
+export function createUpstreams(c: GatewayConfig): Upstreams {
+  const pool = (url: string) =>
+    new Pool(url, {
+      connections: c.UPSTREAM_CONNECTIONS,
+      pipelining: 1,
+      connectTimeout: 5_000,
+      headersTimeout: c.UPSTREAM_TIMEOUT_MS,
+      bodyTimeout: c.UPSTREAM_TIMEOUT_MS,
+      keepAliveTimeout: 10_000,
+    });
+  return { task: pool(c.TASK_URL), roster: pool(c.ROSTER_URL), recording: pool(c.RECORDING_URL), sms: pool(c.SMS_URL), dialer: pool(c.DIALER_URL) };
+}
+
+export async function closeUpstreams(u: Upstreams): Promise<void> {
+  await Promise.all(Object.values(u).map((p) => p.close().catch(() => undefined)));
+}
+
+/** ARCHITECTURE.md's proxy table: which service serves which public route. */
+export const proxyTable: [url: string, service: ServiceName][] = [
+  ['/v1/recordings', 'recording'],
+  ['/v1/recordings/*', 'recording'],
+  ['/v1/rosters', 'roster'],
+  ['/v1/rosters/*', 'roster'],
+  ['/v1/sms-templates', 'sms'],
+  ['/v1/sms-templates/*', 'sms'],
+  ['/v1/sms-account', 'sms'],
+  ['/v1/sms-messages', 'sms'],
+  ['/v1/admin/sms-templates', 'sms'],
+  ['/v1/admin/sms-templates/*', 'sms'],
+  ['/v1/tasks', 'task'],
+  ['/v1/tasks/*', 'task'],
+  ['/v1/tasks/:id/calls', 'dialer'],
+  ['/v1/tasks/:id/report', 'dialer'],
+];
