@@ -1,0 +1,49 @@
+/**
+ * The carrier interface: how the dialer places one call. Implementations never throw for a call's
+ * outcome; every way a call can end is a CallResult. `dial` resolves when the call is over.
+ */
+export type CallOutcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed';
+
+export interface DialRequest {
+  /** The call attempt's id: unique per attempt, usable as a correlation id with the carrier. */
+  attemptId: string;
+  /** E.164, e.g. +6287630021323 */
+  phone: string;
+  /** 1 for the first attempt of a number, 2 for the first retry… */
+  attempt: number;
+  /** E.164 caller id, or null for the carrier's default. */
+  callerId: string | null;
+  ringTimeoutSeconds: number;
+  recording: {
+    id: string;
+    durationMs: number;
+    /** 8 kHz mono G.711 μ-law bytes (8,000 bytes per second), loaded on demand and cached. */
+    loadUlaw: () => Promise<Buffer>;
+  };
+}
+
+export interface CallResult {
+  outcome: CallOutcome;
+  /** Who ended an answered call: the callee, or the system when the recording had played. */
+  hangupBy: 'callee' | 'system' | null;
+  /** The final SIP status where the carrier speaks SIP (200 for answered). */
+  sipCode: number | null;
+  /** Why a call failed or was unavailable, in words (e.g. "timeout", "503 Service Unavailable"). */
+  failureReason: string | null;
+  /**
+   * Whether the outcome table of API.md allows another attempt: no_answer, busy, and unavailable
+   * from 480/503 → true; unavailable from 404/410/604, answered and failed → false.
+   */
+  retryable: boolean;
+  startedAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date;
+}
+
+export interface Carrier {
+  readonly name: string;
+  dial(request: DialRequest): Promise<CallResult>;
+  /** Calls this carrier can hold at once in this process. */
+  readonly maxChannels: number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,345 @@
+import type { Logger } from '@autocall/logger';
+import type { CallResult, DialRequest } from '../carrier';
+import { type DigestChallenge, digestAuthorization, pickChallenge } from './digest-auth';
+import { mapFinalResponse, type MappedOutcome } from './outcome';
+import type { RtpSession } from './rtp';
+import { type G711PayloadType, parseSdpAnswer, sdpOffer } from './sdp';
+import {
+  type HostPort,
+  type OutgoingRequest,
+  type SipRequest,
+  type SipResponse,
+  nameAddrUri,
+  newBranch,
+  newCallId,
+  newTag,
+  uriHostPort,
+} from './sip-message';
+import type { InviteClientTransaction, SipTransport } from './sip-transport';
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+
+/** What every call of one carrier shares. */
+export interface CallContext {
+  transport: SipTransport;
+  /** Where out-of-dialog requests go: the outbound proxy if configured, else the trunk. */
+  firstHop: HostPort;
+  /** `<sip:proxy;lr>` when an outbound proxy is configured (RFC 3261 §8.1.2). */
+  proxyRoute: string | null;
+  /** Resolved outbound proxy; in-dialog requests go there too. */
+  outboundProxy: HostPort | null;
+  /** `host` or `host:port` of the trunk, for Request-URIs. */
+  trunkUriHost: string;
+  fromUri(callerId: string | null): string;
+  credentials: { username: string; password: string } | null;
+  /** Pause between the last RTP packet and our BYE, so the callee's jitter buffer plays out. */
+  hangupDelayMs: number;
+  logger: Logger;
+}
+
+export interface CallAudio {
+  ulaw: Buffer;
+  alaw(): Buffer;
+}
+
+interface Dialog {
+  /** The To header of the 2xx, carrying the callee's tag. */
+  remoteTo: string;
+  target: string;
+  route: string[];
+  dest: HostPort;
+}
+
+type State = 'inviting' | 'answered' | 'ending' | 'done';
+
+/** One outbound call, from INVITE to the end of the dialog. Never rejects. */
+export class SipCall {
+  readonly callId: string;
+  private readonly fromTag = newTag();
+  private readonly requestUri: string;
+  private readonly from: string;
+  private readonly startedAt = new Date();
+  private readonly log: Logger;
+  private state: State = 'inviting';
+  private cseq = 1;
+  private invite: OutgoingRequest | null = null;
+  private tx: InviteClientTransaction | null = null;
+  private provisional = false;
+  private ringTimedOut = false;
+  private cancelled = false;
+  private authAttempts = 0;
+  /** The last challenge answered, reused if the callee's side challenges our BYE. */
+  private challenge: { header: 'Authorization' | 'Proxy-Authorization'; ch: DigestChallenge } | null = null;
+  private earlySdp: string | null = null;
+  private answeredAt: Date | null = null;
+  private dialog: Dialog | null = null;
+  private payloadType: G711PayloadType | null = null;
+  private timers = new Set<NodeJS.Timeout>();
+  private resolveResult: ((r: CallResult) => void) | null = null;
+  private byeInFlight: Promise<void> | null = null;
+  private cancelGuard: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly request: DialRequest,
+    private readonly audio: CallAudio,
+    readonly rtp: RtpSession,
+  ) {
+    this.callId = newCallId(ctx.transport.advertised.host);
+    this.requestUri = `sip:${request.phone}@${ctx.trunkUriHost}`;
+    this.from = `<${ctx.fromUri(request.callerId)}>;tag=${this.fromTag}`;
+    this.log = ctx.logger.child({ attemptId: request.attemptId, callId: this.callId });
+  }
+
+  get codec(): 'PCMU' | 'PCMA' | null {
+    return this.payloadType === null ? null : this.payloadType === 0 ? 'PCMU' : 'PCMA';
+  }
+
+  run(): Promise<CallResult> {
+    return new Promise((resolve) => {
+      this.resolveResult = resolve;
+      this.after(this.request.ringTimeoutSeconds * 1000, () => this.onRingTimeout());
+      this.sendInvite(null);
+    });
+  }
+
+  private after(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+    return t;
+  }
+
+  private get contact(): string {
+    const { host, port } = this.ctx.transport.advertised;
+    return `<sip:autocall@${host}:${port}>`;
+  }
+
+  private sendInvite(auth: [string, string] | null): void {
+    const { host } = this.ctx.transport.advertised;
+    const req: OutgoingRequest = {
+      method: 'INVITE',
+      uri: this.requestUri,
+      branch: newBranch(),
+      from: this.from,
+      to: `<${this.requestUri}>`,
+      callId: this.callId,
+      cseq: this.cseq,
+      route: this.ctx.proxyRoute ? [this.ctx.proxyRoute] : [],
+      headers: [['Contact', this.contact], ['Allow', ALLOW], ['User-Agent', 'autocall'], ...(auth ? [auth] : [])],
+      body: { type: 'application/sdp', content: sdpOffer({ host, port: this.rtp.port, sessionId: String(Date.now()) }) },
+    };
+    this.invite = req;
+    this.provisional = false;
+    const tx: InviteClientTransaction = this.ctx.transport.invite(req, this.ctx.firstHop, {
+      onProvisional: (res) => this.tx === tx && this.onProvisional(res),
+      onFinal: (res) => this.tx === tx && this.onFinal(res),
+      onTimeout: () => this.tx === tx && this.onInviteTimeout(),
+    });
+    this.tx = tx;
+  }
+
+  private onProvisional(res: SipResponse): void {
+    if (this.state !== 'inviting') return;
+    this.log.debug({ status: res.status }, 'provisional response');
+    this.provisional = true;
+    if (res.body && /application\/sdp/i.test(res.headers.get('content-type') ?? '')) this.earlySdp = res.body;
+    if (this.ringTimedOut) this.sendCancel();
+  }
+
+  /**
+   * A CANCEL may only follow a provisional response (RFC 3261 §9.1): until one arrives the INVITE
+   * may not even have reached anyone, so the call keeps waiting for timer B.
+   */
+  private onRingTimeout(): void {
+    this.ringTimedOut = true;
+    if (this.state === 'inviting' && this.provisional) this.sendCancel();
+  }
+
+  private sendCancel(): void {
+    if (this.cancelled || !this.invite) return;
+    this.cancelled = true;
+    this.log.debug('ring timeout: CANCEL');
+    const inv = this.invite;
+    const cancel: OutgoingRequest = { ...inv, method: 'CANCEL', headers: [], body: undefined };
+    void this.ctx.transport.request(cancel, this.ctx.firstHop);
+    // §9.1: with no final response 64×T1 after the CANCEL, the INVITE is over anyway.
+    this.cancelGuard = this.after(64 * this.ctx.transport.timers.t1Ms, () => {
+      this.tx?.terminate();
+      this.finish({ outcome: 'no_answer', retryable: true, failureReason: null }, null);
+    });
+  }
+
+  private onInviteTimeout(): void {
+    this.log.debug('no response to INVITE (timer B)');
+    this.finish({ outcome: 'failed', retryable: false, failureReason: 'timeout' }, null);
+  }
+
+  private onFinal(res: SipResponse): void {
+    if (this.state !== 'inviting') return;
+    this.log.debug({ status: res.status }, 'final response');
+    if (this.cancelGuard) clearTimeout(this.cancelGuard);
+    if (res.status < 300) {
+      void this.onAnswered(res).catch((err: unknown) => {
+        this.log.error({ err }, 'answered call failed');
+        this.finish({ outcome: 'failed', retryable: false, failureReason: 'internal error' }, res.status);
+      });
+    } else if (res.status === 401 || res.status === 407) this.onChallenge(res);
+    else this.finish(mapFinalResponse(res.status, res.reason, res.headers.list('reason'), this.cancelled), res.status);
+  }
+
+  /**
+   * Answers a 401/407 once (the transaction already ACKed it): same Call-ID and From tag, CSeq+1,
+   * new branch. A second challenge means the credentials were refused, unless it only says the
+   * nonce went stale.
+   */
+  private onChallenge(res: SipResponse): void {
+    const header = res.status === 401 ? 'Authorization' : 'Proxy-Authorization';
+    const ch = pickChallenge(res.headers.all(res.status === 401 ? 'www-authenticate' : 'proxy-authenticate'));
+    const creds = this.ctx.credentials;
+    const mayRetry = this.authAttempts === 0 || (ch?.stale === true && this.authAttempts < 2);
+    if (!creds || !ch || !mayRetry || this.cancelled) {
+      this.finish({ outcome: 'failed', retryable: false, failureReason: 'auth' }, res.status);
+      return;
+    }
+    this.authAttempts++;
+    this.cseq++;
+    this.challenge = { header, ch };
+    const value = digestAuthorization(ch, { ...creds, method: 'INVITE', uri: this.requestUri });
+    this.sendInvite([header, value]);
+  }
+
+  private async onAnswered(res: SipResponse): Promise<void> {
+    this.state = 'answered';
+    this.answeredAt = new Date();
+    const inv = this.invite!;
+    const contact = res.headers.get('contact');
+    const target = contact ? nameAddrUri(contact) : inv.uri;
+    // The UAC uses Record-Route in reverse order (§12.1.2).
+    const route = res.headers.list('record-route').reverse();
+    const nextHop = this.ctx.outboundProxy ?? (route[0] ? uriHostPort(nameAddrUri(route[0])) : uriHostPort(target));
+    if (this.ctx.proxyRoute && route.length === 0) route.push(this.ctx.proxyRoute);
+    const dest = await this.ctx.transport.resolve(nextHop);
+    this.dialog = { remoteTo: res.headers.get('to') ?? inv.to, target, route, dest };
+    const ack: OutgoingRequest = { method: 'ACK', uri: target, branch: newBranch(), from: inv.from, to: this.dialog.remoteTo, callId: this.callId, cseq: inv.cseq, route, headers: [] };
+    if (this.tx) this.tx.ack2xx = { bytes: this.ctx.transport.sendAck(ack, dest), dest };
+    if (this.state !== 'answered') return; // hung up while resolving
+
+    const sdp = (res.body ? parseSdpAnswer(res.body) : null) ?? (this.earlySdp ? parseSdpAnswer(this.earlySdp) : null);
+    if (!sdp) {
+      this.log.warn('answer has no usable audio stream; hanging up');
+      await this.sendBye();
+      this.finish({ outcome: 'failed', retryable: false, failureReason: 'no usable SDP answer' }, res.status);
+      return;
+    }
+    this.payloadType = sdp.payloadType;
+    const audio = sdp.payloadType === 8 ? this.audio.alaw() : this.audio.ulaw;
+    await this.rtp.play(audio, { address: sdp.address, port: sdp.port }, sdp.payloadType);
+    if (this.state !== 'answered') return; // the callee hung up first
+    await new Promise<void>((resolve) => this.after(this.ctx.hangupDelayMs, resolve));
+    if (this.state !== 'answered') return;
+    await this.sendBye();
+    this.finish({ outcome: 'answered', retryable: false, failureReason: null }, 200, 'system');
+  }
+
+  /** BYE, answering one digest challenge with the credentials that got the INVITE through. */
+  private sendBye(): Promise<void> {
+    if (this.byeInFlight) return this.byeInFlight;
+    this.state = 'ending';
+    this.byeInFlight = (async () => {
+      const d = this.dialog;
+      if (!d) return;
+      const bye = (auth: [string, string] | null): OutgoingRequest => ({
+        method: 'BYE',
+        uri: d.target,
+        branch: newBranch(),
+        from: this.invite!.from,
+        to: d.remoteTo,
+        callId: this.callId,
+        cseq: ++this.cseq,
+        route: d.route,
+        headers: [['User-Agent', 'autocall'], ...(auth ? [auth] : [])],
+      });
+      let res = await this.ctx.transport.request(bye(null), d.dest);
+      const creds = this.ctx.credentials;
+      if (res && (res.status === 401 || res.status === 407) && creds) {
+        const ch = pickChallenge(res.headers.all(res.status === 401 ? 'www-authenticate' : 'proxy-authenticate')) ?? this.challenge?.ch;
+        if (ch) {
+          const header = res.status === 401 ? 'Authorization' : 'Proxy-Authorization';
+          res = await this.ctx.transport.request(bye([header, digestAuthorization(ch, { ...creds, method: 'BYE', uri: d.target })]), d.dest);
+        }
+      }
+      this.log.debug({ status: res?.status ?? null }, 'BYE done');
+    })();
+    return this.byeInFlight;
+  }
+
+  /** A request inside this call's dialog (the transport matched it by Call-ID). */
+  handleRequest(req: SipRequest, from: HostPort): void {
+    switch (req.method) {
+      case 'BYE':
+        this.ctx.transport.respond(req, from, 200, 'OK');
+        if (this.state === 'answered') {
+          this.log.debug('callee hung up');
+          this.rtp.stop();
+          this.finish({ outcome: 'answered', retryable: false, failureReason: null }, 200, 'callee');
+        }
+        return;
+      case 'ACK':
+        return;
+      case 'INVITE': {
+        // A session refresh or re-INVITE: keep the stream as it is.
+        const { host } = this.ctx.transport.advertised;
+        const pts: G711PayloadType[] = this.payloadType === null ? [0, 8] : [this.payloadType];
+        this.ctx.transport.respond(req, from, 200, 'OK', {
+          headers: [['Contact', this.contact]],
+          body: { type: 'application/sdp', content: sdpOffer({ host, port: this.rtp.port, sessionId: String(this.startedAt.getTime()), payloadTypes: pts }) },
+        });
+        return;
+      }
+      case 'OPTIONS':
+      case 'INFO':
+      case 'UPDATE':
+      case 'NOTIFY':
+        this.ctx.transport.respond(req, from, 200, 'OK');
+        return;
+      default:
+        this.ctx.transport.respond(req, from, 501, 'Not Implemented');
+    }
+  }
+
+  /** Shutdown: hang up or cancel, and end the call now. */
+  abort(): Promise<void> {
+    if (this.state === 'done') return Promise.resolve();
+    this.rtp.stop();
+    if (this.state === 'answered' || this.state === 'ending') {
+      const bye = this.sendBye();
+      this.finish({ outcome: 'answered', retryable: false, failureReason: null }, 200, 'system');
+      return bye;
+    }
+    if (this.provisional) this.sendCancel();
+    this.tx?.terminate();
+    this.finish({ outcome: 'failed', retryable: false, failureReason: 'shutdown' }, null);
+    return Promise.resolve();
+  }
+
+  private finish(mapped: MappedOutcome, sipCode: number | null, hangupBy: CallResult['hangupBy'] = null): void {
+    if (this.state === 'done') return;
+    this.state = 'done';
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.rtp.stop();
+    this.resolveResult?.({
+      outcome: mapped.outcome,
+      hangupBy,
+      sipCode,
+      failureReason: mapped.failureReason,
+      retryable: mapped.retryable,
+      startedAt: this.startedAt,
+      answeredAt: this.answeredAt,
+      endedAt: new Date(),
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { createServer, type App } from '@autocall/http';
+import { readiness, type ServiceDeps } from '@autocall/service';
+import { createCarrier } from './adapters/carrier-factory';
+import { RecordingClient } from './adapters/recording-client';
+import type { DialerConfig } from './config';
+import { AttemptRepository } from './data/attempt.repository';
+import { Init1765000000000 } from './data/migrations/1765000000000-Init';
+import { SnapshotAt1765100000000 } from './data/migrations/1765100000000-SnapshotAt';
+import { TaskRepository } from './data/task.repository';
+import { DialerEngine } from './domain/dialer.engine';
+import { callsRoutes } from './http/calls.routes';
+import { dialerResponders } from './messaging/dialer.rpc';
+import { smsEventsConsumer } from './messaging/sms-events.consumer';
+import { taskEventsConsumer } from './messaging/task-events.consumer';
+import type { Carrier } from './adapters/carrier';
+
+export const DIALER_SCHEMA = 'dialer';
+export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000];
+
+export interface DialerDeps extends ServiceDeps<DialerConfig> {
+  /** A carrier built by the caller (tests); otherwise CARRIER decides. */
+  carrier?: Carrier;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    dialer: DialerEngine;
+  }
+}
+
+/** Wires the dialer: calls routes, hold/release/cancel responders, task and SMS consumers, the dialing loop. Never listens. */
+export async function buildApp(deps: DialerDeps): Promise<App> {
+  const { config, db, bus, relay, logger } = deps;
+  const app = createServer({ name: 'dialer', logger, internalToken: config.INTERNAL_TOKEN, readiness: readiness(deps) });
+  const tasks = new TaskRepository(db);
+  const attempts = new AttemptRepository(db);
+  const carrier = deps.carrier ?? createCarrier(config, db, logger);
+  const recordings = new RecordingClient(config.RECORDING_URL, config.INTERNAL_TOKEN);
+  const engine = new DialerEngine(
+    { attempts, tasks, carrier, bus, nudgeOutbox: () => relay.nudge(), loadUlaw: (tenant, id) => recordings.loadUlaw(tenant, id), logger },
+    {
+      me: config.DIALER_ID,
+      leaseMs: config.DIALER_LEASE_MS,
+      tickMs: config.DIALER_TICK_MS,
+      claimBatch: config.DIALER_CLAIM_BATCH,
+      sweepMs: config.DIALER_SWEEP_MS,
+      rosterPageSize: config.DIALER_ROSTER_PAGE_SIZE,
+      rosterTimeoutMs: config.DIALER_ROSTER_RPC_TIMEOUT_MS,
+    },
+  );
+  app.decorate('dialer', engine);
+  callsRoutes(app, tasks, attempts);
+  await dialerResponders(bus, tasks, engine, () => relay.nudge());
+  await taskEventsConsumer(bus, db, tasks, engine);
+  await smsEventsConsumer(bus, db, attempts);
+  app.addHook('onClose', async () => {
+    await engine.stop();
+    await carrier.close();
+  });
+  await app.ready();
+  engine.start();
+  return app;
+}

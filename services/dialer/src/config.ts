@@ -1,0 +1,50 @@
+import { hostname } from 'node:os';
+import { configSchema, Type } from '@autocall/config';
+
+export const dialerConfigSchema = configSchema({
+  /** HTTP port of the dialer service (internal). */
+  DIALER_PORT: Type.Integer({ default: 3005 }),
+  /** Which carrier places calls: the built-in simulated one, or a real SIP trunk. */
+  CARRIER: Type.Union([Type.Literal('simulated'), Type.Literal('sip')], { default: 'simulated' }),
+  /** Simulated carrier: 1 = real ring and talk times, 0.1 = ten times faster, 0 = instant. */
+  SIM_TIME_SCALE: Type.Number({ minimum: 0, default: 1 }),
+  /** Simulated carrier: calls this process holds at once. */
+  SIM_MAX_CHANNELS: Type.Integer({ minimum: 1, default: 1000 }),
+  /** This replica's name in claims (claimed_by); unique per process. */
+  DIALER_ID: Type.String({ minLength: 1, default: `${hostname()}-${process.pid}` }),
+  /** How often an idle dialer looks for due attempts (ms); work found is claimed without waiting. */
+  DIALER_TICK_MS: Type.Integer({ minimum: 5, default: 100 }),
+  /** Most attempts claimed by one claim statement. */
+  DIALER_CLAIM_BATCH: Type.Integer({ minimum: 1, maximum: 10000, default: 500 }),
+  /** Lease on a claimed attempt (ms): renewed while the call runs; expired means its replica died. */
+  DIALER_LEASE_MS: Type.Integer({ minimum: 500, default: 30000 }),
+  /** How often expired leases are settled and unfinished roster loads resumed (ms). */
+  DIALER_SWEEP_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  /** Roster entries fetched per roster.entries.page RPC. */
+  DIALER_ROSTER_PAGE_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 5000 }),
+  /** Timeout of one roster.entries.page RPC (ms). */
+  DIALER_ROSTER_RPC_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15000 }),
+  /** The recording service's internal base URL, for the μ-law rendition the SIP carrier plays. */
+  RECORDING_URL: Type.String({ default: 'http://127.0.0.1:3003' }),
+  /** SIP carrier: the trunk's host name or IP (required with CARRIER=sip). */
+  SIP_TRUNK_HOST: Type.Optional(Type.String()),
+  /** SIP carrier: the trunk's UDP port. */
+  SIP_TRUNK_PORT: Type.Integer({ default: 5060 }),
+  /** SIP carrier: digest user name, when the trunk challenges. */
+  SIP_USERNAME: Type.Optional(Type.String()),
+  /** SIP carrier: digest password (never logged). */
+  SIP_PASSWORD: Type.Optional(Type.String()),
+  /** SIP carrier: our identity, a SIP URI or its user part (required with CARRIER=sip). */
+  SIP_FROM: Type.Optional(Type.String()),
+  /** SIP carrier: local UDP port for SIP; 0 picks one. */
+  SIP_LOCAL_PORT: Type.Integer({ minimum: 0, default: 5060 }),
+  /** SIP carrier: lowest RTP port. */
+  RTP_PORT_MIN: Type.Integer({ minimum: 1024, default: 10000 }),
+  /** SIP carrier: highest RTP port. */
+  RTP_PORT_MAX: Type.Integer({ maximum: 65535, default: 20000 }),
+  /** SIP carrier: calls this process holds at once. */
+  SIP_MAX_CHANNELS: Type.Integer({ minimum: 1, default: 200 }),
+  /** SIP carrier: outbound proxy (`host[:port]` or SIP URI) every request goes through. */
+  SIP_OUTBOUND_PROXY: Type.Optional(Type.String()),
+});
+export type DialerConfig = import('@autocall/config').Static<typeof dialerConfigSchema>;

@@ -1,0 +1,345 @@
+import type { DataSource } from 'typeorm';
+import { publishManyInTransaction } from '@autocall/bus';
+import { CallCompleted, newId, type CallCompletedT } from '@autocall/contracts';
+import type { CallResult } from '../adapters/carrier';
+import { durationMs, isFinal } from '../domain/outcome';
+import type { ReportRow } from '../domain/report';
+
+/** An attempt this replica claimed (committed `dialing`), with what the carrier needs. */
+export interface ClaimedAttempt {
+  id: string;
+  taskId: string;
+  tenantId: string;
+  phone: string;
+  rowNumber: number;
+  attempt: number;
+  name: string | null;
+  variables: Record<string, string>;
+  ringTimeoutSeconds: number;
+  callerId: string | null;
+  recordingId: string | null;
+  recordingDurationMs: number;
+}
+
+export interface AttemptResult {
+  attempt: ClaimedAttempt;
+  result: CallResult;
+}
+
+export interface CallRow {
+  id: string;
+  phone: string;
+  attempt: number;
+  status: 'queued' | 'dialing' | 'completed';
+  outcome: CallCompletedT['outcome'] | null;
+  hangup_by: 'callee' | 'system' | null;
+  sip_code: number | null;
+  failure_reason: string | null;
+  started_at: Date | null;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  duration_ms: number | null;
+  sms_kind: 'disconnect' | 'unanswered' | null;
+  sms_status: string | null;
+}
+
+interface ClaimRow {
+  id: string;
+  task_id: string;
+  tenant_id: string;
+  phone: string;
+  row_number: number;
+  attempt: number;
+  name: string | null;
+  variables: Record<string, string>;
+  ring_timeout_seconds: number;
+  caller_id: string | null;
+  recording_id: string | null;
+  recording_duration_ms: number;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** Call attempts: claims, results, leases, the interrupted sweep, the calls list and the report. */
+export class AttemptRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Claims up to `limit` due attempts across every dialable task, in one transaction:
+   * 1. lock the dialable tasks (running, not held/cancelled, inside the calling window) FOR NO KEY
+   *    UPDATE SKIP LOCKED — the hold/cancel RPCs update the same rows, so a hold committed before
+   *    this lock excludes the task, and one committed after waits for this claim;
+   * 2. in one statement, with a snapshot taken after the lock (so every other replica's committed
+   *    claims are counted): per task, the quota min(tokens in the bucket, maxConcurrentCalls − calls
+   *    in `dialing` across replicas), pick that many due queued attempts FOR UPDATE SKIP LOCKED, mark
+   *    them `dialing` with this replica's lease, and spend the tokens.
+   * It commits before any call is placed.
+   */
+  async claim(me: string, leaseMs: number, limit: number): Promise<ClaimedAttempt[]> {
+    const rows = await this.db.transaction(async (m) => {
+      const tasks = (await m.query(
+        `SELECT t.task_id FROM tasks t
+          WHERE t.started AND NOT t.held AND NOT t.cancelled AND t.drained_at IS NULL AND t.deleted_at IS NULL
+            AND extract(isodow FROM (now() AT TIME ZONE t.timezone))::int = ANY (t.window_days)
+            AND (now() AT TIME ZONE t.timezone)::time >= t.window_start::time
+            AND (now() AT TIME ZONE t.timezone)::time < t.window_end::time
+            AND EXISTS (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status = 'queued' AND a.due_at <= now())
+          ORDER BY t.last_claim_at NULLS FIRST
+          LIMIT 50
+          FOR NO KEY UPDATE OF t SKIP LOCKED`,
+      )) as { task_id: string }[];
+      if (tasks.length === 0) return [];
+      return (await m.query(
+        `WITH clock AS (SELECT clock_timestamp() AS ts),
+         q AS (
+           SELECT t.task_id, t.avail,
+                  GREATEST(0, LEAST(floor(t.avail)::int, t.max_concurrent - t.in_flight, $4::int))::int AS n
+             FROM (SELECT tk.task_id, tk.max_concurrent,
+                          LEAST(GREATEST(tk.cps, 1), tk.tokens + tk.cps * GREATEST(0, extract(epoch FROM (clock.ts - tk.last_refill)))) AS avail,
+                          (SELECT count(*) FROM call_attempts d WHERE d.task_id = tk.task_id AND d.status = 'dialing')::int AS in_flight
+                     FROM tasks tk, clock WHERE tk.task_id = ANY ($1::uuid[])) t
+         ),
+         picked AS (
+           SELECT p.id FROM q CROSS JOIN LATERAL (
+             SELECT a.id FROM call_attempts a
+              WHERE a.task_id = q.task_id AND a.status = 'queued' AND a.due_at <= now()
+              ORDER BY a.due_at, a.id LIMIT q.n
+              FOR UPDATE SKIP LOCKED) p
+           LIMIT $4
+         ),
+         claimed AS (
+           UPDATE call_attempts a SET status = 'dialing', claimed_by = $2, started_at = clock.ts,
+                  lease_until = clock.ts + $3 * interval '1 millisecond'
+             FROM picked, clock WHERE a.id = picked.id
+           RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables
+         ),
+         spent AS (
+           UPDATE tasks SET tokens = q.avail - c.cnt, last_refill = clock.ts, last_claim_at = clock.ts
+             FROM q, clock, (SELECT task_id, count(*) AS cnt FROM claimed GROUP BY task_id) c
+            WHERE tasks.task_id = q.task_id AND c.task_id = q.task_id
+         )
+         SELECT c.*, t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms
+           FROM claimed c JOIN tasks t ON t.task_id = c.task_id`,
+        [tasks.map((t) => t.task_id), me, leaseMs, limit],
+      )) as ClaimRow[];
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      taskId: r.task_id,
+      tenantId: r.tenant_id,
+      phone: r.phone,
+      rowNumber: r.row_number,
+      attempt: r.attempt,
+      name: r.name,
+      variables: r.variables ?? {},
+      ringTimeoutSeconds: r.ring_timeout_seconds,
+      callerId: r.caller_id,
+      recordingId: r.recording_id,
+      recordingDurationMs: r.recording_duration_ms,
+    }));
+  }
+
+  /**
+   * Commits a batch of results in one transaction: the attempts' final state (only where still
+   * `dialing` — one the sweeper settled as interrupted stays so), the retry attempts, and one
+   * call.completed outbox row each. The task rows are held FOR KEY SHARE so a cancel (FOR UPDATE)
+   * sees either none or all of it, and never a retry it did not cancel.
+   */
+  async writeResults(results: AttemptResult[]): Promise<{ written: number; taskIds: string[] }> {
+    if (results.length === 0) return { written: 0, taskIds: [] };
+    const taskIds = [...new Set(results.map((r) => r.attempt.taskId))].sort();
+    const written = await this.db.transaction(async (m) => {
+      const tasks = (await m.query(
+        `SELECT task_id, cancelled, max_attempts, retry_delay_minutes FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`,
+        [taskIds],
+      )) as { task_id: string; cancelled: boolean; max_attempts: number; retry_delay_minutes: number }[];
+      const settings = new Map(tasks.map((t) => [t.task_id, t]));
+      const rows = results.map(({ attempt, result }) => {
+        const t = settings.get(attempt.taskId);
+        const final = isFinal(result, attempt.attempt, t?.max_attempts ?? 1, t?.cancelled ?? true);
+        return { attempt, result, final, retryDelayMinutes: t?.retry_delay_minutes ?? 0 };
+      });
+      const [updated] = (await m.query(
+        `UPDATE call_attempts a SET status = 'completed', final = r.final, outcome = r.outcome, hangup_by = r.hangup_by,
+                sip_code = r.sip_code, failure_reason = r.failure_reason, started_at = r.started_at, answered_at = r.answered_at,
+                ended_at = r.ended_at, duration_ms = r.duration_ms, lease_until = NULL
+           FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::int[])
+                AS r(id, final, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms)
+          WHERE a.id = r.id AND a.status = 'dialing'
+          RETURNING a.id`,
+        [
+          rows.map((r) => r.attempt.id),
+          rows.map((r) => r.final),
+          rows.map((r) => r.result.outcome),
+          rows.map((r) => r.result.hangupBy),
+          rows.map((r) => r.result.sipCode),
+          rows.map((r) => r.result.failureReason),
+          rows.map((r) => r.result.startedAt.toISOString()),
+          rows.map((r) => iso(r.result.answeredAt)),
+          rows.map((r) => r.result.endedAt.toISOString()),
+          rows.map((r) => durationMs(r.result)),
+        ],
+      )) as [{ id: string }[], number];
+      const done = new Set(updated.map((u) => u.id));
+      const settled = rows.filter((r) => done.has(r.attempt.id));
+      const retries = settled.filter((r) => !r.final);
+      if (retries.length > 0) {
+        await m.query(
+          `INSERT INTO call_attempts (id, task_id, phone, row_number, attempt, status, due_at, name, variables)
+           SELECT id, task_id, phone, row_number, attempt, 'queued', due_at, name, variables
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::text[], $8::jsonb[])
+                  AS r(id, task_id, phone, row_number, attempt, due_at, name, variables)
+           ON CONFLICT (task_id, row_number, attempt) DO NOTHING`,
+          [
+            retries.map(() => newId()),
+            retries.map((r) => r.attempt.taskId),
+            retries.map((r) => r.attempt.phone),
+            retries.map((r) => r.attempt.rowNumber),
+            retries.map((r) => r.attempt.attempt + 1),
+            retries.map((r) => new Date(r.result.endedAt.getTime() + r.retryDelayMinutes * 60_000).toISOString()),
+            retries.map((r) => r.attempt.name),
+            retries.map((r) => JSON.stringify(r.attempt.variables)),
+          ],
+        );
+      }
+      await publishManyInTransaction(
+        m,
+        CallCompleted,
+        settled.map(({ attempt, result, final }) => ({
+          tenantId: attempt.tenantId,
+          taskId: attempt.taskId,
+          attemptId: attempt.id,
+          phone: attempt.phone,
+          rowNumber: attempt.rowNumber,
+          attempt: attempt.attempt,
+          outcome: result.outcome,
+          hangupBy: result.hangupBy,
+          sipCode: result.sipCode,
+          failureReason: result.failureReason,
+          startedAt: result.startedAt.toISOString(),
+          answeredAt: iso(result.answeredAt),
+          endedAt: result.endedAt.toISOString(),
+          durationMs: durationMs(result),
+          name: attempt.name,
+          variables: attempt.variables,
+          final,
+        })),
+      );
+      return settled.length;
+    });
+    return { written, taskIds };
+  }
+
+  /** Keeps the leases of this replica's calls in flight alive. */
+  async renewLeases(me: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE call_attempts SET lease_until = clock_timestamp() + $3 * interval '1 millisecond'
+        WHERE id = ANY ($1::uuid[]) AND status = 'dialing' AND claimed_by = $2`,
+      [ids, me, leaseMs],
+    );
+  }
+
+  /**
+   * Settles attempts left in `dialing` by a replica that died (lease expired): completed, failed,
+   * `interrupted`, final — never redialled, since the call may have gone out — with call.completed.
+   */
+  async settleInterrupted(limit = 500): Promise<string[]> {
+    return this.db.transaction(async (m) => {
+      const [rows] = (await m.query(
+        `UPDATE call_attempts a SET status = 'completed', final = true, outcome = 'failed', failure_reason = 'interrupted',
+                hangup_by = NULL, sip_code = NULL, ended_at = clock_timestamp(), duration_ms = 0, lease_until = NULL
+          WHERE a.id IN (SELECT id FROM call_attempts WHERE status = 'dialing' AND lease_until < clock_timestamp()
+                          ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.started_at, a.ended_at,
+                    (SELECT tenant_id FROM tasks t WHERE t.task_id = a.task_id) AS tenant_id`,
+        [limit],
+      )) as [{ id: string; task_id: string; tenant_id: string; phone: string; row_number: number; attempt: number; name: string | null; variables: Record<string, string>; started_at: Date | null; ended_at: Date }[], number];
+      await publishManyInTransaction(
+        m,
+        CallCompleted,
+        rows.map((r) => ({
+          tenantId: r.tenant_id,
+          taskId: r.task_id,
+          attemptId: r.id,
+          phone: r.phone,
+          rowNumber: r.row_number,
+          attempt: r.attempt,
+          outcome: 'failed' as const,
+          hangupBy: null,
+          sipCode: null,
+          failureReason: 'interrupted',
+          startedAt: (r.started_at ?? r.ended_at).toISOString(),
+          answeredAt: null,
+          endedAt: r.ended_at.toISOString(),
+          durationMs: 0,
+          name: r.name,
+          variables: r.variables ?? {},
+          final: true,
+        })),
+      );
+      return [...new Set(rows.map((r) => r.task_id))];
+    });
+  }
+
+  /** The calls list: attempts in creation order (UUIDv7 ids), keyset after `afterId`. Cancelled attempts were never calls. */
+  async listCalls(taskId: string, limit: number, afterId: string | undefined, outcome: string | undefined): Promise<CallRow[]> {
+    return (await this.db.query(
+      `SELECT id, phone, attempt, status, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms, sms_kind, sms_status
+         FROM call_attempts
+        WHERE task_id = $1 AND status <> 'cancelled' AND ($2::uuid IS NULL OR id > $2) AND ($3::text IS NULL OR outcome = $3)
+        ORDER BY id LIMIT $4`,
+      [taskId, afterId ?? null, outcome ?? null, limit],
+    )) as CallRow[];
+  }
+
+  /** Report rows for numbers after `afterRow`: each number's latest attempt, its attempt count and times. */
+  async reportPage(taskId: string, afterRow: number, limit: number): Promise<ReportRow[]> {
+    const rows = (await this.db.query(
+      `WITH nums AS (
+         SELECT DISTINCT row_number FROM call_attempts WHERE task_id = $1 AND row_number > $2 ORDER BY row_number LIMIT $3
+       )
+       SELECT n.row_number, l.phone, l.name, l.status, l.outcome, l.hangup_by, l.answered_at, l.ended_at, l.duration_ms, l.failure_reason,
+              l.sms_kind, l.sms_status, agg.attempts, agg.first_call_at, agg.last_call_at
+         FROM nums n
+         CROSS JOIN LATERAL (SELECT * FROM call_attempts a WHERE a.task_id = $1 AND a.row_number = n.row_number ORDER BY a.attempt DESC LIMIT 1) l
+         CROSS JOIN LATERAL (
+           SELECT count(*) FILTER (WHERE a.status IN ('completed', 'dialing'))::int AS attempts,
+                  min(a.started_at) AS first_call_at, max(a.started_at) AS last_call_at
+             FROM call_attempts a WHERE a.task_id = $1 AND a.row_number = n.row_number) agg
+        ORDER BY n.row_number`,
+      [taskId, afterRow, limit],
+    )) as {
+      row_number: number; phone: string; name: string | null; status: string; outcome: string | null; hangup_by: string | null;
+      answered_at: Date | null; ended_at: Date | null; duration_ms: number | null; failure_reason: string | null;
+      sms_kind: string | null; sms_status: string | null; attempts: number; first_call_at: Date | null; last_call_at: Date | null;
+    }[];
+    return rows.map((r) => ({
+      rowNumber: r.row_number,
+      phone: r.phone,
+      name: r.name,
+      outcome: r.status === 'completed' ? (r.outcome ?? 'failed') : r.status === 'cancelled' ? 'cancelled' : 'pending',
+      hangupBy: r.hangup_by,
+      attempts: r.attempts,
+      firstCallAt: r.first_call_at,
+      lastCallAt: r.last_call_at,
+      answeredAt: r.status === 'completed' ? r.answered_at : null,
+      endedAt: r.status === 'completed' ? r.ended_at : null,
+      durationMs: r.status === 'completed' ? r.duration_ms : null,
+      failureReason: r.failure_reason,
+      smsKind: r.sms_kind,
+      smsStatus: r.sms_status,
+    }));
+  }
+
+  /** Shows each number's follow-up SMS on its final attempt. */
+  async applySms(m: import('typeorm').EntityManager, items: { taskId: string; phone: string; kind: string; status: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    await m.query(
+      `UPDATE call_attempts a SET sms_kind = r.kind, sms_status = r.status
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS r(task_id, phone, kind, status)
+        WHERE a.task_id = r.task_id AND a.phone = r.phone AND a.final`,
+      [items.map((i) => i.taskId), items.map((i) => i.phone), items.map((i) => i.kind), items.map((i) => i.status)],
+    );
+  }
+}

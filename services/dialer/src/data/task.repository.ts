@@ -1,0 +1,228 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { newId, type RosterEntry, type TaskSnapshotT } from '@autocall/contracts';
+import { publishManyInTransaction } from '@autocall/bus';
+import { DialerTaskDrained } from '@autocall/contracts';
+import type { Static } from '@sinclair/typebox';
+
+export interface TaskRow {
+  task_id: string;
+  tenant_id: string;
+  roster_id: string | null;
+  load_cursor: number;
+  cancelled: boolean;
+  cancelled_count: number | null;
+  deleted_at: Date | null;
+}
+
+export interface LoadJob {
+  taskId: string;
+  tenantId: string;
+  rosterId: string;
+  cursor: number;
+}
+
+/** The dialer's view of tasks: snapshots, hold/cancel flags, roster loading, completion. */
+export class TaskRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Applies a task.* snapshot: the newest by `occurredAt` wins (a retried or reordered older event
+   * never rolls settings back); `started` only ever turns on, whatever the order. Another tenant's
+   * id changes nothing.
+   */
+  async applySnapshot(m: EntityManager, s: TaskSnapshotT, started: boolean, occurredAt?: string): Promise<void> {
+    const d = s.dialing;
+    const newer = `(tasks.snapshot_at IS NULL OR EXCLUDED.snapshot_at IS NULL OR EXCLUDED.snapshot_at >= tasks.snapshot_at)`;
+    const settings = ['snapshot', 'status', 'roster_id', 'total', 'max_concurrent', 'cps', 'max_attempts', 'retry_delay_minutes', 'ring_timeout_seconds', 'caller_id', 'window_start', 'window_end', 'window_days', 'timezone', 'recording_id', 'recording_duration_ms', 'snapshot_at'];
+    await m.query(
+      `INSERT INTO tasks (task_id, tenant_id, snapshot, status, roster_id, total, started, max_concurrent, cps, max_attempts,
+                          retry_delay_minutes, ring_timeout_seconds, caller_id, window_start, window_end, window_days, timezone,
+                          recording_id, recording_duration_ms, snapshot_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+       ON CONFLICT (task_id) DO UPDATE SET
+         ${settings.map((c) => `${c} = CASE WHEN ${newer} THEN EXCLUDED.${c} ELSE tasks.${c} END`).join(',\n         ')},
+         started = tasks.started OR EXCLUDED.started,
+         updated_at = now()
+       WHERE tasks.tenant_id = EXCLUDED.tenant_id AND tasks.deleted_at IS NULL`,
+      [
+        s.taskId, s.tenantId, JSON.stringify(s), s.status, s.rosterId, s.total, started || s.status === 'running',
+        d.maxConcurrentCalls, d.callsPerSecond, d.maxAttempts, d.retryDelayMinutes, d.ringTimeoutSeconds, d.callerId,
+        d.callingWindow.start, d.callingWindow.end, d.callingWindow.days, s.timezone, s.recordingId, s.recordingDurationMs,
+        occurredAt ?? null,
+      ],
+    );
+  }
+
+  async markDeleted(m: EntityManager, tenantId: string, taskId: string): Promise<void> {
+    const [, count] = (await m.query(`UPDATE tasks SET deleted_at = now(), held = true WHERE task_id = $1 AND tenant_id = $2 AND deleted_at IS NULL`, [taskId, tenantId])) as [unknown[], number];
+    if (count > 0) await m.query(`DELETE FROM call_attempts WHERE task_id = $1 AND status <> 'dialing'`, [taskId]);
+  }
+
+  /** Locks the task row, created as a placeholder when an RPC arrives before task.created; undefined if another tenant's. */
+  private async lockForControl(m: EntityManager, tenantId: string, taskId: string): Promise<TaskRow | undefined> {
+    await m.query(`INSERT INTO tasks (task_id, tenant_id) VALUES ($1, $2) ON CONFLICT (task_id) DO NOTHING`, [taskId, tenantId]);
+    const rows = (await m.query(`SELECT task_id, tenant_id, roster_id, load_cursor, cancelled, cancelled_count, deleted_at FROM tasks WHERE task_id = $1 FOR UPDATE`, [taskId])) as TaskRow[];
+    return rows[0]?.tenant_id === tenantId ? rows[0] : undefined;
+  }
+
+  /**
+   * Commits the hold (or lifts it). The UPDATE waits for a claim holding the task row, and a claim
+   * after this commit sees held: once this returns, no replica claims a new attempt of the task.
+   * False when the task is another tenant's.
+   */
+  async setHeld(tenantId: string, taskId: string, held: boolean): Promise<boolean> {
+    return this.db.transaction(async (m) => {
+      const row = await this.lockForControl(m, tenantId, taskId);
+      if (!row) return false;
+      await m.query(`UPDATE tasks SET held = $2 OR cancelled, updated_at = now() WHERE task_id = $1`, [taskId, held]);
+      return true;
+    });
+  }
+
+  /**
+   * Cancel, holding the task row FOR UPDATE (so no claim, result write or roster page interleaves):
+   * every number neither final nor in flight becomes cancelled, those not loaded from the roster yet
+   * included (total − final − in flight). A repeat answers the first count. Undefined: another tenant's.
+   */
+  async cancel(tenantId: string, taskId: string, total: number): Promise<number | undefined> {
+    return this.db.transaction(async (m) => {
+      const row = await this.lockForControl(m, tenantId, taskId);
+      if (!row) return undefined;
+      if (row.cancelled) return row.cancelled_count ?? 0;
+      const [c] = (await m.query(
+        `SELECT count(*) FILTER (WHERE final)::int AS final, count(DISTINCT row_number) FILTER (WHERE status = 'dialing')::int AS in_flight
+           FROM call_attempts WHERE task_id = $1`,
+        [taskId],
+      )) as { final: number; in_flight: number }[];
+      const cancelled = Math.max(0, total - c.final - c.in_flight);
+      await m.query(`UPDATE call_attempts SET status = 'cancelled' WHERE task_id = $1 AND status = 'queued'`, [taskId]);
+      await m.query(`UPDATE tasks SET cancelled = true, held = true, cancelled_count = $2, total = GREATEST(total, $3), updated_at = now() WHERE task_id = $1`, [taskId, cancelled, total]);
+      return cancelled;
+    });
+  }
+
+  async tenantOf(taskId: string): Promise<{ tenantId: string; deleted: boolean } | undefined> {
+    const rows = (await this.db.query(`SELECT tenant_id, deleted_at FROM tasks WHERE task_id = $1`, [taskId])) as { tenant_id: string; deleted_at: Date | null }[];
+    return rows[0] ? { tenantId: rows[0].tenant_id, deleted: rows[0].deleted_at !== null } : undefined;
+  }
+
+  /** Takes (or resumes) the roster load of one started task, leased to this replica. */
+  async takeLoadJob(me: string, leaseMs: number): Promise<LoadJob | undefined> {
+    const rows = (await this.db.query(
+      `UPDATE tasks SET loading_by = $1, loading_until = clock_timestamp() + $2 * interval '1 millisecond'
+        WHERE task_id = (
+          SELECT task_id FROM tasks
+           WHERE started AND NOT loaded AND NOT cancelled AND deleted_at IS NULL AND roster_id IS NOT NULL
+             AND (loading_until IS NULL OR loading_until < clock_timestamp() OR loading_by = $1)
+           ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING task_id, tenant_id, roster_id, load_cursor`,
+      [me, leaseMs],
+    )) as [{ task_id: string; tenant_id: string; roster_id: string; load_cursor: number }[], number];
+    const r = rows[0]?.[0];
+    return r ? { taskId: r.task_id, tenantId: r.tenant_id, rosterId: r.roster_id, cursor: r.load_cursor } : undefined;
+  }
+
+  /** Gives the load up for `retryMs` (the roster did not answer): any replica resumes it after. */
+  async releaseLoadJob(me: string, taskId: string, retryMs: number): Promise<void> {
+    await this.db.query(`UPDATE tasks SET loading_by = NULL, loading_until = clock_timestamp() + $3 * interval '1 millisecond' WHERE task_id = $1 AND loading_by = $2`, [taskId, me, retryMs]);
+  }
+
+  /**
+   * Stores one roster page as queued first attempts and moves the cursor, in one transaction; only
+   * while this replica holds the load and the task is not cancelled. False: stop loading.
+   * The task row is held FOR KEY SHARE during the insert (a cancel, FOR UPDATE, waits for it and
+   * then cancels these rows too; claims, FOR NO KEY UPDATE, keep going) and updated only at the end.
+   */
+  async storePage(me: string, leaseMs: number, job: LoadJob, entries: Static<typeof RosterEntry>[], nextCursor: number, done: boolean): Promise<boolean> {
+    return this.db.transaction(async (m) => {
+      const mine = (await m.query(
+        `SELECT 1 FROM tasks WHERE task_id = $1 AND loading_by = $2 AND NOT cancelled AND NOT loaded AND deleted_at IS NULL AND load_cursor = $3 FOR KEY SHARE`,
+        [job.taskId, me, job.cursor],
+      )) as unknown[];
+      if (mine.length === 0) return false;
+      if (entries.length > 0) {
+        await m.query(
+          `INSERT INTO call_attempts (id, task_id, phone, row_number, attempt, status, due_at, name, variables)
+           SELECT id, $1, phone, row_number, 1, 'queued', now(), name, variables
+             FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::jsonb[]) AS e(id, phone, row_number, name, variables)
+           ON CONFLICT (task_id, row_number, attempt) DO NOTHING`,
+          [
+            job.taskId,
+            entries.map(() => newId()),
+            entries.map((e) => e.phone),
+            entries.map((e) => e.rowNumber),
+            entries.map((e) => e.name),
+            entries.map((e) => JSON.stringify(e.variables ?? {})),
+          ],
+        );
+      }
+      await m.query(
+        `UPDATE tasks SET load_cursor = $2, loaded = $3, loaded_count = loaded_count + $4,
+                loading_until = clock_timestamp() + $5 * interval '1 millisecond', updated_at = now()
+          WHERE task_id = $1`,
+        [job.taskId, nextCursor, done, entries.length, leaseMs],
+      );
+      return true;
+    });
+  }
+
+  /** Started, undrained tasks with nothing queued or dialing: candidates for a drain check. */
+  async idleTasks(): Promise<string[]> {
+    const rows = (await this.db.query(
+      `SELECT t.task_id FROM tasks t
+        WHERE t.drained_at IS NULL AND t.deleted_at IS NULL AND (t.loaded OR t.cancelled)
+          AND NOT EXISTS (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status IN ('queued', 'dialing'))
+        LIMIT 100`,
+    )) as { task_id: string }[];
+    return rows.map((r) => r.task_id);
+  }
+
+  /**
+   * Emits dialer.task.drained exactly once per task whose numbers are all final or cancelled. The
+   * task rows are locked, so of two replicas finishing the last calls together the later one sees
+   * both and the earlier one's drained_at.
+   */
+  async drainIfDone(taskIds: string[]): Promise<number> {
+    if (taskIds.length === 0) return 0;
+    // Unlocked look first, so busy tasks are not locked after every result batch; the last writer
+    // of a task commits before it looks, so it sees every other writer's commit.
+    const idle = (await this.db.query(
+      `SELECT t.task_id FROM tasks t
+        WHERE t.task_id = ANY ($1::uuid[]) AND t.drained_at IS NULL AND t.deleted_at IS NULL AND (t.loaded OR t.cancelled)
+          AND NOT EXISTS (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status IN ('queued', 'dialing'))`,
+      [taskIds],
+    )) as { task_id: string }[];
+    if (idle.length === 0) return 0;
+    taskIds = idle.map((r) => r.task_id);
+    return this.db.transaction(async (m) => {
+      const rows = (await m.query(
+        `SELECT t.task_id, t.tenant_id, t.cancelled, COALESCE(t.cancelled_count, 0) AS cancelled_count
+           FROM tasks t
+          WHERE t.task_id = ANY($1::uuid[]) AND t.drained_at IS NULL AND t.deleted_at IS NULL AND (t.loaded OR t.cancelled)
+          ORDER BY t.task_id FOR UPDATE`,
+        [taskIds],
+      )) as { task_id: string; tenant_id: string; cancelled: boolean; cancelled_count: number }[];
+      if (rows.length === 0) return 0;
+      const counts = (await m.query(
+        `SELECT t.task_id,
+                EXISTS (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status IN ('queued', 'dialing')) AS active,
+                (SELECT count(*) FROM call_attempts a WHERE a.task_id = t.task_id AND a.final AND a.status = 'completed')::int AS final
+           FROM unnest($1::uuid[]) AS t(task_id)`,
+        [rows.map((r) => r.task_id)],
+      )) as { task_id: string; active: boolean; final: number }[];
+      const byId = new Map(counts.map((c) => [c.task_id, c]));
+      const done = rows.filter((r) => !byId.get(r.task_id)?.active);
+      if (done.length === 0) return 0;
+      await m.query(`UPDATE tasks SET drained_at = now() WHERE task_id = ANY($1::uuid[])`, [done.map((r) => r.task_id)]);
+      await publishManyInTransaction(
+        m,
+        DialerTaskDrained,
+        done.map((r) => {
+          const cancelled = r.cancelled ? r.cancelled_count : 0;
+          return { tenantId: r.tenant_id, taskId: r.task_id, finalCount: (byId.get(r.task_id)?.final ?? 0) + cancelled, cancelled };
+        }),
+      );
+      return done.length;
+    });
+  }
+}

@@ -1,0 +1,284 @@
+import type { Bus } from '@autocall/bus';
+import { AppError, RosterEntriesPage } from '@autocall/contracts';
+import type { Logger } from '@autocall/logger';
+import type { CallResult, Carrier, DialRequest } from '../adapters/carrier';
+import type { AttemptRepository, AttemptResult, ClaimedAttempt } from '../data/attempt.repository';
+import type { LoadJob, TaskRepository } from '../data/task.repository';
+
+export interface EngineOptions {
+  /** This replica's name in claims. */
+  me: string;
+  leaseMs: number;
+  tickMs: number;
+  claimBatch: number;
+  sweepMs: number;
+  rosterPageSize: number;
+  rosterTimeoutMs: number;
+}
+
+export interface EngineDeps {
+  attempts: AttemptRepository;
+  tasks: TaskRepository;
+  carrier: Carrier;
+  bus: Bus;
+  /** Publishes committed outbox rows now. */
+  nudgeOutbox: () => void;
+  loadUlaw: (tenantId: string, recordingId: string) => Promise<Buffer>;
+  logger: Logger;
+}
+
+const RESULT_BATCH = 2000;
+
+/**
+ * The dialing loop of one replica: claim due attempts (committed `dialing` before the carrier is
+ * asked), dial them concurrently, commit their results in batches, keep their leases alive, settle
+ * other replicas' interrupted attempts, load rosters, and announce drained tasks.
+ */
+export class DialerEngine {
+  private readonly inFlight = new Map<string, ClaimedAttempt>();
+  private results: AttemptResult[] = [];
+  private flushing = false;
+  private stopped = true;
+  private claimLoopDone: Promise<void> = Promise.resolve();
+  private wakeUp?: () => void;
+  private woken = false;
+  private timers: NodeJS.Timeout[] = [];
+  private loading = false;
+  private loadAgain = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly opts: EngineOptions,
+  ) {
+    this.log = deps.logger.child({ component: 'dialer', dialerId: opts.me });
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.claimLoopDone = this.claimLoop();
+    this.timers.push(setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(this.opts.leaseMs / 3))));
+    this.timers.push(setInterval(() => void this.sweep(), this.opts.sweepMs));
+    void this.sweep();
+  }
+
+  /** Work may be due (a task started, resumed or changed): look now rather than at the next tick. */
+  nudge(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
+  }
+
+  /** A task started: load its roster now. */
+  nudgeLoader(): void {
+    void this.loadLoop();
+  }
+
+  /** Calls this replica has claimed and not yet committed a result for. */
+  get callsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** Stops claiming, lets calls in flight finish (up to `graceMs`) and commits their results. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.wakeUp?.();
+    await this.claimLoopDone;
+    const end = Date.now() + graceMs;
+    while ((this.inFlight.size > 0 || this.flushing) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wakeUp === done) this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (!this.stopped) {
+      const room = this.deps.carrier.maxChannels - this.inFlight.size;
+      if (room <= 0) {
+        await this.sleep(this.opts.tickMs);
+        continue;
+      }
+      const want = Math.min(this.opts.claimBatch, room);
+      let claimed: ClaimedAttempt[];
+      try {
+        claimed = await this.deps.attempts.claim(this.opts.me, this.opts.leaseMs, want);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'claim failed; will retry');
+        await this.sleep(this.opts.tickMs);
+        continue;
+      }
+      for (const a of claimed) this.dial(a);
+      if (claimed.length === 0) await this.sleep(this.opts.tickMs);
+      else if (claimed.length < want) await this.sleep(Math.min(this.opts.tickMs, 10));
+    }
+  }
+
+  private dial(a: ClaimedAttempt): void {
+    this.inFlight.set(a.id, a);
+    const recordingId = a.recordingId;
+    const request: DialRequest = {
+      attemptId: a.id,
+      phone: a.phone,
+      attempt: a.attempt,
+      callerId: a.callerId,
+      ringTimeoutSeconds: a.ringTimeoutSeconds,
+      recording: {
+        id: recordingId ?? '',
+        durationMs: a.recordingDurationMs,
+        loadUlaw: () => (recordingId ? this.deps.loadUlaw(a.tenantId, recordingId) : Promise.reject(new Error('task has no recording'))),
+      },
+    };
+    const startedAt = new Date();
+    this.deps.carrier
+      .dial(request)
+      .catch(
+        (err: unknown): CallResult => ({
+          outcome: 'failed',
+          hangupBy: null,
+          sipCode: null,
+          failureReason: `carrier error: ${(err as Error).message}`,
+          retryable: false,
+          startedAt,
+          answeredAt: null,
+          endedAt: new Date(),
+        }),
+      )
+      .then((result) => {
+        this.results.push({ attempt: a, result });
+        if (!this.flushing) void this.flush();
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'result not queued'));
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.results.length > 0) {
+        const batch = this.results.splice(0, RESULT_BATCH);
+        try {
+          const { taskIds } = await this.deps.attempts.writeResults(batch);
+          for (const r of batch) this.inFlight.delete(r.attempt.id);
+          this.deps.nudgeOutbox();
+          this.nudge();
+          await this.drain(taskIds);
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message, results: batch.length }, 'result write failed; will retry');
+          this.results = batch.concat(this.results);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async drain(taskIds: string[]): Promise<void> {
+    try {
+      if ((await this.deps.tasks.drainIfDone(taskIds)) > 0) this.deps.nudgeOutbox();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'drain check failed; the sweep retries');
+    }
+  }
+
+  /** After a cancel: announce the task if nothing is left in flight. */
+  checkDrained(taskIds: string[]): Promise<void> {
+    return this.drain(taskIds);
+  }
+
+  private async renewLeases(): Promise<void> {
+    try {
+      await this.deps.attempts.renewLeases(this.opts.me, [...this.inFlight.keys()], this.opts.leaseMs);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'lease renewal failed');
+    }
+  }
+
+  /** Settles interrupted attempts, resumes roster loads, and drains idle tasks (after a crash too). */
+  private async sweep(): Promise<void> {
+    try {
+      for (;;) {
+        const taskIds = await this.deps.attempts.settleInterrupted(500);
+        if (taskIds.length === 0) break;
+        this.log.warn({ tasks: taskIds.length }, 'settled interrupted attempts of a dead replica as failed');
+        this.deps.nudgeOutbox();
+        await this.drain(taskIds);
+      }
+      await this.drain(await this.deps.tasks.idleTasks());
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'sweep failed');
+    }
+    void this.loadLoop();
+  }
+
+  private async loadLoop(): Promise<void> {
+    if (this.loading) {
+      this.loadAgain = true;
+      return;
+    }
+    this.loading = true;
+    try {
+      for (;;) {
+        if (this.stopped) break;
+        const job = await this.deps.tasks.takeLoadJob(this.opts.me, Math.max(this.opts.leaseMs, this.opts.rosterTimeoutMs * 2));
+        if (!job) break;
+        await this.load(job);
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'roster load failed; will resume');
+    } finally {
+      this.loading = false;
+      if (this.loadAgain && !this.stopped) {
+        this.loadAgain = false;
+        void this.loadLoop();
+      }
+    }
+  }
+
+  /** Pulls the roster in keyset pages; each page and the cursor commit together, so a crash resumes. */
+  private async load(job: LoadJob): Promise<void> {
+    let cursor = job.cursor;
+    const leaseMs = Math.max(this.opts.leaseMs, this.opts.rosterTimeoutMs * 2);
+    for (;;) {
+      if (this.stopped) return this.deps.tasks.releaseLoadJob(this.opts.me, job.taskId, 0);
+      let page;
+      try {
+        page = await this.deps.bus.request(
+          RosterEntriesPage,
+          { tenantId: job.tenantId, rosterId: job.rosterId, afterRowNumber: cursor, limit: this.opts.rosterPageSize },
+          { timeoutMs: this.opts.rosterTimeoutMs },
+        );
+      } catch (err) {
+        // A refusal by the roster's owner (the roster is reserved by the task, so this means
+        // something is badly wrong) is not cured by hammering: retry slowly and say it loudly.
+        const refused = err instanceof AppError && err.status < 500;
+        if (refused) this.log.error({ err: err.message, taskId: job.taskId }, 'roster refused by the roster service; retrying in 60 s');
+        else this.log.warn({ err: (err as Error).message, taskId: job.taskId }, 'roster page not loaded; will retry');
+        return this.deps.tasks.releaseLoadJob(this.opts.me, job.taskId, refused ? 60_000 : 2000);
+      }
+      const last = page.entries.length > 0 ? page.entries[page.entries.length - 1].rowNumber : cursor;
+      const done = page.nextAfterRowNumber === null;
+      const next = page.nextAfterRowNumber ?? last;
+      const stored = await this.deps.tasks.storePage(this.opts.me, leaseMs, { ...job, cursor }, page.entries, next, done);
+      if (!stored) return;
+      cursor = next;
+      this.nudge();
+      if (done) return this.drain([job.taskId]);
+    }
+  }
+}

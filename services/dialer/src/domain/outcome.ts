@@ -1,0 +1,64 @@
+import type { CallOutcome, CallResult } from '../adapters/carrier';
+
+/**
+ * Whether an attempt's result ends its number (API.md "Call outcomes, retries and SMS"): answered and
+ * failed never retry (a failed call may have rung), nor does anything the carrier marks not
+ * retryable (404/410/604), nor the last allowed attempt, nor anything of a cancelled task.
+ */
+export function isFinal(result: Pick<CallResult, 'outcome' | 'retryable'>, attempt: number, maxAttempts: number, taskCancelled: boolean): boolean {
+  if (taskCancelled) return true;
+  if (result.outcome === 'answered' || result.outcome === 'failed') return true;
+  if (!result.retryable) return true;
+  return attempt >= maxAttempts;
+}
+
+/** Answer to end; 0 when the call was never answered. */
+export function durationMs(result: Pick<CallResult, 'answeredAt' | 'endedAt'>): number {
+  return result.answeredAt ? Math.max(0, result.endedAt.getTime() - result.answeredAt.getTime()) : 0;
+}
+
+export interface SimulatedPlan {
+  outcome: CallOutcome;
+  hangupBy: 'callee' | 'system' | null;
+  sipCode: number | null;
+  failureReason: string | null;
+  retryable: boolean;
+  /** Real-time ring before the answer or the end, before scaling. */
+  ringMs: number;
+  /** Real-time talk after the answer, before scaling. */
+  talkMs: number;
+}
+
+/** The simulated carrier's table (ARCHITECTURE.md): the outcome follows the number's last digit. */
+export function simulatedPlan(phone: string, attempt: number, ringTimeoutSeconds: number, recordingMs: number): SimulatedPlan {
+  const digit = phone.charAt(phone.length - 1);
+  const answered = (hangupBy: 'callee' | 'system'): SimulatedPlan => ({
+    outcome: 'answered',
+    hangupBy,
+    sipCode: 200,
+    failureReason: null,
+    retryable: false,
+    ringMs: 3000,
+    talkMs: hangupBy === 'callee' ? Math.round(recordingMs / 2) : recordingMs,
+  });
+  const noAnswer: SimulatedPlan = { outcome: 'no_answer', hangupBy: null, sipCode: 487, failureReason: 'ring timeout', retryable: true, ringMs: ringTimeoutSeconds * 1000, talkMs: 0 };
+  switch (digit) {
+    case '0':
+    case '1':
+    case '2':
+      return answered('callee');
+    case '3':
+    case '4':
+      return answered('system');
+    case '5':
+      return noAnswer;
+    case '6':
+      return { outcome: 'busy', hangupBy: null, sipCode: 486, failureReason: '486 Busy Here', retryable: true, ringMs: 1000, talkMs: 0 };
+    case '7':
+      return { outcome: 'unavailable', hangupBy: null, sipCode: 480, failureReason: 'powered off', retryable: true, ringMs: 1000, talkMs: 0 };
+    case '8':
+      return attempt <= 1 ? noAnswer : answered('system');
+    default:
+      return { outcome: 'failed', hangupBy: null, sipCode: 500, failureReason: 'carrier error', retryable: false, ringMs: 2000, talkMs: 0 };
+  }
+}

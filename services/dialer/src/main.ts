@@ -1,0 +1,4 @@
+import { runService } from '@autocall/service';
+import { dialerService } from './service';
+
+void runService(dialerService);

@@ -1,0 +1,77 @@
+import { DialerTaskHold, DialerTaskRelease } from '@autocall/contracts';
+import type { Bus } from '@autocall/bus';
+import { eventually, newTenantId } from '@autocall/testing';
+import { callsPerNumber, connectBus, dialerSql, EventLog, rosterOf, RosterStub, snapshot, startDialer, startTask, type Dialer } from './helpers';
+
+let a: Dialer;
+let b: Dialer;
+let roster: RosterStub;
+let events: EventLog;
+let bus: Bus;
+
+beforeAll(async () => {
+  roster = await RosterStub.start();
+  events = await EventLog.start();
+  bus = await connectBus();
+  // calls take ~50–250 ms (ring and talk at 1/100 of real time), so some are always in flight; 20
+  // channels each under a task limit of 40 concurrent calls, so both replicas hold calls at once
+  a = await startDialer({ DIALER_ID: 'dialer-a', SIM_TIME_SCALE: '0.01', SIM_MAX_CHANNELS: '20' });
+  b = await startDialer({ DIALER_ID: 'dialer-b', SIM_TIME_SCALE: '0.01', SIM_MAX_CHANNELS: '20' });
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await roster?.close();
+  await events?.close();
+  await bus?.close();
+});
+
+describe('pause and resume with two dialer replicas', () => {
+  it('when the hold answers, then no call starts after it; in-flight calls finish; after release every number is called exactly once', async () => {
+    const tenantId = newTenantId();
+    const count = 300;
+    const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(count)), total: count, dialing: { maxConcurrentCalls: 40, callsPerSecond: 150 } });
+    events.watch(s.taskId);
+    await startTask(bus, s);
+    await eventually(async () => (await callsPerNumber(s.taskId)).size >= 60, 20_000);
+
+    await bus.request(DialerTaskHold, { tenantId, taskId: s.taskId });
+    // what had been claimed (committed `dialing`) when the hold answered: nothing else may be placed
+    const claimed = new Set(
+      (await dialerSql<{ id: string }>(`SELECT id FROM call_attempts WHERE task_id = $1 AND status IN ('dialing', 'completed')`, [s.taskId])).map((r) => r.id),
+    );
+    expect(claimed.size).toBeLessThan(count);
+    // both replicas took part
+    const by = await dialerSql<{ claimed_by: string }>(`SELECT DISTINCT claimed_by FROM call_attempts WHERE task_id = $1 AND claimed_by IS NOT NULL`, [s.taskId]);
+    expect(by.map((r) => r.claimed_by).sort()).toEqual(['dialer-a', 'dialer-b']);
+
+    // in-flight calls finish; nothing new is claimed or placed while held
+    await eventually(async () => (await dialerSql(`SELECT 1 FROM call_attempts WHERE task_id = $1 AND status = 'dialing'`, [s.taskId])).length === 0, 10_000);
+    await new Promise((r) => setTimeout(r, 600));
+    const placed = await dialerSql<{ attempt_id: string }>(`SELECT s.attempt_id FROM sim_calls s JOIN call_attempts a ON a.id = s.attempt_id WHERE a.task_id = $1`, [s.taskId]);
+    expect(placed.filter((p) => !claimed.has(p.attempt_id))).toEqual([]);
+    const [after] = await dialerSql<{ n: number }>(`SELECT count(*)::int AS n FROM call_attempts WHERE task_id = $1 AND status <> 'queued'`, [s.taskId]);
+    expect(after.n).toBe(claimed.size);
+    expect(events.drained.find((d) => d.taskId === s.taskId)).toBeUndefined();
+
+    // a repeated hold is harmless
+    await bus.request(DialerTaskHold, { tenantId, taskId: s.taskId });
+    await bus.request(DialerTaskRelease, { tenantId, taskId: s.taskId });
+    expect(await events.drainedOf(s.taskId, 30_000)).toMatchObject({ finalCount: count, cancelled: 0 });
+
+    const perNumber = await callsPerNumber(s.taskId);
+    expect(perNumber.size).toBe(count);
+    expect([...perNumber.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+    await eventually(() => events.callsOf(s.taskId).length === count);
+  });
+
+  it('when the hold is for another tenant, then it answers 404 and the task keeps dialling', async () => {
+    const tenantId = newTenantId();
+    const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(20)), total: 20 });
+    events.watch(s.taskId);
+    await startTask(bus, s);
+    await eventually(async () => (await dialerSql(`SELECT 1 FROM tasks WHERE task_id = $1`, [s.taskId])).length === 1);
+    await expect(bus.request(DialerTaskHold, { tenantId: newTenantId(), taskId: s.taskId })).rejects.toMatchObject({ status: 404 });
+    expect(await events.drainedOf(s.taskId)).toMatchObject({ finalCount: 20 });
+  });
+});

@@ -1,0 +1,61 @@
+import { durationMs, isFinal, simulatedPlan } from '../src/domain/outcome';
+import { csvLine, escapeCell } from '../src/domain/report';
+
+describe('retry rules (API.md outcome table)', () => {
+  it.each([
+    ['answered', true, 1, 3, false, true],
+    ['failed', false, 1, 3, false, true],
+    ['no_answer', true, 1, 3, false, false],
+    ['no_answer', true, 3, 3, false, true],
+    ['busy', true, 1, 2, false, false],
+    ['unavailable', false, 1, 3, false, true],
+    ['unavailable', true, 1, 3, true, true],
+  ] as const)('when %s (retryable %p) on attempt %i of %i, cancelled %p, then final is %p', (outcome, retryable, attempt, max, cancelled, final) => {
+    expect(isFinal({ outcome, retryable }, attempt, max, cancelled)).toBe(final);
+  });
+
+  it('when a call was never answered, then its duration is 0; otherwise answer to end', () => {
+    expect(durationMs({ answeredAt: null, endedAt: new Date(5000) })).toBe(0);
+    expect(durationMs({ answeredAt: new Date(1000), endedAt: new Date(5000) })).toBe(4000);
+  });
+});
+
+describe('simulated carrier table', () => {
+  it.each([
+    ['0', 1, 'answered', 'callee', 5000],
+    ['2', 1, 'answered', 'callee', 5000],
+    ['3', 1, 'answered', 'system', 10000],
+    ['5', 1, 'no_answer', null, 0],
+    ['6', 1, 'busy', null, 0],
+    ['7', 1, 'unavailable', null, 0],
+    ['8', 1, 'no_answer', null, 0],
+    ['8', 2, 'answered', 'system', 10000],
+    ['9', 1, 'failed', null, 0],
+  ])('when the number ends in %s (attempt %i), then %s, hang-up by %p, talk %i ms', (digit, attempt, outcome, hangupBy, talk) => {
+    const plan = simulatedPlan(`+6281234567${digit}`, attempt, 30, 10_000);
+    expect([plan.outcome, plan.hangupBy, plan.talkMs]).toEqual([outcome, hangupBy, talk]);
+    expect(plan.retryable).toBe(['no_answer', 'busy', 'unavailable'].includes(outcome));
+  });
+
+  it('when nobody answers, then it rings for the ring timeout', () => {
+    expect(simulatedPlan('+62812345675', 1, 45, 1000).ringMs).toBe(45_000);
+  });
+});
+
+describe('report cells', () => {
+  it.each([
+    ['=HYPERLINK("x")', `'=HYPERLINK("x")`],
+    ['+6281234', `'+6281234`],
+    ['-1', `'-1`],
+    ['@SUM(A1)', `'@SUM(A1)`],
+    ['\tx', `'\tx`],
+    ['\rx', `'\rx`],
+    ['Budi', 'Budi'],
+  ])('when a cell is %p, then it is written %p', (raw, out) => {
+    expect(escapeCell(raw)).toBe(out);
+  });
+
+  it('when a csv field holds a comma, quote or newline, then it is quoted', () => {
+    expect(csvLine(['a,b', 'say "hi"', 'x\ny', 'plain'])).toBe('"a,b","say ""hi""","x\ny",plain\r\n');
+  });
+});

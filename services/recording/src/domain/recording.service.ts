@@ -1,0 +1,193 @@
+import type { DataSource } from 'typeorm';
+import { AppError, newId, RecordingCreated, RecordingDeleted } from '@autocall/contracts';
+import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import { recordingRepository as repo, type RecordingRow } from '../data/recording.repository';
+import { recordingErrors } from './errors';
+import { analyseMp3 } from './mp3';
+import { makeRendition } from './rendition';
+
+export interface RecordingView {
+  id: string;
+  name: string;
+  fileName: string;
+  sizeBytes: number;
+  durationMs: number;
+  bitrateKbps: number;
+  sampleRateHz: number;
+  channels: number;
+  status: 'ready';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const toView = (r: RecordingRow): RecordingView => ({
+  id: r.id,
+  name: r.name,
+  fileName: r.file_name,
+  sizeBytes: r.size_bytes,
+  durationMs: r.duration_ms,
+  bitrateKbps: r.bitrate_kbps,
+  sampleRateHz: r.sample_rate_hz,
+  channels: r.channels,
+  status: r.status,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+export const NAME_MAX = 100;
+const codePoints = (s: string) => [...s].length;
+
+/** The client's file name as metadata: its last path segment, no control characters, ≤ 255 characters. */
+export function cleanFileName(raw: string | undefined): string {
+  const base = (raw ?? '').split(/[/\\]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = [...base.replace(/[\x00-\x1f\x7f]/g, '').trim()].slice(0, 255).join('');
+  return clean === '.' || clean === '..' ? '' : clean;
+}
+
+/** `name` as sent (1–100 characters after trimming), or the file name without its extension. */
+export function recordingName(name: string | undefined, fileName: string): string {
+  if (name !== undefined) {
+    const trimmed = name.trim();
+    if (codePoints(trimmed) < 1 || codePoints(trimmed) > NAME_MAX) {
+      throw new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field: 'name', message: `must be 1–${NAME_MAX} characters` }]);
+    }
+    return trimmed;
+  }
+  const stem = fileName.replace(/\.[^.]*$/, '').trim();
+  return [...stem].slice(0, NAME_MAX).join('').trim() || 'Recording';
+}
+
+export interface ByteRange {
+  start: number;
+  end: number; // inclusive
+}
+
+/**
+ * One `bytes=` range against a size: undefined to send the whole file (no header, a malformed one
+ * or several ranges: RFC 9110 lets a server ignore those), 'unsatisfiable' for 416.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end };
+}
+
+export type AudioRead =
+  | { unsatisfiable: true; size: number; fileName: string }
+  | { unsatisfiable: false; bytes: Buffer; size: number; range?: ByteRange; fileName: string };
+
+/** Recording rules: validate by content, render for telephony, store atomically, the in-use rule. */
+export class RecordingService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly limits: { maxSeconds: number },
+  ) {}
+
+  async create(tenantId: string, input: { bytes: Buffer; fileName: string; name?: string }, requestId?: string): Promise<RecordingView> {
+    const name = recordingName(input.name, input.fileName);
+    const mp3 = await analyseMp3(input.bytes, this.limits.maxSeconds);
+    const rendition = await makeRendition(mp3);
+    const row = await this.db.transaction(async (m) => {
+      const r = await repo.insert(
+        m,
+        {
+          id: newId(),
+          tenant_id: tenantId,
+          name,
+          file_name: input.fileName || 'recording.mp3',
+          size_bytes: input.bytes.length,
+          duration_ms: mp3.durationMs,
+          bitrate_kbps: mp3.bitrateKbps,
+          sample_rate_hz: mp3.sampleRateHz,
+          channels: mp3.channels,
+          status: 'ready',
+        },
+        { original: input.bytes, ulaw: rendition.ulaw, alaw: rendition.alaw },
+      );
+      await publishInTransaction(m, RecordingCreated, { tenantId, recordingId: r.id, durationMs: r.duration_ms }, { requestId });
+      return r;
+    });
+    this.relay.nudge();
+    return toView(row);
+  }
+
+  async get(tenantId: string, id: string): Promise<RecordingView> {
+    const row = await repo.find(this.db.manager, tenantId, id);
+    if (!row) throw recordingErrors.RECORDING_NOT_FOUND();
+    return toView(row);
+  }
+
+  async list(tenantId: string, q: { page: number; pageSize: number; name?: string }) {
+    const { rows, total } = await repo.list(this.db.manager, { tenantId, ...q });
+    return { items: rows.map(toView), page: q.page, pageSize: q.pageSize, total };
+  }
+
+  async rename(tenantId: string, id: string, name: string): Promise<RecordingView> {
+    const row = await repo.rename(this.db.manager, tenantId, id, recordingName(name, ''));
+    if (!row) throw recordingErrors.RECORDING_NOT_FOUND();
+    return toView(row);
+  }
+
+  async remove(tenantId: string, id: string, requestId?: string): Promise<void> {
+    await this.db.transaction(async (m) => {
+      const current = await repo.find(m, tenantId, id, 'update');
+      if (!current) throw recordingErrors.RECORDING_NOT_FOUND();
+      if (await repo.inUse(m, id)) throw recordingErrors.RECORDING_IN_USE();
+      await repo.remove(m, id);
+      await publishInTransaction(m, RecordingDeleted, { tenantId, recordingId: id }, { requestId });
+    });
+    this.relay.nudge();
+  }
+
+  /** The original bytes, or the asked range of them. */
+  async audio(tenantId: string, id: string, rangeHeader: string | undefined): Promise<AudioRead> {
+    const row = await repo.find(this.db.manager, tenantId, id);
+    if (!row) throw recordingErrors.RECORDING_NOT_FOUND();
+    const range = parseRange(rangeHeader, row.size_bytes);
+    if (range === 'unsatisfiable') return { unsatisfiable: true, size: row.size_bytes, fileName: row.file_name };
+    const start = range?.start ?? 0;
+    const length = range ? range.end - range.start + 1 : row.size_bytes;
+    const bytes = await repo.originalRange(this.db.manager, tenantId, id, start, length);
+    if (!bytes) throw recordingErrors.RECORDING_NOT_FOUND(); // deleted meanwhile
+    return { unsatisfiable: false, bytes, size: row.size_bytes, range, fileName: row.file_name };
+  }
+
+  async rendition(tenantId: string, id: string, encoding: 'ulaw' | 'alaw'): Promise<Buffer> {
+    const bytes = await repo.rendition(this.db.manager, tenantId, id, encoding);
+    if (!bytes) throw recordingErrors.RECORDING_NOT_FOUND();
+    return bytes;
+  }
+
+  // ---- RPC side (task service) ----
+  async lookup(tenantId: string, id: string) {
+    const row = await repo.find(this.db.manager, tenantId, id);
+    return row ? { found: true, status: row.status, durationMs: row.duration_ms, name: row.name } : { found: false };
+  }
+
+  /** FOR SHARE on the recording: a concurrent delete (FOR UPDATE) waits, then sees the usage. */
+  async reserve(tenantId: string, recordingId: string, taskId: string) {
+    await this.db.transaction(async (m) => {
+      const row = await repo.find(m, tenantId, recordingId, 'share');
+      if (!row) throw new AppError('RECORDING_NOT_FOUND', 422, 'The recording does not exist.');
+      await repo.reserve(m, tenantId, recordingId, taskId);
+    });
+    return { ok: true };
+  }
+
+  async release(tenantId: string, taskId: string) {
+    await repo.release(this.db.manager, tenantId, taskId);
+    return { ok: true };
+  }
+}

@@ -1,0 +1,4 @@
+import { runService } from '@autocall/service';
+import { recordingService } from './service';
+
+void runService(recordingService);

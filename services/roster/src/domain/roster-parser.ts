@@ -1,0 +1,215 @@
+import { ImportFailure } from './import-failure';
+import type { PhoneNormalizer } from './phone';
+import { XlsxFile } from './xlsx-reader';
+
+export type RowReason = 'EMPTY' | 'NOT_A_NUMBER' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_NUMBER' | 'FOREIGN_NUMBER' | 'DUPLICATE';
+
+export interface ParseCounts {
+  processed: number;
+  total: number;
+  valid: number;
+  invalid: number;
+  duplicate: number;
+}
+
+/** Where parsed rows go (COPY streams in production). A sink's failure is not the file's fault. */
+export interface RowSink {
+  /** `variables` is a JSON object text, built without ever creating a JS object keyed by headers. */
+  entry(rowNumber: number, phone: string, rawPhone: string, name: string | null, variables: string): Promise<void> | void;
+  error(rowNumber: number, rawPhone: string, reason: RowReason): Promise<void> | void;
+}
+
+export class SinkError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'SinkError';
+  }
+}
+
+export class ImportAborted extends Error {
+  constructor() {
+    super('import aborted');
+    this.name = 'ImportAborted';
+  }
+}
+
+// Header cells that name the phone column, compared after lower-casing and turning . _ - : into spaces.
+const PHONE_HEADERS = [
+  'phone number', 'phone', 'phone no', 'phone num', 'telephone', 'telephone number', 'tel', 'mobile', 'mobile number', 'mobile phone',
+  'cell', 'cellphone', 'cell phone', 'msisdn', 'contact number', 'whatsapp', 'wa', 'nomor', 'nomor hp', 'nomor telepon', 'nomor telp',
+  'nomor handphone', 'nomor ponsel', 'nomor wa', 'nomor whatsapp', 'no hp', 'nohp', 'no handphone', 'no ponsel', 'no telp', 'no telepon',
+  'no tlp', 'no wa', 'telepon', 'telp', 'tlp', 'handphone', 'hp', 'ponsel',
+];
+const NAME_HEADERS = ['name', 'nama', 'full name', 'nama lengkap', 'customer name', 'nama pelanggan'];
+
+export const headerKey = (h: string) => h.toLowerCase().replace(/[._\-:]+/g, ' ').replace(/\s+/g, ' ').trim();
+const PHONE_KEYS = new Set(PHONE_HEADERS);
+const NAME_KEYS = new Set(NAME_HEADERS);
+
+export interface ParseOptions {
+  maxRows: number;
+  /** Decompressed bytes the parts read may yield, all together (checked while inflating). */
+  maxUncompressedBytes: number;
+  phones: PhoneNormalizer;
+  sink: RowSink;
+  /** Checked between chunks; when it answers true the parse stops with ImportAborted. */
+  aborted: () => boolean;
+  /** Called as rows go by (the caller throttles its own writes). */
+  onProgress: (c: ParseCounts) => void;
+}
+
+interface SheetInfo {
+  name: string;
+}
+
+/** The sheet named `Roster` (case-insensitive), else the workbook's first sheet (in tab order). */
+export function pickSheet<S extends SheetInfo>(sheets: S[]): S | undefined {
+  return sheets.find((s) => s.name.trim().toLowerCase() === 'roster') ?? sheets[0];
+}
+
+/**
+ * Phone numbers seen so far (E.164 digits as doubles: exact below 2^53), open addressing over a
+ * Float64Array: 8 bytes a slot instead of a heap number and hash entry per row in a Set.
+ */
+export class PhoneSet {
+  private slots = new Float64Array(1 << 16);
+  private mask = (1 << 16) - 1;
+  private size = 0;
+
+  private slot(key: number): number {
+    const lo = key % 4294967296 | 0;
+    const hi = (key / 4294967296) | 0;
+    return Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) & this.mask;
+  }
+
+  /** Adds key (> 0); false when it was there already. */
+  add(key: number): boolean {
+    let i = this.slot(key);
+    for (;;) {
+      const v = this.slots[i];
+      if (v === 0) break;
+      if (v === key) return false;
+      i = (i + 1) & this.mask;
+    }
+    this.slots[i] = key;
+    if (++this.size * 2 > this.slots.length) this.grow();
+    return true;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Float64Array(old.length * 2);
+    this.mask = this.slots.length - 1;
+    for (const key of old) {
+      if (key === 0) continue;
+      let i = this.slot(key);
+      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
+      this.slots[i] = key;
+    }
+  }
+}
+
+const wrapSink = (f: () => Promise<void> | void): Promise<void> | void => {
+  let p: Promise<void> | void;
+  try {
+    p = f();
+  } catch (err) {
+    throw new SinkError(err);
+  }
+  return p ? p.catch((err: unknown) => Promise.reject(new SinkError(err))) : undefined;
+};
+
+/**
+ * Streams the roster sheet of an xlsx held in memory: finds the header row (the first non-blank
+ * row) and the phone column, classifies every non-blank row and hands it to the sink. Memory
+ * stays flat except for the duplicate set (8 bytes a slot) and the shared strings (their UTF-8
+ * in one buffer). The sheet is the one named `Roster` (case-insensitive) else the first in tab
+ * order, read from workbook.xml and its relationships.
+ */
+export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ counts: ParseCounts; columns: string[] }> {
+  const counts: ParseCounts = { processed: 0, total: 0, valid: 0, invalid: 0, duplicate: 0 };
+  const seen = new PhoneSet();
+  const columns: string[] = [];
+  let phoneCol = -1;
+  let nameCol = -1;
+  const varCols: number[] = [];
+  const varKeys: string[] = [];
+  let headerSeen = false;
+
+  const handleRow = (number: number, values: string[], width: number): Promise<void> | void => {
+    if (!headerSeen) {
+      const headers: { col: number; text: string }[] = [];
+      for (let c = 1; c < width; c++) {
+        const t = values[c].trim();
+        if (t !== '') headers.push({ col: c, text: t });
+      }
+      if (headers.length === 0) return;
+      headerSeen = true;
+      const phone = headers.find((h) => PHONE_KEYS.has(headerKey(h.text)));
+      if (!phone) throw new ImportFailure('ROSTER_NO_PHONE_COLUMN', 'No header names a phone column (Phone Number, Phone, Nomor, No HP, …).');
+      phoneCol = phone.col;
+      const used = new Set<string>();
+      for (const h of headers) {
+        if (h.col === phoneCol) continue;
+        let name = h.text;
+        for (let i = 2; used.has(name); i++) name = `${h.text} (${i})`;
+        used.add(name);
+        varCols.push(h.col);
+        varKeys.push(JSON.stringify(name));
+        columns.push(name);
+        if (nameCol < 0 && NAME_KEYS.has(headerKey(h.text))) nameCol = h.col;
+      }
+      return;
+    }
+    let blank = true;
+    for (let c = 1; c < width; c++) {
+      const v = values[c];
+      if (v !== '' && v.trim() !== '') {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return;
+    if (counts.total >= opts.maxRows) throw new ImportFailure('ROSTER_TOO_MANY_ROWS', `The roster has more than ${opts.maxRows} rows.`);
+    counts.total++;
+    counts.processed++;
+    if ((counts.total & 1023) === 0) opts.onProgress(counts);
+    const rawPhone = phoneCol < width ? values[phoneCol].trim() : '';
+    const result = opts.phones.normalize(rawPhone);
+    if (!result.ok) {
+      counts.invalid++;
+      return wrapSink(() => opts.sink.error(number, rawPhone, result.reason));
+    }
+    if (!seen.add(Number(result.e164.slice(1)))) {
+      counts.duplicate++;
+      return wrapSink(() => opts.sink.error(number, rawPhone, 'DUPLICATE'));
+    }
+    counts.valid++;
+    let vars = '{';
+    for (let i = 0; i < varCols.length; i++) {
+      if (i > 0) vars += ',';
+      const c = varCols[i];
+      vars += `${varKeys[i]}:${JSON.stringify(c < width ? values[c].trim() : '')}`;
+    }
+    vars += '}';
+    const name = nameCol >= 0 && nameCol < width ? values[nameCol].trim() || null : null;
+    return wrapSink(() => opts.sink.entry(number, result.e164, rawPhone, name, vars));
+  };
+
+  try {
+    const file = new XlsxFile(buf, opts.maxUncompressedBytes);
+    const wb = await file.workbook();
+    const sheet = pickSheet(wb.sheets);
+    if (!sheet || sheet.part === undefined || !file.has(sheet.part)) throw new ImportFailure('ROSTER_UNREADABLE', 'The workbook has no readable worksheet.');
+    const sst = await file.sharedStrings(wb.sharedStrings);
+    await file.rows(sheet.part, sst, handleRow, () => {
+      if (opts.aborted()) throw new ImportAborted();
+    });
+  } catch (err) {
+    if (err instanceof ImportFailure || err instanceof SinkError || err instanceof ImportAborted) throw err;
+    throw new ImportFailure('ROSTER_UNREADABLE', `The workbook could not be read: ${(err as Error).message}`);
+  }
+  if (!headerSeen || counts.total === 0) throw new ImportFailure('ROSTER_EMPTY', 'The roster has no non-blank row.');
+  opts.onProgress(counts);
+  return { counts, columns };
+}

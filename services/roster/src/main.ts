@@ -1,0 +1,4 @@
+import { runService } from '@autocall/service';
+import { rosterService } from './service';
+
+void runService(rosterService);

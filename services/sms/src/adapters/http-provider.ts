@@ -1,0 +1,57 @@
+import { request } from 'undici';
+import type { AccountSettings } from '../data/account.repository';
+import { assertPublicUrl } from '../domain/account.service';
+import type { OutgoingSms, SendOutcome, SmsProvider } from './sms-provider';
+
+export interface HttpProviderOptions {
+  /** Allow private, loopback and link-local provider addresses (checked again at every send). */
+  allowPrivate: boolean;
+  /** Timeout when the account sets none. */
+  defaultTimeoutMs: number;
+  /** Upper bound for any timeout: kept below the sender's lease so a slow send is never sent twice. */
+  maxTimeoutMs: number;
+}
+
+/**
+ * A configurable HTTP provider: POST {to, from, text, messageId} as JSON to settings.url, with a
+ * bearer apiKey or basic auth, and the message id as `Idempotency-Key` too so the provider can
+ * drop a repeated send. 2xx = sent; 408, 429 and 5xx, timeouts and network errors = retry; any
+ * other answer = failed for good. Reasons name the status only: never the body or a credential.
+ */
+export class HttpProvider implements SmsProvider {
+  constructor(private readonly opts: HttpProviderOptions) {}
+
+  async send(sms: OutgoingSms, settings: AccountSettings): Promise<SendOutcome> {
+    if (!settings.url) return { status: 'failed', retryable: false, reason: 'http provider has no url' };
+    if (!this.opts.allowPrivate) {
+      try {
+        await assertPublicUrl(settings.url);
+      } catch {
+        return { status: 'failed', retryable: false, reason: 'provider url is not allowed (private address or unresolvable)' };
+      }
+    }
+    const timeoutMs = Math.min(settings.timeoutMs ?? this.opts.defaultTimeoutMs, this.opts.maxTimeoutMs);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': sms.messageId };
+    if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+    else if (settings.username !== undefined || settings.password !== undefined) {
+      headers.authorization = `Basic ${Buffer.from(`${settings.username ?? ''}:${settings.password ?? ''}`).toString('base64')}`;
+    }
+    try {
+      const res = await request(settings.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ to: sms.to, from: sms.from, text: sms.text, messageId: sms.messageId }),
+        signal: AbortSignal.timeout(timeoutMs),
+      }); // undici's request never follows redirects: a 3xx is a permanent failure, not a hop elsewhere
+      await res.body.dump().catch(() => undefined);
+      const code = res.statusCode;
+      if (code >= 200 && code < 300) return { status: 'sent' };
+      const retryable = code >= 500 || code === 408 || code === 429;
+      return { status: 'failed', retryable, reason: `provider answered ${code}` };
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') return { status: 'failed', retryable: true, reason: `provider did not answer within ${timeoutMs} ms` };
+      return { status: 'failed', retryable: true, reason: `provider unreachable${e.code ? `: ${e.code}` : ''}` };
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import type { EntityManager } from 'typeorm';
+import type { SmsKind } from '../domain/follow-up';
+
+export type MessageStatus = 'queued' | 'sent' | 'failed' | 'skipped';
+
+export interface MessageRow {
+  id: string;
+  tenant_id: string;
+  task_id: string;
+  phone: string;
+  kind: SmsKind;
+  status: MessageStatus;
+  text: string;
+  segments: number;
+  template_id: string | null;
+  failure_reason: string | null;
+  call_attempt_id: string | null;
+  attempts: number;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export type NewMessage = Pick<MessageRow, 'id' | 'tenant_id' | 'task_id' | 'phone' | 'kind' | 'status' | 'text' | 'segments' | 'template_id' | 'failure_reason' | 'call_attempt_id'>;
+
+type Q = Pick<EntityManager, 'query'>;
+
+const COLUMNS = `id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id, attempts, created_at, sent_at`;
+
+export const messageRepository = {
+  /**
+   * Inserts the messages whose (task, phone, kind) does not exist yet, in one statement: a
+   * redelivered or repeated call result never makes a second message. Returns the rows inserted.
+   * At most one message per (task, phone, kind) may be passed.
+   */
+  async insertMany(m: Q, msgs: NewMessage[]): Promise<MessageRow[]> {
+    if (msgs.length === 0) return [];
+    const col = <K extends keyof NewMessage>(k: K) => msgs.map((x) => x[k]);
+    return (await m.query(
+      `INSERT INTO messages (id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::uuid[], $10::text[], $11::uuid[])
+       ON CONFLICT (task_id, phone, kind) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [col('id'), col('tenant_id'), col('task_id'), col('phone'), col('kind'), col('status'), col('text'), col('segments'), col('template_id'), col('failure_reason'), col('call_attempt_id')],
+    )) as MessageRow[];
+  },
+
+  /**
+   * What rendering a batch of messages needs, in one round trip: the templates (by id, with their
+   * tenant, so the caller checks ownership) and the account status of each tenant.
+   */
+  async templatesAndAccounts(
+    m: Q,
+    tenantIds: string[],
+    templateIds: string[],
+  ): Promise<{ templates: Map<string, { tenant_id: string; content: string; status: string }>; accounts: Map<string, { status: string }> }> {
+    const rows = (await m.query(
+      `SELECT 'template' AS what, id::text AS key, tenant_id, content, status FROM templates WHERE id = ANY($2::uuid[])
+       UNION ALL
+       SELECT 'account', tenant_id::text, tenant_id, NULL, status FROM accounts WHERE tenant_id = ANY($1::uuid[])`,
+      [tenantIds, templateIds],
+    )) as { what: 'template' | 'account'; key: string; tenant_id: string; content: string | null; status: string }[];
+    const templates = new Map<string, { tenant_id: string; content: string; status: string }>();
+    const accounts = new Map<string, { status: string }>();
+    for (const r of rows) {
+      if (r.what === 'template') templates.set(r.key, { tenant_id: r.tenant_id, content: r.content ?? '', status: r.status });
+      else accounts.set(r.key, { status: r.status });
+    }
+    return { templates, accounts };
+  },
+
+  /**
+   * Claims due queued messages for sending: they stay `queued` but are leased until `leaseMs` from
+   * now, so no other replica claims them meanwhile; a crashed sender's lease simply expires.
+   */
+  async claimDue(m: Q, limit: number, leaseMs: number): Promise<MessageRow[]> {
+    const [rows] = (await m.query(
+      `UPDATE messages SET lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = attempts + 1, updated_at = now()
+        WHERE id IN (
+          SELECT id FROM messages
+           WHERE status = 'queued' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
+           ORDER BY next_attempt_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [limit, leaseMs],
+    )) as [MessageRow[], number];
+    return rows;
+  },
+
+  /**
+   * Ends claimed messages (sent, failed or skipped) in one statement. Returns the rows that were
+   * still queued: a message another replica settled meanwhile is left alone.
+   */
+  async finishMany(m: Q, items: { id: string; status: Exclude<MessageStatus, 'queued'>; reason: string | null }[]): Promise<MessageRow[]> {
+    if (items.length === 0) return [];
+    const [rows] = (await m.query(
+      `UPDATE messages m SET status = v.status, failure_reason = v.reason, sent_at = CASE WHEN v.status = 'sent' THEN now() END, lease_until = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, status, reason)
+        WHERE m.id = v.id AND m.status = 'queued'
+       RETURNING ${COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}`,
+      [items.map((i) => i.id), items.map((i) => i.status), items.map((i) => i.reason)],
+    )) as [MessageRow[], number];
+    return rows;
+  },
+
+  /** Puts claimed messages back for a later attempt, each with its last failure as the reason. */
+  async retryLater(m: Q, items: { id: string; delayMs: number; reason: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    await m.query(
+      `UPDATE messages m SET next_attempt_at = now() + make_interval(secs => v.delay_ms / 1000), lease_until = NULL, failure_reason = v.reason, updated_at = now()
+         FROM unnest($1::uuid[], $2::float8[], $3::text[]) AS v(id, delay_ms, reason)
+        WHERE m.id = v.id AND m.status = 'queued'`,
+      [items.map((i) => i.id), items.map((i) => i.delayMs), items.map((i) => i.reason)],
+    );
+  },
+
+  /** Keyset page, newest first (ids are UUIDv7, so id order is creation order). */
+  async list(m: Q, f: { tenantId: string; taskId?: string; status?: string; kind?: string; before?: string; limit: number }): Promise<MessageRow[]> {
+    const where = ['tenant_id = $1'];
+    const params: unknown[] = [f.tenantId];
+    if (f.taskId) where.push(`task_id = $${params.push(f.taskId)}`);
+    if (f.status) where.push(`status = $${params.push(f.status)}`);
+    if (f.kind) where.push(`kind = $${params.push(f.kind)}`);
+    if (f.before) where.push(`id < $${params.push(f.before)}`);
+    return (await m.query(`SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(f.limit)}`, params)) as MessageRow[];
+  },
+};

@@ -1,0 +1,90 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import type { DataSource } from 'typeorm';
+import { accountRepository, type AccountRow, type AccountSettings } from '../data/account.repository';
+import { smsErrors } from './errors';
+
+const privateRanges = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) privateRanges.addSubnet(net, bits, 'ipv4');
+// ::/96 also covers IPv4-compatible ::a.b.c.d; NAT64 and 6to4 can carry private IPv4 addresses
+for (const [net, bits] of [['::', 96], ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) privateRanges.addSubnet(net, bits, 'ipv6');
+
+function isPrivate(address: string): boolean {
+  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  const mapped = family === 'ipv6' && address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : undefined;
+  if (mapped && isIP(mapped) === 4) return privateRanges.check(mapped, 'ipv4');
+  return privateRanges.check(address, family);
+}
+
+/** Refuses provider URLs that reach inside the deployment (SSRF), unless allowed by config. */
+export async function assertPublicUrl(raw: string): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw smsErrors.SMS_PROVIDER_SETTINGS_INVALID('settings.url is not a URL.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw smsErrors.SMS_PROVIDER_SETTINGS_INVALID('settings.url must be http(s).');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((r) => r.map((a) => a.address), () => [] as string[]);
+  if (addresses.length === 0) throw smsErrors.SMS_PROVIDER_SETTINGS_INVALID(`settings.url host ${host} does not resolve.`);
+  if (addresses.some(isPrivate) || host === 'localhost') throw smsErrors.SMS_PROVIDER_URL_FORBIDDEN();
+}
+
+export interface AccountView {
+  provider: 'simulated' | 'http';
+  senderId: string | null;
+  status: 'active' | 'inactive';
+  settings: { url?: string; username?: string; timeoutMs?: number; passwordSet: boolean; apiKeySet: boolean } | null;
+  updatedAt: string | null;
+}
+
+/** Secrets are write-only: the view says whether they are set, never what they are. */
+export function accountView(row: AccountRow | undefined): AccountView {
+  if (!row) return { provider: 'simulated', senderId: null, status: 'inactive', settings: null, updatedAt: null };
+  const s = row.settings ?? {};
+  return {
+    provider: row.provider,
+    senderId: row.sender_id,
+    status: row.status,
+    settings: { url: s.url, username: s.username, timeoutMs: s.timeoutMs, passwordSet: Boolean(s.password), apiKeySet: Boolean(s.apiKey) },
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export class AccountService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly allowPrivate: boolean,
+  ) {}
+
+  async get(tenantId: string): Promise<AccountView> {
+    return accountView(await accountRepository.find(this.db.manager, tenantId));
+  }
+
+  /** Reads the stored account, secrets included: for the provider adapters only. */
+  find(tenantId: string) {
+    return accountRepository.find(this.db.manager, tenantId);
+  }
+
+  async put(tenantId: string, input: { provider: 'simulated' | 'http'; senderId: string; status: 'active' | 'inactive'; settings?: AccountSettings }): Promise<AccountView> {
+    const previous = await accountRepository.find(this.db.manager, tenantId);
+    const settings: AccountSettings = { ...(input.settings ?? {}) };
+    // A PUT that leaves a secret out keeps the stored one (write-only fields are never read back to resend).
+    if (previous && previous.provider === input.provider) {
+      if (settings.password === undefined && previous.settings.password) settings.password = previous.settings.password;
+      if (settings.apiKey === undefined && previous.settings.apiKey) settings.apiKey = previous.settings.apiKey;
+    }
+    if (input.provider === 'http') {
+      if (!settings.url) throw smsErrors.SMS_PROVIDER_SETTINGS_INVALID();
+      // credentials belong in the write-only fields, never in a URL the API shows back
+      if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(settings.url)) throw smsErrors.SMS_PROVIDER_SETTINGS_INVALID('settings.url must not carry credentials: use settings.username/password or settings.apiKey.');
+      if (!this.allowPrivate) await assertPublicUrl(settings.url);
+    }
+    const row = await accountRepository.upsert(this.db.manager, { tenant_id: tenantId, provider: input.provider, sender_id: input.senderId, status: input.status, settings });
+    return accountView(row);
+  }
+}

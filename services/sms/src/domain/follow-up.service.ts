@@ -1,0 +1,162 @@
+import type { DataSource } from 'typeorm';
+import { SmsFailed, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type TaskSnapshotT } from '@autocall/contracts';
+import { handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
+import type { Logger } from '@autocall/logger';
+import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
+import { taskRepository } from '../data/task.repository';
+import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from './follow-up';
+import { messageView, resultEvent } from './message.view';
+import { measureSms, renderTemplate } from './template';
+
+/** Thrown when a call result arrives before its task's snapshot: the bus retries it later. */
+export class TaskNotKnownYet extends Error {
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} is not known to the sms service yet (no task.* event seen)`);
+    this.name = 'TaskNotKnownYet';
+  }
+}
+
+/** A call.completed delivery: its message id (the inbox key), request id and retry count. */
+interface CallMessage {
+  id: string;
+  requestId?: string;
+  retries: number;
+  /** no retry follows a failure of this delivery: it would go to the dead-letter queue */
+  lastTry: boolean;
+}
+
+interface DueSms {
+  item: BatchItem;
+  call: CallCompletedT;
+  msg: CallMessage;
+  taskName: string;
+  kind: SmsKind;
+  templateId: string | null;
+}
+
+export const CALL_COMPLETED_CONSUMER = 'sms.call-completed';
+const LIST = 'sms-messages';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Turns call results into follow-up messages: one per (task, phone, kind), recorded in the same
+ * transaction as the inbox row, sent later by the SmsSender. Keeps each task's SMS settings from
+ * the task events.
+ */
+export class FollowUpService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly logger: Logger,
+    private readonly onQueued: () => void,
+  ) {}
+
+  /** Stores a task snapshot; an older one (by the event's time) never replaces a newer one. */
+  async recordTask(t: TaskSnapshotT, occurredAt: string): Promise<void> {
+    const stored = await taskRepository.upsertIfNewer(this.db.manager, { task_id: t.taskId, tenant_id: t.tenantId, name: t.name, sms: t.sms, occurred_at: occurredAt });
+    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'older task snapshot ignored');
+  }
+
+  /**
+   * Handles a batch of call.completed messages in one transaction: the inbox rows, the rendered
+   * messages (one INSERT, ON CONFLICT (task_id, phone, kind) DO NOTHING) and the sms.failed outbox
+   * rows of the skipped ones. A call result whose task snapshot has not arrived yet fails the batch:
+   * the bus then retries its messages one by one, so only that one waits for the snapshot.
+   */
+  async onCallCompletedBatch(batch: BatchItem[], maxRetries: number): Promise<void> {
+    const items = batch.map((item) => ({ item, call: item.payload as CallCompletedT, msg: { id: item.ctx.id, requestId: item.ctx.requestId, retries: item.ctx.retries, lastTry: item.ctx.retries >= maxRetries } }));
+    const candidates = items.filter((i) => mayNeedSms(i.call));
+    if (candidates.length === 0) return;
+    const tasks = new Map((await taskRepository.findMany(this.db.manager, [...new Set(candidates.map((i) => i.call.taskId))])).map((t) => [t.task_id, t]));
+    const unknown = candidates.filter((i) => !tasks.has(i.call.taskId));
+    if (unknown.length > 0) {
+      for (const { call, msg } of unknown) {
+        const log = { taskId: call.taskId, messageId: msg.id, retries: msg.retries };
+        if (msg.lastTry) this.logger.error(log, 'call.completed for a task never seen; no more retries: it goes to the dead-letter queue');
+        else this.logger.warn(log, 'call.completed before its task snapshot; retrying later');
+      }
+      throw new TaskNotKnownYet(unknown[0].call.taskId);
+    }
+    const due: DueSms[] = [];
+    for (const { item, call, msg } of candidates) {
+      const task = tasks.get(call.taskId)!;
+      if (task.tenant_id !== call.tenantId) {
+        this.logger.error({ taskId: call.taskId, messageId: msg.id }, 'call.completed names another tenant than its task; ignored');
+        continue;
+      }
+      const rule = followUpFor(call, task.sms);
+      if (rule) due.push({ item, call, msg, taskName: task.name, kind: rule.kind, templateId: rule.templateId });
+    }
+    if (due.length === 0) return;
+    const byId = new Map(due.map((d) => [d.msg.id, d]));
+    let queued = 0;
+    await handleBatchOnce(
+      this.db,
+      CALL_COMPLETED_CONSUMER,
+      due.map((d) => d.item),
+      async (m, fresh) => {
+        const todo = fresh.map((f) => byId.get(f.ctx.id)!);
+        const { templates, accounts } = await messageRepository.templatesAndAccounts(
+          m,
+          [...new Set(todo.map((d) => d.call.tenantId))],
+          [...new Set(todo.flatMap((d) => (d.templateId ? [d.templateId] : [])))],
+        );
+        // one message per (task, phone, kind): the first call result of the batch makes it
+        const messages = new Map<string, { message: NewMessage; requestId?: string }>();
+        for (const d of todo) {
+          const key = `${d.call.taskId}\u0000${d.call.phone}\u0000${d.kind}`;
+          if (!messages.has(key)) messages.set(key, { message: this.prepare(d, templates, accounts), requestId: d.msg.requestId });
+        }
+        const requestOf = new Map([...messages.values()].map((x) => [x.message.id, x.requestId]));
+        const rows = await messageRepository.insertMany(m, [...messages.values()].map((x) => x.message)); // conflicting ones already have their SMS
+        const skippedByRequest = new Map<string | undefined, MessageRow[]>();
+        for (const row of rows) {
+          if (row.status !== 'skipped') {
+            queued++;
+            continue;
+          }
+          const requestId = requestOf.get(row.id);
+          const group = skippedByRequest.get(requestId);
+          if (group) group.push(row);
+          else skippedByRequest.set(requestId, [row]);
+        }
+        for (const [requestId, skipped] of skippedByRequest) await publishManyInTransaction(m, SmsFailed, skipped.map(resultEvent), requestId);
+        for (const row of [...skippedByRequest.values()].flat()) {
+          this.logger.info({ messageId: row.id, taskId: row.task_id, kind: row.kind, reason: row.failure_reason }, 'follow-up SMS skipped');
+        }
+      },
+    );
+    this.relay.nudge();
+    if (queued > 0) this.onQueued();
+  }
+
+  /** Renders the message; an SMS that is due but cannot be sent is `skipped` with the reason. */
+  private prepare(
+    d: DueSms,
+    templates: Map<string, { tenant_id: string; content: string; status: string }>,
+    accounts: Map<string, { status: string }>,
+  ): NewMessage {
+    const { call, kind, templateId } = d;
+    const base = { id: newId(), tenant_id: call.tenantId, task_id: call.taskId, phone: call.phone, kind, template_id: templateId, call_attempt_id: call.attemptId };
+    const skipped = (reason: string, text = ''): NewMessage => ({ ...base, status: 'skipped', text, segments: text ? measureSms(text).segments : 0, failure_reason: reason });
+    if (!templateId) return skipped('no template set for this kind');
+    const template = templates.get(templateId);
+    if (!template || template.tenant_id !== call.tenantId) return skipped('template deleted');
+    const { text } = renderTemplate(template.content, messageVariables(call, d.taskName));
+    if (template.status !== 'approved') return skipped(`template ${template.status}`, text);
+    const account = accounts.get(call.tenantId);
+    if (!account) return skipped('no SMS account', text);
+    if (account.status !== 'active') return skipped('SMS account inactive', text);
+    return { ...base, status: 'queued', text, segments: measureSms(text).segments, failure_reason: null };
+  }
+
+  /** Cursor list, newest first: keyset on the UUIDv7 id. */
+  async list(tenantId: string, q: { limit: number; cursor?: string; taskId?: string; status?: string; kind?: string }) {
+    const key = decodeCursor(LIST, q.cursor, 1);
+    if (key && (typeof key[0] !== 'string' || !UUID.test(key[0]))) throw commonErrors.INVALID_CURSOR();
+    const before = key ? (key[0] as string) : undefined;
+    const rows = await messageRepository.list(this.db.manager, { tenantId, taskId: q.taskId, status: q.status, kind: q.kind, before, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    return { items: page.map(messageView), nextCursor: rows.length > q.limit ? encodeCursor(LIST, [page[page.length - 1].id]) : null };
+  }
+}

@@ -1,0 +1,8 @@
+import { smsRoutes as r } from '@autocall/contracts';
+import { route, tenantOf, type App } from '@autocall/http';
+import type { AccountService } from '../domain/account.service';
+
+export function accountRoutes(app: App, accounts: AccountService) {
+  route(app, r.getAccount, (req) => accounts.get(tenantOf(req)));
+  route(app, r.putAccount, (req) => accounts.put(tenantOf(req), req.body));
+}

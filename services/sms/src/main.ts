@@ -1,0 +1,4 @@
+import { runService } from '@autocall/service';
+import { smsService } from './service';
+
+void runService(smsService);

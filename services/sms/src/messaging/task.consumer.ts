@@ -1,0 +1,19 @@
+import { TaskCompleted, TaskCancelled, TaskCreated, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type TaskSnapshotT } from '@autocall/contracts';
+import { on, type Bus, type MessageContext } from '@autocall/bus';
+import type { FollowUpService } from '../domain/follow-up.service';
+
+/** The event's time when the bus passes it on; otherwise arrival order decides (newest arrival wins). */
+const occurredAt = (ctx: MessageContext) => ctx.occurredAt ?? new Date().toISOString();
+
+/** Every task event that carries a snapshot keeps the task's name and SMS settings current. */
+export async function taskConsumer(bus: Bus, followUps: FollowUpService, queuePrefix: string) {
+  await bus.subscribe(
+    `${queuePrefix}.tasks`,
+    [TaskCreated, TaskStarted, TaskUpdated, TaskPaused, TaskResumed, TaskCancelled, TaskCompleted].map((event) =>
+      on(event, (task: TaskSnapshotT, ctx) => followUps.recordTask(task, occurredAt(ctx))),
+    ),
+    // A lost snapshot would leave every follow-up of its task undeliverable: outlast a database
+    // outage (~17 min of back-off) before the dead-letter queue.
+    { maxRetries: 11, retryBaseMs: 500 },
+  );
+}

@@ -1,0 +1,11 @@
+import { SmsAccountGet, SmsTemplateGet, SmsTemplateRelease, SmsTemplateReserve } from '@autocall/contracts';
+import type { Bus } from '@autocall/bus';
+import type { AccountService } from '../domain/account.service';
+import type { TemplateService } from '../domain/template.service';
+
+export async function templateResponders(bus: Bus, templates: TemplateService, accounts: AccountService) {
+  await bus.respond(SmsTemplateGet, (q) => templates.lookup(q.tenantId, q.templateId));
+  await bus.respond(SmsTemplateReserve, (q) => templates.reserve(q.tenantId, q.taskId, q.templateIds));
+  await bus.respond(SmsTemplateRelease, (q) => templates.release(q.tenantId, q.taskId));
+  await bus.respond(SmsAccountGet, async (q) => ({ active: (await accounts.get(q.tenantId)).status === 'active' }));
+}

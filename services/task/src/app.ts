@@ -1,0 +1,38 @@
+import { createServer, type App } from '@autocall/http';
+import { readiness, type ServiceDeps } from '@autocall/service';
+import type { TaskConfig } from './config';
+import { Init1764100000000 } from './data/migrations/1764100000000-Init';
+import { ProgressService } from './domain/progress.service';
+import { Scheduler } from './domain/scheduler';
+import { TaskService } from './domain/task.service';
+import { taskRoutes } from './http/task.routes';
+import { rpcDependencies } from './messaging/dependencies.client';
+import { progressConsumer } from './messaging/progress.consumer';
+import { releaseConsumer } from './messaging/release.consumer';
+import { taskResponders } from './messaging/task.rpc';
+
+export const TASK_SCHEMA = 'task';
+export const taskMigrations = [Init1764100000000];
+
+/** Wires the task service: routes, RPC responder, consumers and the scheduler. Never listens. */
+export async function buildApp(deps: ServiceDeps<TaskConfig>): Promise<App> {
+  const { config } = deps;
+  const app = createServer({ name: 'task', logger: deps.logger, internalToken: config.INTERNAL_TOKEN, readiness: readiness(deps) });
+  const dependencies = rpcDependencies(deps.bus, config.TASK_RPC_TIMEOUT_MS);
+  const tasks = new TaskService(deps.db, deps.relay, dependencies, { timezone: config.PLATFORM_TIMEZONE, rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS });
+  const progress = new ProgressService(deps.db, deps.relay);
+  taskRoutes(app, tasks);
+  await taskResponders(deps.bus, tasks);
+  await progressConsumer(deps.bus, progress);
+  await releaseConsumer(deps.bus, dependencies);
+  const scheduler = new Scheduler(deps.db, deps.relay, dependencies, deps.logger.child({ component: 'scheduler' }), {
+    tickMs: config.TASK_SCHEDULER_TICK_MS,
+    batch: config.TASK_SCHEDULER_BATCH,
+    rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS,
+  });
+  app.addHook('onClose', async () => scheduler.stop());
+  await app.ready();
+  // Started here, not in an onReady hook: with one, fastify refuses runService's later addHook.
+  if (config.TASK_SCHEDULER_ENABLED) scheduler.start();
+  return app;
+}

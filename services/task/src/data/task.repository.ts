@@ -1,0 +1,216 @@
+import { listPage } from '@autocall/db';
+import type { EntityManager } from 'typeorm';
+import type { DialingSettings, SmsSettings } from '../domain/settings';
+
+export type TaskStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+export type Outcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed';
+
+export interface TaskRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  status: TaskStatus;
+  recording_id: string;
+  recording_duration_ms: number;
+  roster_id: string;
+  roster_columns: string[];
+  total: number;
+  start_mode: 'immediate' | 'scheduled';
+  start_at: Date;
+  timezone: string;
+  sms: SmsSettings;
+  dialing: DialingSettings;
+  answered: number;
+  no_answer: number;
+  busy: number;
+  unavailable: number;
+  failed: number;
+  cancelled: number;
+  sms_sent: number;
+  sms_failed: number;
+  final_count: number | null;
+  started_at: Date | null;
+  paused_at: Date | null;
+  completed_at: Date | null;
+  cancelled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type NewTask = Pick<
+  TaskRow,
+  'id' | 'tenant_id' | 'name' | 'status' | 'recording_id' | 'recording_duration_ms' | 'roster_id' | 'roster_columns' | 'total' | 'start_mode' | 'start_at' | 'timezone' | 'sms' | 'dialing' | 'started_at'
+>;
+
+type Q = Pick<EntityManager, 'query'>;
+
+/** Counter columns by outcome. */
+export const OUTCOME_COLUMN: Record<Outcome, keyof TaskRow & string> = {
+  answered: 'answered',
+  no_answer: 'no_answer',
+  busy: 'busy',
+  unavailable: 'unavailable',
+  failed: 'failed',
+};
+
+/** Counters the progress consumer moves. */
+export const PROGRESS_COUNTERS = ['answered', 'no_answer', 'busy', 'unavailable', 'failed', 'sms_sent', 'sms_failed'] as const;
+export type ProgressCounter = (typeof PROGRESS_COUNTERS)[number];
+
+const updated = (r: unknown) => (r as [TaskRow[], number])[0];
+
+export const taskRepository = {
+  async insert(m: Q, t: NewTask): Promise<TaskRow> {
+    const [row] = (await m.query(
+      `INSERT INTO tasks (id, tenant_id, name, status, recording_id, recording_duration_ms, roster_id, roster_columns, total, start_mode, start_at, timezone, sms, dialing, started_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING *`,
+      [t.id, t.tenant_id, t.name, t.status, t.recording_id, t.recording_duration_ms, t.roster_id, t.roster_columns, t.total, t.start_mode, t.start_at, t.timezone, JSON.stringify(t.sms), JSON.stringify(t.dialing), t.started_at],
+    )) as TaskRow[];
+    return row;
+  },
+
+  async find(m: Q, tenantId: string, id: string, lock = false): Promise<TaskRow | undefined> {
+    const rows = (await m.query(`SELECT * FROM tasks WHERE id = $1 AND tenant_id = $2${lock ? ' FOR UPDATE' : ''}`, [id, tenantId])) as TaskRow[];
+    return rows[0];
+  },
+
+  async list(m: Q, f: { tenantId: string; name?: string; status?: string; page: number; pageSize: number }): Promise<{ rows: TaskRow[]; total: number }> {
+    return listPage(m, 'tasks', f);
+  },
+
+  /** Sets columns (jsonb ones serialised) and updated_at; returns the new row. */
+  async update(m: Q, id: string, fields: Partial<Omit<TaskRow, 'id' | 'tenant_id' | 'created_at' | 'updated_at'>>): Promise<TaskRow> {
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    for (const [k, v] of Object.entries(fields)) sets.push(`${k} = $${params.push(k === 'sms' || k === 'dialing' ? JSON.stringify(v) : v)}`);
+    return updated(await m.query(`UPDATE tasks SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`, params))[0];
+  },
+
+  async remove(m: Q, id: string): Promise<void> {
+    await m.query(`DELETE FROM tasks WHERE id = $1`, [id]);
+  },
+
+  /**
+   * The scheduler's claim: due scheduled tasks, locked with SKIP LOCKED so concurrent replicas
+   * take disjoint sets, become running in this transaction. Each task is returned to one caller once.
+   */
+  async claimDue(m: Q, limit: number): Promise<TaskRow[]> {
+    return updated(
+      await m.query(
+        `UPDATE tasks t SET status = 'running', started_at = now(), updated_at = now()
+           FROM (SELECT id FROM tasks WHERE status = 'scheduled' AND start_at <= now() ORDER BY start_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+          WHERE t.id = due.id AND t.status = 'scheduled'
+          RETURNING t.*`,
+        [limit],
+      ),
+    );
+  },
+
+  /** Milliseconds until the nearest scheduled start (negative when overdue), or null when none. */
+  async nextDueInMs(m: Q): Promise<number | null> {
+    const [row] = (await m.query(`SELECT (extract(epoch FROM (min(start_at) - now())) * 1000)::float8 AS ms FROM tasks WHERE status = 'scheduled'`)) as { ms: number | null }[];
+    return row?.ms ?? null;
+  },
+
+  // ---- progress, batch form (one statement per kind of change for a whole batch of messages) ----
+  /** Locks the batch's tasks in id order (replicas folding the same tasks never deadlock); returns their tenants. */
+  async lockForProgress(m: Q, ids: string[]): Promise<{ id: string; tenant_id: string }[]> {
+    return (await m.query(`SELECT id, tenant_id FROM tasks WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids])) as { id: string; tenant_id: string }[];
+  },
+
+  /**
+   * recordFinal for many numbers in one statement (at most one row per (task, phone): the caller
+   * keeps each number's latest attempt). A number counts once; a later final attempt with another
+   * outcome moves it from the old outcome's counter to the new one. Returns the counter deltas per
+   * task. The caller holds the tasks' locks, so `prev` is what the insert conflicts with.
+   */
+  async recordFinals(m: Q, finals: { taskId: string; phone: string; outcome: Outcome; attempt: number }[]): Promise<(Record<Outcome, number> & { task_id: string })[]> {
+    if (finals.length === 0) return [];
+    const delta = (o: Outcome) => `(count(*) FILTER (WHERE up.outcome = '${o}') - count(*) FILTER (WHERE prev.outcome = '${o}'))::int AS ${OUTCOME_COLUMN[o]}`;
+    return (await m.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS i(task_id, phone, outcome, attempt)
+       ), prev AS (
+         SELECT n.task_id, n.phone, n.outcome FROM task_numbers n JOIN input i ON n.task_id = i.task_id AND n.phone = i.phone
+       ), up AS (
+         INSERT INTO task_numbers (task_id, phone, outcome, attempt) SELECT task_id, phone, outcome, attempt FROM input
+         ON CONFLICT (task_id, phone) DO UPDATE SET outcome = EXCLUDED.outcome, attempt = EXCLUDED.attempt
+          WHERE task_numbers.attempt < EXCLUDED.attempt AND task_numbers.outcome <> EXCLUDED.outcome
+         RETURNING task_id, phone, outcome
+       )
+       SELECT up.task_id, ${(Object.keys(OUTCOME_COLUMN) as Outcome[]).map(delta).join(', ')}
+         FROM up LEFT JOIN prev ON prev.task_id = up.task_id AND prev.phone = up.phone
+        GROUP BY up.task_id`,
+      [finals.map((f) => f.taskId), finals.map((f) => f.phone), finals.map((f) => f.outcome), finals.map((f) => f.attempt)],
+    )) as (Record<Outcome, number> & { task_id: string })[];
+  },
+
+  /**
+   * recordSms for many (number, kind) end states in one statement (one row per key: the caller
+   * keeps the latest). Returns the sms_sent / sms_failed deltas per task (`skipped` counts as neither).
+   */
+  async recordSmsMany(m: Q, results: { taskId: string; phone: string; kind: string; status: string }[]): Promise<{ task_id: string; sms_sent: number; sms_failed: number }[]> {
+    if (results.length === 0) return [];
+    return (await m.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS i(task_id, phone, kind, status)
+       ), prev AS (
+         SELECT s.task_id, s.phone, s.kind, s.status FROM task_sms s JOIN input i ON s.task_id = i.task_id AND s.phone = i.phone AND s.kind = i.kind
+       ), up AS (
+         INSERT INTO task_sms (task_id, phone, kind, status) SELECT task_id, phone, kind, status FROM input
+         ON CONFLICT (task_id, phone, kind) DO UPDATE SET status = EXCLUDED.status WHERE task_sms.status <> EXCLUDED.status
+         RETURNING task_id, phone, kind, status
+       )
+       SELECT up.task_id,
+              (count(*) FILTER (WHERE up.status = 'sent') - count(*) FILTER (WHERE prev.status = 'sent'))::int AS sms_sent,
+              (count(*) FILTER (WHERE up.status = 'failed') - count(*) FILTER (WHERE prev.status = 'failed'))::int AS sms_failed
+         FROM up LEFT JOIN prev ON prev.task_id = up.task_id AND prev.phone = up.phone AND prev.kind = up.kind
+        GROUP BY up.task_id`,
+      [results.map((r) => r.taskId), results.map((r) => r.phone), results.map((r) => r.kind), results.map((r) => r.status)],
+    )) as { task_id: string; sms_sent: number; sms_failed: number }[];
+  },
+
+  /**
+   * Adds counter deltas to many tasks and sets the final count where the dialer reported one, in
+   * one statement; returns the new rows (the caller decides completion on them in this transaction).
+   */
+  async applyProgress(m: Q, changes: { id: string; deltas: Partial<Record<ProgressCounter, number>>; finalCount?: number }[]): Promise<TaskRow[]> {
+    if (changes.length === 0) return [];
+    const col = (c: ProgressCounter) => changes.map((x) => x.deltas[c] ?? 0);
+    const sets = PROGRESS_COUNTERS.map((c) => `${c} = t.${c} + d.${c}`).join(', ');
+    const cols = PROGRESS_COUNTERS.map((_, i) => `$${i + 3}::int[]`).join(', ');
+    return updated(
+      await m.query(
+        `UPDATE tasks t SET ${sets}, final_count = COALESCE(d.final_count, t.final_count), updated_at = now()
+           FROM unnest($1::uuid[], $2::int[], ${cols}) AS d(id, final_count, ${PROGRESS_COUNTERS.join(', ')})
+          WHERE t.id = d.id
+         RETURNING t.*`,
+        [changes.map((x) => x.id), changes.map((x) => x.finalCount ?? null), ...PROGRESS_COUNTERS.map(col)],
+      ),
+    );
+  },
+
+  // ---- reservation cleanups ----
+  async addCleanup(m: Q, tenantId: string, taskId: string, delayMs: number): Promise<void> {
+    await m.query(
+      `INSERT INTO reservation_cleanups (task_id, tenant_id, due_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond') ON CONFLICT (task_id) DO UPDATE SET due_at = EXCLUDED.due_at`,
+      [taskId, tenantId, delayMs],
+    );
+  },
+
+  async claimCleanups(m: Q, limit: number): Promise<{ task_id: string; tenant_id: string; attempts: number }[]> {
+    return (await m.query(`SELECT task_id, tenant_id, attempts FROM reservation_cleanups WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit])) as {
+      task_id: string;
+      tenant_id: string;
+      attempts: number;
+    }[];
+  },
+
+  async finishCleanup(m: Q, taskId: string): Promise<void> {
+    await m.query(`DELETE FROM reservation_cleanups WHERE task_id = $1`, [taskId]);
+  },
+
+  async retryCleanup(m: Q, taskId: string, delayMs: number): Promise<void> {
+    await m.query(`UPDATE reservation_cleanups SET attempts = attempts + 1, due_at = now() + $2 * interval '1 millisecond' WHERE task_id = $1`, [taskId, delayMs]);
+  },
+};

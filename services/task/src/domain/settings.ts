@@ -1,0 +1,61 @@
+import type { Static } from '@sinclair/typebox';
+import type { TaskDialingInput, TaskDialingSettings, TaskSmsInput, TaskSmsSettings } from '@autocall/contracts';
+import { invalidField } from './errors';
+import { assertWindow } from './time';
+
+export type SmsSettings = Static<typeof TaskSmsSettings>;
+export type DialingSettings = Static<typeof TaskDialingSettings>;
+type SmsInput = Static<typeof TaskSmsInput>;
+type DialingInput = Static<typeof TaskDialingInput>;
+
+export const DEFAULT_DIALING: DialingSettings = Object.freeze({
+  maxConcurrentCalls: 10,
+  callsPerSecond: 5,
+  ringTimeoutSeconds: 30,
+  maxAttempts: 1,
+  retryDelayMinutes: 30,
+  callerId: null,
+  callingWindow: Object.freeze({ start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] }),
+}) as DialingSettings;
+
+export const DEFAULT_SMS: SmsSettings = {
+  onDisconnect: { enabled: false, templateId: null, when: 'anyAnswered' },
+  onUnanswered: { enabled: false, templateId: null },
+};
+
+/**
+ * Applies an input (create: over the defaults; PATCH: over the stored settings). Given fields
+ * replace stored ones; a given rule replaces the stored rule (its omitted fields take defaults).
+ */
+export function mergeSms(base: SmsSettings, input: SmsInput | undefined): SmsSettings {
+  const out: SmsSettings = { onDisconnect: { ...base.onDisconnect }, onUnanswered: { ...base.onUnanswered } };
+  if (input?.onDisconnect) {
+    const r = input.onDisconnect;
+    out.onDisconnect = { enabled: r.enabled, templateId: r.templateId ?? null, when: r.when ?? 'anyAnswered' };
+  }
+  if (input?.onUnanswered) out.onUnanswered = { enabled: input.onUnanswered.enabled, templateId: input.onUnanswered.templateId ?? null };
+  for (const key of ['onDisconnect', 'onUnanswered'] as const) {
+    if (out[key].enabled && !out[key].templateId) throw invalidField(`sms.${key}.templateId`, 'is required when enabled is true');
+  }
+  return out;
+}
+
+export function mergeDialing(base: DialingSettings, input: DialingInput | undefined): DialingSettings {
+  const out: DialingSettings = { ...base, callingWindow: { ...base.callingWindow, days: [...base.callingWindow.days] } };
+  if (!input) return out;
+  for (const k of ['maxConcurrentCalls', 'callsPerSecond', 'ringTimeoutSeconds', 'maxAttempts', 'retryDelayMinutes'] as const) {
+    if (input[k] !== undefined) out[k] = input[k];
+  }
+  if (input.callerId !== undefined) out.callerId = input.callerId;
+  if (input.callingWindow) {
+    const w = input.callingWindow;
+    out.callingWindow = { start: w.start ?? out.callingWindow.start, end: w.end ?? out.callingWindow.end, days: w.days ? [...w.days].sort((a, b) => a - b) : out.callingWindow.days };
+  }
+  assertWindow(out.callingWindow);
+  return out;
+}
+
+/** Template ids of the enabled rules, distinct. */
+export function enabledTemplates(sms: SmsSettings): string[] {
+  return [...new Set([sms.onDisconnect, sms.onUnanswered].filter((r) => r.enabled && r.templateId).map((r) => r.templateId as string))];
+}

@@ -1,0 +1,284 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Static } from '@sinclair/typebox';
+import { newId, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type UpdateTask } from '@autocall/contracts';
+import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import { taskRepository as repo, type TaskRow } from '../data/task.repository';
+import type { Dependencies } from './dependencies';
+import { invalidField, taskErrors } from './errors';
+import { DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from './settings';
+import { cancelRule, pauseRule, resumeRule, toSnapshot, toView, type TaskView } from './task';
+import { validateTaskName } from './task-name';
+import { parseStartAt } from './time';
+
+type CreateInput = Static<typeof CreateTask>;
+type UpdateInput = Static<typeof UpdateTask>;
+
+/** Variables every template may use whatever the roster (the sms service renders them). */
+export const BUILT_IN_VARIABLES = ['name', 'phone', 'taskName'];
+
+export interface TaskServiceOptions {
+  timezone: string;
+  rpcTimeoutMs: number;
+}
+
+/** A settled promise's value, or its error thrown: reference checks run together, judged in order. */
+const valueOf = <T>(r: PromiseSettledResult<T>): T => {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+};
+
+export class TaskService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly deps: Dependencies,
+    private readonly opts: TaskServiceOptions,
+  ) {}
+
+  // ---- reads ----
+  async get(tenantId: string, id: string): Promise<TaskView> {
+    const row = await repo.find(this.db.manager, tenantId, id);
+    if (!row) throw taskErrors.TASK_NOT_FOUND();
+    return toView(row);
+  }
+
+  async list(tenantId: string, q: { page: number; pageSize: number; name?: string; status?: string }) {
+    const { rows, total } = await repo.list(this.db.manager, { tenantId, ...q });
+    const now = new Date();
+    return { items: rows.map((r) => toView(r, now)), page: q.page, pageSize: q.pageSize, total };
+  }
+
+  async snapshot(tenantId: string, id: string) {
+    const row = await repo.find(this.db.manager, tenantId, id);
+    return row ? { found: true, task: toSnapshot(row) } : { found: false };
+  }
+
+  // ---- create ----
+  private startOf(start: CreateInput['start'], now: Date): { mode: 'immediate' | 'scheduled'; at: Date } {
+    if (start.mode === 'immediate') {
+      if (start.at !== undefined) throw invalidField('start.at', 'must not be given for an immediate start');
+      return { mode: 'immediate', at: now };
+    }
+    if (start.at === undefined) throw invalidField('start.at', 'is required for a scheduled start');
+    const at = parseStartAt(start.at, this.opts.timezone);
+    if (at.getTime() <= now.getTime()) throw taskErrors.SCHEDULE_IN_PAST();
+    return { mode: 'scheduled', at };
+  }
+
+  /** Templates enabled in `sms`: each exists for the tenant, is approved and uses known variables; the account is active. */
+  private async checkSms(tenantId: string, sms: SmsSettings, columns: string[]): Promise<void> {
+    const ids = enabledTemplates(sms);
+    if (ids.length === 0) return;
+    const [templates, account] = await Promise.all([
+      Promise.allSettled(ids.map((id) => this.deps.template(tenantId, id))),
+      Promise.allSettled([this.deps.smsAccountActive(tenantId)]),
+    ]);
+    // Variables match exactly (after the sms service's trimming), as the sms renderer looks them up.
+    const allowed = new Set([...BUILT_IN_VARIABLES, ...columns.map((c) => c.trim())]);
+    for (const settled of templates) {
+      const t = valueOf(settled);
+      if (!t.found) throw taskErrors.TEMPLATE_NOT_FOUND();
+      if (t.status !== 'approved') throw taskErrors.TEMPLATE_NOT_APPROVED();
+      const missing = (t.variables ?? []).filter((v) => !allowed.has(v));
+      if (missing.length > 0) throw taskErrors.TEMPLATE_VARIABLES_MISSING(`The SMS template uses ${missing.map((v) => `{{${v}}}`).join(', ')}, which is neither built in (name, phone, taskName) nor a roster column.`);
+    }
+    if (!valueOf(account[0])) throw taskErrors.SMS_ACCOUNT_INACTIVE();
+  }
+
+  private async checkReferences(tenantId: string, input: CreateInput, sms: SmsSettings) {
+    const [recording, roster] = await Promise.allSettled([this.deps.recording(tenantId, input.recordingId), this.deps.roster(tenantId, input.rosterId)]);
+    const rec = valueOf(recording);
+    if (!rec.found) throw taskErrors.RECORDING_NOT_FOUND();
+    if (rec.status !== undefined && rec.status !== 'ready') throw taskErrors.RECORDING_NOT_READY();
+    const ros = valueOf(roster);
+    if (!ros.found) throw taskErrors.ROSTER_NOT_FOUND();
+    if (ros.status !== 'ready') throw taskErrors.ROSTER_NOT_READY();
+    if (!ros.valid || ros.valid <= 0) throw taskErrors.ROSTER_EMPTY();
+    const columns = ros.columns ?? [];
+    await this.checkSms(tenantId, sms, columns);
+    return { recordingDurationMs: rec.durationMs ?? 0, total: ros.valid, columns };
+  }
+
+  /**
+   * Undoes reservations of a creation that failed: released now (best effort) and again after
+   * twice the RPC timeout from a durable row, so a reserve that timed out here and landed late
+   * at its owner is released too.
+   */
+  private async compensate(tenantId: string, taskId: string): Promise<void> {
+    await repo.addCleanup(this.db.manager, tenantId, taskId, this.opts.rpcTimeoutMs * 2).catch(() => undefined);
+    await this.deps.releaseAll(tenantId, taskId).catch(() => undefined);
+  }
+
+  async create(tenantId: string, input: CreateInput, requestId?: string): Promise<TaskView> {
+    const name = validateTaskName(input.name);
+    const now = new Date();
+    const start = this.startOf(input.start, now);
+    const sms = mergeSms(DEFAULT_SMS, input.sms);
+    const dialing = mergeDialing(DEFAULT_DIALING, input.dialing);
+    const refs = await this.checkReferences(tenantId, input, sms);
+    const id = newId();
+    const immediate = start.mode === 'immediate';
+    let row: TaskRow;
+    try {
+      await this.deps.reserve(tenantId, id, { recordingId: input.recordingId, rosterId: input.rosterId, templateIds: enabledTemplates(sms) });
+      row = await this.db.transaction(async (m) => {
+        const r = await repo.insert(m, {
+          id,
+          tenant_id: tenantId,
+          name,
+          status: immediate ? 'running' : 'scheduled',
+          recording_id: input.recordingId,
+          recording_duration_ms: refs.recordingDurationMs,
+          roster_id: input.rosterId,
+          roster_columns: refs.columns,
+          total: refs.total,
+          start_mode: start.mode,
+          start_at: start.at,
+          timezone: this.opts.timezone,
+          sms,
+          dialing,
+          started_at: immediate ? now : null,
+        });
+        await publishInTransaction(m, TaskCreated, toSnapshot(r), { requestId });
+        if (immediate) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+        return r;
+      });
+    } catch (err) {
+      await this.compensate(tenantId, id);
+      throw err;
+    }
+    this.relay.nudge();
+    return toView(row);
+  }
+
+  // ---- edit ----
+  private async locked<T>(tenantId: string, id: string, fn: (m: EntityManager, row: TaskRow) => Promise<T>): Promise<T> {
+    const out = await this.db.transaction(async (m) => {
+      const row = await repo.find(m, tenantId, id, true);
+      if (!row) throw taskErrors.TASK_NOT_FOUND();
+      return fn(m, row);
+    });
+    this.relay.nudge();
+    return out;
+  }
+
+  private async current(tenantId: string, id: string): Promise<TaskRow> {
+    const row = await repo.find(this.db.manager, tenantId, id);
+    if (!row) throw taskErrors.TASK_NOT_FOUND();
+    return row;
+  }
+
+  async update(tenantId: string, id: string, input: UpdateInput, requestId?: string): Promise<TaskView> {
+    const name = input.name !== undefined ? validateTaskName(input.name) : undefined;
+    const before = await this.current(tenantId, id);
+    const notStarted = (r: TaskRow) => r.started_at === null && (r.status === 'scheduled' || r.status === 'paused');
+    const open = (r: TaskRow) => r.status !== 'completed' && r.status !== 'cancelled';
+    const assertEditable = (r: TaskRow) => {
+      if (input.start !== undefined && !notStarted(r)) throw taskErrors.TASK_NOT_EDITABLE('start can change only before the task starts.');
+      if ((input.sms !== undefined || input.dialing !== undefined) && !open(r)) throw taskErrors.TASK_NOT_EDITABLE('sms and dialing cannot change once the task is completed or cancelled.');
+    };
+    assertEditable(before);
+    const now = new Date();
+    const start = input.start !== undefined ? this.startOf(input.start, now) : undefined;
+    const sms = input.sms !== undefined ? mergeSms(before.sms, input.sms) : undefined;
+    const dialing = input.dialing !== undefined ? mergeDialing(before.dialing, input.dialing) : undefined;
+    if (sms) {
+      await this.checkSms(tenantId, sms, before.roster_columns);
+      // Added to the task's reservations; a template it stops using stays reserved until the task ends.
+      await this.deps.reserveTemplates(tenantId, id, enabledTemplates(sms));
+    }
+    return this.locked(tenantId, id, async (m, row) => {
+      assertEditable(row);
+      const fields: Parameters<typeof repo.update>[2] = {};
+      if (name !== undefined && name !== row.name) fields.name = name;
+      if (sms) fields.sms = sms;
+      if (dialing) fields.dialing = dialing;
+      let started = false;
+      if (start) {
+        fields.start_mode = start.mode;
+        fields.start_at = start.at;
+        if (start.mode === 'immediate' && row.status === 'scheduled') {
+          fields.status = 'running';
+          fields.started_at = now;
+          started = true;
+        }
+      }
+      if (Object.keys(fields).length === 0) return toView(row);
+      const r = await repo.update(m, id, fields);
+      await publishInTransaction(m, TaskUpdated, toSnapshot(r), { requestId });
+      if (started) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+      return toView(r);
+    });
+  }
+
+  // ---- transitions: the dialer commits first (RPC), then this service, in one transaction ----
+  async pause(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
+    const before = await this.current(tenantId, id);
+    const rule = pauseRule(before.status);
+    // Paused already: the hold is sent again all the same (idempotent), so a pause retried after a
+    // 503 whose hold committed late, or never, leaves the dialer holding.
+    if (rule.kind === 'same') {
+      await this.deps.hold(tenantId, id);
+      return toView(before);
+    }
+    if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be paused.`);
+    await this.deps.hold(tenantId, id);
+    return this.locked(tenantId, id, async (m, row) => {
+      const again = pauseRule(row.status);
+      if (again.kind === 'same') return toView(row);
+      if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be paused.`);
+      const r = await repo.update(m, id, { status: 'paused', paused_at: new Date() });
+      await publishInTransaction(m, TaskPaused, toSnapshot(r), { requestId });
+      return toView(r);
+    });
+  }
+
+  async resume(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
+    const before = await this.current(tenantId, id);
+    const rule = resumeRule(before.status);
+    // Running already: the release is sent again (idempotent), for the same reason as in pause.
+    if (rule.kind === 'same') {
+      await this.deps.release(tenantId, id);
+      return toView(before);
+    }
+    if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be resumed.`);
+    await this.deps.release(tenantId, id);
+    return this.locked(tenantId, id, async (m, row) => {
+      const again = resumeRule(row.status);
+      if (again.kind === 'same') return toView(row);
+      if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be resumed.`);
+      const now = new Date();
+      // Paused before its time and resumed before it too: back to waiting for the scheduler.
+      const waiting = row.started_at === null && row.start_at.getTime() > now.getTime();
+      const firstStart = !waiting && row.started_at === null;
+      const r = await repo.update(m, id, { status: waiting ? 'scheduled' : 'running', paused_at: null, ...(firstStart ? { started_at: now } : {}) });
+      await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
+      if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+      return toView(r);
+    });
+  }
+
+  async cancel(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
+    const before = await this.current(tenantId, id);
+    const rule = cancelRule(before.status);
+    if (rule.kind === 'same') return toView(before);
+    if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be cancelled.`);
+    const cancelled = await this.deps.cancel(tenantId, id, before.total);
+    return this.locked(tenantId, id, async (m, row) => {
+      const again = cancelRule(row.status);
+      if (again.kind === 'same') return toView(row);
+      if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be cancelled.`);
+      const r = await repo.update(m, id, { status: 'cancelled', cancelled_at: new Date(), cancelled });
+      await publishInTransaction(m, TaskCancelled, toSnapshot(r), { requestId });
+      return toView(r);
+    });
+  }
+
+  async remove(tenantId: string, id: string, requestId?: string): Promise<void> {
+    await this.locked(tenantId, id, async (m, row) => {
+      if (row.status !== 'completed' && row.status !== 'cancelled') throw taskErrors.TASK_NOT_DELETABLE();
+      await repo.remove(m, id);
+      await publishInTransaction(m, TaskDeleted, { tenantId, taskId: id }, { requestId });
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import { formatInTimeZone, fromZonedTime, toZonedTime } from 'date-fns-tz';
+import { invalidField } from './errors';
+
+const INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+const daysIn = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+
+/**
+ * Reads a start time as API.md says: without an offset it is wall-clock time in the platform zone
+ * (never `new Date()` on it, which would use the server's zone); with `Z`/`±HH:mm` it is taken as
+ * given. Anything that is not a real instant (`2026-02-30T09:00`, `tomorrow`, 25:00) throws 400
+ * VALIDATION_FAILED naming `field`.
+ */
+export function parseStartAt(raw: string, timezone: string, field = 'start.at'): Date {
+  const m = INPUT.exec(raw);
+  if (!m) throw invalidField(field, 'must be YYYY-MM-DDTHH:mm[:ss[.sss]] with an optional Z or ±HH:mm offset');
+  const [y, mo, d, h, mi] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  const s = Number(m[6] ?? 0);
+  const ms = Number((m[7] ?? '0').padEnd(3, '0'));
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || s > 59) throw invalidField(field, 'is not a real date and time');
+  const offset = m[8];
+  if (offset === undefined) {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    return fromZonedTime(`${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.${pad(ms, 3)}`, timezone);
+  }
+  let offsetMin = 0;
+  if (offset !== 'Z') {
+    const oh = Number(offset.slice(1, 3));
+    const om = Number(offset.slice(4, 6));
+    if (oh > 14 || om > 59) throw invalidField(field, 'has an impossible offset');
+    offsetMin = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000);
+}
+
+/** `2026-01-15T09:00:00+07:00`: the instant in the platform zone with its offset. */
+export function toLocalIso(at: Date, timezone: string): string {
+  return formatInTimeZone(at, timezone, "yyyy-MM-dd'T'HH:mm:ssXXX");
+}
+
+export interface Window {
+  start: string;
+  end: string;
+  days: number[];
+}
+
+const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** true when `now` is inside the calling window (platform time; `end` exclusive, 24:00 = midnight). */
+export function inWindow(w: Window, now: Date, timezone: string): boolean {
+  const local = toZonedTime(now, timezone);
+  const isoDay = local.getDay() === 0 ? 7 : local.getDay();
+  const min = local.getHours() * 60 + local.getMinutes();
+  return w.days.includes(isoDay) && min >= minutes(w.start) && min < minutes(w.end);
+}
+
+/** The next time the window opens after `now` (UTC), or null when `now` is inside it. */
+export function nextWindowOpening(w: Window, now: Date, timezone: string): Date | null {
+  if (inWindow(w, now, timezone)) return null;
+  const local = toZonedTime(now, timezone);
+  const startMin = minutes(w.start);
+  for (let i = 0; i <= 7; i++) {
+    const day = new Date(local.getFullYear(), local.getMonth(), local.getDate() + i);
+    const isoDay = day.getDay() === 0 ? 7 : day.getDay();
+    if (!w.days.includes(isoDay)) continue;
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const wall = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}T${pad(Math.floor(startMin / 60))}:${pad(startMin % 60)}:00.000`;
+    const opening = fromZonedTime(wall, timezone);
+    if (opening.getTime() > now.getTime()) return opening;
+  }
+  return null;
+}
+
+export function assertWindow(w: Window, field = 'dialing.callingWindow.end'): void {
+  if (minutes(w.end) <= minutes(w.start)) throw invalidField(field, 'must be after callingWindow.start');
+}

@@ -1,0 +1,4 @@
+import { runService } from '@autocall/service';
+import { taskService } from './service';
+
+void runService(taskService);
