@@ -1,0 +1,144 @@
+// pnpm bench:gateway — the gateway's overhead: autocannon on GET /v1/sms-templates/{id} through the
+// gateway vs straight to the sms service (with the internal headers the gateway would add), same run.
+// Both run as real processes from dist (built first unless --no-build); PostgreSQL and RabbitMQ at
+// DATABASE_URL / AMQP_URL (defaults: the local ones, database autocall_bench).
+// Options (env): BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 2),
+// BENCH_PROFILE_DIR (write V8 CPU profiles of both processes there).
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpus, loadavg } from 'node:os';
+import autocannon from 'autocannon';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const INTERNAL_TOKEN = randomBytes(24).toString('hex');
+const ADMIN_TOKEN = randomBytes(24).toString('hex');
+const base = {
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/autocall_bench',
+  AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  INTERNAL_TOKEN,
+  LOG_LEVEL: 'warn',
+  HOST: '127.0.0.1',
+};
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const children = [];
+const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+function start(name, script, env) {
+  const child = spawn(process.execPath, [...profile, join(root, script)], { env: { ...process.env, ...base, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited (${code ?? signal}) before the bench ended`);
+      process.exit(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+let stopping = false;
+async function stopAll() {
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once('exit', resolve);
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 10_000).unref();
+        }),
+    ),
+  );
+}
+
+async function waitReady(url, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(`${url}/ready`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms`);
+}
+
+async function json(url, init) {
+  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init?.headers ?? {}) } });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+const run = (url, headers) => autocannon({ url, headers, connections, duration, pipelining: 1 });
+const summary = (r) => ({ reqPerSec: r.requests.average, p99Ms: r.latency.p99, p50Ms: r.latency.p50, non2xx: r.non2xx, errors: r.errors + r.timeouts });
+
+async function main() {
+  if (!process.argv.includes('--no-build')) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  const smsPort = await freePort();
+  const gwPort = await freePort();
+  const smsUrl = `http://127.0.0.1:${smsPort}`;
+  const gwUrl = `http://127.0.0.1:${gwPort}`;
+  start('sms', 'services/sms/dist/main.js', { SMS_PORT: String(smsPort) });
+  await waitReady(smsUrl);
+  // The limit is set out of reach: the bench measures the proxy path, the limiter's bookkeeping included.
+  start('gateway', 'gateway/dist/main.js', { GATEWAY_PORT: String(gwPort), SMS_URL: smsUrl, ADMIN_TOKEN, RATE_LIMIT_PER_SECOND: '1000000000' });
+  await waitReady(gwUrl);
+
+  const tenant = await json(`${gwUrl}/v1/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ name: 'bench' }) });
+  const template = await json(`${gwUrl}/v1/sms-templates`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tenant.apiKey}` },
+    body: JSON.stringify({ name: 'Bench', content: 'Hi {{name}}, your order {{Order Id}} ships today.' }),
+  });
+  const path = `/v1/sms-templates/${template.id}`;
+  const direct = () => run(`${smsUrl}${path}`, { 'x-internal-token': INTERNAL_TOKEN, 'x-autocall-tenant-id': tenant.id });
+  const viaGateway = () => run(`${gwUrl}${path}`, { authorization: `Bearer ${tenant.apiKey}` });
+
+  console.log(`\nwarm-up (3 s each) …`);
+  await autocannon({ url: `${smsUrl}${path}`, headers: { 'x-internal-token': INTERNAL_TOKEN, 'x-autocall-tenant-id': tenant.id }, connections, duration: 3 });
+  await autocannon({ url: `${gwUrl}${path}`, headers: { authorization: `Bearer ${tenant.apiKey}` }, connections, duration: 3 });
+
+  const results = { direct: [], gateway: [] };
+  for (let i = 0; i < rounds; i++) {
+    console.log(`round ${i + 1}/${rounds}: direct ${duration} s, then gateway ${duration} s (${connections} connections)`);
+    results.direct.push(summary(await direct()));
+    results.gateway.push(summary(await viaGateway()));
+  }
+  const avg = (xs, k) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+  const d = { reqPerSec: avg(results.direct, 'reqPerSec'), p99Ms: avg(results.direct, 'p99Ms') };
+  const g = { reqPerSec: avg(results.gateway, 'reqPerSec'), p99Ms: avg(results.gateway, 'p99Ms') };
+  const ratio = g.reqPerSec / d.reqPerSec;
+  const bad = [...results.direct, ...results.gateway].reduce((s, r) => s + r.non2xx + r.errors, 0);
+
+  console.log(`\nGET /v1/sms-templates/{id} — ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}, ${connections} connections, ${rounds} × ${duration} s each`);
+  console.log(`| path | req/s | p99 latency |`);
+  console.log(`| --- | ---: | ---: |`);
+  console.log(`| direct to sms | ${d.reqPerSec.toFixed(0)} | ${d.p99Ms.toFixed(1)} ms |`);
+  console.log(`| through the gateway | ${g.reqPerSec.toFixed(0)} | ${g.p99Ms.toFixed(1)} ms |`);
+  console.log(`gateway / direct = ${(ratio * 100).toFixed(1)} % (goal ≥ 80 %)${bad ? `; ${bad} non-2xx or errored requests!` : ''}`);
+  console.log(JSON.stringify({ direct: results.direct, gateway: results.gateway, ratio }));
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAll());

@@ -1,0 +1,408 @@
+// Pipeline benchmark (issue 6): calls/s of the closed loop and, in the same run, the raw floor of
+// this machine (bare amqplib publish → consume → batched PostgreSQL insert over the same kind of
+// durable queues), and their ratio.
+//
+//   pnpm bench:pipeline                     # raw floor + dialer alone + full pipeline (when the services run)
+//   node bench/pipeline.bench.mjs --numbers 100000 --only raw,dialer
+//
+// Parts:
+//   raw     the floor: N persistent messages published with confirms to a topic exchange, consumed
+//           (prefetch 1000) and inserted in batches into PostgreSQL, acked after the insert.
+//   dialer  the dialer process alone (from dist): the bench publishes task.created/started and
+//           answers roster.entries.page itself; calls/s from task.started to dialer.task.drained.
+//   full    task, roster, recording, sms and dialer as separate processes (from dist), both SMS
+//           kinds on: recording + roster uploaded, templates approved, SMS account active, task
+//           created immediate; calls/s from the task's startedAt to status `completed`.
+// Everything runs in a database and a RabbitMQ vhost of its own (rabbitmqctl), fresh per run.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'services/dialer/package.json'));
+const amqp = require('amqplib');
+const { Client } = require('pg');
+
+const args = Object.fromEntries(
+  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : 'true']] : [])),
+);
+const N = Number(args.numbers ?? 100_000);
+const only = new Set((args.only ?? 'raw,dialer,full').split(','));
+const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const AMQP_BASE = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const TOKEN = 'bench-internal-token-0123456789';
+const EXCHANGE = 'autocall.events';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// ---------- isolation ----------
+function freshVhost(name) {
+  const url = new URL(AMQP_BASE);
+  try {
+    try { execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name], { stdio: 'ignore' }); } catch { /* absent */ }
+    execFileSync('rabbitmqctl', ['-q', 'add_vhost', name], { stdio: 'ignore' });
+    execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, decodeURIComponent(url.username || 'guest'), '.*', '.*', '.*'], { stdio: 'ignore' });
+    url.pathname = `/${name}`;
+  } catch {
+    log(`rabbitmqctl not available: using the default vhost (other runs on this broker may interfere)`);
+  }
+  return url.toString();
+}
+async function freshDatabase(name) {
+  const admin = new Client({ connectionString: PG_BASE });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(PG_BASE);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+// ---------- processes ----------
+const children = [];
+function startService(name, env) {
+  const main = join(root, `services/${name}/dist/main.js`);
+  const p = spawn(process.execPath, [main], { cwd: root, env: { PATH: process.env.PATH, INTERNAL_TOKEN: TOKEN, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  p.stderr.on('data', (d) => {
+    const s = String(d);
+    if (!s.includes('FSTDEP') && !s.includes('trace-warnings')) process.stderr.write(`[${name}] ${s}`);
+  });
+  children.push(p);
+  return p;
+}
+async function waitReady(port, name, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/ready`);
+      if (r.ok) return;
+    } catch { /* not up yet */ }
+    await sleep(200);
+  }
+  throw new Error(`${name} not ready on :${port}`);
+}
+async function stopAll() {
+  for (const p of children.splice(0)) {
+    if (p.exitCode === null) {
+      p.kill('SIGTERM');
+      await Promise.race([new Promise((r) => p.once('exit', r)), sleep(15_000)]);
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+  }
+}
+process.on('SIGINT', () => { for (const p of children) p.kill('SIGKILL'); process.exit(130); });
+
+// ---------- shared helpers ----------
+const phoneOf = (i) => `+62812${String(i).padStart(7, '0')}`;
+function envelope(name, payload) {
+  return { id: randomUUID(), name, version: 1, occurredAt: new Date().toISOString(), payload };
+}
+/** 1, 5 and 15 minute load averages: other work on the machine skews every figure. */
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+async function cpuSeconds(pids) {
+  // user+system CPU of the given processes (Linux /proc), to show where the time went
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* gone */ }
+  }
+  return ticks / 100;
+}
+
+// ---------- raw floor ----------
+async function rawFloor(amqpUrl, dbUrl) {
+  const db = new Client({ connectionString: dbUrl });
+  await db.connect();
+  await db.query(`CREATE TABLE IF NOT EXISTS bench_raw (id uuid PRIMARY KEY, payload jsonb NOT NULL)`);
+  await db.query(`TRUNCATE bench_raw`);
+  const conn = await amqp.connect(amqpUrl);
+  const pub = await conn.createConfirmChannel();
+  const sub = await conn.createChannel();
+  await pub.assertExchange(EXCHANGE, 'topic', { durable: true });
+  const queue = 'bench.raw-floor';
+  await sub.assertQueue(queue, { durable: true });
+  await sub.purgeQueue(queue);
+  await sub.bindQueue(queue, EXCHANGE, 'bench.raw');
+  await sub.prefetch(1000);
+  const sample = { tenantId: randomUUID(), taskId: randomUUID(), attemptId: randomUUID(), phone: phoneOf(1), rowNumber: 2, attempt: 1, outcome: 'answered', hangupBy: 'callee', sipCode: 200, failureReason: null, startedAt: new Date().toISOString(), answeredAt: new Date().toISOString(), endedAt: new Date().toISOString(), durationMs: 10000, name: 'Callee', variables: { Name: 'Callee' }, final: true };
+  let inserted = 0;
+  let pending = [];
+  let flushing = false;
+  let resolveDone;
+  const done = new Promise((r) => (resolveDone = r));
+  async function flush() {
+    if (flushing || pending.length === 0) return;
+    flushing = true;
+    while (pending.length > 0) {
+      const batch = pending.splice(0, 1000);
+      const rows = batch.map((m) => JSON.parse(m.content.toString()));
+      await db.query(`INSERT INTO bench_raw (id, payload) SELECT * FROM unnest($1::uuid[], $2::jsonb[]) ON CONFLICT DO NOTHING`, [rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.payload))]);
+      sub.ack(batch[batch.length - 1], true);
+      inserted += batch.length;
+      if (inserted >= N) resolveDone();
+    }
+    flushing = false;
+  }
+  await sub.consume(queue, (m) => {
+    if (!m) return;
+    pending.push(m);
+    if (pending.length >= 500) void flush();
+    else setImmediate(() => void flush());
+  });
+  const t0 = performance.now();
+  const WINDOW = 5000;
+  for (let i = 0; i < N; i += WINDOW) {
+    const n = Math.min(WINDOW, N - i);
+    await Promise.all(
+      Array.from({ length: n }, () => {
+        const env = envelope('bench.raw', { ...sample, attemptId: randomUUID() });
+        return new Promise((res, rej) => pub.publish(EXCHANGE, 'bench.raw', Buffer.from(JSON.stringify(env)), { persistent: true, messageId: env.id, contentType: 'application/json' }, (err) => (err ? rej(err) : res())));
+      }),
+    );
+  }
+  await done;
+  const secs = (performance.now() - t0) / 1000;
+  await sub.deleteQueue(queue);
+  await conn.close();
+  await db.end();
+  return { perSecond: N / secs, secs };
+}
+
+// ---------- dialer alone ----------
+async function dialerAlone(amqpUrl, dbUrl) {
+  const conn = await amqp.connect(amqpUrl);
+  const ch = await conn.createChannel();
+  await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
+  // roster.entries.page, answered by the bench (the roster service's part)
+  const rpcQueue = 'rpc.roster.entries.page.v1';
+  await ch.assertQueue(rpcQueue, { durable: false });
+  await ch.prefetch(16);
+  await ch.consume(rpcQueue, (m) => {
+    if (!m) return;
+    const q = JSON.parse(m.content.toString());
+    const last = N + 1;
+    const from = q.afterRowNumber + 1;
+    const to = Math.min(last, q.afterRowNumber + q.limit);
+    const entries = [];
+    for (let row = Math.max(2, from); row <= to; row++) entries.push({ rowNumber: row, phone: phoneOf(row - 2), name: `Callee ${row}`, variables: { Name: `Callee ${row}` } });
+    const result = { entries, nextAfterRowNumber: to < last ? to : null };
+    ch.sendToQueue(m.properties.replyTo, Buffer.from(JSON.stringify({ ok: true, result })), { correlationId: m.properties.correlationId });
+    ch.ack(m);
+  });
+  const events = await conn.createChannel();
+  const { queue } = await events.assertQueue('', { exclusive: true, autoDelete: true });
+  await events.bindQueue(queue, EXCHANGE, 'call.completed');
+  await events.bindQueue(queue, EXCHANGE, 'dialer.task.drained');
+  const tenantId = randomUUID();
+  const taskId = randomUUID();
+  let calls = 0;
+  let t0 = 0;
+  let lastCallAt = 0;
+  let drainedAt = 0;
+  let drained;
+  await events.consume(queue, (m) => {
+    const env = JSON.parse(m.content.toString());
+    if (env.payload.taskId !== taskId) return;
+    if (env.name === 'call.completed') {
+      if (calls === 0) log(`  dialer alone: first call.completed after ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+      calls++;
+      lastCallAt = performance.now();
+    } else {
+      drained = env.payload;
+      drainedAt = performance.now();
+    }
+  }, { noAck: true });
+
+  const dialer = startService('dialer', { DATABASE_URL: dbUrl, AMQP_URL: amqpUrl, DIALER_PORT: '3905', SIM_TIME_SCALE: '0', DIALER_ID: 'bench-dialer' });
+  await waitReady(3905, 'dialer');
+  const snapshot = {
+    tenantId, taskId, name: 'Pipeline bench', status: 'running', recordingId: randomUUID(), recordingDurationMs: 20000, rosterId: randomUUID(), total: N,
+    sms: { onDisconnect: { enabled: true, templateId: randomUUID(), when: 'anyAnswered' }, onUnanswered: { enabled: true, templateId: randomUUID() } },
+    dialing: { maxConcurrentCalls: 10000, callsPerSecond: 10000, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 0, callerId: null, callingWindow: { start: '00:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7] } },
+    timezone: 'Asia/Jakarta', startAt: null,
+  };
+  const pub = await conn.createConfirmChannel();
+  const publish = (name, payload) => new Promise((res, rej) => {
+    const env = envelope(name, payload);
+    pub.publish(EXCHANGE, name, Buffer.from(JSON.stringify(env)), { persistent: true, messageId: env.id, type: name, contentType: 'application/json' }, (e) => (e ? rej(e) : res()));
+  });
+  await publish('task.created', { ...snapshot, status: 'scheduled' });
+  const cpu0 = await cpuSeconds([dialer.pid]);
+  t0 = performance.now();
+  await publish('task.started', snapshot);
+  const deadline = Date.now() + Math.max(120_000, N * 5);
+  let lastReport = 0;
+  while (!drained && Date.now() < deadline) {
+    await sleep(100);
+    if (Date.now() - lastReport > 5000) {
+      lastReport = Date.now();
+      log(`  dialer alone: ${calls} call.completed so far`);
+    }
+  }
+  if (!drained) throw new Error(`dialer alone: not drained in time (${calls} calls seen)`);
+  while (calls < N && Date.now() < deadline) await sleep(50);
+  const cpu = (await cpuSeconds([dialer.pid])) - cpu0;
+  const secs = (drainedAt - t0) / 1000;
+  await conn.close();
+  await stopAll();
+  return { perSecond: N / secs, secs, calls, finalCount: drained.finalCount, eventsSecs: (lastCallAt - t0) / 1000, dialerCpuSecs: cpu };
+}
+
+// ---------- full pipeline ----------
+const PORTS = { task: 3901, roster: 3902, recording: 3903, sms: 3904, dialer: 3905 };
+async function api(service, tenantId, method, url, body, headers = {}) {
+  const init = { method, headers: { 'x-internal-token': TOKEN, 'x-autocall-tenant-id': tenantId, ...headers } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(`http://127.0.0.1:${PORTS[service]}${url}`, init);
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = text; }
+  if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 300)}`);
+  return json;
+}
+async function rosterXlsx(n) {
+  const ExcelJS = require('exceljs');
+  const { PassThrough } = await import('node:stream');
+  const out = new PassThrough();
+  const chunks = [];
+  out.on('data', (c) => chunks.push(c));
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false });
+  const ws = wb.addWorksheet('Roster');
+  ws.addRow(['Phone Number', 'Name']).commit();
+  for (let i = 0; i < n; i++) ws.addRow([`0812${String(i).padStart(7, '0')}`, `Callee ${i}`]).commit();
+  ws.commit();
+  await wb.commit();
+  return Buffer.concat(chunks);
+}
+async function fullPipeline(amqpUrl, dbUrl) {
+  const missing = ['task', 'roster', 'recording', 'sms', 'dialer'].filter((s) => !existsSync(join(root, `services/${s}/dist/main.js`)));
+  if (missing.length) return { skipped: `services not built: ${missing.join(', ')}` };
+  const common = { DATABASE_URL: dbUrl, AMQP_URL: amqpUrl };
+  const procs = {
+    recording: startService('recording', { ...common, RECORDING_PORT: String(PORTS.recording) }),
+    roster: startService('roster', { ...common, ROSTER_PORT: String(PORTS.roster) }),
+    sms: startService('sms', { ...common, SMS_PORT: String(PORTS.sms), SMS_SIM_SEND_MS: '0', SMS_SEND_CONCURRENCY: process.env.SMS_SEND_CONCURRENCY ?? '256' }),
+    task: startService('task', { ...common, TASK_PORT: String(PORTS.task) }),
+    dialer: startService('dialer', { ...common, DIALER_PORT: String(PORTS.dialer), SIM_TIME_SCALE: '0', RECORDING_URL: `http://127.0.0.1:${PORTS.recording}`, DIALER_ID: 'bench-dialer' }),
+  };
+  for (const [name, port] of Object.entries(PORTS)) await waitReady(port, name);
+  const tenantId = randomUUID();
+
+  const mp3 = readFileSync(join(root, 'services/recording/test/fixtures/mono-8k.mp3'));
+  const recForm = new FormData();
+  recForm.append('file', new Blob([mp3], { type: 'audio/mpeg' }), 'bench.mp3');
+  const recording = await api('recording', tenantId, 'POST', '/v1/recordings', recForm);
+
+  log(`  full: building a ${N}-row roster`);
+  const xlsx = await rosterXlsx(N);
+  const rosterForm = new FormData();
+  rosterForm.append('name', 'Pipeline bench');
+  rosterForm.append('file', new Blob([xlsx], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }), 'roster.xlsx');
+  const tr = performance.now();
+  const roster = await api('roster', tenantId, 'POST', '/v1/rosters?wait=true', rosterForm);
+  if (roster.status !== 'ready') throw new Error(`roster ${roster.status}: ${roster.failureReason}`);
+  log(`  full: roster ready (${roster.counts?.valid} valid) in ${((performance.now() - tr) / 1000).toFixed(1)} s`);
+
+  await api('sms', tenantId, 'PUT', '/v1/sms-account', { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' });
+  const disconnect = await api('sms', tenantId, 'POST', '/v1/sms-templates', { name: 'Thanks', content: 'Hi {{name}}, thanks for listening.' });
+  const unanswered = await api('sms', tenantId, 'POST', '/v1/sms-templates', { name: 'Missed', content: 'Hi {{name}}, we tried to call you.' });
+
+  const pids = Object.values(procs).map((p) => p.pid);
+  const cpu0 = await cpuSeconds(pids);
+  const cpuEach0 = Object.fromEntries(await Promise.all(Object.entries(procs).map(async ([n, p]) => [n, await cpuSeconds([p.pid])])));
+  // when the dialer reported the task drained (every number final on its side): what follows is downstream lag
+  const conn = await amqp.connect(amqpUrl);
+  const watch = await conn.createChannel();
+  await watch.assertExchange(EXCHANGE, 'topic', { durable: true });
+  const { queue: watchQueue } = await watch.assertQueue('', { exclusive: true, autoDelete: true });
+  await watch.bindQueue(watchQueue, EXCHANGE, 'dialer.task.drained');
+  let drainedAt = 0;
+  await watch.consume(watchQueue, () => (drainedAt ||= performance.now()), { noAck: true });
+  const load0 = loadAverage();
+  const t0 = performance.now();
+  const task = await api('task', tenantId, 'POST', '/v1/tasks', {
+    name: 'Pipeline bench', recordingId: recording.id, rosterId: roster.id, start: { mode: 'immediate' },
+    sms: { onDisconnect: { enabled: true, templateId: disconnect.id, when: 'anyAnswered' }, onUnanswered: { enabled: true, templateId: unanswered.id } },
+    dialing: { maxConcurrentCalls: 10000, callsPerSecond: 10000, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 0, callerId: null, callingWindow: { start: '00:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7] } },
+  });
+  const deadline = Date.now() + Math.max(300_000, N * 10);
+  let t = task;
+  let lastReport = 0;
+  while (t.status !== 'completed' && Date.now() < deadline) {
+    await sleep(200);
+    t = await api('task', tenantId, 'GET', `/v1/tasks/${task.id}`);
+    if (Date.now() - lastReport > 5000) {
+      lastReport = Date.now();
+      log(`  full: ${t.status}, ${t.progress.total - t.progress.pending}/${t.progress.total} final, smsSent ${t.progress.smsSent}`);
+    }
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = (await cpuSeconds(pids)) - cpu0;
+  const cpuEach = Object.fromEntries(await Promise.all(Object.entries(procs).map(async ([n, p]) => [n, Number(((await cpuSeconds([p.pid])) - cpuEach0[n]).toFixed(1))])));
+  const load1 = loadAverage();
+  await conn.close().catch(() => undefined);
+  if (t.status !== 'completed') throw new Error(`task not completed in time: ${JSON.stringify(t.progress)}`);
+  // SMS keep flowing after completion (they are not part of it); wait for them to count them
+  const smsDeadline = Date.now() + 120_000;
+  const expectedSms = t.progress.answered + t.progress.noAnswer + t.progress.busy + t.progress.unavailable;
+  while (t.progress.smsSent + t.progress.smsFailed < expectedSms && Date.now() < smsDeadline) {
+    await sleep(500);
+    t = await api('task', tenantId, 'GET', `/v1/tasks/${task.id}`);
+  }
+  const smsSecs = (performance.now() - t0) / 1000;
+  await stopAll();
+  return { perSecond: N / secs, secs, progress: t.progress, smsSecs, cpuSecs: cpu, cpuEach, drainedSecs: drainedAt ? (drainedAt - t0) / 1000 : null, load: `${load0} → ${load1}` };
+}
+
+// ---------- run ----------
+log(`pipeline bench: ${N} numbers; parts: ${[...only].join(', ')}; ${cpus().length} CPUs, load average ${loadAverage()}`);
+const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
+if (build.status !== 0) log(`build reported errors (continuing with what was built): ${build.stderr.slice(0, 500)}`);
+const amqpUrl = freshVhost('autocall_bench_pipeline');
+const results = {};
+try {
+  if (only.has('raw')) {
+    const db = await freshDatabase('autocall_bench_raw');
+    results.raw = await rawFloor(amqpUrl, db);
+    log(`raw floor: ${results.raw.perSecond.toFixed(0)} msg/s (${results.raw.secs.toFixed(1)} s; load average ${loadAverage()})`);
+  }
+  if (only.has('dialer')) {
+    const db = await freshDatabase('autocall_bench_dialer');
+    results.dialer = await dialerAlone(amqpUrl, db);
+    log(`dialer alone: ${results.dialer.perSecond.toFixed(0)} calls/s (${results.dialer.secs.toFixed(1)} s to drained; dialer CPU ${results.dialer.dialerCpuSecs.toFixed(1)} s; load average ${loadAverage()})`);
+  }
+  if (only.has('full')) {
+    const db = await freshDatabase('autocall_bench_full');
+    results.full = await fullPipeline(freshVhost('autocall_bench_full'), db);
+    if (results.full.skipped) log(`full pipeline skipped: ${results.full.skipped}`);
+    else {
+      const f = results.full;
+      log(`full pipeline: ${f.perSecond.toFixed(0)} calls/s (${f.secs.toFixed(1)} s start → completed; dialer drained after ${f.drainedSecs?.toFixed(1) ?? '?'} s; all SMS after ${f.smsSecs.toFixed(1)} s; load average ${f.load})`, f.progress);
+      log(`  full: CPU ${f.cpuSecs.toFixed(1)} s in all`, f.cpuEach);
+    }
+  }
+} catch (err) {
+  log(`failed: ${err.stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+}
+console.log(`\nresults (load average at the end: ${loadAverage()})`);
+console.table(
+  Object.fromEntries(
+    Object.entries(results)
+      .filter(([, r]) => !r.skipped)
+      .map(([k, r]) => [k, { 'per second': Math.round(r.perSecond), seconds: Number(r.secs.toFixed(1)), 'ratio to raw': results.raw ? Number((r.perSecond / results.raw.perSecond).toFixed(2)) : null }]),
+  ),
+);

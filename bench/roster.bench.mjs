@@ -1,0 +1,152 @@
+// Roster import benchmark (`pnpm bench:roster`): generates 100k- and 1,048,575-row .xlsx files,
+// starts the built roster service as its own process, uploads each, and reports the time to
+// `ready`, the service's peak RSS (VmHWM), and GET /v1/rosters latency while the import runs.
+// Talks to the service directly with the internal token headers (what the gateway adds).
+// Also reports the service's CPU seconds for the import and the load average (shared machines).
+// Env: BENCH_ROWS="100000,1048575", DATABASE_URL, AMQP_URL, BENCH_PORT (3902), BENCH_SHARED_STRINGS=1
+// (generate the files with a shared-strings table, as Excel saves them, instead of inline strings).
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tmpdir, loadavg } from 'node:os';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'services/roster/package.json'));
+const ExcelJS = require('exceljs');
+
+const PORT = Number(process.env.BENCH_PORT ?? 3902);
+const TOKEN = 'bench-internal-token-0123456789';
+const TENANT = randomUUID();
+const BASE = `http://127.0.0.1:${PORT}`;
+const headers = { 'x-internal-token': TOKEN, 'x-autocall-tenant-id': TENANT };
+const sizes = (process.env.BENCH_ROWS ?? '100000,1048575').split(',').map(Number);
+
+async function generate(rows) {
+  const shared = process.env.BENCH_SHARED_STRINGS === '1';
+  const file = join(tmpdir(), `autocall-roster-bench-${rows}${shared ? '-sst' : ''}.xlsx`);
+  if (existsSync(file)) return file;
+  const t = Date.now();
+  const out = createWriteStream(file);
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: shared, useStyles: false });
+  const ws = wb.addWorksheet('Roster');
+  ws.addRow(['Phone Number', 'Name', 'Order Id']).commit();
+  for (let i = 0; i < rows; i++) {
+    // Mixed forms, ~1% invalid, ~1% duplicates.
+    const n = String(10_000_000 + (i % 100 === 7 ? i - 1 : i)).padStart(8, '0');
+    const phone = i % 100 === 3 ? '0812' : i % 4 === 0 ? `0812${n}` : i % 4 === 1 ? `+62812${n}` : i % 4 === 2 ? Number(`812${n}`) : `62812${n}`;
+    ws.addRow([phone, `Person ${i}`, `ORD-${i}`]).commit();
+  }
+  ws.commit();
+  await wb.commit();
+  console.error(`generated ${rows} rows (${(statSync(file).size / 1048576).toFixed(1)} MiB) in ${Date.now() - t} ms`);
+  return file;
+}
+
+/** CPU seconds the process used so far (user + system, all its threads). */
+function cpuOf(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+function rssOf(pid) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+async function waitReady() {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${BASE}/ready`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('roster service did not become ready');
+}
+
+const pct = (arr, p) => {
+  const s = [...arr].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+async function run(rows) {
+  const file = await generate(rows);
+  const child = spawn(process.execPath, [join(root, 'services/roster/dist/main.js')], {
+    env: { ...process.env, ROSTER_PORT: String(PORT), INTERNAL_TOKEN: TOKEN, LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/autocall_bench' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    await waitReady();
+    const baseline = rssOf(child.pid).rss;
+    const cpu0 = cpuOf(child.pid);
+    const load0 = loadavg()[0];
+    const bytes = readFileSync(file);
+    const form = new FormData();
+    form.append('name', `bench ${rows}`);
+    form.append('file', new Blob([bytes]), `bench-${rows}.xlsx`);
+    const t0 = performance.now();
+    const res = await fetch(`${BASE}/v1/rosters`, { method: 'POST', headers, body: form });
+    const accepted = performance.now() - t0;
+    const created = await res.json();
+    if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${JSON.stringify(created)}`);
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(child.pid).rss)), 50);
+    const latencies = [];
+    let done = false;
+    const lister = (async () => {
+      while (!done) {
+        const s = performance.now();
+        const r = await fetch(`${BASE}/v1/rosters?pageSize=20`, { headers });
+        await r.arrayBuffer();
+        latencies.push(performance.now() - s);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    let roster;
+    for (;;) {
+      roster = await (await fetch(`${BASE}/v1/rosters/${created.id}`, { headers })).json();
+      if (roster.status !== 'validating') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const elapsed = performance.now() - t0;
+    done = true;
+    await lister;
+    clearInterval(sampler);
+    const { hwm } = rssOf(child.pid);
+    const cpuS = cpuOf(child.pid) - cpu0;
+    return {
+      rows,
+      fileMiB: +(bytes.length / 1048576).toFixed(1),
+      status: roster.status,
+      counts: roster.counts,
+      uploadAcceptedMs: Math.round(accepted),
+      timeToReadyS: +(elapsed / 1000).toFixed(2),
+      baselineRssMB: Math.round(baseline),
+      peakRssMB: Math.round(Math.max(peakRss, hwm)),
+      listRequests: latencies.length,
+      listP50Ms: +pct(latencies, 50).toFixed(1),
+      listP99Ms: +pct(latencies, 99).toFixed(1),
+      listMaxMs: +Math.max(...latencies).toFixed(1),
+      // The machine may be shared: the service's own CPU time and the 1-minute load average
+      // (before the upload, after ready) say how contended the wall time was.
+      serviceCpuS: +cpuS.toFixed(2),
+      load1: `${load0.toFixed(1)}→${loadavg()[0].toFixed(1)}`,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
+
+if (!existsSync(join(root, 'services/roster/dist/main.js')) || process.env.BENCH_BUILD !== '0') execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+const results = [];
+for (const rows of sizes) {
+  const r = await run(rows);
+  results.push(r);
+  console.log(JSON.stringify(r));
+}
+console.table(results.map(({ counts, ...r }) => ({ ...r, valid: counts?.valid })));

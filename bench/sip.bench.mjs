@@ -1,0 +1,117 @@
+// SIP carrier capacity: one dialer process (this one) against SIPp answering every call with RTP
+// echo. For each level, N calls of 20 s audio run at once; we report CPU per call, the share of
+// our RTP packets that came back, and the worst lateness of the send timer.
+// Needs `sipp` (apt-get install -y sip-tester) and the built dist (node scripts/build.mjs).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { SipCarrier } = require(join(root, 'services/dialer/dist/adapters/sip/index.js'));
+
+const levels = (process.env.SIP_BENCH_LEVELS ?? '50,200,300').split(',').map(Number);
+const audioSeconds = Number(process.env.SIP_BENCH_SECONDS ?? 20);
+const rampMs = Number(process.env.SIP_BENCH_RAMP_MS ?? 2000);
+const scenario = join(root, 'services/dialer/test/sip/scenarios/uas-wait-bye.xml');
+
+const quiet = { debug() {}, info() {}, warn: (o, m) => console.warn(m, o), error: (o, m) => console.error(m, o), child: () => quiet };
+const audio = Buffer.alloc(audioSeconds * 8000);
+for (let i = 0; i < audio.length; i++) audio[i] = (i * 37) & 0xff;
+
+async function runLevel(n, sipPort) {
+  const sipp = spawn('timeout', ['300', 'sipp', '-sf', scenario, '-i', '127.0.0.1', '-p', String(sipPort), '-mp', String(sipPort + 100), '-rtp_echo', '-m', String(n), '-nostdin'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let sippErr = '';
+  sipp.stderr.on('data', (d) => (sippErr += d));
+  const sippExit = new Promise((resolve) => sipp.on('close', (code) => resolve(code)));
+  await new Promise((r) => setTimeout(r, 500)); // SIPp binds its port
+
+  const stats = [];
+  const carrier = new SipCarrier({
+    trunkHost: '127.0.0.1',
+    trunkPort: sipPort,
+    from: 'sip:bench@127.0.0.1',
+    localPort: 0,
+    localHost: '127.0.0.1',
+    rtpPortMin: 20000,
+    rtpPortMax: 21999,
+    maxChannels: n,
+    logger: quiet,
+    onCallStats: (s) => stats.push(s),
+  });
+  await carrier.start();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const calls = [];
+  for (let i = 0; i < n; i++) {
+    // Calls are answered at different moments in real life; starting them over `rampMs` avoids an
+    // artificial phase-lock of every call's 20 ms timer.
+    await new Promise((r) => setTimeout(r, rampMs / n));
+    calls.push(
+      carrier.dial({
+        attemptId: `bench-${n}-${i}`,
+        phone: `+62800000${String(i).padStart(4, '0')}`,
+        attempt: 1,
+        callerId: null,
+        ringTimeoutSeconds: 30,
+        recording: { id: 'bench', durationMs: audioSeconds * 1000, loadUlaw: async () => audio },
+      }),
+    );
+  }
+  const results = await Promise.all(calls);
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  loop.disable();
+  await carrier.close();
+  const code = await sippExit;
+
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const sent = stats.reduce((a, s) => a + s.packetsSent, 0);
+  const received = stats.reduce((a, s) => a + s.packetsReceived, 0);
+  const answered = results.filter((r) => r.outcome === 'answered').length;
+  return {
+    calls: n,
+    answered,
+    sippExit: code,
+    wallS: +wallS.toFixed(1),
+    cpuPctOfOneCore: +((cpuS / wallS) * 100).toFixed(1),
+    cpuPctPerCall: +((cpuS / wallS / n) * 100).toFixed(3),
+    echoedPct: sent ? +((received / sent) * 100).toFixed(2) : 0,
+    packetsSent: sent,
+    worstLatenessMs: +Math.max(...stats.map((s) => s.maxLatenessMs)).toFixed(1),
+    // Per-call worst lateness, median over calls: separates one stall from a general slowdown.
+    medianCallWorstLatenessMs: +stats.map((s) => s.maxLatenessMs).sort((a, b) => a - b)[Math.floor(stats.length / 2)].toFixed(1),
+    callsWithLatenessOver10ms: stats.filter((s) => s.maxLatenessMs > 10).length,
+    packetsLateOver10msPct: sent ? +((stats.reduce((a, s) => a + s.packetsLate, 0) / sent) * 100).toFixed(3) : 0,
+    eventLoopDelayP99Ms: +(loop.percentile(99) / 1e6).toFixed(1),
+    eventLoopDelayMaxMs: +(loop.max / 1e6).toFixed(1),
+    rssMB: Math.round(process.memoryUsage().rss / 1e6),
+    loadavg1m: +loadavg()[0].toFixed(2),
+    ...(code !== 0 ? { sippStderr: sippErr.slice(-500) } : {}),
+  };
+}
+
+const rows = [];
+for (const [i, n] of levels.entries()) {
+  const row = await runLevel(n, 15800 + i);
+  console.log(JSON.stringify(row));
+  rows.push(row);
+  await new Promise((r) => setTimeout(r, 1000));
+}
+console.log('\n| calls | answered | CPU % of one core | CPU % per call | echoed | worst send lateness | calls with a packet > 10 ms late | packets > 10 ms late | loop delay p99 / max | RSS |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) {
+  console.log(`| ${r.calls} | ${r.answered} | ${r.cpuPctOfOneCore} % | ${r.cpuPctPerCall} % | ${r.echoedPct} % | ${r.worstLatenessMs} ms | ${r.callsWithLatenessOver10ms} | ${r.packetsLateOver10msPct} % | ${r.eventLoopDelayP99Ms} / ${r.eventLoopDelayMaxMs} ms | ${r.rssMB} MB |`);
+}
+const goal = rows.find((r) => r.calls === 200);
+if (goal) {
+  const ok = goal.answered === 200 && goal.echoedPct >= 99.5 && goal.worstLatenessMs <= 10;
+  console.log(`\ngoal (200 calls, ≥ 99.5 % echoed, lateness ≤ 10 ms): ${ok ? 'met' : 'NOT met'}`);
+}

@@ -1,0 +1,46 @@
+// Transpiles every package's src/ to dist/ with swc (type checking is `pnpm typecheck`).
+import { transformFile } from '@swc/core';
+import { readdirSync, statSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join, dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const packages = ['libs', 'services']
+  .flatMap((d) => readdirSync(join(root, d)).map((p) => join(root, d, p)))
+  .concat(join(root, 'gateway'))
+  .filter((p) => existsSync(join(p, 'src')));
+
+function* walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) yield* walk(full);
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) yield full;
+  }
+}
+
+const options = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: true,
+};
+
+const jobs = [];
+for (const pkg of packages) {
+  for (const file of walk(join(pkg, 'src'))) {
+    const out = join(pkg, 'dist', relative(join(pkg, 'src'), file)).replace(/\.ts$/, '.js');
+    jobs.push(
+      transformFile(file, { ...options, sourceFileName: relative(dirname(out), file) }).then((r) => {
+        mkdirSync(dirname(out), { recursive: true });
+        writeFileSync(out, r.code + `\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
+        if (r.map) writeFileSync(out + '.map', r.map);
+      }),
+    );
+  }
+}
+await Promise.all(jobs);
+console.log(`built ${jobs.length} files in ${packages.length} packages`);

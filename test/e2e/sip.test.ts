@@ -1,0 +1,162 @@
+/**
+ * music-metadata (the recording service) exports only import / module-sync conditions.
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
+ */
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { eventually } from '@autocall/testing';
+import { scenario, sippInstalled } from '../../services/dialer/test/sip/sip-test-kit';
+import { allPages, call, e164, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
+
+/**
+ * Issue 7's end-to-end test: the same platform, with the dialer's carrier a real SIP user agent
+ * (CARRIER=sip) calling a SIPp UAS that answers every call and waits for our BYE, echoing our RTP.
+ * A task of 20 numbers through the gateway completes with 20 answered calls and 20 disconnect SMS.
+ * In CI a missing sipp fails here instead of skipping.
+ */
+const CALLS = 20;
+const run = sippInstalled || process.env.CI ? describe : describe.skip;
+
+/** A UDP port nothing holds now (with `span - 1` free ports after it, for SIPp's media ports). */
+async function freeUdpPort(span = 1): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let i = 0; i < 200; i++) {
+    const base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    let ok = true;
+    for (let p = base; p < base + span && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  throw new Error('no free UDP port');
+}
+
+/** SIPp as a UAS for `calls` calls under coreutils `timeout`; resolves once its SIP port is bound. */
+async function startSipp(port: number, mediaPort: number, calls: number) {
+  const args = ['45', 'sipp', '-sf', scenario('uas-wait-bye'), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-m', String(calls), '-rtp_echo', '-nostdin'];
+  const child = spawn('timeout', args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  let exited = false;
+  const exit = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('close', (code) => {
+      exited = true;
+      resolve({ code, output });
+    }),
+  );
+  await eventually(
+    () =>
+      exited ||
+      new Promise<boolean>((resolve) => {
+        const s = dgram.createSocket('udp4');
+        s.once('error', () => {
+          s.close();
+          resolve(true);
+        });
+        s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
+      }),
+    5_000,
+    30,
+  );
+  if (exited) throw new Error(`sipp exited at once: ${(await exit).output}`);
+  return { exit, kill: () => child.kill('SIGTERM') };
+}
+
+run('the platform with a SIP trunk carrier against SIPp', () => {
+  let p: Platform | undefined;
+  let sipp: Awaited<ReturnType<typeof startSipp>> | undefined;
+
+  beforeAll(async () => {
+    if (!sippInstalled) throw new Error('sipp is not installed: apt-get install -y sip-tester');
+    const sipPort = await freeUdpPort();
+    const mediaPort = await freeUdpPort(4);
+    p = await startPlatform({
+      dialerEnv: {
+        CARRIER: 'sip',
+        SIP_TRUNK_HOST: '127.0.0.1',
+        SIP_TRUNK_PORT: String(sipPort),
+        SIP_FROM: 'sip:autocall@127.0.0.1',
+        SIP_LOCAL_PORT: '0',
+        RTP_PORT_MIN: '17000',
+        RTP_PORT_MAX: '17399',
+        SIP_MAX_CHANNELS: String(CALLS),
+      },
+    });
+    // After the platform is up, so that SIPp's own time limit counts from the test's start only.
+    sipp = await startSipp(sipPort, mediaPort, CALLS);
+  }, 40_000);
+  afterAll(async () => {
+    sipp?.kill();
+    await p?.close();
+  });
+
+  it('when a task of 20 numbers runs through the gateway with CARRIER=sip, then all 20 are answered over SIP, each gets its disconnect SMS, and SIPp saw 20 good calls', async () => {
+    const base = p!.url;
+    const { auth } = await newTenant(base);
+    const recording = await uploadRecording(base, auth);
+    expect(recording.status).toBe(201);
+    const rows = rosterRows(87630021400, CALLS);
+    const roster = await uploadRoster(base, auth, rows);
+    expect([roster.body.status, roster.body.failureReason, roster.body.counts.valid]).toEqual(['ready', null, CALLS]);
+    const template = async (content: string) => (await call(base, 'POST', '/v1/sms-templates', { headers: auth, json: { name: 'T', content } })).body.id as string;
+    const disconnect = await template('Thanks {{name}}, order {{Order Id}} is on its way.');
+    const unanswered = await template('Sorry we missed you {{name}}.');
+    expect((await call(base, 'PUT', '/v1/sms-account', { headers: auth, json: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' } })).status).toBe(200);
+
+    const created = await call(base, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: {
+        name: 'SIP end to end',
+        recordingId: recording.body.id,
+        rosterId: roster.body.id,
+        start: { mode: 'immediate' },
+        sms: { onDisconnect: { enabled: true, templateId: disconnect }, onUnanswered: { enabled: true, templateId: unanswered } },
+        dialing: { ...OPEN_DIALING, maxConcurrentCalls: CALLS, ringTimeoutSeconds: 10 },
+      },
+    });
+    expect([created.status, created.text]).toEqual([201, expect.any(String)]);
+    const taskId = created.body.id as string;
+
+    const task = await eventually(
+      async () => {
+        const res = await call(base, 'GET', `/v1/tasks/${taskId}`, { headers: auth });
+        return res.body.status === 'completed' ? res.body : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(task.progress).toMatchObject({ total: CALLS, pending: 0, answered: CALLS, noAnswer: 0, busy: 0, unavailable: 0, failed: 0, percent: 100 });
+
+    const calls = await allPages(base, auth, `/v1/tasks/${taskId}/calls`);
+    expect(calls).toHaveLength(CALLS);
+    expect(new Set(calls.map((c) => c.phone))).toEqual(new Set(rows.map((r) => e164(r.phone))));
+    for (const c of calls) {
+      expect(c).toMatchObject({ attempt: 1, status: 'completed', outcome: 'answered', hangupBy: 'system', sipCode: 200, failureReason: null });
+      // The whole recording played (mono-8k.mp3 is about 2–3 s) before our BYE.
+      expect(c.durationMs).toBeGreaterThanOrEqual(recording.body.durationMs - 100);
+    }
+
+    const sms = await eventually(
+      async () => {
+        const items = await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`);
+        return items.length === CALLS && items.every((m) => m.status === 'sent') ? items : undefined;
+      },
+      15_000,
+      100,
+    );
+    expect(sms.every((m) => m.kind === 'disconnect')).toBe(true);
+    expect(new Set(sms.map((m) => m.phone)).size).toBe(CALLS);
+    for (const m of sms) {
+      const row = rows.find((r) => e164(r.phone) === m.phone)!;
+      expect(m.text).toBe(`Thanks ${row.name}, order ${row.orderId} is on its way.`);
+    }
+
+    const peer = await sipp!.exit;
+    expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
+  }, 50_000);
+});
