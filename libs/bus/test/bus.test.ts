@@ -154,7 +154,10 @@ describe.each([rabbitTransport, inProcessTransport])('Bus contract: $name', (t) 
         throw new Error('gone');
       }),
     ]);
-    await first.publish(Ping, { n: N, run });
+    // Published from another connection: the broker may deliver a persistent message before it confirms it,
+    // and the dying consumer's close would then fail its own pending publish.
+    const publisher = await t.connect();
+    await publisher.publish(Ping, { n: N, run });
     await eventually(() => deliveries === 1);
     const second = await t.connect();
     let redelivered = false;
