@@ -52,7 +52,10 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
     retryBaseMs: config.SMS_CONSUMER_RETRY_BASE_MS,
   });
   sender.start();
-  app.addHook('onClose', () => sender.stop());
+  app.addHook('onClose', async () => {
+    await sender.stop();
+    await providers.http.close();
+  });
   await app.ready();
   return app;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { Bus } from '@autocall/bus';
 import { asTenant, connectTestBus, eventually, newTenantId } from '@autocall/testing';
 import { HttpProvider } from '../src/adapters/http-provider';
@@ -14,7 +15,7 @@ class FakeProvider {
   /** per number: the answers in order (a status code, or 'hang' to never answer); the last one repeats */
   readonly script = new Map<string, (number | 'hang')[]>();
 
-  async start() {
+  async start(host = '127.0.0.1') {
     this.server = createServer((req, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -31,7 +32,7 @@ class FakeProvider {
         res.end(JSON.stringify({ ok: answer < 300, echo: req.headers.authorization }));
       });
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => this.server!.listen(0, host, r));
     this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/sms`;
   }
 
@@ -166,6 +167,25 @@ describe('http provider adapter', () => {
     const outcome = await adapter.send({ messageId: randomUUID(), tenantId: randomUUID(), taskId: randomUUID(), kind: 'disconnect', to: '+6281300000099', from: 'ACME', text: 'x' }, { url: provider.url, apiKey: API_KEY });
     expect(outcome).toEqual({ status: 'failed', retryable: false, reason: 'provider url is not allowed (private address or unresolvable)' });
     expect(provider.requests.length).toBe(before);
+  });
+
+  it('when a host name resolves to a private address, then the connection is refused as it resolves, not only when checked', async () => {
+    // the machine's own name resolves to loopback or a private address here (and on CI): the connection's own
+    // resolution is what is checked, so a name that re-resolves elsewhere after a check (DNS rebinding) gets nowhere
+    const anyInterface = new FakeProvider();
+    await anyInterface.start('0.0.0.0');
+    try {
+      const url = anyInterface.url.replace('127.0.0.1', hostname());
+      const sms = (to: string) => ({ messageId: randomUUID(), tenantId: randomUUID(), taskId: randomUUID(), kind: 'disconnect' as const, to, from: 'ACME', text: 'x' });
+      const refused = await new HttpProvider({ allowPrivate: false, defaultTimeoutMs: 1000, maxTimeoutMs: 5000 }).send(sms('+6281300000096'), { url });
+      expect(refused).toEqual({ status: 'failed', retryable: false, reason: 'provider url is not allowed (private address or unresolvable)' });
+      expect(anyInterface.requests).toHaveLength(0);
+      const allowed = await new HttpProvider({ allowPrivate: true, defaultTimeoutMs: 1000, maxTimeoutMs: 5000 }).send(sms('+6281300000095'), { url });
+      expect(allowed).toEqual({ status: 'sent' }); // the same name does reach the server when private addresses are allowed
+      expect(anyInterface.sent('+6281300000095')).toHaveLength(1);
+    } finally {
+      await anyInterface.stop();
+    }
   });
 
   it('when nothing listens on the port, then the failure is retryable and names no secret', async () => {

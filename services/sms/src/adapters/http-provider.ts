@@ -1,6 +1,7 @@
-import { request } from 'undici';
+import { isIP } from 'node:net';
+import { Agent, request } from 'undici';
 import type { AccountSettings } from '../data/account.repository';
-import { assertPublicUrl } from '../domain/account.service';
+import { isPrivate, PRIVATE_ADDRESS, publicOnlyLookup } from '../domain/account.service';
 import type { OutgoingSms, SendOutcome, SmsProvider } from './sms-provider';
 
 export interface HttpProviderOptions {
@@ -19,17 +20,20 @@ export interface HttpProviderOptions {
  * other answer = failed for good. Reasons name the status only: never the body or a credential.
  */
 export class HttpProvider implements SmsProvider {
-  constructor(private readonly opts: HttpProviderOptions) {}
+  /** Without allowPrivate, connections resolve their host through publicOnlyLookup: the address checked is the one used. */
+  private readonly dispatcher?: Agent;
+
+  constructor(private readonly opts: HttpProviderOptions) {
+    if (!opts.allowPrivate) this.dispatcher = new Agent({ connect: { lookup: publicOnlyLookup } });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
+  }
 
   async send(sms: OutgoingSms, settings: AccountSettings): Promise<SendOutcome> {
     if (!settings.url) return { status: 'failed', retryable: false, reason: 'http provider has no url' };
-    if (!this.opts.allowPrivate) {
-      try {
-        await assertPublicUrl(settings.url);
-      } catch {
-        return { status: 'failed', retryable: false, reason: 'provider url is not allowed (private address or unresolvable)' };
-      }
-    }
+    if (!this.opts.allowPrivate && !this.hostMayBePublic(settings.url)) return NOT_ALLOWED;
     const timeoutMs = Math.min(settings.timeoutMs ?? this.opts.defaultTimeoutMs, this.opts.maxTimeoutMs);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': sms.messageId };
     if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
@@ -42,6 +46,7 @@ export class HttpProvider implements SmsProvider {
         headers,
         body: JSON.stringify({ to: sms.to, from: sms.from, text: sms.text, messageId: sms.messageId }),
         signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: this.dispatcher,
       }); // undici's request never follows redirects: a 3xx is a permanent failure, not a hop elsewhere
       await res.body.dump().catch(() => undefined);
       const code = res.statusCode;
@@ -49,9 +54,25 @@ export class HttpProvider implements SmsProvider {
       const retryable = code >= 500 || code === 408 || code === 429;
       return { status: 'failed', retryable, reason: `provider answered ${code}` };
     } catch (err) {
-      const e = err as Error & { code?: string };
+      const e = err as Error & { code?: string; cause?: { code?: string } };
+      if (e.code === PRIVATE_ADDRESS || e.cause?.code === PRIVATE_ADDRESS) return NOT_ALLOWED;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') return { status: 'failed', retryable: true, reason: `provider did not answer within ${timeoutMs} ms` };
       return { status: 'failed', retryable: true, reason: `provider unreachable${e.code ? `: ${e.code}` : ''}` };
     }
   }
+
+  /** What can be refused before connecting: a bad URL, an IP literal in a private range, localhost. Names are checked when resolved. */
+  private hostMayBePublic(raw: string): boolean {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return false;
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+    return isIP(host) ? !isPrivate(host) : host.toLowerCase().replace(/\.$/, '') !== 'localhost';
+  }
 }
+
+const NOT_ALLOWED: SendOutcome = { status: 'failed', retryable: false, reason: 'provider url is not allowed (private address or unresolvable)' };
