@@ -1,36 +1,37 @@
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyRequest } from 'fastify';
 import { publicRoutes } from '@autocall/contracts';
 import { isDatabaseReady } from '@autocall/db';
 import { createServer, type App } from '@autocall/http';
 import type { ServiceDeps } from '@autocall/service';
 import type { GatewayConfig } from './config';
+import { ApiKeyListener } from './data/api-key-listener';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
+import { ApiKeyNotify1764200000000 } from './data/migrations/1764200000000-ApiKeyNotify';
 import { idempotencyRepository } from './data/idempotency.repository';
-import { errors } from './domain/errors';
+import { ApiKeyCache } from './domain/api-key-cache';
+import { FixedWindows } from './domain/rate-limit';
 import { TenantService } from './domain/tenant.service';
 import { adminRoutes } from './http/admin.routes';
-import { authHook, canonicalPath, credentialOf } from './http/auth';
+import { authHook, canonicalPath } from './http/auth';
 import { buildOpenApi } from './openapi/openapi';
 import { proxyRoutes } from './proxy/proxy';
 import { closeUpstreams, createUpstreams } from './proxy/upstreams';
 
 export const GATEWAY_SCHEMA = 'gateway';
-export const gatewayMigrations = [Init1764100000000];
+export const gatewayMigrations = [Init1764100000000, ApiKeyNotify1764200000000];
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
-/** The rate-limit bucket: the presented credential's hash, or the client address when there is none. */
-function rateLimitKey(req: FastifyRequest): string {
-  credentialOf(req);
-  return req.credentialHash ? `k:${req.credentialHash.toString('base64')}` : `ip:${req.ip}`;
+/** TRUST_PROXY as fastify takes it: true, or comma-separated addresses/CIDRs. */
+function trustProxy(v: string | undefined): boolean | string {
+  if (v === undefined || v === '' || v === 'false') return false;
+  return v === 'true' ? true : v;
 }
 
 /**
- * The public edge: CORS, per-key rate limits, auth (API keys, admin token), the admin API, the
+ * The public edge: CORS, auth (API keys, admin token) with per-address and per-key limits, the admin API, the
  * streaming proxy to the services, Idempotency-Key, and the OpenAPI document. Never listens.
  */
 export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
@@ -41,8 +42,15 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     metricsToken: c.INTERNAL_TOKEN,
     bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES,
     readiness: { database: () => isDatabaseReady(deps.db) },
+    trustProxy: trustProxy(c.TRUST_PROXY),
   });
-  const tenants = new TenantService(deps.db);
+  const keyCache = new ApiKeyCache(c.API_KEY_CACHE_TTL_MS);
+  const tenants = new TenantService(deps.db, keyCache);
+  if (c.API_KEY_CACHE_TTL_MS > 0) {
+    const listener = new ApiKeyListener(c.DATABASE_URL, keyCache, deps.logger);
+    listener.start();
+    app.addHook('onClose', async () => listener.close());
+  }
   const upstreams = createUpstreams(c);
   app.addHook('onClose', async () => closeUpstreams(upstreams));
 
@@ -54,14 +62,6 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Content-Disposition', 'Idempotent-Replayed'],
     maxAge: 600,
   });
-  await app.register(rateLimit, {
-    global: false,
-    max: c.RATE_LIMIT_PER_SECOND,
-    timeWindow: 1000,
-    enableDraftSpec: true,
-    keyGenerator: rateLimitKey,
-    errorResponseBuilder: () => errors.RATE_LIMITED(),
-  });
 
   const document = buildOpenApi(publicRoutes, { version: '1' });
   await app.register(swagger, { mode: 'static', specification: { document: document as any } });
@@ -69,8 +69,15 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
 
   await app.register(async (v1) => {
     v1.addHook('onRequest', canonicalPath);
-    v1.addHook('onRequest', v1.rateLimit());
-    v1.addHook('onRequest', authHook(tenants, c.ADMIN_TOKEN));
+    v1.addHook(
+      'onRequest',
+      authHook({
+        tenants,
+        adminToken: c.ADMIN_TOKEN,
+        perKey: new FixedWindows(c.RATE_LIMIT_PER_SECOND, 1000),
+        failures: new FixedWindows(c.AUTH_FAILURES_PER_WINDOW, c.AUTH_FAILURE_WINDOW_SECONDS * 1000),
+      }),
+    );
     adminRoutes(v1 as App, tenants, c.GATEWAY_BODY_LIMIT_BYTES);
     await v1.register(proxyRoutes, {
       db: deps.db,

@@ -7,6 +7,22 @@ export const gatewayConfigSchema = configSchema({
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Requests per second allowed per API key, per gateway replica; over it: 429. */
   RATE_LIMIT_PER_SECOND: Type.Integer({ default: 100, minimum: 1 }),
+  /** Failed authentications (401) allowed per client address and window, per gateway replica; then 429 AUTH_RATE_LIMITED until the window ends, before any key lookup. */
+  AUTH_FAILURES_PER_WINDOW: Type.Integer({ default: 20, minimum: 1 }),
+  /** The window of AUTH_FAILURES_PER_WINDOW, in seconds. */
+  AUTH_FAILURE_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  /**
+   * How long a replica may keep using a live API key without asking the database. Revocations reach
+   * every replica at once over PostgreSQL LISTEN/NOTIFY; this bounds the case where a notification is
+   * missed (a replica whose listener is down does not use the cache at all). 0 turns the cache off.
+   */
+  API_KEY_CACHE_TTL_MS: Type.Integer({ default: 5_000, minimum: 0 }),
+  /**
+   * Which proxies in front of the gateway are trusted to give the client address in X-Forwarded-For
+   * (fastify's trustProxy: `true` for any, or comma-separated addresses/CIDRs of the load balancers).
+   * Unset: the socket's address is the client's. Per-address limits need it behind a load balancer.
+   */
+  TRUST_PROXY: Type.Optional(Type.String()),
   /** Base URL of the task service. */
   TASK_URL: Type.String({ default: 'http://127.0.0.1:3001' }),
   /** Base URL of the roster service. */

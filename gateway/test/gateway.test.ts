@@ -14,7 +14,8 @@ beforeAll(async () => {
   sms = await startSms();
   fake = await startFakeUpstream();
   dead = await deadUrl();
-  gw = await startGateway({ SMS_URL: sms.url, ROSTER_URL: fake.url, TASK_URL: dead, IDEMPOTENCY_WAIT_MS: '200' });
+  // every test calls from 127.0.0.1 and many expect 401s: the per-address failure limit is auth-limits.test.ts's subject
+  gw = await startGateway({ SMS_URL: sms.url, ROSTER_URL: fake.url, TASK_URL: dead, IDEMPOTENCY_WAIT_MS: '200', AUTH_FAILURES_PER_WINDOW: '1000' });
 });
 afterAll(async () => {
   await gw?.close();

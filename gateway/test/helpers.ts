@@ -41,15 +41,18 @@ export interface Res {
 export const client = new Agent({ keepAliveTimeout: 1_000 });
 export const closeClient = () => client.close();
 
+/** A client whose connections come from another loopback address (the whole of 127/8 is local on Linux): another client IP. */
+export const clientFrom = (localAddress: string) => new Agent({ keepAliveTimeout: 1_000, localAddress });
+
 /** A real HTTP call; JSON bodies are sent as JSON and parsed when the answer is JSON. */
-export async function call(base: string, method: string, path: string, opts: { headers?: Record<string, string>; json?: unknown; body?: any } = {}): Promise<Res> {
+export async function call(base: string, method: string, path: string, opts: { headers?: Record<string, string>; json?: unknown; body?: any; dispatcher?: Agent } = {}): Promise<Res> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   let body = opts.body;
   if (opts.json !== undefined) {
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(opts.json);
   }
-  const res = await request(`${base}${path}`, { method: method as any, headers, body, dispatcher: client });
+  const res = await request(`${base}${path}`, { method: method as any, headers, body, dispatcher: opts.dispatcher ?? client });
   const text = await res.body.text();
   let parsed: unknown = undefined;
   if (/json/.test(String(res.headers['content-type'] ?? '')) && text) parsed = JSON.parse(text);

@@ -62,9 +62,8 @@ export const tenantRepository = {
   },
 
   /**
-   * The live key with this hash: one indexed lookup per request (no cache), so a revocation counts at
-   * once on every replica. It is the hot path of every proxied request, so it goes straight to the
-   * driver's pool as a named prepared statement rather than through a TypeORM query runner.
+   * The live key with this hash: an indexed lookup on a key-cache miss (see ApiKeyCache). It goes
+   * straight to the driver's pool as a named prepared statement rather than through a TypeORM query runner.
    */
   async findLiveKey(db: DataSource, keyHash: Buffer): Promise<{ id: string; tenant_id: string } | undefined> {
     const text = `SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`;

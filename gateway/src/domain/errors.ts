@@ -7,6 +7,7 @@ export const errors = defineErrors({
   TENANT_NOT_FOUND: { status: 404, message: 'The tenant does not exist.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'The API key does not exist for this tenant.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests for this API key; retry after the time in Retry-After.' },
+  AUTH_RATE_LIMITED: { status: 429, message: 'Too many failed authentications from this address; retry after the time in Retry-After.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used with a different request.' },
   IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress; retry shortly.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is over the size limit.' },

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { newId } from '@autocall/contracts';
 import { tenantRepository as repo, type ApiKeyRow, type TenantRow } from '../data/tenant.repository';
+import type { ApiKeyCache, LiveKey } from './api-key-cache';
 import { hashApiKey, looksLikeApiKey, newApiKey } from './api-key';
 import { errors } from './errors';
 
@@ -19,7 +20,10 @@ const TOUCH_EVERY_MS = 60_000;
 export class TenantService {
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly cache: ApiKeyCache,
+  ) {}
 
   async create(name: string) {
     const apiKey = newApiKey();
@@ -55,23 +59,45 @@ export class TenantService {
     return { items: (await repo.listKeys(this.db.manager, tenantId)).map(keyView) };
   }
 
-  /** Revoked in the database that every replica reads on every request: it stops working at once. */
+  /**
+   * Revoked in the database; this replica forgets the key before answering, and the commit notifies
+   * the others (a trigger), which forget it when the notification arrives, or at worst when their
+   * cache entry expires (API_KEY_CACHE_TTL_MS).
+   */
   async revokeKey(tenantId: string, keyId: string): Promise<void> {
     if (!(await repo.findTenant(this.db.manager, tenantId))) throw errors.TENANT_NOT_FOUND();
-    if (!(await repo.revokeKey(this.db.manager, tenantId, keyId))) throw errors.API_KEY_NOT_FOUND();
+    const revoked = await repo.revokeKey(this.db.manager, tenantId, keyId);
+    if (revoked) this.cache.invalidateKey(keyId);
+    if (!revoked) throw errors.API_KEY_NOT_FOUND();
+  }
+
+  /** A live key known without asking the database (see ApiKeyCache), else undefined. */
+  private cached(keyHash: Buffer): LiveKey | undefined {
+    const hit = this.cache.get(keyHash.toString('base64'));
+    if (hit) this.touch(hit.keyId);
+    return hit;
   }
 
   /** The key's id and tenant, or undefined for a malformed, unknown or revoked key. */
-  async authenticate(key: string, keyHash: Buffer = hashApiKey(key)): Promise<{ keyId: string; tenantId: string } | undefined> {
+  async authenticate(key: string, keyHash: Buffer = hashApiKey(key)): Promise<LiveKey | undefined> {
     if (!looksLikeApiKey(key)) return undefined;
+    const hit = this.cached(keyHash);
+    if (hit) return hit;
+    const epoch = this.cache.epoch;
     const row = await repo.findLiveKey(this.db, keyHash);
     if (!row) return undefined;
+    const live = { keyId: row.id, tenantId: row.tenant_id };
+    this.cache.fill(keyHash.toString('base64'), live, epoch);
+    this.touch(row.id);
+    return live;
+  }
+
+  private touch(keyId: string): void {
     const now = Date.now();
-    if ((this.touched.get(row.id) ?? 0) < now - TOUCH_EVERY_MS) {
-      this.touched.set(row.id, now);
+    if ((this.touched.get(keyId) ?? 0) < now - TOUCH_EVERY_MS) {
+      this.touched.set(keyId, now);
       if (this.touched.size > 100_000) this.touched.clear();
-      repo.touchKey(this.db.manager, row.id).catch(() => this.touched.delete(row.id));
+      repo.touchKey(this.db.manager, keyId).catch(() => this.touched.delete(keyId));
     }
-    return { keyId: row.id, tenantId: row.tenant_id };
   }
 }

@@ -1,14 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hashApiKey, presentedKey, secretsEqual } from '../domain/api-key';
+import { presentedKey, secretsEqual } from '../domain/api-key';
 import { errors } from '../domain/errors';
+import { addressBucket, type FixedWindows } from '../domain/rate-limit';
 import type { TenantService } from '../domain/tenant.service';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** SHA-256 of the credential the request presents (API key or admin token); the rate-limit key. */
-    credentialHash?: Buffer;
-  }
-}
 
 const isAdminPath = (url: string) => url === '/v1/admin' || url.startsWith('/v1/admin/') || url.startsWith('/v1/admin?');
 
@@ -25,35 +19,62 @@ export async function canonicalPath(req: FastifyRequest): Promise<void> {
   }
 }
 
-/** Remembers the presented credential's hash, so the rate limiter and the auth check hash it once. */
-export function credentialOf(req: FastifyRequest): string | undefined {
-  const key = presentedKey(req.headers);
-  if (key && !req.credentialHash) req.credentialHash = hashApiKey(key);
-  return key;
+export interface AuthOptions {
+  tenants: TenantService;
+  adminToken: string | undefined;
+  /** Requests per window per authenticated credential (API key id, or the admin). */
+  perKey: FixedWindows;
+  /** Failed authentications per window per client address. */
+  failures: FixedWindows;
 }
+
+const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 
 /**
  * /v1/admin/*: `Authorization: Bearer $ADMIN_TOKEN` only (a tenant key, X-API-Key or no configured
  * token: 401). Every other /v1 route: a live API key, which names the tenant.
+ *
+ * Two limits, in this order: an address that failed to authenticate `failures.limit` times in the
+ * window gets 429 AUTH_RATE_LIMITED for every /v1 request, before any key lookup (so random keys
+ * cannot make each request cost a database lookup); then an authenticated credential gets
+ * `perKey.limit` requests per window (429 RATE_LIMITED, RateLimit-* headers on every answer).
  */
-export function authHook(tenants: TenantService, adminToken: string | undefined) {
+export function authHook(o: AuthOptions) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
+    const address = addressBucket(req.ip);
+    const wait = o.failures.blockedFor(address);
+    if (wait > 0) {
+      reply.header('retry-after', seconds(wait));
+      throw errors.AUTH_RATE_LIMITED();
+    }
+    const refuse = (detail: string) => {
+      o.failures.hit(address);
+      reply.header('www-authenticate', 'Bearer');
+      return errors.UNAUTHORIZED(detail);
+    };
+    let subject: string;
     // the matched route decides (never the raw URL alone): /v1/admin/… routes need the admin token
     if (isAdminPath(req.routeOptions.url ?? req.url) || isAdminPath(req.url)) {
       const m = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-      if (!adminToken || !m || !secretsEqual(m[1], adminToken)) {
-        reply.header('www-authenticate', 'Bearer');
-        throw errors.UNAUTHORIZED('This route needs the admin token.');
-      }
+      if (!o.adminToken || !m || !secretsEqual(m[1], o.adminToken)) throw refuse('This route needs the admin token.');
       req.isAdmin = true;
-      return;
+      subject = 'admin';
+    } else {
+      const key = presentedKey(req.headers);
+      const found = key ? await o.tenants.authenticate(key) : undefined;
+      if (!found) throw refuse(key ? 'The API key is unknown or revoked.' : 'Send the API key as `Authorization: Bearer <key>` or `X-API-Key`.');
+      req.tenantId = found.tenantId;
+      subject = found.keyId;
     }
-    const key = credentialOf(req);
-    const found = key ? await tenants.authenticate(key, req.credentialHash) : undefined;
-    if (!found) {
-      reply.header('www-authenticate', 'Bearer');
-      throw errors.UNAUTHORIZED(key ? 'The API key is unknown or revoked.' : 'Send the API key as `Authorization: Bearer <key>` or `X-API-Key`.');
+    const now = Date.now();
+    const w = o.perKey.hit(subject, now);
+    const reset = seconds(w.resetAt - now);
+    reply.header('ratelimit-limit', String(o.perKey.limit));
+    reply.header('ratelimit-remaining', String(Math.max(0, o.perKey.limit - w.count)));
+    reply.header('ratelimit-reset', reset);
+    if (w.count > o.perKey.limit) {
+      reply.header('retry-after', reset);
+      throw errors.RATE_LIMITED();
     }
-    req.tenantId = found.tenantId;
   };
 }

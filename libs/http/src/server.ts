@@ -47,6 +47,8 @@ export interface ServerOptions {
    * request carrying it (Prometheus inside the deployment), and 404 to anyone else.
    */
   metricsToken?: string;
+  /** fastify's trustProxy: which proxies may name the client address (X-Forwarded-For). Default: none. */
+  trustProxy?: boolean | string;
 }
 
 const OPS_ROUTES = new Set(['/health', '/ready', '/metrics']);
@@ -91,6 +93,7 @@ export function createServer(opts: ServerOptions): App {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
     forceCloseConnections: true,
+    trustProxy: opts.trustProxy ?? false,
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   // JSON bodies are validated strictly (a number is not a string); query, params and headers
