@@ -43,7 +43,7 @@ export async function buildApp(deps: ServiceDeps<RosterConfig>): Promise<App> {
     allowedRegions: c.ROSTER_ALLOWED_REGIONS.split(','),
     threadHeapMb: c.ROSTER_IMPORT_THREAD_HEAP_MB,
   });
-  const rosters = new RosterService(deps.db, deps.relay, { maxUncompressedBytes: c.ROSTER_MAX_UNCOMPRESSED_BYTES, maxRatio: c.ROSTER_MAX_COMPRESSION_RATIO }, () => worker.nudge());
+  const rosters = new RosterService(deps.db, deps.relay, { maxUncompressedBytes: c.ROSTER_MAX_UNCOMPRESSED_BYTES, maxRatio: c.ROSTER_MAX_COMPRESSION_RATIO }, (id, bytes) => worker.offer(id, bytes));
   rosterHttpRoutes(app, rosters, { maxBytes: c.ROSTER_MAX_BYTES, waitTimeoutMs: c.ROSTER_WAIT_TIMEOUT_MS, template: once(buildTemplate) });
   await rosterResponders(deps.bus, rosters);
   app.decorate('rosterImports', worker);

@@ -21,13 +21,16 @@ export async function workbook(sheets: { name: string; rows: Cell[][] }[]): Prom
 
 export const roster = (rows: Cell[][]) => workbook([{ name: 'Roster', rows }]);
 
-/** A big roster written with the streaming writer (crash test, benchmark). */
-export async function bigRoster(rows: number, phone: (i: number) => string = (i) => `0812${String(10_000_000 + i).padStart(8, '0')}`): Promise<Buffer> {
+/**
+ * A big roster written with the streaming writer (crash test, benchmark): inline strings, or with
+ * `sharedStrings` a shared-strings table (xl/sharedStrings.xml, as Excel saves).
+ */
+export async function bigRoster(rows: number, phone: (i: number) => string = (i) => `0812${String(10_000_000 + i).padStart(8, '0')}`, opts: { sharedStrings?: boolean } = {}): Promise<Buffer> {
   const { PassThrough } = await import('node:stream');
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: opts.sharedStrings ?? false, useStyles: false });
   const ws = wb.addWorksheet('Roster');
   ws.addRow(['Phone Number', 'Name', 'Order Id']).commit();
   for (let i = 0; i < rows; i++) ws.addRow([phone(i), `Person ${i}`, `ORD-${i}`]).commit();

@@ -2,6 +2,8 @@ import { asTenant, eventually, newTenantId, sql, startTestService, type TestServ
 import { RosterEntriesPage, RosterGet, RosterRelease, RosterReserve } from '@autocall/contracts';
 import { buildApp, ROSTER_SCHEMA, rosterMigrations } from '../src/app';
 import { rosterConfigSchema, type RosterConfig } from '../src/config';
+import { rosterRepository } from '../src/data/roster.repository';
+import { readUpload } from '../src/data/upload-reader';
 import { bigRoster, form, readXlsx, roster, workbook, zip, type Cell } from './helpers';
 
 type Svc = TestService<RosterConfig>;
@@ -358,6 +360,49 @@ describe('lifecycle', () => {
     expect((await get(svc, tenant, `/v1/rosters/${id}`)).statusCode).toBe(404);
     expect(await sql(`SELECT count(*)::int AS n FROM roster.roster_entries WHERE roster_id = $1`, [id])).toEqual([{ n: 0 }]);
     expect((await sql(`SELECT name FROM roster.outbox WHERE payload->>'rosterId' = $1 ORDER BY seq`, [id])).map((r) => r.name)).toEqual(['roster.ready', 'roster.deleted']);
+  });
+});
+
+describe('shared strings and the stored upload', () => {
+  it('when the workbook keeps its strings in a shared-strings table (as Excel saves), then every number is imported with its row', async () => {
+    const rows = 30_000;
+    // Mixed forms, as the benchmark's: national, +62, 62…; every 500th too short.
+    const phone = (i: number) => (i % 500 === 7 ? '0812' : i % 3 === 0 ? `0812${10_000_000 + i}` : i % 3 === 1 ? `+62812${10_000_000 + i}` : `62812${10_000_000 + i}`);
+    const file = await bigRoster(rows, phone, { sharedStrings: true });
+    expect(file.includes('xl/sharedStrings.xml')).toBe(true);
+    const tenant = newTenantId();
+    const res = await upload(svc, tenant, file, { name: 'Shared strings' });
+    expect(res.statusCode).toBe(201);
+    const invalid = rows / 500;
+    expect(res.json()).toMatchObject({ status: 'ready', counts: { totalRows: rows, valid: rows - invalid, invalid, duplicate: 0 }, columns: ['Name', 'Order Id'] });
+    const id = res.json().id as string;
+    const entries = await sql(`SELECT row_number, phone, raw_phone, name, variables FROM roster.roster_entries r WHERE roster_id = $1 AND attempt = (SELECT attempt FROM roster.rosters WHERE id = $1) ORDER BY row_number`, [id]);
+    const expected = Array.from({ length: rows }, (_, i) => i)
+      .filter((i) => i % 500 !== 7)
+      .map((i) => ({ row_number: i + 2, phone: `+62812${10_000_000 + i}`, raw_phone: phone(i), name: `Person ${i}`, variables: { Name: `Person ${i}`, 'Order Id': `ORD-${i}` } }));
+    expect(entries).toEqual(expected);
+    const errors = await sql(`SELECT row_number, raw_phone, reason FROM roster.roster_errors WHERE roster_id = $1 ORDER BY row_number`, [id]);
+    expect(errors).toEqual(Array.from({ length: invalid }, (_, k) => ({ row_number: k * 500 + 7 + 2, raw_phone: '0812', reason: 'TOO_SHORT' })));
+  }, 60_000);
+
+  it('when the stored upload spans several parts, then it is read back byte for byte (the import of another replica, a restart)', async () => {
+    const bytes = Buffer.alloc(9 * 1024 * 1024 + 12344);
+    for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
+    const id = newTenantId();
+    await svc.deps.db.transaction(async (m) => {
+      await rosterRepository.insert(m, { id, tenant_id: newTenantId(), name: 'parts', description: null, file_name: 'x.xlsx', size_bytes: bytes.length }, bytes);
+      // No import of these bytes (they are no workbook): the job goes before anyone can claim it.
+      await m.query(`DELETE FROM roster_jobs WHERE roster_id = $1`, [id]);
+    });
+    try {
+      expect((await sql(`SELECT count(*)::int AS n FROM roster.roster_upload_parts WHERE roster_id = $1`, [id]))[0].n).toBe(3);
+      const back = await readUpload(svc.deps.db, id);
+      expect(back?.length).toBe(bytes.length);
+      expect(back?.equals(bytes)).toBe(true);
+      expect(await readUpload(svc.deps.db, newTenantId())).toBeUndefined();
+    } finally {
+      await sql(`DELETE FROM roster.rosters WHERE id = $1`, [id]);
+    }
   });
 });
 

@@ -155,24 +155,6 @@ export const rosterRepository = {
     return rows[1] > 0;
   },
 
-  /**
-   * The stored upload, read a part at a time into one buffer (a bytea comes back as hex text,
-   * twice its size: one 24 MB SELECT held ~100 MB at once). The buffer owns its memory, so it
-   * can be handed to the import thread without a copy.
-   */
-  async upload(m: Q, rosterId: string): Promise<Buffer | undefined> {
-    const parts = (await m.query(`SELECT seq, octet_length(bytes) AS n FROM roster_upload_parts WHERE roster_id = $1 ORDER BY seq`, [rosterId])) as { seq: number; n: number }[];
-    if (parts.length === 0) return undefined;
-    const out = Buffer.alloc(parts.reduce((t, p) => t + p.n, 0));
-    let off = 0;
-    for (const p of parts) {
-      const [part] = (await m.query(`SELECT bytes FROM roster_upload_parts WHERE roster_id = $1 AND seq = $2`, [rosterId, p.seq])) as { bytes: Buffer }[];
-      if (!part || part.bytes.length !== p.n) throw new Error('the stored upload changed while it was read');
-      off += part.bytes.copy(out, off);
-    }
-    return out;
-  },
-
   async progress(m: Q, rosterId: string, attempt: number, c: Counts): Promise<void> {
     await m.query(
       `UPDATE rosters r SET processed_rows = $3, total_rows = $4, valid = $5, invalid = $6, duplicate = $7, updated_at = now()

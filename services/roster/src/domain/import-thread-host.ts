@@ -52,8 +52,12 @@ export function parseOnThread(
   writer: EntryWriter,
   hooks: { aborted: () => boolean; onProgress: (c: ParseCounts) => void },
 ): Promise<{ counts: ParseCounts; columns: string[] }> {
-  // Hand the bytes over without a copy when the buffer owns its memory (a pg bytea does).
-  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  // Hand the bytes over without a copy (their ArrayBuffer is transferred: detached here) when the
+  // buffer has its memory to itself: it starts its ArrayBuffer, leaves at most 64 KiB of it
+  // unused (an upload read into a buffer sized by Content-Length), and is too large to be a
+  // slice of Node's shared Buffer pool. Otherwise the thread gets a copy.
+  const own =
+    bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength > Buffer.poolSize && bytes.buffer.byteLength - bytes.byteLength <= 64 * 1024;
   const u8 = own ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : new Uint8Array(bytes);
   const input: ThreadInput = {
     bytes: u8,

@@ -5,6 +5,7 @@ import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { EntryWriter } from '../data/entry-writer';
 import { rosterRepository as repo, type Counts } from '../data/roster.repository';
+import { readUpload } from '../data/upload-reader';
 import { ImportFailure } from './errors';
 import { parseOnThread } from './import-thread-host';
 import { ImportAborted, SinkError } from './roster-parser';
@@ -40,6 +41,8 @@ export class ImportWorker {
   private running?: Promise<void>;
   private again = false;
   private abort?: 'stop' | 'crash' | 'lost';
+  /** The upload last stored on this replica, until its import starts here (see offer). */
+  private offered?: { rosterId: string; bytes: Buffer };
 
   constructor(
     private readonly db: DataSource,
@@ -53,7 +56,19 @@ export class ImportWorker {
     this.schedule(0);
   }
 
-  /** Look for work now (called after an upload commits). */
+  /**
+   * An upload was stored (committed) on this replica: look for work now, and should this replica
+   * claim that roster's job, import from these bytes (the stored upload's own) instead of reading
+   * them back from the database. The buffer is then handed to the import thread (detached here).
+   * Only the latest offer is kept; any other upload is read from the database.
+   */
+  offer(rosterId: string, bytes: Buffer): void {
+    if (this.stopped) return;
+    this.offered = { rosterId, bytes };
+    this.nudge();
+  }
+
+  /** Look for work now. */
   nudge(): void {
     if (this.running) this.again = true;
     else this.schedule(0);
@@ -76,13 +91,18 @@ export class ImportWorker {
   private async drain(): Promise<void> {
     while (!this.stopped) {
       let job: Awaited<ReturnType<typeof repo.claimJob>>;
+      const offered = this.offered;
       try {
         job = await repo.claimJob(this.db.manager, this.id, this.opts.leaseMs);
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'roster import: claim failed');
         return;
       }
-      if (!job) return;
+      if (!job) {
+        // Nothing due: an offered upload's job is done or another replica's.
+        if (this.offered === offered) this.offered = undefined;
+        return;
+      }
       await this.run(job.roster_id, job.attempt, job.request_id ?? undefined);
     }
   }
@@ -102,7 +122,9 @@ export class ImportWorker {
     let completed = false;
     try {
       const roster = await repo.findById(this.db.manager, rosterId);
-      const bytes = await repo.upload(this.db.manager, rosterId);
+      let bytes = this.offered?.rosterId === rosterId ? this.offered.bytes : undefined;
+      if (bytes) this.offered = undefined;
+      else bytes = await readUpload(this.db, rosterId);
       if (!roster || !bytes || roster.status !== 'validating') {
         await repo.finishJob(this.db.manager, rosterId, attempt);
         return;

@@ -53,7 +53,8 @@ export class RosterService {
     private readonly db: DataSource,
     private readonly relay: OutboxRelay,
     private readonly limits: UploadLimits,
-    private readonly onUploaded: () => void,
+    /** Called once an upload is stored (committed), with its bytes: its import may start from them. */
+    private readonly onUploaded: (rosterId: string, bytes: Buffer) => void,
   ) {}
 
   /** Everything knowable before reading rows is checked here; the import runs from the stored job. */
@@ -65,7 +66,7 @@ export class RosterService {
     const row = await this.db.transaction((m) =>
       repo.insert(m, { id: newId(), tenant_id: tenantId, name: input.name, description: input.description, file_name: input.fileName, size_bytes: input.bytes.length }, input.bytes, requestId),
     );
-    this.onUploaded();
+    this.onUploaded(row.id, input.bytes);
     return toView(row);
   }
 
