@@ -6,6 +6,7 @@ import type { DialerConfig } from './config';
 import { AttemptRepository } from './data/attempt.repository';
 import { Init1765000000000 } from './data/migrations/1765000000000-Init';
 import { SnapshotAt1765100000000 } from './data/migrations/1765100000000-SnapshotAt';
+import { NotPlaced1765200000000 } from './data/migrations/1765200000000-NotPlaced';
 import { TaskRepository } from './data/task.repository';
 import { DialerEngine } from './domain/dialer.engine';
 import { callsRoutes } from './http/calls.routes';
@@ -15,7 +16,7 @@ import { taskEventsConsumer } from './messaging/task-events.consumer';
 import type { Carrier } from './adapters/carrier';
 
 export const DIALER_SCHEMA = 'dialer';
-export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000];
+export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000];
 
 export interface DialerDeps extends ServiceDeps<DialerConfig> {
   /** A carrier built by the caller (tests); otherwise CARRIER decides. */
@@ -46,6 +47,8 @@ export async function buildApp(deps: DialerDeps): Promise<App> {
       sweepMs: config.DIALER_SWEEP_MS,
       rosterPageSize: config.DIALER_ROSTER_PAGE_SIZE,
       rosterTimeoutMs: config.DIALER_ROSTER_RPC_TIMEOUT_MS,
+      notPlacedBackoffMs: config.DIALER_NOT_PLACED_BACKOFF_MS,
+      notPlacedMaxMs: config.DIALER_NOT_PLACED_MAX_BACKOFF_MS,
     },
   );
   app.decorate('dialer', engine);

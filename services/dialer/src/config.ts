@@ -24,6 +24,10 @@ export const dialerConfigSchema = configSchema({
   DIALER_ROSTER_PAGE_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 5000 }),
   /** Timeout of one roster.entries.page RPC (ms). */
   DIALER_ROSTER_RPC_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15000 }),
+  /** First delay before an attempt the carrier did not place (nothing sent: no channel, no RTP port, recording not loaded) is dialled again (ms); doubles per try. */
+  DIALER_NOT_PLACED_BACKOFF_MS: Type.Integer({ minimum: 10, default: 2000 }),
+  /** Longest delay before an unplaced attempt is dialled again (ms). */
+  DIALER_NOT_PLACED_MAX_BACKOFF_MS: Type.Integer({ minimum: 10, default: 120000 }),
   /** The recording service's internal base URL, for the μ-law rendition the SIP carrier plays. */
   RECORDING_URL: Type.String({ default: 'http://127.0.0.1:3003' }),
   /** SIP carrier: the trunk's host name or IP (required with CARRIER=sip). */

@@ -1,6 +1,12 @@
 /**
  * The carrier interface: how the dialer places one call. Implementations never throw for a call's
  * outcome; every way a call can end is a CallResult. `dial` resolves when the call is over.
+ *
+ * The one exception: when the carrier gives up *before anything was sent* toward the callee (no
+ * free channel or RTP port, the recording could not be loaded, the task was held just before the
+ * INVITE, the carrier is closing), `dial` rejects with a NotPlacedError. Nobody's phone rang, so
+ * the dialer puts the attempt back in the queue instead of settling it. Any other rejection is
+ * treated as a failed call, since the carrier may have sent something.
  */
 export type CallOutcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed';
 
@@ -20,7 +26,31 @@ export interface DialRequest {
     /** 8 kHz mono G.711 μ-law bytes (8,000 bytes per second), loaded on demand and cached. */
     loadUlaw: () => Promise<Buffer>;
   };
+  /**
+   * Called by the carrier right before it sends the call's first request (the INVITE): runs
+   * `send` while no hold or cancel of the task can commit, and resolves true; or resolves false
+   * without running it when the task is held, cancelled or deleted by now (the carrier then
+   * rejects with NotPlacedError 'held'). `send` must only start the call, synchronously.
+   * Absent: the carrier sends without asking.
+   */
+  beforeSend?: (send: () => void) => Promise<boolean>;
 }
+
+/** Why a call was not placed; none of these sent anything toward the callee. */
+export type NotPlacedReason = 'closed' | 'channels' | 'rtp-port' | 'recording' | 'held' | 'setup';
+
+/** `dial` rejects with this when nothing was sent: the attempt may be dialled again later. */
+export class NotPlacedError extends Error {
+  override readonly name = 'NotPlacedError';
+  constructor(
+    readonly reason: NotPlacedReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const isNotPlaced = (err: unknown): err is NotPlacedError => err instanceof NotPlacedError;
 
 export interface CallResult {
   outcome: CallOutcome;

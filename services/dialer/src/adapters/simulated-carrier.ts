@@ -1,4 +1,4 @@
-import type { CallResult, Carrier, DialRequest } from './carrier';
+import { type CallResult, type Carrier, type DialRequest, NotPlacedError } from './carrier';
 import { simulatedPlan } from '../domain/outcome';
 
 export interface SimulatedCarrierOptions {
@@ -31,14 +31,27 @@ export class SimulatedCarrier implements Carrier {
 
   async dial(req: DialRequest): Promise<CallResult> {
     const startedAt = new Date();
-    try {
-      await this.opts.record({ attemptId: req.attemptId, phone: req.phone, attempt: req.attempt });
-    } catch (err) {
-      // Not recorded means not placed: nothing rang.
-      return { outcome: 'failed', hangupBy: null, sipCode: null, failureReason: `simulator: ${(err as Error).message}`, retryable: false, startedAt, answeredAt: null, endedAt: new Date() };
-    }
+    if (this.active >= this.maxChannels) throw new NotPlacedError('channels', 'channel limit reached');
     this.active++;
     try {
+      // "Sending the INVITE" is recording the call: asked through the task's hold guard like the SIP carrier.
+      const placed: { recorded?: Promise<void> } = {};
+      const send = () => {
+        placed.recorded = this.opts.record({ attemptId: req.attemptId, phone: req.phone, attempt: req.attempt });
+      };
+      if (req.beforeSend) {
+        await req.beforeSend(send).catch((err: Error) => {
+          if (!placed.recorded) throw new NotPlacedError('setup', `pre-call check failed: ${err.message}`);
+        });
+      } else send();
+      if (!placed.recorded) throw new NotPlacedError('held', 'task held or cancelled before the call');
+      try {
+        await placed.recorded;
+      } catch (err) {
+        // The record may have committed (only its answer lost): like an INVITE that may have left,
+        // this is a failed call, never a silent retry.
+        return { outcome: 'failed', hangupBy: null, sipCode: null, failureReason: `simulator: ${(err as Error).message}`, retryable: false, startedAt, answeredAt: null, endedAt: new Date() };
+      }
       const plan = simulatedPlan(req.phone, req.attempt, req.ringTimeoutSeconds, req.recording.durationMs);
       const scale = this.opts.timeScale;
       await sleep(plan.ringMs * scale);

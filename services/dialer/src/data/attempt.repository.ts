@@ -19,6 +19,8 @@ export interface ClaimedAttempt {
   callerId: string | null;
   recordingId: string | null;
   recordingDurationMs: number;
+  /** Times this attempt already went back to the queue unplaced (its back-off grows with it). */
+  notPlaced: number;
 }
 
 export interface AttemptResult {
@@ -56,6 +58,7 @@ interface ClaimRow {
   caller_id: string | null;
   recording_id: string | null;
   recording_duration_ms: number;
+  not_placed: number;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -111,7 +114,7 @@ export class AttemptRepository {
            UPDATE call_attempts a SET status = 'dialing', claimed_by = $2, started_at = clock.ts,
                   lease_until = clock.ts + $3 * interval '1 millisecond'
              FROM picked, clock WHERE a.id = picked.id
-           RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables
+           RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.not_placed
          ),
          spent AS (
            UPDATE tasks SET tokens = q.avail - c.cnt, last_refill = clock.ts, last_claim_at = clock.ts
@@ -136,7 +139,40 @@ export class AttemptRepository {
       callerId: r.caller_id,
       recordingId: r.recording_id,
       recordingDurationMs: r.recording_duration_ms,
+      notPlaced: r.not_placed,
     }));
+  }
+
+  /**
+   * Puts attempts the carrier did not place (nothing was sent) back in the queue, due after their
+   * back-off: not a call, so no result, no call.completed, and the attempt number is unchanged.
+   * Only this replica's attempts still in `dialing`; one the sweeper settled meanwhile stays so.
+   * The task rows are held FOR KEY SHARE, so a cancel (FOR UPDATE) comes either after — and
+   * cancels these queued attempts with the rest — or before: then its answer counted these
+   * attempts as in flight, so they are not requeued but returned, for the caller to settle as a
+   * final result (a failed call that never went out), which is what the cancel's count expects.
+   */
+  async requeue(me: string, items: { id: string; taskId: string; delayMs: number; reason: string }[]): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    return this.db.transaction(async (m) => {
+      const taskIds = [...new Set(items.map((i) => i.taskId))].sort();
+      const open = new Set(
+        ((await m.query(`SELECT task_id FROM tasks WHERE task_id = ANY ($1::uuid[]) AND NOT cancelled AND deleted_at IS NULL ORDER BY task_id FOR KEY SHARE`, [taskIds])) as { task_id: string }[]).map(
+          (t) => t.task_id,
+        ),
+      );
+      const back = items.filter((i) => open.has(i.taskId));
+      if (back.length > 0) {
+        await m.query(
+          `UPDATE call_attempts a SET status = 'queued', claimed_by = NULL, started_at = NULL, lease_until = NULL,
+                  due_at = clock_timestamp() + r.delay_ms * interval '1 millisecond', not_placed = a.not_placed + 1, failure_reason = r.reason
+             FROM unnest($1::uuid[], $2::int[], $3::text[]) AS r(id, delay_ms, reason)
+            WHERE a.id = r.id AND a.status = 'dialing' AND a.claimed_by = $4`,
+          [back.map((i) => i.id), back.map((i) => Math.round(i.delayMs)), back.map((i) => i.reason), me],
+        );
+      }
+      return new Set(items.filter((i) => !open.has(i.taskId)).map((i) => i.id));
+    });
   }
 
   /**

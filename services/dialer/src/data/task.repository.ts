@@ -80,6 +80,29 @@ export class TaskRepository {
   }
 
   /**
+   * The last word before a call's INVITE: runs `send` inside a transaction that holds the task row
+   * FOR KEY SHARE, only if the task is still not held, cancelled or deleted. A hold or cancel
+   * (FOR UPDATE on the same row, setHeld/cancel) therefore either committed before this look — and
+   * `send` does not run — or waits until `send` has run: once a hold answers, no new INVITE of the
+   * task leaves this replica. Claims (FOR NO KEY UPDATE) and result writes (FOR KEY SHARE) do not
+   * wait for it. True when `send` ran; an error after it ran is swallowed (the call is out).
+   */
+  async whileDialable(taskId: string, send: () => void): Promise<boolean> {
+    let sent = false;
+    try {
+      await this.db.transaction(async (m) => {
+        const ok = (await m.query(`SELECT 1 FROM tasks WHERE task_id = $1 AND NOT held AND NOT cancelled AND deleted_at IS NULL FOR KEY SHARE`, [taskId])) as unknown[];
+        if (ok.length === 0) return;
+        send();
+        sent = true;
+      });
+    } catch (err) {
+      if (!sent) throw err;
+    }
+    return sent;
+  }
+
+  /**
    * Cancel, holding the task row FOR UPDATE (so no claim, result write or roster page interleaves):
    * every number neither final nor in flight becomes cancelled, those not loaded from the roster yet
    * included (total − final − in flight). A repeat answers the first count. Undefined: another tenant's.

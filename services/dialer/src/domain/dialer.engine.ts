@@ -1,7 +1,7 @@
 import type { Bus } from '@autocall/bus';
 import { AppError, RosterEntriesPage } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
-import type { CallResult, Carrier, DialRequest } from '../adapters/carrier';
+import { type Carrier, type DialRequest, isNotPlaced, type NotPlacedError } from '../adapters/carrier';
 import type { AttemptRepository, AttemptResult, ClaimedAttempt } from '../data/attempt.repository';
 import type { LoadJob, TaskRepository } from '../data/task.repository';
 
@@ -14,6 +14,9 @@ export interface EngineOptions {
   sweepMs: number;
   rosterPageSize: number;
   rosterTimeoutMs: number;
+  /** First back-off of an attempt the carrier did not place (ms); doubles per try up to `notPlacedMaxMs`. */
+  notPlacedBackoffMs: number;
+  notPlacedMaxMs: number;
 }
 
 export interface EngineDeps {
@@ -29,6 +32,13 @@ export interface EngineDeps {
 
 const RESULT_BATCH = 2000;
 
+/** What the engine owes the database for an unplaced attempt: back to the queue after a delay. */
+interface Requeue {
+  attempt: ClaimedAttempt;
+  delayMs: number;
+  reason: string;
+}
+
 /**
  * The dialing loop of one replica: claim due attempts (committed `dialing` before the carrier is
  * asked), dial them concurrently, commit their results in batches, keep their leases alive, settle
@@ -37,6 +47,7 @@ const RESULT_BATCH = 2000;
 export class DialerEngine {
   private readonly inFlight = new Map<string, ClaimedAttempt>();
   private results: AttemptResult[] = [];
+  private requeues: Requeue[] = [];
   private flushing = false;
   private stopped = true;
   private claimLoopDone: Promise<void> = Promise.resolve();
@@ -143,33 +154,83 @@ export class DialerEngine {
         durationMs: a.recordingDurationMs,
         loadUlaw: () => (recordingId ? this.deps.loadUlaw(a.tenantId, recordingId) : Promise.reject(new Error('task has no recording'))),
       },
+      // A hold may have committed since the claim (the recording's first load can be slow): the
+      // carrier asks once more, under the task row's lock, right before the INVITE.
+      beforeSend: (send) => this.deps.tasks.whileDialable(a.taskId, send),
     };
     const startedAt = new Date();
     this.deps.carrier
       .dial(request)
-      .catch(
-        (err: unknown): CallResult => ({
-          outcome: 'failed',
-          hangupBy: null,
-          sipCode: null,
-          failureReason: `carrier error: ${(err as Error).message}`,
-          retryable: false,
-          startedAt,
-          answeredAt: null,
-          endedAt: new Date(),
-        }),
+      .then(
+        (result) => this.results.push({ attempt: a, result }),
+        (err: unknown) => {
+          if (isNotPlaced(err)) this.requeues.push({ attempt: a, delayMs: this.backoff(a, err), reason: `not placed: ${err.message}` });
+          else {
+            // Anything else may have happened after the INVITE left: a failed call, never redialled.
+            this.results.push({
+              attempt: a,
+              result: {
+                outcome: 'failed',
+                hangupBy: null,
+                sipCode: null,
+                failureReason: `carrier error: ${(err as Error).message}`,
+                retryable: false,
+                startedAt,
+                answeredAt: null,
+                endedAt: new Date(),
+              },
+            });
+          }
+        },
       )
-      .then((result) => {
-        this.results.push({ attempt: a, result });
+      .then(() => {
         if (!this.flushing) void this.flush();
       })
       .catch((err: unknown) => this.log.error({ err }, 'result not queued'));
   }
 
+  /**
+   * When an unplaced attempt is due again: at once when the task was held (the hold itself keeps
+   * it from being claimed until released), else doubling per unplaced try from notPlacedBackoffMs
+   * up to notPlacedMaxMs, so a carrier or recording outage is not hammered.
+   */
+  private backoff(a: ClaimedAttempt, err: NotPlacedError): number {
+    if (err.reason === 'held') return 0;
+    return Math.min(this.opts.notPlacedMaxMs, this.opts.notPlacedBackoffMs * 2 ** Math.min(a.notPlaced, 20));
+  }
+
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
-      while (this.results.length > 0) {
+      while (this.results.length > 0 || this.requeues.length > 0) {
+        if (this.requeues.length > 0) {
+          const batch = this.requeues.splice(0, RESULT_BATCH);
+          try {
+            const closed = await this.deps.attempts.requeue(
+              this.opts.me,
+              batch.map((r) => ({ id: r.attempt.id, taskId: r.attempt.taskId, delayMs: r.delayMs, reason: r.reason })),
+            );
+            const back = batch.filter((r) => !closed.has(r.attempt.id));
+            for (const r of back) this.inFlight.delete(r.attempt.id);
+            // cancelled meanwhile: the cancel counted them in flight, so they end as a (never placed) failed call
+            for (const r of batch.filter((b) => closed.has(b.attempt.id))) {
+              const now = new Date();
+              this.results.push({
+                attempt: r.attempt,
+                result: { outcome: 'failed', hangupBy: null, sipCode: null, failureReason: r.reason, retryable: false, startedAt: now, answeredAt: null, endedAt: now },
+              });
+            }
+            if (back.length > 0) {
+              this.log.warn({ attempts: back.length, reasons: [...new Set(back.map((r) => r.reason))] }, 'calls not placed (nothing sent); attempts requeued');
+            }
+            this.nudge();
+          } catch (err) {
+            this.log.warn({ err: (err as Error).message, requeues: batch.length }, 'requeue failed; will retry');
+            this.requeues = batch.concat(this.requeues);
+            await new Promise((r) => setTimeout(r, 500));
+          }
+          continue;
+        }
         const batch = this.results.splice(0, RESULT_BATCH);
         try {
           const { taskIds } = await this.deps.attempts.writeResults(batch);

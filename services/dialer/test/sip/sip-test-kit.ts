@@ -55,8 +55,8 @@ export interface SippRun {
   exit: Promise<{ code: number | null; output: string }>;
 }
 
-/** Starts one SIPp UAS for one call under coreutils `timeout`, and resolves once its port is bound. */
-export async function startSipp(name: string, port: number, opts: { mediaPort: number; rtpEcho?: boolean; timeoutSeconds?: number }): Promise<SippRun> {
+/** Starts one SIPp UAS for one call (or `calls`) under coreutils `timeout`, and resolves once its port is bound. */
+export async function startSipp(name: string, port: number, opts: { mediaPort: number; rtpEcho?: boolean; timeoutSeconds?: number; calls?: number }): Promise<SippRun> {
   const args = [
     String(opts.timeoutSeconds ?? 20),
     'sipp',
@@ -69,7 +69,7 @@ export async function startSipp(name: string, port: number, opts: { mediaPort: n
     '-mp',
     String(opts.mediaPort),
     '-m',
-    '1',
+    String(opts.calls ?? 1),
     '-nostdin',
     ...(opts.rtpEcho ? ['-rtp_echo'] : []),
   ];

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import type { Logger } from '@autocall/logger';
-import type { Carrier, CallResult, DialRequest } from '../carrier';
+import { type Carrier, type CallResult, type DialRequest, NotPlacedError } from '../carrier';
 import { ulawToAlaw } from './g711';
 import { RtpPortPool, RtpSession, type RtpStats } from './rtp';
 import { type CallAudio, type CallContext, SipCall } from './sip-call';
@@ -109,37 +109,58 @@ export class SipCarrier implements Carrier {
     return { transport, ctx };
   }
 
+  /**
+   * Places one call. Everything that can go wrong before the INVITE is sent (carrier closing,
+   * channel limit, socket, recording, RTP port, the task held meanwhile) rejects with
+   * NotPlacedError: nothing went out, the dialer requeues the attempt. From the INVITE on, every
+   * end is a CallResult.
+   */
   async dial(request: DialRequest): Promise<CallResult> {
-    const startedAt = new Date();
-    const failed = (failureReason: string): CallResult => ({
-      outcome: 'failed',
-      hangupBy: null,
-      sipCode: null,
-      failureReason,
-      retryable: false,
-      startedAt,
-      answeredAt: null,
-      endedAt: new Date(),
-    });
-    if (this.closing) return failed('carrier closed');
-    if (this.active >= this.maxChannels) return failed('channel limit reached');
+    if (this.closing) throw new NotPlacedError('closed', 'carrier closed');
+    if (this.active >= this.maxChannels) throw new NotPlacedError('channels', 'channel limit reached');
     this.active++;
     let rtp: RtpSession | null = null;
     let call: SipCall | null = null;
-    let result: CallResult;
+    let result: CallResult | null = null;
     try {
-      const { ctx } = await this.start();
-      const audio = await this.loadAudio(request);
+      const { ctx } = await this.start().catch((err: Error) => {
+        throw new NotPlacedError('setup', `SIP socket: ${err.message}`);
+      });
+      const audio = await this.loadAudio(request).catch((err: Error) => {
+        throw new NotPlacedError('recording', `recording not loaded: ${err.message}`);
+      });
       const port = await this.ports.acquire();
-      if (!port) return (result = failed('no free RTP port'));
+      if (!port) throw new NotPlacedError('rtp-port', 'no free RTP port');
       rtp = new RtpSession(port.socket, port.port);
-      call = new SipCall(ctx, request, audio, rtp);
-      this.calls.set(call.callId, call);
-      result = await call.run();
+      const c = (call = new SipCall(ctx, request, audio, rtp));
+      const started: { running?: Promise<CallResult> } = {};
+      const send = () => {
+        this.calls.set(c.callId, c);
+        started.running = c.run(); // sends the INVITE synchronously
+      };
+      if (request.beforeSend) {
+        await request.beforeSend(send).catch((err: Error) => {
+          // After the INVITE left, the guard's own failure (its commit) changes nothing.
+          if (!started.running) throw new NotPlacedError('setup', `pre-INVITE check failed: ${err.message}`);
+        });
+      } else send();
+      if (!started.running) throw new NotPlacedError('held', 'task held or cancelled before the INVITE');
+      result = await started.running;
       return result;
     } catch (err) {
-      this.log.error({ err, attemptId: request.attemptId }, 'SIP call failed before it was placed');
-      return (result = failed(`internal error: ${(err as Error).message}`));
+      if (err instanceof NotPlacedError) throw err;
+      this.log.error({ err, attemptId: request.attemptId }, 'SIP call failed');
+      // The INVITE may have left (running set): a failed call, never a silent retry.
+      return (result = {
+        outcome: 'failed',
+        hangupBy: null,
+        sipCode: null,
+        failureReason: `internal error: ${(err as Error).message}`,
+        retryable: false,
+        startedAt: new Date(),
+        answeredAt: null,
+        endedAt: new Date(),
+      });
     } finally {
       this.active--;
       if (call) {
@@ -147,15 +168,17 @@ export class SipCarrier implements Carrier {
         this.rememberEnded(call.callId);
       }
       if (rtp) this.ports.release(rtp.port, rtp.socket);
-      this.config.onCallStats?.({
-        attemptId: request.attemptId,
-        callId: call?.callId ?? null,
-        outcome: result!.outcome,
-        sipCode: result!.sipCode,
-        rtpPort: rtp?.port ?? null,
-        codec: call?.codec ?? null,
-        ...(rtp?.stats ?? { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 }),
-      });
+      if (result) {
+        this.config.onCallStats?.({
+          attemptId: request.attemptId,
+          callId: call?.callId ?? null,
+          outcome: result.outcome,
+          sipCode: result.sipCode,
+          rtpPort: rtp?.port ?? null,
+          codec: call?.codec ?? null,
+          ...(rtp?.stats ?? { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 }),
+        });
+      }
     }
   }
 
