@@ -52,15 +52,21 @@ export function rosterOf(count: number): Entry[] {
 /** Stands in for the roster service: answers roster.entries.page for the rosters a test registers. */
 export class RosterStub {
   readonly rosters = new Map<string, Entry[]>();
+  /** Rosters whose owner refuses every page after the first (as if deleted mid-load). */
+  readonly refusedAfterFirstPage = new Set<string>();
   pages = 0;
+  /** Page requests, refused ones included. */
+  asked = 0;
 
   private constructor(readonly bus: Bus) {}
 
   static async start(): Promise<RosterStub> {
     const stub = new RosterStub(await connectBus('dialer-test-roster'));
     await stub.bus.respond(RosterEntriesPage, async (q) => {
+      stub.asked++;
       const entries = stub.rosters.get(q.rosterId);
       if (!entries) throw new AppError('ROSTER_NOT_FOUND', 404, 'not a roster of this test');
+      if (q.afterRowNumber > 0 && stub.refusedAfterFirstPage.has(q.rosterId)) throw new AppError('ROSTER_NOT_FOUND', 422, 'The roster does not exist.');
       stub.pages++;
       const rest = entries.filter((e) => e.rowNumber > q.afterRowNumber);
       const page = rest.slice(0, q.limit);

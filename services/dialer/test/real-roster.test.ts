@@ -79,17 +79,23 @@ describe('a roster from the real roster service', () => {
     }
   });
 
-  it('when the roster is another tenant’s, then the roster service refuses the pages and nothing is dialled', async () => {
+  it('when the roster is another tenant’s, then the roster service refuses it, nothing is dialled, and the task drains at once with no final number instead of retrying forever', async () => {
     const rosterId = await uploadRoster(newTenantId(), 3);
     const s = snapshot({ tenantId: newTenantId(), rosterId, total: 3 });
     events.watch(s.taskId);
     await startTask(bus, s);
-    await eventually(async () => (await dialerSql(`SELECT 1 FROM tasks WHERE task_id = $1 AND started`, [s.taskId])).length === 1);
-    await new Promise((r) => setTimeout(r, 1000));
+    // drained with 0 final numbers: the task service completes the task on it (nothing can be called)
+    expect(await events.drainedOf(s.taskId)).toMatchObject({ tenantId: s.tenantId, finalCount: 0, cancelled: 0 });
     expect(await dialerSql(`SELECT 1 FROM call_attempts WHERE task_id = $1`, [s.taskId])).toHaveLength(0);
-    expect(events.drained.find((d) => d.taskId === s.taskId)).toBeUndefined();
-    // cancelled, it stops retrying the load (the database is this worker's, later files share it)
-    expect(await bus.request(DialerTaskCancel, { tenantId: s.tenantId, taskId: s.taskId, total: 3 })).toEqual({ ok: true, cancelled: 3 });
-    expect(await events.drainedOf(s.taskId)).toMatchObject({ finalCount: 3, cancelled: 3 });
+    const [task] = await dialerSql<{ loaded: boolean; refused: boolean; loading_by: string | null }>(
+      `SELECT loaded, roster_refused_at IS NOT NULL AS refused, loading_by FROM tasks WHERE task_id = $1`,
+      [s.taskId],
+    );
+    expect(task).toEqual({ loaded: true, refused: true, loading_by: null });
+    expect(events.callsOf(s.taskId)).toEqual([]);
+    // a cancel after it changes nothing that was settled
+    expect(await bus.request(DialerTaskCancel, { tenantId: s.tenantId, taskId: s.taskId, total: 3 })).toMatchObject({ ok: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events.drained.filter((d) => d.taskId === s.taskId)).toHaveLength(1);
   });
 });

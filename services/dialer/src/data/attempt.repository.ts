@@ -151,13 +151,15 @@ export class AttemptRepository {
    * cancels these queued attempts with the rest — or before: then its answer counted these
    * attempts as in flight, so they are not requeued but returned, for the caller to settle as a
    * final result (a failed call that never went out), which is what the cancel's count expects.
+   * Likewise for a task whose roster its owner refused: its queued attempts were settled, so one
+   * requeued now would wait forever.
    */
   async requeue(me: string, items: { id: string; taskId: string; delayMs: number; reason: string }[]): Promise<Set<string>> {
     if (items.length === 0) return new Set();
     return this.db.transaction(async (m) => {
       const taskIds = [...new Set(items.map((i) => i.taskId))].sort();
       const open = new Set(
-        ((await m.query(`SELECT task_id FROM tasks WHERE task_id = ANY ($1::uuid[]) AND NOT cancelled AND deleted_at IS NULL ORDER BY task_id FOR KEY SHARE`, [taskIds])) as { task_id: string }[]).map(
+        ((await m.query(`SELECT task_id FROM tasks WHERE task_id = ANY ($1::uuid[]) AND NOT cancelled AND roster_refused_at IS NULL AND deleted_at IS NULL ORDER BY task_id FOR KEY SHARE`, [taskIds])) as { task_id: string }[]).map(
           (t) => t.task_id,
         ),
       );
@@ -186,13 +188,15 @@ export class AttemptRepository {
     const taskIds = [...new Set(results.map((r) => r.attempt.taskId))].sort();
     const written = await this.db.transaction(async (m) => {
       const tasks = (await m.query(
-        `SELECT task_id, cancelled, max_attempts, retry_delay_minutes FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`,
+        `SELECT task_id, cancelled OR roster_refused_at IS NOT NULL AS no_retry, max_attempts, retry_delay_minutes
+           FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`,
         [taskIds],
-      )) as { task_id: string; cancelled: boolean; max_attempts: number; retry_delay_minutes: number }[];
+      )) as { task_id: string; no_retry: boolean; max_attempts: number; retry_delay_minutes: number }[];
       const settings = new Map(tasks.map((t) => [t.task_id, t]));
       const rows = results.map(({ attempt, result }) => {
         const t = settings.get(attempt.taskId);
-        const final = isFinal(result, attempt.attempt, t?.max_attempts ?? 1, t?.cancelled ?? true);
+        // a cancelled task, or one whose roster was refused, gets no retry: its numbers end here
+        const final = isFinal(result, attempt.attempt, t?.max_attempts ?? 1, t?.no_retry ?? true);
         return { attempt, result, final, retryDelayMinutes: t?.retry_delay_minutes ?? 0 };
       });
       const [updated] = (await m.query(
@@ -340,7 +344,7 @@ export class AttemptRepository {
          FROM nums n
          CROSS JOIN LATERAL (SELECT * FROM call_attempts a WHERE a.task_id = $1 AND a.row_number = n.row_number ORDER BY a.attempt DESC LIMIT 1) l
          CROSS JOIN LATERAL (
-           SELECT count(*) FILTER (WHERE a.status IN ('completed', 'dialing'))::int AS attempts,
+           SELECT count(*) FILTER (WHERE a.status IN ('completed', 'dialing') AND a.started_at IS NOT NULL)::int AS attempts,
                   min(a.started_at) AS first_call_at, max(a.started_at) AS last_call_at
              FROM call_attempts a WHERE a.task_id = $1 AND a.row_number = n.row_number) agg
         ORDER BY n.row_number`,

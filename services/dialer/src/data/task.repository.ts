@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { newId, type RosterEntry, type TaskSnapshotT } from '@autocall/contracts';
 import { publishManyInTransaction } from '@autocall/bus';
-import { DialerTaskDrained } from '@autocall/contracts';
+import { CallCompleted, DialerTaskDrained } from '@autocall/contracts';
 import type { Static } from '@sinclair/typebox';
 
 export interface TaskRow {
@@ -100,6 +100,63 @@ export class TaskRepository {
       if (!sent) throw err;
     }
     return sent;
+  }
+
+  /**
+   * The roster's owner refused the roster for good (it is gone, or not this tenant's): the roster
+   * can never be loaded, so the task must not wait for it forever. In one transaction, holding the
+   * task row FOR UPDATE (no claim, result write or page store interleaves):
+   * - the load ends (`loaded`, `roster_refused_at`): no replica asks for the roster again;
+   * - every queued attempt (first attempts and retries) is settled `failed`, reason
+   *   `roster unavailable`, final, with its call.completed — nobody is called from a roster its
+   *   owner refuses, and `failed` sends no SMS (API.md's table);
+   * - calls already in flight finish normally but queue no retry (writeResults).
+   * The numbers never loaded cannot be named, so no event can carry them; the drain that follows
+   * counts only the numbers the dialer had (finalCount), and the task service completes the task
+   * when its counters reach that count, the unloaded rest staying in its `pending`.
+   * Returns how many attempts were settled; undefined when this replica no longer holds the load.
+   */
+  async refuseRoster(me: string, taskId: string, reason: string): Promise<number | undefined> {
+    return this.db.transaction(async (m) => {
+      const mine = (await m.query(
+        `SELECT tenant_id FROM tasks WHERE task_id = $1 AND loading_by = $2 AND NOT loaded AND deleted_at IS NULL FOR UPDATE`,
+        [taskId, me],
+      )) as { tenant_id: string }[];
+      if (mine.length === 0) return undefined;
+      await m.query(`UPDATE tasks SET loaded = true, loading_by = NULL, loading_until = NULL, roster_refused_at = now(), updated_at = now() WHERE task_id = $1`, [taskId]);
+      const [rows] = (await m.query(
+        `UPDATE call_attempts SET status = 'completed', final = true, outcome = 'failed', failure_reason = $2, hangup_by = NULL,
+                sip_code = NULL, started_at = NULL, answered_at = NULL, ended_at = clock_timestamp(), duration_ms = 0, lease_until = NULL
+          WHERE task_id = $1 AND status = 'queued'
+          RETURNING id, phone, row_number, attempt, name, variables, ended_at`,
+        [taskId, reason],
+      )) as [{ id: string; phone: string; row_number: number; attempt: number; name: string | null; variables: Record<string, string>; ended_at: Date }[], number];
+      const tenantId = mine[0].tenant_id;
+      await publishManyInTransaction(
+        m,
+        CallCompleted,
+        rows.map((r) => ({
+          tenantId,
+          taskId,
+          attemptId: r.id,
+          phone: r.phone,
+          rowNumber: r.row_number,
+          attempt: r.attempt,
+          outcome: 'failed' as const,
+          hangupBy: null,
+          sipCode: null,
+          failureReason: reason,
+          startedAt: r.ended_at.toISOString(),
+          answeredAt: null,
+          endedAt: r.ended_at.toISOString(),
+          durationMs: 0,
+          name: r.name,
+          variables: r.variables ?? {},
+          final: true,
+        })),
+      );
+      return rows.length;
+    });
   }
 
   /**

@@ -39,6 +39,11 @@ interface Requeue {
   reason: string;
 }
 
+/** A roster refusal that retrying cannot cure: the owner answered, and said no (not a timeout or 5xx). */
+export function isDefinitiveRefusal(err: unknown): boolean {
+  return err instanceof AppError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+}
+
 /**
  * The dialing loop of one replica: claim due attempts (committed `dialing` before the carrier is
  * asked), dial them concurrently, commit their results in batches, keep their leases alive, settle
@@ -325,12 +330,21 @@ export class DialerEngine {
           { timeoutMs: this.opts.rosterTimeoutMs },
         );
       } catch (err) {
-        // A refusal by the roster's owner (the roster is reserved by the task, so this means
-        // something is badly wrong) is not cured by hammering: retry slowly and say it loudly.
-        const refused = err instanceof AppError && err.status < 500;
-        if (refused) this.log.error({ err: err.message, taskId: job.taskId }, 'roster refused by the roster service; retrying in 60 s');
-        else this.log.warn({ err: (err as Error).message, taskId: job.taskId }, 'roster page not loaded; will retry');
-        return this.deps.tasks.releaseLoadJob(this.opts.me, job.taskId, refused ? 60_000 : 2000);
+        if (isDefinitiveRefusal(err)) {
+          // The owner answered and refused (the roster is gone, or not this tenant's): asking again
+          // cannot help, and waiting would keep the task running forever. Settle what is left
+          // (TaskRepository.refuseRoster says how) so the task drains and the task service can
+          // complete it. A timeout or a 5xx is not a refusal: retried below.
+          this.log.error({ err: (err as Error).message, taskId: job.taskId, rosterId: job.rosterId }, 'roster refused by its owner; settling the task\'s remaining numbers as failed');
+          const settled = await this.deps.tasks.refuseRoster(this.opts.me, job.taskId, 'roster unavailable');
+          if (settled !== undefined) {
+            this.deps.nudgeOutbox();
+            await this.drain([job.taskId]);
+          }
+          return;
+        }
+        this.log.warn({ err: (err as Error).message, taskId: job.taskId }, 'roster page not loaded; will retry');
+        return this.deps.tasks.releaseLoadJob(this.opts.me, job.taskId, 2000);
       }
       const last = page.entries.length > 0 ? page.entries[page.entries.length - 1].rowNumber : cursor;
       const done = page.nextAfterRowNumber === null;
