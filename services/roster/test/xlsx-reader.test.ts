@@ -1,5 +1,6 @@
 import { PhoneNormalizer } from '../src/domain/phone';
 import { parseRoster, PhoneSet, type RowReason } from '../src/domain/roster-parser';
+import { XlsxFile } from '../src/domain/xlsx-reader';
 import { bigRoster, roster, workbook, zip } from './helpers';
 
 const phones = new PhoneNormalizer({ defaultRegion: 'ID', allowedRegions: ['ID'] });
@@ -67,6 +68,33 @@ describe('xlsx reader', () => {
     // row 6: an error cell and an empty shared string: blank, counted nowhere; row 8: EMPTY
     expect(r.errors).toEqual([{ row: 8, raw: '', reason: 'EMPTY' }]);
     expect(r.counts).toMatchObject({ total: 4, valid: 3, invalid: 1, duplicate: 0 });
+  });
+
+  it('when shared strings are read on their bytes, then plain, preserved, multi-byte, entity, CDATA and empty items, and one cut by a chunk edge inside a character, read as Excel shows them', async () => {
+    const head = Buffer.from('\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="9">');
+    const items = ['<x:si><x:t>Phone</x:t></x:si>', '<x:si/>', '<x:si><x:t xml:space="preserve">  Ñoño 名前 </x:t></x:si>', '<x:si><x:t><![CDATA[a<b & c]]></x:t></x:si>', '<x:si><x:t>a &amp; b</x:t></x:si>', '<x:si><x:t/></x:si>'];
+    const before = Buffer.byteLength(head) + Buffer.byteLength(items.join(''));
+    // A stored (not deflated) part is read in 256 KiB slices: the padding puts 名's three bytes across the first edge.
+    const padOpen = '<x:si><x:t>';
+    const padClose = '</x:t></x:si>';
+    const pad = 'p'.repeat(256 * 1024 - 1 - before - padOpen.length - padClose.length - padOpen.length);
+    items.push(`${padOpen}${pad}${padClose}`, `${padOpen}名前${padClose}`);
+    for (let i = 0; i < 3000; i++) items.push(`<x:si><x:t>n${i}</x:t></x:si>`);
+    const sst = Buffer.concat([head, Buffer.from(items.join('') + '</x:sst>')]);
+    expect(sst.subarray(256 * 1024 - 1, 256 * 1024 + 2).toString()).toBe('名');
+    const file = zip([
+      CT,
+      { name: 'xl/workbook.xml', data: wbXml([['Roster', 'rId1']]) },
+      { name: 'xl/_rels/workbook.xml.rels', data: rels(['worksheets/sheet1.xml']) },
+      { name: 'xl/sharedStrings.xml', data: sst },
+      { name: 'xl/worksheets/sheet1.xml', data: sheetXml('<row r="1"><c r="A1" t="s"><v>0</v></c></row>') },
+    ]);
+    const x = new XlsxFile(file, 1 << 30);
+    const table = await x.sharedStrings((await x.workbook()).sharedStrings);
+    expect(table.length).toBe(3008);
+    expect(Array.from({ length: 8 }, (_, i) => table.get(i))).toEqual(['Phone', '', '  Ñoño 名前 ', 'a<b & c', 'a & b', '', pad, '名前']);
+    expect(table.get(3007)).toBe('n2999');
+    expect(table.get(3008)).toBe('');
   });
 
   it('when the workbook lists its sheets in another order than their parts, then tab order (workbook.xml + rels) decides', async () => {

@@ -260,7 +260,30 @@ export class SharedStrings {
   }
 
   add(s: string): void {
-    const need = Buffer.byteLength(s);
+    this.reserve(Buffer.byteLength(s));
+    this.offsets[this.n] = this.used;
+    this.used += this.bytes.write(s, this.used);
+    this.n++;
+    this.offsets[this.n] = this.used;
+  }
+
+  /** Adds the UTF-8 in src[from, to) as one item. */
+  addBytes(src: Buffer, from: number, to: number): void {
+    const need = to - from;
+    this.reserve(need);
+    this.offsets[this.n] = this.used;
+    if (need > 64) this.used += src.copy(this.bytes, this.used, from, to);
+    else {
+      const dst = this.bytes;
+      let u = this.used;
+      for (let i = from; i < to; i++) dst[u++] = src[i];
+      this.used = u;
+    }
+    this.n++;
+    this.offsets[this.n] = this.used;
+  }
+
+  private reserve(need: number): void {
     if (this.used + need > this.bytes.length) {
       const next = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + need));
       this.bytes.copy(next, 0, 0, this.used);
@@ -271,10 +294,6 @@ export class SharedStrings {
       next.set(this.offsets);
       this.offsets = next;
     }
-    this.offsets[this.n] = this.used;
-    this.used += this.bytes.write(s, this.used);
-    this.n++;
-    this.offsets[this.n] = this.used;
   }
 
   get(i: number): string {
@@ -283,52 +302,124 @@ export class SharedStrings {
   }
 }
 
+const isTagEnd = (c: number) => c === 62 || c === 47 || isSpace(c);
+
+// Byte scanning in plain loops: per-item calls into Buffer's native indexOf/compare/copy cost
+// more than the few bytes each one looks at (measured: 3x slower than the string scan).
+
+/** Whether b holds pat at `at`. */
+function bytesAt(b: Uint8Array, at: number, pat: Uint8Array): boolean {
+  if (at < 0 || at + pat.length > b.length) return false;
+  for (let k = 0; k < pat.length; k++) if (b[at + k] !== pat[k]) return false;
+  return true;
+}
+
+/** Index of byte c in b[from, to), else -1. */
+function byteIn(b: Uint8Array, c: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (b[i] === c) return i;
+  return -1;
+}
+
+/** Index of pat in b[from, to) (the match may end past `to`), else -1. */
+function bytesIn(b: Uint8Array, pat: Uint8Array, from: number, to: number): number {
+  const first = pat[0];
+  for (let i = from; i < to; i++) if (b[i] === first && bytesAt(b, i, pat)) return i;
+  return -1;
+}
+
+/** Index of the next start tag `tag` (`<name`, bytes) in b[from, to), else -1 (also when it may continue past the end). */
+function openTagBytes(b: Uint8Array, tag: Uint8Array, from: number, to: number): number {
+  for (let p = from; ; ) {
+    const i = bytesIn(b, tag, p, to);
+    if (i < 0 || i + tag.length >= b.length) return -1;
+    if (isTagEnd(b[i + tag.length])) return i;
+    p = i + 1;
+  }
+}
+
+/**
+ * Reads sharedStrings.xml on its bytes, never as one JS string per item: an item that is a plain
+ * `<t>` (no runs, entities, CDATA or markup inside: what Excel writes for most cells) has its
+ * UTF-8 copied straight into the table; any other item is decoded and read by richText.
+ */
 async function readSharedStrings(buf: Buffer, e: ZipEntry, budget: InflateBudget): Promise<SharedStrings> {
   const out = new SharedStrings(e.uncompressed);
   let p: string | undefined;
-  let carry = '';
-  let SI = '';
-  let SIC = '';
-  for await (const chunk of partText(buf, e, budget)) {
-    const s = carry + chunk;
+  let carry: Buffer | undefined;
+  let SI = Buffer.alloc(0);
+  let SIC = Buffer.alloc(0);
+  let T = Buffer.alloc(0);
+  let TC = Buffer.alloc(0);
+  for await (const chunk of partChunks(buf, e, budget)) {
+    const s = carry && carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     if (p === undefined) {
-      p = rootPrefix(s);
+      // The prefix from the document element (a BOM or the XML declaration before it is skipped by rootPrefix).
+      let head = s.toString('utf8', 0, Math.min(s.length, 64 * 1024));
+      if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
+      p = rootPrefix(head);
       if (p === undefined) {
-        carry = s;
+        if (s.length > 64 * 1024) throw new XlsxError('sharedStrings.xml has no document element');
+        carry = Buffer.from(s);
         continue;
       }
-      SI = `<${p}si`;
-      SIC = `</${p}si>`;
+      SI = Buffer.from(`<${p}si`);
+      SIC = Buffer.from(`</${p}si>`);
+      T = Buffer.from(`<${p}t`);
+      TC = Buffer.from(`</${p}t>`);
     }
     let pos = 0;
     for (;;) {
-      const i = openTag(s, SI, pos, s.length);
+      const i = openTagBytes(s, SI, pos, s.length);
       if (i < 0) {
         pos = Math.max(pos, s.length - SI.length);
         break;
       }
-      const gt = s.indexOf('>', i);
+      const gt = byteIn(s, 62, i, s.length);
       if (gt < 0) {
         pos = i;
         break;
       }
-      if (s.charCodeAt(gt - 1) === 47) {
+      if (s[gt - 1] === 47) {
         out.add('');
         pos = gt + 1;
         continue;
       }
-      const end = s.indexOf(SIC, gt);
+      const end = bytesIn(s, SIC, gt, s.length);
       if (end < 0) {
         pos = i;
         break;
       }
-      out.add(richText(s, gt + 1, end, p));
+      if (!plainText(s, gt + 1, end, T, TC, out)) {
+        const item = s.toString('utf8', gt + 1, end);
+        out.add(richText(item, 0, item.length, p));
+      }
       pos = end + SIC.length;
     }
-    carry = s.slice(pos);
-    if (carry.length > 64 * 1024 * 1024) throw new XlsxError('a shared string is too long');
+    // Copied: a view would keep the whole inflated chunk alive.
+    carry = pos < s.length ? Buffer.from(s.subarray(pos)) : undefined;
+    if (carry && carry.length > 64 * 1024 * 1024) throw new XlsxError('a shared string is too long');
   }
   return out;
+}
+
+/** The item b[from, to) is exactly one `<t …>text</t>` (or `<t/>`) with nothing to decode: its text is added as it is. */
+function plainText(b: Buffer, from: number, to: number, T: Uint8Array, TC: Uint8Array, out: SharedStrings): boolean {
+  if (to - from < T.length + 1 || !bytesAt(b, from, T) || !isTagEnd(b[from + T.length])) return false;
+  const gt = byteIn(b, 62, from + T.length, to);
+  if (gt < 0) return false;
+  if (b[gt - 1] === 47) {
+    if (gt + 1 !== to) return false;
+    out.add('');
+    return true;
+  }
+  const te = to - TC.length;
+  if (te <= gt || !bytesAt(b, te, TC)) return false;
+  for (let i = gt + 1; i < te; i++) {
+    const c = b[i];
+    if (c === 60 || c === 38) return false;
+  }
+  out.addBytes(b, gt + 1, te);
+  return true;
 }
 
 // ---- workbook: sheet names in tab order and their parts ----
