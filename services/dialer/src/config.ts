@@ -48,6 +48,8 @@ export const dialerConfigSchema = configSchema({
   RTP_PORT_MAX: Type.Integer({ maximum: 65535, default: 20000 }),
   /** SIP carrier: calls this process holds at once. */
   SIP_MAX_CHANNELS: Type.Integer({ minimum: 1, default: 200 }),
+  /** SIP carrier: pace and send RTP in a worker thread (one for all calls), away from the main thread's stalls; false = on the main thread. */
+  SIP_RTP_WORKER: Type.Boolean({ default: true }),
   /** SIP carrier: outbound proxy (`host[:port]` or SIP URI) every request goes through. */
   SIP_OUTBOUND_PROXY: Type.Optional(Type.String()),
 });

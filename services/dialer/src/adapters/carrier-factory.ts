@@ -21,6 +21,7 @@ export function createCarrier(config: DialerConfig, db: DataSource, logger: Logg
       rtpPortMax: config.RTP_PORT_MAX,
       maxChannels: config.SIP_MAX_CHANNELS,
       outboundProxy: config.SIP_OUTBOUND_PROXY,
+      rtpWorker: config.SIP_RTP_WORKER,
       logger: logger.child({ component: 'sip' }),
     });
   }

@@ -33,7 +33,14 @@ run('SIP carrier against SIPp', () => {
     expect((await peer.exit).code).toBe(0);
   });
 
-  test('when the callee answers and listens, then the whole recording is sent, echoed back, and we hang up', async () => {
+  test.each([
+    ['in the RTP worker thread', true],
+    ['on the main thread (SIP_RTP_WORKER=false)', false],
+  ])('when the callee answers and listens, then the whole recording is sent %s, echoed back, and we hang up', async (_where, rtpWorker) => {
+    if (!rtpWorker) {
+      await carrier.close();
+      ({ carrier, stats } = testCarrier(port, { rtpWorker }));
+    }
     const peer = await sipp('uas-wait-bye', true);
     const result = await carrier.dial(dialRequest({ port, ms: 1000 }));
     expect(result).toMatchObject({ outcome: 'answered', hangupBy: 'system', sipCode: 200 });

@@ -31,6 +31,27 @@ export class RtpPortPool {
     return this.count;
   }
 
+  /**
+   * A free even port bound by `bind` (which answers null when the port is taken by another
+   * process: it is skipped), or null when the whole range is taken. Give it back with free().
+   */
+  async acquireWith<S>(bind: (port: number, host: string) => Promise<S | null>): Promise<{ session: S; port: number } | null> {
+    for (let tried = 0; tried < this.count; tried++) {
+      const port = this.first + 2 * this.next;
+      this.next = (this.next + 1) % this.count;
+      if (this.inUse.has(port)) continue;
+      this.inUse.add(port);
+      const session = await bind(port, this.bindHost).catch(() => null);
+      if (session) return { session, port };
+      this.inUse.delete(port);
+    }
+    return null;
+  }
+
+  free(port: number): void {
+    this.inUse.delete(port);
+  }
+
   /** A bound socket on a free even port, or null when the whole range is taken. */
   async acquire(): Promise<{ socket: dgram.Socket; port: number } | null> {
     for (let tried = 0; tried < this.count; tried++) {
@@ -76,8 +97,16 @@ export interface RtpStats {
 
 const LATE_MS = 10;
 
+/** One call's audio stream, played in this thread (RtpSession) or in the RTP worker (WorkerRtpSession). */
+export interface RtpStream {
+  readonly port: number;
+  readonly stats: RtpStats;
+  play(audio: Buffer, remote: { address: string; port: number }, payloadType: G711PayloadType): Promise<void>;
+  stop(): void;
+}
+
 /** One call's audio stream: sends the recording and counts what comes back. */
-export class RtpSession {
+export class RtpSession implements RtpStream {
   readonly stats: RtpStats = { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 };
   private timer: NodeJS.Timeout | null = null;
   private finish: (() => void) | null = null;

@@ -2,7 +2,7 @@ import type { Logger } from '@autocall/logger';
 import type { CallResult, DialRequest } from '../carrier';
 import { type DigestChallenge, digestAuthorization, pickChallenge } from './digest-auth';
 import { mapFinalResponse, type MappedOutcome } from './outcome';
-import type { RtpSession } from './rtp';
+import type { RtpStream } from './rtp';
 import { type G711PayloadType, parseSdpAnswer, sdpOffer } from './sdp';
 import {
   type HostPort,
@@ -40,6 +40,8 @@ export interface CallContext {
 export interface CallAudio {
   ulaw: Buffer;
   alaw(): Buffer;
+  /** Drops this recording's buffers from the RTP worker (the carrier's cache evicted it). */
+  forget?(worker: import('./rtp-worker').RtpWorker): void;
 }
 
 interface Dialog {
@@ -83,7 +85,7 @@ export class SipCall {
     private readonly ctx: CallContext,
     private readonly request: DialRequest,
     private readonly audio: CallAudio,
-    readonly rtp: RtpSession,
+    readonly rtp: RtpStream,
   ) {
     this.callId = newCallId(ctx.transport.advertised.host);
     this.requestUri = `sip:${request.phone}@${ctx.trunkUriHost}`;

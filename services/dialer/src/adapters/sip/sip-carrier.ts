@@ -3,6 +3,7 @@ import type { Logger } from '@autocall/logger';
 import { type Carrier, type CallResult, type DialRequest, NotPlacedError } from '../carrier';
 import { ulawToAlaw } from './g711';
 import { RtpPortPool, RtpSession, type RtpStats } from './rtp';
+import { RtpWorker, type WorkerRtpSession } from './rtp-worker';
 import { type CallAudio, type CallContext, SipCall } from './sip-call';
 import { type HostPort, type SipRequest, parseHostPort } from './sip-message';
 import { SipTransport, resolveHostPort } from './sip-transport';
@@ -35,6 +36,11 @@ export interface SipCarrierConfig {
   hangupDelayMs?: number;
   /** μ-law renditions kept in memory, by recording id (default 64). */
   recordingCacheSize?: number;
+  /**
+   * Pace and send RTP in a worker thread (one for all calls) rather than on the main thread, so
+   * main-thread stalls (GC, database work, JSON) do not delay packets. Default true.
+   */
+  rtpWorker?: boolean;
   /** Called once per finished call with its media figures (tests, benchmarks, metrics). */
   onCallStats?: (stats: SipCallStats) => void;
 }
@@ -63,11 +69,13 @@ export class SipCarrier implements Carrier {
   private ready: Promise<{ transport: SipTransport; ctx: CallContext }> | null = null;
   private active = 0;
   private closing = false;
+  private readonly worker: RtpWorker | null;
 
   constructor(private readonly config: SipCarrierConfig) {
     this.maxChannels = config.maxChannels ?? 200;
     this.log = config.logger.child({ carrier: 'sip' });
     this.ports = new RtpPortPool(config.rtpPortMin, config.rtpPortMax, config.localHost ?? '0.0.0.0');
+    this.worker = config.rtpWorker === false ? null : new RtpWorker();
     if (this.ports.size < this.maxChannels) {
       this.log.warn({ rtpPorts: this.ports.size, maxChannels: this.maxChannels }, 'RTP port range smaller than the channel limit');
     }
@@ -119,7 +127,7 @@ export class SipCarrier implements Carrier {
     if (this.closing) throw new NotPlacedError('closed', 'carrier closed');
     if (this.active >= this.maxChannels) throw new NotPlacedError('channels', 'channel limit reached');
     this.active++;
-    let rtp: RtpSession | null = null;
+    let rtp: RtpSession | WorkerRtpSession | null = null;
     let call: SipCall | null = null;
     let result: CallResult | null = null;
     try {
@@ -129,9 +137,16 @@ export class SipCarrier implements Carrier {
       const audio = await this.loadAudio(request).catch((err: Error) => {
         throw new NotPlacedError('recording', `recording not loaded: ${err.message}`);
       });
-      const port = await this.ports.acquire();
-      if (!port) throw new NotPlacedError('rtp-port', 'no free RTP port');
-      rtp = new RtpSession(port.socket, port.port);
+      if (this.worker) {
+        const worker = this.worker;
+        const got = await this.ports.acquireWith((port, host) => worker.open(port, host));
+        if (!got) throw new NotPlacedError('rtp-port', 'no free RTP port');
+        rtp = got.session;
+      } else {
+        const port = await this.ports.acquire();
+        if (!port) throw new NotPlacedError('rtp-port', 'no free RTP port');
+        rtp = new RtpSession(port.socket, port.port);
+      }
       const c = (call = new SipCall(ctx, request, audio, rtp));
       const started: { running?: Promise<CallResult> } = {};
       const send = () => {
@@ -167,7 +182,14 @@ export class SipCarrier implements Carrier {
         this.calls.delete(call.callId);
         this.rememberEnded(call.callId);
       }
-      if (rtp) this.ports.release(rtp.port, rtp.socket);
+      let stats: RtpStats | null = null;
+      if (rtp instanceof RtpSession) {
+        this.ports.release(rtp.port, rtp.socket);
+        stats = rtp.stats;
+      } else if (rtp) {
+        stats = await rtp.close();
+        this.ports.free(rtp.port);
+      }
       if (result) {
         this.config.onCallStats?.({
           attemptId: request.attemptId,
@@ -176,7 +198,7 @@ export class SipCarrier implements Carrier {
           sipCode: result.sipCode,
           rtpPort: rtp?.port ?? null,
           codec: call?.codec ?? null,
-          ...(rtp?.stats ?? { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 }),
+          ...(stats ?? { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 }),
         });
       }
     }
@@ -193,14 +215,25 @@ export class SipCarrier implements Carrier {
     if (!p) {
       p = request.recording.loadUlaw().then((ulaw) => {
         let alaw: Buffer | null = null;
-        return { ulaw, alaw: () => (alaw ??= ulawToAlaw(ulaw)) };
+        return {
+          ulaw,
+          alaw: () => (alaw ??= ulawToAlaw(ulaw)),
+          forget: (w: RtpWorker) => {
+            w.forget(ulaw);
+            if (alaw) w.forget(alaw);
+          },
+        };
       });
       this.audio.set(id, p);
       p.catch(() => this.audio.delete(id)); // a failed load is retried by the next call
       const max = this.config.recordingCacheSize ?? 64;
-      for (const key of this.audio.keys()) {
+      for (const [key, old] of this.audio) {
         if (this.audio.size <= max) break;
         this.audio.delete(key); // oldest first; calls in progress keep their buffers
+        if (this.worker) {
+          const worker = this.worker;
+          old.then((a) => a.forget?.(worker), () => undefined);
+        }
       }
     }
     return p;
@@ -237,6 +270,7 @@ export class SipCarrier implements Carrier {
       await transport?.close();
       this.ready = null;
     }
+    await this.worker?.terminate();
   }
 }
 
