@@ -9,6 +9,12 @@ export interface PgBusOptions {
   /** A data source on the platform's database; the bus keeps its queues in the `bus` schema. */
   db: DataSource;
   logger: Logger;
+  /**
+   * The safety poll: how often the bus looks, in one query, for messages of its queues that are
+   * due without a notification having said so (redelivery after the visibility timeout, messages
+   * published while its LISTEN connection was down, retries due on a queue other processes
+   * consume). Publishing wakes consumers at once through NOTIFY; default 1000 ms.
+   */
   pollMs?: number;
   /** How long a delivered, unacknowledged message stays invisible before it is delivered again. */
   visibilityMs?: number;
@@ -20,6 +26,9 @@ export interface PgBusOptions {
   soleConsumer?: boolean;
 }
 
+/** The NOTIFY channel of every PgBus on a database; the payload is the queue that got messages. */
+export const PG_BUS_CHANNEL = 'autocall_bus';
+
 interface Row {
   seq: string;
   queue: string;
@@ -29,21 +38,60 @@ interface Row {
   deliveries: number;
 }
 
+/** One subscribe()/subscribeBatch() of this bus: claims and handles messages of its queue, one batch at a time. */
+interface Consumer {
+  queue: string;
+  /** Claims up to a batch and handles it; the number of messages claimed, or -1 if the claim failed. */
+  pollOnce: () => Promise<number>;
+  running: boolean;
+  /** Woken while it was running: look again once the current batch is done. */
+  again: boolean;
+  timer?: NodeJS.Timeout;
+  timerAt?: number;
+}
+
+/** The parts of pg's Client the LISTEN connection uses (pg comes with the data source's driver). */
+interface ListenClient {
+  processID?: number;
+  connect(): Promise<unknown>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+  on(event: 'notification', fn: (msg: { channel: string; payload?: string }) => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+  on(event: 'end', fn: () => void): unknown;
+}
+
 /**
  * The in-process transport for single-process mode: the same Bus contract as RabbitMQ, with queues
  * kept in PostgreSQL (schema `bus`) so that what was published survives a crash. Topic routing by
  * exact event name, per-queue delivery with a visibility timeout (a consumer that dies before
  * acking gets the message again), bounded retries with back-off, a dead-letter table, and RPC
  * in memory with timeouts (RPCs are never durable on either transport).
+ *
+ * Consumers do not poll while idle: every publish sends `pg_notify('autocall_bus', queue)` in the
+ * statement (so the transaction) that inserts the messages, and each PgBus keeps one LISTEN
+ * connection of its own that wakes the queue's consumers at once. A retry is woken by a timer
+ * at its due time. A safety poll (`pollMs`, one query for all the bus's queues) catches what no
+ * notification announces: visibility timeouts running out, and what was published while the
+ * LISTEN connection was down; when that connection is lost the bus reconnects it with back-off
+ * and then looks at every queue at once.
  */
 export class PgBus implements Bus {
   private readonly responders = new Map<string, (payload: unknown, requestId?: string) => Promise<unknown>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly consumers = new Map<string, Consumer[]>();
   private closed = false;
   private readonly log: Logger;
+  private safetyTimer?: NodeJS.Timeout;
+  private listener?: ListenClient;
+  private reconnectTimer?: NodeJS.Timeout;
+  private reconnectDelayMs = 0;
 
   private constructor(private readonly opts: PgBusOptions) {
     this.log = opts.logger.child({ component: 'bus', transport: 'in-process' });
+  }
+
+  private get safetyPollMs(): number {
+    return this.opts.pollMs ?? 1000;
   }
 
   static async create(opts: PgBusOptions): Promise<PgBus> {
@@ -69,7 +117,145 @@ export class PgBus implements Bus {
       await runner.query(`SELECT pg_advisory_unlock(hashtext('autocall:migrate:bus'))`).catch(() => undefined);
       await runner.release();
     }
-    return new PgBus(opts);
+    const bus = new PgBus(opts);
+    await bus.listen();
+    bus.scheduleSafetyPoll();
+    return bus;
+  }
+
+  /** The backend pid of the LISTEN connection while it is up (diagnostics and tests). */
+  listenerPid(): number | undefined {
+    return this.listener?.processID;
+  }
+
+  /**
+   * Opens the LISTEN connection: a client of its own with the pool's settings (it must not go
+   * back to the pool, and must not take one of its connections). On success every queue is
+   * looked at once, for what was published while nobody listened; on failure it tries again.
+   */
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const pool = (this.opts.db.driver as unknown as { master?: { Client: new (options: unknown) => ListenClient; options: Record<string, unknown> } }).master;
+    if (!pool) return this.relisten(new Error('the data source is not initialized'));
+    const options = pool.options;
+    const client = new pool.Client({ ...options, keepAlive: true, application_name: `${typeof options.application_name === 'string' ? options.application_name : 'autocall'}:bus-listen` });
+    client.on('notification', (msg) => {
+      if (msg.channel === PG_BUS_CHANNEL && msg.payload) this.wakeQueue(msg.payload);
+    });
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${PG_BUS_CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      return this.relisten(err as Error);
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+    if (this.reconnectDelayMs > 0) this.log.info('bus: LISTEN connection is back');
+    this.reconnectDelayMs = 0;
+    for (const queue of this.consumers.keys()) this.wakeQueue(queue);
+  }
+
+  /** The LISTEN connection broke: consumers rely on the safety poll until it is back. */
+  private lost(client: ListenClient, err: Error) {
+    if (this.listener !== client) return; // not (or no longer) the connection in use
+    this.listener = undefined;
+    void client.end().catch(() => undefined);
+    if (!this.closed) this.relisten(err);
+  }
+
+  private relisten(err: Error) {
+    if (this.closed) return;
+    this.reconnectDelayMs = Math.min(5000, this.reconnectDelayMs > 0 ? this.reconnectDelayMs * 2 : 100);
+    this.log.warn({ err: err.message, retryInMs: this.reconnectDelayMs }, 'bus: LISTEN connection lost; reconnecting');
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.listen();
+    }, this.reconnectDelayMs);
+  }
+
+  /**
+   * One query for all this bus's queues: when is each one's next message visible? Due ones are
+   * woken now, ones due before the next safety poll get a timer.
+   */
+  private scheduleSafetyPoll() {
+    if (this.closed) return;
+    this.safetyTimer = setTimeout(() => void this.safetyPoll(), this.safetyPollMs);
+  }
+
+  private async safetyPoll() {
+    const queues = [...this.consumers.keys()];
+    try {
+      if (queues.length > 0) {
+        const due = (await this.opts.db.query(
+          `SELECT q.queue, extract(epoch FROM (SELECT min(m.available_at) FROM bus.messages m WHERE m.queue = q.queue) - clock_timestamp()) * 1000 AS ms
+             FROM unnest($1::text[]) AS q(queue)`,
+          [queues],
+        )) as { queue: string; ms: string | number | null }[];
+        for (const d of due) {
+          if (d.ms === null) continue;
+          const ms = Number(d.ms);
+          if (ms < this.safetyPollMs) this.wakeQueue(d.queue, ms);
+        }
+      }
+    } catch (err) {
+      // the consumers find out for themselves (and say so)
+      if (!this.closed) this.log.warn({ err: (err as Error).message }, 'bus: safety poll failed');
+      for (const queue of queues) this.wakeQueue(queue);
+    }
+    this.scheduleSafetyPoll();
+  }
+
+  private wakeQueue(queue: string, inMs = 0) {
+    for (const c of this.consumers.get(queue) ?? []) this.wake(c, inMs);
+  }
+
+  /** Makes the consumer look at its queue now, or in `inMs` (an earlier wake-up already set wins). */
+  private wake(c: Consumer, inMs = 0) {
+    if (this.closed) return;
+    if (inMs <= 0) {
+      if (c.running) {
+        c.again = true;
+        return;
+      }
+      clearTimeout(c.timer);
+      c.timer = c.timerAt = undefined;
+      void this.drain(c);
+      return;
+    }
+    const at = Date.now() + inMs;
+    if (c.timer && c.timerAt !== undefined && c.timerAt <= at) return;
+    clearTimeout(c.timer);
+    c.timerAt = at;
+    c.timer = setTimeout(() => {
+      c.timer = c.timerAt = undefined;
+      this.wake(c);
+    }, inMs + 2); // + a little: the database's clock decided when it is due
+  }
+
+  /** Claims and handles batches until the queue has nothing visible left. */
+  private async drain(c: Consumer) {
+    c.running = true;
+    try {
+      for (;;) {
+        c.again = false;
+        const got = await c.pollOnce();
+        if (this.closed) return;
+        if (got < 0) {
+          this.wake(c, this.safetyPollMs); // the database is failing: try again later, not in a loop
+          return;
+        }
+        if (got === 0 && !c.again) return;
+      }
+    } finally {
+      c.running = false;
+    }
   }
 
   isConnected(): boolean {
@@ -85,19 +271,26 @@ export class PgBus implements Bus {
   async publishEnvelopes(items: { envelope: Envelope; requestId?: string }[]): Promise<void> {
     if (!this.isConnected()) throw new BusUnavailableError();
     if (items.length === 0) return;
+    // one statement, so one transaction: the consumers are woken if and only if the messages are there
     await this.opts.db.query(
-      `INSERT INTO bus.messages (queue, body, headers)
-       SELECT b.queue, m.body, m.headers
-         FROM unnest($1::jsonb[], $2::jsonb[], $3::text[]) WITH ORDINALITY AS m(body, headers, name, ord)
-         JOIN bus.bindings b ON b.routing_key = m.name
-        ORDER BY m.ord`,
+      `WITH inserted AS (
+         INSERT INTO bus.messages (queue, body, headers)
+         SELECT b.queue, m.body, m.headers
+           FROM unnest($1::jsonb[], $2::jsonb[], $3::text[]) WITH ORDINALITY AS m(body, headers, name, ord)
+           JOIN bus.bindings b ON b.routing_key = m.name
+          ORDER BY m.ord
+         RETURNING queue)
+       SELECT pg_notify('${PG_BUS_CHANNEL}', q.queue) FROM (SELECT DISTINCT queue FROM inserted) q`,
       [items.map((i) => JSON.stringify(i.envelope)), items.map((i) => JSON.stringify(i.requestId ? { 'x-request-id': i.requestId } : {})), items.map((i) => i.envelope.name)],
     );
   }
 
   /** Puts a raw body on a queue, as a broken publisher might (tests of the dead-letter path). */
   async injectRaw(queue: string, body: unknown): Promise<void> {
-    await this.opts.db.query(`INSERT INTO bus.messages (queue, body) VALUES ($1, $2)`, [queue, JSON.stringify(body)]);
+    await this.opts.db.query(
+      `WITH inserted AS (INSERT INTO bus.messages (queue, body) VALUES ($1, $2) RETURNING queue) SELECT pg_notify('${PG_BUS_CHANNEL}', queue) FROM inserted`,
+      [queue, JSON.stringify(body)],
+    );
   }
 
   async deadLetterCount(queue: string): Promise<number> {
@@ -154,36 +347,35 @@ export class PgBus implements Bus {
     });
   }
 
-  /** Binds the queue and keeps claiming visible messages for it, `limit` at a time. */
+  /** Binds the queue and claims visible messages for it, `limit` at a time, whenever it is woken. */
   private async poll(queue: string, contracts: EventContract[], limit: number, handle: (rows: Row[]) => Promise<void>) {
     await this.opts.db.query(`INSERT INTO bus.bindings (queue, routing_key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [queue, contracts.map((c) => c.name)]);
     const visibility = this.opts.visibilityMs ?? 30_000;
-    const loop = async () => {
-      if (this.closed) return;
-      let got = 0;
-      try {
-        const result = (await this.opts.db.query(
-          `UPDATE bus.messages SET available_at = now() + make_interval(secs => $3::float8 / 1000), deliveries = deliveries + 1, claimed = true
-            WHERE seq IN (SELECT seq FROM bus.messages WHERE queue = $1 AND available_at <= now() ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
-            RETURNING seq, queue, body, headers, retries, deliveries`,
-          [queue, limit, visibility],
-        )) as [Row[], number] | Row[];
-        const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
-        rows.sort((x, y) => Number(x.seq) - Number(y.seq));
-        got = rows.length;
-        if (got > 0) await handle(rows);
-      } catch (err) {
-        if (!this.closed) this.log.warn({ err: (err as Error).message, queue }, 'poll failed');
-      }
-      if (!this.closed) {
-        const t = setTimeout(() => {
-          this.timers.delete(t);
-          void loop();
-        }, got > 0 ? 0 : (this.opts.pollMs ?? 25));
-        this.timers.add(t);
-      }
+    const consumer: Consumer = {
+      queue,
+      running: false,
+      again: false,
+      pollOnce: async () => {
+        if (this.closed) return 0;
+        try {
+          const result = (await this.opts.db.query(
+            `UPDATE bus.messages SET available_at = now() + make_interval(secs => $3::float8 / 1000), deliveries = deliveries + 1, claimed = true
+              WHERE seq IN (SELECT seq FROM bus.messages WHERE queue = $1 AND available_at <= now() ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+              RETURNING seq, queue, body, headers, retries, deliveries`,
+            [queue, limit, visibility],
+          )) as [Row[], number] | Row[];
+          const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
+          rows.sort((x, y) => Number(x.seq) - Number(y.seq));
+          if (rows.length > 0) await handle(rows);
+          return rows.length;
+        } catch (err) {
+          if (!this.closed) this.log.warn({ err: (err as Error).message, queue }, 'poll failed');
+          return -1;
+        }
+      },
     };
-    void loop();
+    this.consumers.set(queue, [...(this.consumers.get(queue) ?? []), consumer]);
+    this.wake(consumer); // what is already there
   }
 
   private async decode(row: Row, byName: Map<string, Subscription>): Promise<{ sub: Subscription; envelope: Envelope; ctx: MessageContext } | undefined> {
@@ -217,6 +409,7 @@ export class PgBus implements Bus {
       const delay = retryBaseMs * 2 ** row.retries;
       this.log.warn({ queue: row.queue, err: (err as Error).message, retries: row.retries, delay }, 'handler failed; will retry');
       await this.opts.db.query(`UPDATE bus.messages SET retries = retries + 1, claimed = false, available_at = now() + make_interval(secs => $2::float8 / 1000) WHERE seq = $1`, [row.seq, delay]);
+      this.wakeQueue(row.queue, delay);
     }
   }
 
@@ -265,7 +458,11 @@ export class PgBus implements Bus {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    clearTimeout(this.safetyTimer);
+    clearTimeout(this.reconnectTimer);
+    for (const list of this.consumers.values()) for (const c of list) clearTimeout(c.timer);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
   }
 }

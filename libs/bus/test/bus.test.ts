@@ -66,7 +66,8 @@ const pgBuses: PgBus[] = [];
 const inProcessTransport: Transport = {
   name: 'in-process (PostgreSQL-backed)',
   async connect() {
-    const bus = await PgBus.create({ db, logger: testLogger(), visibilityMs: 500, pollMs: 10 });
+    // the default safety poll (1 s): deliveries come from NOTIFY and retry timers, not from polling
+    const bus = await PgBus.create({ db, logger: testLogger(), visibilityMs: 500 });
     buses.push(bus);
     pgBuses.push(bus);
     return bus;
@@ -290,4 +291,41 @@ describe('RabbitBus', () => {
     await relay.stop();
     expect(got).toEqual([5000]);
   }, 40_000);
+});
+
+describe('PgBus', () => {
+  const listeners = async () =>
+    ((await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'autocall-bustest:bus-listen' AND query ILIKE 'LISTEN%'`)) as { pid: number }[]).map((r) => r.pid);
+
+  it('when its LISTEN connection is killed, then what is published meanwhile is delivered and the bus listens again', async () => {
+    const q = queueName('pg.listen-lost');
+    const bus = (await inProcessTransport.connect()) as PgBus;
+    const publisher = await inProcessTransport.connect();
+    const got: number[] = [];
+    await bus.subscribe(q, [on(Ping, async (p) => void got.push(p.n))]);
+    const before = bus.listenerPid();
+    expect(before).toBeDefined();
+    expect(await listeners()).toContain(before);
+    // the database ends the connection (as a restart or a network cut would) and we wait until it is gone
+    const [{ done }] = await db.query(`SELECT pg_terminate_backend($1, 5000) AS done`, [before]);
+    expect(done).toBe(true);
+    await publisher.publish(Ping, { n: 9001, run });
+    await eventually(() => got.includes(9001), 10_000);
+    await eventually(() => bus.listenerPid() !== undefined && bus.listenerPid() !== before, 10_000);
+    expect(await listeners()).toContain(bus.listenerPid());
+    await publisher.publish(Ping, { n: 9002, run });
+    await eventually(() => got.includes(9002), 10_000);
+    expect(got.filter((n) => n >= 9000 && n < 9100)).toEqual([9001, 9002]);
+  });
+
+  it('when a message is published on another bus of the same database, then this bus handles it (notified across connections)', async () => {
+    const q = queueName('pg.cross');
+    const consumer = await inProcessTransport.connect();
+    const publisher = await inProcessTransport.connect();
+    const got: number[] = [];
+    await consumer.subscribe(q, [on(Ping, async (p) => void got.push(p.n))]);
+    for (let i = 0; i < 20; i++) await publisher.publish(Ping, { n: 9100 + i, run });
+    await eventually(() => got.filter((n) => n >= 9100 && n < 9200).length === 20, 10_000);
+    expect(got.filter((n) => n >= 9100 && n < 9200).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 9100 + i));
+  });
 });
