@@ -52,6 +52,20 @@ run('SIP carrier against SIPp', () => {
     expect(result.endedAt.getTime() - result.answeredAt!.getTime()).toBeGreaterThanOrEqual(1000);
   });
 
+  test('when the RTP worker dies during a call, then that call still ends cleanly with our BYE and the next call plays in full on a new worker', async () => {
+    const peer = await startSipp('uas-wait-bye', port, { mediaPort: 15600 + (port - 15060) * 4, rtpEcho: true, calls: 2 });
+    const first = carrier.dial(dialRequest({ port, ms: 5000 }));
+    await new Promise((r) => setTimeout(r, 1500)); // answered and playing by now
+    const rtp = (carrier as unknown as { worker: { worker: import('node:worker_threads').Worker } }).worker;
+    await rtp.worker.terminate();
+    expect(await first).toMatchObject({ outcome: 'answered', hangupBy: 'system', sipCode: 200 });
+    const second = await carrier.dial(dialRequest({ port, ms: 1000 }));
+    expect(second).toMatchObject({ outcome: 'answered', hangupBy: 'system', sipCode: 200 });
+    expect(stats[1]).toMatchObject({ packetsSent: 50, codec: 'PCMU' });
+    expect(stats[1]!.packetsReceived).toBeGreaterThanOrEqual(48);
+    expect((await peer.exit).code).toBe(0);
+  });
+
   test('when it rings past the ring timeout, then we CANCEL and the call is no_answer with 487', async () => {
     const peer = await sipp('uas-ring-forever');
     const started = Date.now();

@@ -127,17 +127,27 @@ const EMPTY_STATS: RtpStats = { packetsSent: 0, packetsReceived: 0, maxLatenessM
 
 /** The main thread's handle on the RTP worker. */
 export class RtpWorker {
-  private readonly worker: Worker;
+  private worker: Worker;
   private nextId = 1;
   private nextKey = 1;
   private readonly waiting = new Map<string, (msg: FromWorker) => void>();
   /** Which recording buffers the worker already holds, by the buffer itself. */
-  private readonly keys = new WeakMap<Buffer, number>();
+  private keys = new WeakMap<Buffer, number>();
   private refs = 0;
+  private terminating = false;
 
-  constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, name: 'rtp' });
-    this.worker.on('message', (msg: FromWorker) => {
+  constructor(private readonly onCrash: (err: Error | null) => void = () => undefined) {
+    this.worker = this.spawn();
+  }
+
+  /**
+   * Starts the worker. Should it die (a bug in it), whoever waits for it is released — calls in
+   * progress end their audio and hang up, binds answer "not bound" — and a new one takes over.
+   */
+  private spawn(): Worker {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'rtp' });
+    let failure: Error | null = null;
+    worker.on('message', (msg: FromWorker) => {
       const k = `${msg.t}:${msg.id}`;
       const w = this.waiting.get(k);
       if (w) {
@@ -145,10 +155,17 @@ export class RtpWorker {
         w(msg);
       }
     });
-    // a worker gone (terminated, crashed) answers nothing more: release whoever waits for it
-    this.worker.on('exit', () => this.flushWaiting());
-    this.worker.on('error', () => undefined);
-    this.worker.unref();
+    worker.on('error', (err) => (failure = err));
+    worker.on('exit', () => {
+      this.flushWaiting();
+      if (this.terminating) return;
+      this.onCrash(failure);
+      this.keys = new WeakMap(); // the new worker holds no recording yet
+      this.worker = this.spawn();
+      if (this.refs === 0) this.worker.unref();
+    });
+    if (this.refs === 0) worker.unref();
+    return worker;
   }
 
   private flushWaiting(): void {
@@ -212,6 +229,7 @@ export class RtpWorker {
   }
 
   async terminate(): Promise<void> {
+    this.terminating = true;
     await this.worker.terminate();
     this.flushWaiting();
   }

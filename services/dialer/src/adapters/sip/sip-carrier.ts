@@ -75,7 +75,7 @@ export class SipCarrier implements Carrier {
     this.maxChannels = config.maxChannels ?? 200;
     this.log = config.logger.child({ carrier: 'sip' });
     this.ports = new RtpPortPool(config.rtpPortMin, config.rtpPortMax, config.localHost ?? '0.0.0.0');
-    this.worker = config.rtpWorker === false ? null : new RtpWorker();
+    this.worker = config.rtpWorker === false ? null : new RtpWorker((err) => this.log.error({ err }, 'RTP worker died; restarted'));
     if (this.ports.size < this.maxChannels) {
       this.log.warn({ rtpPorts: this.ports.size, maxChannels: this.maxChannels }, 'RTP port range smaller than the channel limit');
     }
