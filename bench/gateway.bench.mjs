@@ -3,11 +3,12 @@
 // Both run as real processes from dist (built first unless --no-build); PostgreSQL and RabbitMQ at
 // DATABASE_URL / AMQP_URL (defaults: the local ones, database autocall_bench).
 // Options (env): BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 2),
-// BENCH_PROFILE_DIR (write V8 CPU profiles of both processes there).
+// BENCH_PROFILE_DIR (write V8 CPU profiles of both processes there), BENCH_GATEWAY_MAIN (another
+// build's gateway main.js, to compare two builds under the same conditions).
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
@@ -39,7 +40,7 @@ const freePort = () =>
 const children = [];
 const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
 function start(name, script, env) {
-  const child = spawn(process.execPath, [...profile, join(root, script)], { env: { ...process.env, ...base, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, isAbsolute(script) ? script : join(root, script)], { env: { ...process.env, ...base, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${code ?? signal}) before the bench ended`);
@@ -98,7 +99,7 @@ async function main() {
   start('sms', 'services/sms/dist/main.js', { SMS_PORT: String(smsPort) });
   await waitReady(smsUrl);
   // The limit is set out of reach: the bench measures the proxy path, the limiter's bookkeeping included.
-  start('gateway', 'gateway/dist/main.js', { GATEWAY_PORT: String(gwPort), SMS_URL: smsUrl, ADMIN_TOKEN, RATE_LIMIT_PER_SECOND: '1000000000' });
+  start('gateway', process.env.BENCH_GATEWAY_MAIN ?? 'gateway/dist/main.js', { GATEWAY_PORT: String(gwPort), SMS_URL: smsUrl, ADMIN_TOKEN, RATE_LIMIT_PER_SECOND: '1000000000' });
   await waitReady(gwUrl);
 
   const tenant = await json(`${gwUrl}/v1/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ name: 'bench' }) });

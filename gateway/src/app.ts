@@ -43,7 +43,15 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES,
     readiness: { database: () => isDatabaseReady(deps.db) },
     trustProxy: trustProxy(c.TRUST_PROXY),
+    disableRequestLogging: true,
   });
+  // One access line per request, of plain fields (fastify's default is two lines with serialized
+  // request and response objects); no hook at all when info is off.
+  if (deps.logger.isLevelEnabled('info')) {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, tenantId: req.tenantId || undefined }, 'request');
+    });
+  }
   const keyCache = new ApiKeyCache(c.API_KEY_CACHE_TTL_MS);
   const tenants = new TenantService(deps.db, keyCache);
   if (c.API_KEY_CACHE_TTL_MS > 0) {

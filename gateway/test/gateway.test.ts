@@ -266,6 +266,15 @@ describe('proxy', () => {
     expect((await call(gw.url, 'GET', `/v1/sms-templates/${id}`, { headers: bearer(a.apiKey) })).body.name).toBe('Mine');
   });
 
+  it('when the service answers with a big body, sized or chunked, then the client receives every byte', async () => {
+    const t = await createTenant(gw.url);
+    for (const path of ['/v1/rosters/big?sized', '/v1/rosters/big']) {
+      const res = await request(`${gw.url}${path}`, { headers: bearer(t.apiKey), dispatcher: client });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      expect([path, res.statusCode, body.length, body.every((b) => b === 0x78)]).toEqual([path, 200, 3 * 1024 * 1024, true]);
+    }
+  });
+
   it('when a proxied JSON body is over the 1 MiB limit, then 413 before it reaches the service', async () => {
     const t = await createTenant(gw.url);
     const res = await call(gw.url, 'POST', '/v1/sms-templates', { headers: bearer(t.apiKey), json: { name: 'x', content: 'y'.repeat(2 * 1024 * 1024) } });

@@ -101,6 +101,13 @@ export async function startFakeUpstream() {
           res.writeHead(status, { 'content-type': 'application/json', location: `/v1/rosters/${randomUUID()}`, 'x-request-id': 'upstream-own-id' });
           res.end(JSON.stringify(body));
         };
+        if (req.url?.includes('/big')) {
+          // 3 MiB in 48 KiB pieces, unsized (chunked) unless ?sized
+          const piece = Buffer.alloc(48 * 1024, 'x');
+          res.writeHead(200, { 'content-type': 'application/octet-stream', ...(req.url.includes('sized') ? { 'content-length': String(piece.length * 64) } : {}) });
+          for (let i = 0; i < 64; i++) if (!res.write(piece)) await new Promise((r) => res.once('drain', r));
+          return res.end();
+        }
         if (req.url?.includes('/slow')) await new Promise((r) => setTimeout(r, 800));
         if (req.url?.includes('/flaky') && flaky++ === 0) return send(500, { code: 'INTERNAL_ERROR' });
         if (req.url?.includes('/bad')) return send(422, { code: 'ROSTER_EMPTY', id: randomUUID() });

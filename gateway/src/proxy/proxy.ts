@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { Dispatcher, Pool } from 'undici';
@@ -32,7 +32,11 @@ export interface ProxyOptions {
 
 export function upstreamHeaders(req: FastifyRequest, internalToken: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !DROP_REQUEST.has(k)) out[k] = v;
+  const h = req.headers;
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined && !DROP_REQUEST.has(k)) out[k] = v;
+  }
   out[INTERNAL_TOKEN_HEADER] = internalToken;
   out[REQUEST_ID_HEADER] = req.id;
   if (req.isAdmin) out[ADMIN_HEADER] = 'true';
@@ -54,8 +58,11 @@ async function send(req: FastifyRequest, pool: Pool, opts: ProxyOptions, body: D
   }
 }
 
-function copyResponseHeaders(reply: FastifyReply, headers: Dispatcher.ResponseData['headers']) {
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined && !DROP_RESPONSE.has(k)) reply.header(k, v);
+function copyResponseHeaders(reply: FastifyReply, headers: Record<string, string | string[] | undefined>) {
+  for (const k in headers) {
+    const v = headers[k];
+    if (v !== undefined && !DROP_RESPONSE.has(k)) reply.header(k, v);
+  }
 }
 
 /** Reads a body into memory up to `limit` bytes (413 beyond). */
@@ -92,18 +99,69 @@ function replay(reply: FastifyReply, row: IdempotencyRow) {
 /** Answers up to this size (by Content-Length) are passed on as one buffer: cheaper than a pipe. */
 const SMALL_RESPONSE = 64 * 1024;
 
-/** Streams the request to its service and the answer back: nothing is parsed, uploads are never buffered. */
-async function streamThrough(req: FastifyRequest, reply: FastifyReply, pool: Pool, opts: ProxyOptions) {
-  const res = await send(req, pool, opts, hasBody(req.headers) ? req.raw : undefined);
-  reply.code(res.statusCode);
-  copyResponseHeaders(reply, res.headers);
-  const length = Number(res.headers['content-length'] ?? NaN);
-  if (length <= SMALL_RESPONSE) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of res.body) chunks.push(chunk as Buffer);
-    return reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+/**
+ * Streams the request to its service and the answer back: nothing is parsed, uploads are never
+ * buffered. It drives undici's dispatcher directly (no response stream or async iterator per
+ * request): a small answer is collected and sent as one buffer, a bigger or unsized one is streamed
+ * with back-pressure, and a client that goes away aborts the upstream request.
+ */
+function streamThrough(req: FastifyRequest, reply: FastifyReply, pool: Pool, opts: ProxyOptions): Promise<FastifyReply> {
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] | undefined;
+    let stream: Readable | undefined;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart() {
+        // nothing to do: the new handler API is recognised by this method
+      },
+      onResponseStart(controller, statusCode, headers) {
+        reply.code(statusCode);
+        copyResponseHeaders(reply, headers);
+        const length = Number(headers['content-length'] ?? NaN);
+        if (length <= SMALL_RESPONSE) {
+          chunks = [];
+          return;
+        }
+        stream = new PassThroughBody(controller);
+        resolve(reply.send(stream));
+      },
+      onResponseData(controller, chunk) {
+        if (chunks) chunks.push(chunk);
+        else if (stream && !stream.push(chunk)) controller.pause();
+      },
+      onResponseEnd() {
+        if (chunks) resolve(reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+        else stream?.push(null);
+      },
+      onResponseError(_controller, err) {
+        if (stream) {
+          stream.destroy(err);
+          return;
+        }
+        req.log.warn({ err: err.message, code: (err as { code?: string }).code }, 'upstream unavailable');
+        reject(errors.DEPENDENCY_UNAVAILABLE());
+      },
+    };
+    pool.dispatch(
+      { method: req.method as Dispatcher.HttpMethod, path: req.url, headers: upstreamHeaders(req, opts.internalToken), body: hasBody(req.headers) ? req.raw : undefined },
+      handler,
+    );
+  });
+}
+
+/** An upstream body as a readable stream: reading resumes the upstream, destroying it aborts the request. */
+class PassThroughBody extends Readable {
+  constructor(private readonly controller: Dispatcher.DispatchController) {
+    super();
   }
-  return reply.send(res.body);
+
+  override _read(): void {
+    this.controller.resume();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.readableEnded) this.controller.abort(err ?? new Error('client went away'));
+    cb(err);
+  }
 }
 
 /**

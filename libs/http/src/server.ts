@@ -49,6 +49,8 @@ export interface ServerOptions {
   metricsToken?: string;
   /** fastify's trustProxy: which proxies may name the client address (X-Forwarded-For). Default: none. */
   trustProxy?: boolean | string;
+  /** Leave out fastify's two log lines per request (the caller logs its own, or none). Default: false. */
+  disableRequestLogging?: boolean;
 }
 
 const OPS_ROUTES = new Set(['/health', '/ready', '/metrics']);
@@ -94,6 +96,7 @@ export function createServer(opts: ServerOptions): App {
     return503OnClosing: true,
     forceCloseConnections: true,
     trustProxy: opts.trustProxy ?? false,
+    disableRequestLogging: opts.disableRequestLogging ?? false,
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   // JSON bodies are validated strictly (a number is not a string); query, params and headers
