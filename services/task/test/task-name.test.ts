@@ -25,6 +25,10 @@ describe('task name rule', () => {
     ['こんにちは', false], // kana is not Han
     ['한국', false],
     ['a\tb', false],
+    ['\tPromo', false], // only plain spaces are trimmed
+    ['Promo\n', false],
+    ['\u00a0Promo', false],
+    ['Promo\u3000', false],
   ])('when the name is %p, then valid is %p', (name, ok) => {
     expect(isValidTaskName(name)).toBe(ok);
     if (ok) expect(validateTaskName(name)).toBe(name.trim());
