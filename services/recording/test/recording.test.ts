@@ -249,6 +249,9 @@ describe('reading, listing, renaming, deleting', () => {
     expect(filtered.items[0].name).toBe('Alpha one');
     expect((await get(tenant, '/v1/recordings?name=100%25')).json().total).toBe(0);
     expect((await get(tenant, '/v1/recordings?pageSize=201')).statusCode).toBe(400);
+    const typo = await get(tenant, '/v1/recordings?nmae=Beta'); // a misspelt filter is refused, never silently ignored
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json().code).toBe('VALIDATION_FAILED');
   });
 
   it('when another tenant asks, then 404 everywhere, the rendition included', async () => {

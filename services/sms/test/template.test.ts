@@ -88,9 +88,17 @@ describe('SMS templates', () => {
     expect(res.json().code).toBe('INVALID_ID');
   });
 
-  it('when pageSize is 0 or 201, then 400', async () => {
-    for (const size of [0, 201]) {
-      const res = await svc.app.inject({ method: 'GET', url: `/v1/sms-templates?pageSize=${size}`, headers: asTenant(tenantA) });
+  it('when pageSize is 0 or 201, or a query parameter is unknown, then 400', async () => {
+    for (const query of ['pageSize=0', 'pageSize=201', 'staus=approved']) {
+      const res = await svc.app.inject({ method: 'GET', url: `/v1/sms-templates?${query}`, headers: asTenant(tenantA) });
+      expect(res.statusCode).toBe(400);
+    }
+    for (const query of ['staus=pending', 'tenant=x']) {
+      const res = await svc.app.inject({ method: 'GET', url: `/v1/admin/sms-templates?${query}`, headers: asAdmin() });
+      expect(res.statusCode).toBe(400);
+    }
+    for (const query of ['task=x', 'statuss=sent']) {
+      const res = await svc.app.inject({ method: 'GET', url: `/v1/sms-messages?${query}`, headers: asTenant(tenantA) });
       expect(res.statusCode).toBe(400);
     }
   });

@@ -39,7 +39,7 @@ export const recordingRoutes = defineRoutes({
   listRecordings: {
     method: 'GET', url: '/v1/recordings', summary: 'List recordings (newest first)', tags: ['Recordings'],
     schema: {
-      querystring: Type.Object({ ...PageQuery, name: Type.Optional(Type.String({ maxLength: 100 })) }),
+      querystring: Type.Object({ ...PageQuery, name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
       response: { 200: Page(Recording), 400: Problem },
     },
   },

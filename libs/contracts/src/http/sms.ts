@@ -93,7 +93,7 @@ export const smsRoutes = defineRoutes({
   listTemplates: {
     method: 'GET', url: '/v1/sms-templates', summary: 'List SMS templates (newest first)', tags: ['SMS'],
     schema: {
-      querystring: Type.Object({ ...PageQuery, name: Type.Optional(Type.String({ maxLength: 100 })), status: Type.Optional(TemplateStatus) }),
+      querystring: Type.Object({ ...PageQuery, name: Type.Optional(Type.String({ maxLength: 100 })), status: Type.Optional(TemplateStatus)  }, { additionalProperties: false }),
       response: { 200: Page(SmsTemplate), 400: Problem },
     },
   },
@@ -124,14 +124,14 @@ export const smsRoutes = defineRoutes({
   listMessages: {
     method: 'GET', url: '/v1/sms-messages', summary: 'Follow-up SMS messages (cursor list)', tags: ['SMS'],
     schema: {
-      querystring: Type.Object({ ...CursorQuery, taskId: Type.Optional(Uuid), status: Type.Optional(SmsMessageStatus), kind: Type.Optional(SmsKind) }),
+      querystring: Type.Object({ ...CursorQuery, taskId: Type.Optional(Uuid), status: Type.Optional(SmsMessageStatus), kind: Type.Optional(SmsKind)  }, { additionalProperties: false }),
       response: { 200: CursorPage(SmsMessage), 400: Problem },
     },
   },
   adminListTemplates: {
     method: 'GET', url: '/v1/admin/sms-templates', summary: 'Templates of all tenants (admin)', tags: ['Admin'],
     schema: {
-      querystring: Type.Object({ ...PageQuery, status: Type.Optional(TemplateStatus) }),
+      querystring: Type.Object({ ...PageQuery, status: Type.Optional(TemplateStatus)  }, { additionalProperties: false }),
       response: { 200: Page(Type.Object({ ...SmsTemplate.properties, tenantId: Uuid })), 400: Problem },
     },
   },
