@@ -445,6 +445,22 @@ describe('editing and deleting', () => {
     }
   });
 
+  it('when a PATCH replaces a template, then the new one is in use (409 on delete) and the old one is free again (204)', async () => {
+    const w = await world({ sms: true });
+    const t = await created(w, { sms: { onDisconnect: { enabled: true, templateId: w.templateId } } });
+    const other = (await sms.app.inject({ method: 'POST', url: '/v1/sms-templates', headers: asTenant(w.tenant), payload: { name: 'Other', content: 'Bye {{name}}' } })).json().id as string;
+    const swapped = await call(w.tenant, 'PATCH', `/v1/tasks/${t.id}`, { sms: { onDisconnect: { enabled: true, templateId: other } } });
+    expect(swapped.status).toBe(200);
+    expect((await templateUsage(t.id)).map((u) => u.template_id)).toEqual([other]);
+    const deleteTemplate = (id: string) => sms.app.inject({ method: 'DELETE', url: `/v1/sms-templates/${id}`, headers: asTenant(w.tenant) });
+    const inUse = await deleteTemplate(other);
+    expect([inUse.statusCode, inUse.json().code]).toEqual([409, 'TEMPLATE_IN_USE']);
+    expect((await deleteTemplate(w.templateId)).statusCode).toBe(204);
+    // turning the rule off frees the template too
+    expect((await call(w.tenant, 'PATCH', `/v1/tasks/${t.id}`, { sms: { onDisconnect: { enabled: false } } })).status).toBe(200);
+    expect(await templateUsage(t.id)).toHaveLength(0);
+  });
+
   it('when deleting, then only completed/cancelled tasks go (204, task.deleted); others answer 409 TASK_NOT_DELETABLE', async () => {
     const w = await world();
     const t = await created(w);

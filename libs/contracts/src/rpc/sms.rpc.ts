@@ -12,11 +12,14 @@ export const SmsTemplateGet = defineRpc(
 /** Is the tenant's SMS account active (SMS can be enabled on a task only then). */
 export const SmsAccountGet = defineRpc('sms-account.get', 1, Type.Object({ tenantId: Uuid }), Type.Object({ active: Type.Boolean() }));
 
-/** Records that a task uses these templates; checked inside delete/content-edit transactions. */
+/**
+ * Records that a task uses these templates (each must exist and be approved); checked inside
+ * delete/content-edit transactions. With `only`, the task's other templates are released.
+ */
 export const SmsTemplateReserve = defineRpc(
   'sms-template.reserve',
   1,
-  Type.Object({ tenantId: Uuid, taskId: Uuid, templateIds: Type.Array(Uuid) }),
+  Type.Object({ tenantId: Uuid, taskId: Uuid, templateIds: Type.Array(Uuid), only: Type.Optional(Type.Boolean()) }),
   Type.Object({ ok: Type.Boolean() }),
 );
 export const SmsTemplateRelease = defineRpc('sms-template.release', 1, Type.Object({ tenantId: Uuid, taskId: Uuid }), Type.Object({ ok: Type.Boolean() }));

@@ -65,6 +65,11 @@ export const templateRepository = {
     );
   },
 
+  /** Releases the task's templates other than `keep`. */
+  async releaseOthers(m: Q, tenantId: string, taskId: string, keep: string[]): Promise<void> {
+    await m.query(`DELETE FROM template_usages WHERE task_id = $1 AND tenant_id = $2 AND template_id <> ALL($3::uuid[])`, [taskId, tenantId, keep]);
+  },
+
   async release(m: Q, tenantId: string, taskId: string): Promise<void> {
     await m.query(`DELETE FROM template_usages WHERE task_id = $1 AND tenant_id = $2`, [taskId, tenantId]);
   },

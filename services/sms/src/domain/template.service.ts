@@ -141,13 +141,19 @@ export class TemplateService {
     return row ? { found: true, status: row.status, variables: row.variables } : { found: false };
   }
 
-  async reserve(tenantId: string, taskId: string, templateIds: string[]) {
+  /**
+   * Each template is locked, so a content edit (which makes it pending under manual approval) or a
+   * delete either happens before — and the reserve is refused — or waits and sees the usage.
+   */
+  async reserve(tenantId: string, taskId: string, templateIds: string[], only = false) {
     await this.db.transaction(async (m) => {
       for (const id of templateIds) {
         const row = await repo.find(m, tenantId, id, true);
         if (!row) throw smsErrors.TEMPLATE_NOT_FOUND();
+        if (row.status !== 'approved') throw smsErrors.TEMPLATE_NOT_APPROVED();
       }
       await repo.reserve(m, tenantId, taskId, templateIds);
+      if (only) await repo.releaseOthers(m, tenantId, taskId, templateIds);
     });
     return { ok: true };
   }

@@ -5,7 +5,7 @@ import type { TemplateService } from '../domain/template.service';
 
 export async function templateResponders(bus: Bus, templates: TemplateService, accounts: AccountService) {
   await bus.respond(SmsTemplateGet, (q) => templates.lookup(q.tenantId, q.templateId));
-  await bus.respond(SmsTemplateReserve, (q) => templates.reserve(q.tenantId, q.taskId, q.templateIds));
+  await bus.respond(SmsTemplateReserve, (q) => templates.reserve(q.tenantId, q.taskId, q.templateIds, q.only));
   await bus.respond(SmsTemplateRelease, (q) => templates.release(q.tenantId, q.taskId));
   await bus.respond(SmsAccountGet, async (q) => ({ active: (await accounts.get(q.tenantId)).status === 'active' }));
 }

@@ -9,6 +9,8 @@ export interface Dependencies {
   smsAccountActive(tenantId: string): Promise<boolean>;
   reserve(tenantId: string, taskId: string, refs: { recordingId: string; rosterId: string; templateIds: string[] }): Promise<void>;
   reserveTemplates(tenantId: string, taskId: string, templateIds: string[]): Promise<void>;
+  /** The task holds exactly these templates afterwards: they are reserved, its others released. */
+  settleTemplates(tenantId: string, taskId: string, templateIds: string[]): Promise<void>;
   /** Idempotent: releases whatever the task holds with recording, roster and sms. */
   releaseAll(tenantId: string, taskId: string): Promise<void>;
   hold(tenantId: string, taskId: string): Promise<void>;

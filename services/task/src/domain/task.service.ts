@@ -182,11 +182,46 @@ export class TaskService {
     const start = input.start !== undefined ? this.startOf(input.start, now) : undefined;
     const sms = input.sms !== undefined ? mergeSms(before.sms, input.sms) : undefined;
     const dialing = input.dialing !== undefined ? mergeDialing(before.dialing, input.dialing) : undefined;
-    if (sms) {
-      await this.checkSms(tenantId, sms, before.roster_columns);
-      // Added to the task's reservations; a template it stops using stays reserved until the task ends.
+    if (!sms) return this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, assertEditable, requestId);
+    await this.checkSms(tenantId, sms, before.roster_columns);
+    try {
+      // Added to the task's reservations before the change commits, so the new templates cannot be
+      // deleted under it; the ones it stops using are released once it has committed (settleTemplates).
       await this.deps.reserveTemplates(tenantId, id, enabledTemplates(sms));
+      return await this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, assertEditable, requestId);
+    } finally {
+      await this.settleTemplates(tenantId, id);
     }
+  }
+
+  /**
+   * Leaves the sms service holding exactly the templates of the task as committed: under the task's
+   * row lock, so two PATCHes settle in order. A task that ended (or went) meanwhile releases all, as
+   * its release consumer may have run before this PATCH's reserve landed. Best effort: a failure
+   * leaves a reservation too many, never one too few.
+   */
+  private async settleTemplates(tenantId: string, id: string): Promise<void> {
+    let ended = false;
+    try {
+      await this.db.transaction(async (m) => {
+        const row = await repo.find(m, tenantId, id, true);
+        ended = !row || row.status === 'completed' || row.status === 'cancelled';
+        if (!ended) await this.deps.settleTemplates(tenantId, id, enabledTemplates(row!.sms));
+      });
+    } catch {
+      return;
+    }
+    if (ended) await this.compensate(tenantId, id);
+  }
+
+  private applyUpdate(
+    tenantId: string,
+    id: string,
+    change: { name?: string; sms?: SmsSettings; dialing?: ReturnType<typeof mergeDialing>; start?: { mode: 'immediate' | 'scheduled'; at: Date }; now: Date },
+    assertEditable: (r: TaskRow) => void,
+    requestId?: string,
+  ): Promise<TaskView> {
+    const { name, sms, dialing, start, now } = change;
     return this.locked(tenantId, id, async (m, row) => {
       assertEditable(row);
       const fields: Parameters<typeof repo.update>[2] = {};

@@ -57,6 +57,9 @@ export function rpcDependencies(bus: Bus, timeoutMs: number): Dependencies {
     reserveTemplates: async (tenantId, taskId, templateIds) => {
       if (templateIds.length > 0) await call(bus.request(SmsTemplateReserve, { tenantId, taskId, templateIds }, opts));
     },
+    settleTemplates: async (tenantId, taskId, templateIds) => {
+      await call(bus.request(SmsTemplateReserve, { tenantId, taskId, templateIds, only: true }, opts));
+    },
     releaseAll: async (tenantId, taskId) => {
       await Promise.all([
         bus.request(RecordingRelease, { tenantId, taskId }, opts),
