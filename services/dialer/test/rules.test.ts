@@ -1,3 +1,5 @@
+import { AppError } from '@autocall/contracts';
+import { isDefinitiveRefusal } from '../src/domain/dialer.engine';
 import { durationMs, isFinal, simulatedPlan } from '../src/domain/outcome';
 import { csvLine, escapeCell } from '../src/domain/report';
 
@@ -57,5 +59,19 @@ describe('report cells', () => {
 
   it('when a csv field holds a comma, quote or newline, then it is quoted', () => {
     expect(csvLine(['a,b', 'say "hi"', 'x\ny', 'plain'])).toBe('"a,b","say ""hi""","x\ny",plain\r\n');
+  });
+});
+
+describe('roster refusals', () => {
+  it.each([
+    [new AppError('ROSTER_NOT_FOUND', 422, 'The roster does not exist.'), true],
+    [new AppError('ROSTER_NOT_FOUND', 404, 'gone'), true],
+    [new AppError('FORBIDDEN', 403, 'not yours'), true],
+    [new AppError('DEPENDENCY_UNAVAILABLE', 503, 'down'), false],
+    [new AppError('INTERNAL_ERROR', 500, 'bug'), false],
+    [new AppError('RPC_INVALID_REQUEST', 400, 'schema mismatch during an upgrade'), false],
+    [new Error('RPC roster.entries.page timed out'), false],
+  ])('when the roster page fails with %p, then it is a definitive refusal: %p', (err, definitive) => {
+    expect(isDefinitiveRefusal(err)).toBe(definitive);
   });
 });

@@ -39,9 +39,14 @@ interface Requeue {
   reason: string;
 }
 
-/** A roster refusal that retrying cannot cure: the owner answered, and said no (not a timeout or 5xx). */
+/**
+ * A roster refusal that retrying cannot cure: the owner answered that the roster does not exist
+ * for this tenant (ROSTER_NOT_FOUND, the roster service's answer for a gone or foreign roster) or
+ * that it is forbidden. Not a timeout or a 5xx, and not another 4xx either (e.g. a request the
+ * owner finds invalid during a rolling upgrade): those may pass, and are retried.
+ */
 export function isDefinitiveRefusal(err: unknown): boolean {
-  return err instanceof AppError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+  return err instanceof AppError && (err.code === 'ROSTER_NOT_FOUND' || err.status === 403 || err.status === 404);
 }
 
 /**
@@ -343,8 +348,11 @@ export class DialerEngine {
           }
           return;
         }
-        this.log.warn({ err: (err as Error).message, taskId: job.taskId }, 'roster page not loaded; will retry');
-        return this.deps.tasks.releaseLoadJob(this.opts.me, job.taskId, 2000);
+        // Any other 4xx is not cured by hammering: retry slowly and say it loudly.
+        const odd = err instanceof AppError && err.status >= 400 && err.status < 500;
+        if (odd) this.log.error({ err: err.message, code: err.code, taskId: job.taskId }, 'roster page refused by the roster service; retrying in 60 s');
+        else this.log.warn({ err: (err as Error).message, taskId: job.taskId }, 'roster page not loaded; will retry');
+        return this.deps.tasks.releaseLoadJob(this.opts.me, job.taskId, odd ? 60_000 : 2000);
       }
       const last = page.entries.length > 0 ? page.entries[page.entries.length - 1].rowNumber : cursor;
       const done = page.nextAfterRowNumber === null;
