@@ -75,7 +75,7 @@ async function world(firstNumber: number) {
     expect(res.body).toMatchObject({ status: 'running', progress: { total: 10 } });
     return res.body.id as string;
   };
-  return { auth, byPhone, createTask };
+  return { auth, byPhone, createTask, recordingId: recording.body.id as string };
 }
 
 async function completed(auth: Record<string, string>, taskId: string) {
@@ -192,4 +192,30 @@ it('when maxAttempts is 2 with no retry delay, then unanswered numbers are calle
   ]);
   const report = await call(p.url, 'GET', `/v1/tasks/${taskId}/report?format=csv`, { headers: w.auth });
   expect(report.text.split(/\r?\n/).find((l) => l.includes(eight))).toMatch(/,answered,system,2,/);
+}, 50_000);
+
+it('when a recording is used by a task, then through the gateway it is listed, renamed, downloaded in ranges and can be deleted only once the task is done', async () => {
+  const w = await world(87630021340);
+  const path = `/v1/recordings/${w.recordingId}`;
+  const listed = await call(p.url, 'GET', '/v1/recordings?pageSize=5', { headers: w.auth });
+  expect(listed.body).toMatchObject({ total: 1, items: [{ id: w.recordingId, status: 'ready' }] });
+  const renamed = await call(p.url, 'PATCH', path, { headers: w.auth, json: { name: 'Spring promo' } });
+  expect([renamed.status, renamed.body.name]).toEqual([200, 'Spring promo']);
+
+  const whole = await fetch(`${p.url}${path}/audio`, { headers: w.auth });
+  const bytes = Buffer.from(await whole.arrayBuffer());
+  expect([whole.status, whole.headers.get('content-type'), whole.headers.get('accept-ranges')]).toEqual([200, 'audio/mpeg', 'bytes']);
+  const part = await fetch(`${p.url}${path}/audio`, { headers: { ...w.auth, range: 'bytes=100-199' } });
+  expect([part.status, part.headers.get('content-range')]).toEqual([206, `bytes 100-199/${bytes.length}`]);
+  expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
+  const beyond = await fetch(`${p.url}${path}/audio`, { headers: { ...w.auth, range: `bytes=${bytes.length}-` } });
+  expect([beyond.status, beyond.headers.get('content-range')]).toEqual([416, `bytes */${bytes.length}`]);
+  await beyond.arrayBuffer();
+
+  const taskId = await w.createTask({ maxAttempts: 1 });
+  const inUse = await call(p.url, 'DELETE', path, { headers: w.auth });
+  expect([inUse.status, inUse.body?.code]).toEqual([409, 'RECORDING_IN_USE']);
+  await completed(w.auth, taskId);
+  await eventually(async () => (await call(p.url, 'DELETE', path, { headers: w.auth })).status === 204, 10_000, 100); // released when the task completed
+  expect((await call(p.url, 'GET', path, { headers: w.auth })).status).toBe(404);
 }, 50_000);
