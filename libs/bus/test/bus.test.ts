@@ -290,6 +290,9 @@ describe('RabbitBus', () => {
     await eventually(() => got.includes(5000), 20_000);
     await relay.stop();
     expect(got).toEqual([5000]);
+    // the proxy's listening server would keep jest from exiting (the bus first, or it reconnects)
+    await bus.close();
+    await proxy.stop();
   }, 40_000);
 });
 
