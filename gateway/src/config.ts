@@ -39,6 +39,11 @@ export const gatewayConfigSchema = configSchema({
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 300_000, minimum: 100 }),
   /** Keep-alive connections per upstream service. */
   UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
+  /**
+   * Requests in flight per upstream connection (HTTP/1.1 pipelining; undici pipelines only
+   * idempotent requests without a streamed body). 1 = none: a slow answer never delays another.
+   */
+  UPSTREAM_PIPELINING: Type.Integer({ default: 1, minimum: 1, maximum: 100 }),
   /** How long a duplicate Idempotency-Key request waits for the first one before 409. */
   IDEMPOTENCY_WAIT_MS: Type.Integer({ default: 5_000, minimum: 0 }),
   /** Body size limit of the gateway's own JSON routes (admin), and of a non-multipart POST body buffered for an Idempotency-Key. */

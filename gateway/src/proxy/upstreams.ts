@@ -10,7 +10,7 @@ export function createUpstreams(c: GatewayConfig): Upstreams {
   const pool = (url: string) =>
     new Pool(url, {
       connections: c.UPSTREAM_CONNECTIONS,
-      pipelining: 1,
+      pipelining: c.UPSTREAM_PIPELINING,
       connectTimeout: 5_000,
       headersTimeout: c.UPSTREAM_TIMEOUT_MS,
       bodyTimeout: c.UPSTREAM_TIMEOUT_MS,
