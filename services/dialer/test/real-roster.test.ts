@@ -84,8 +84,8 @@ describe('a roster from the real roster service', () => {
     const s = snapshot({ tenantId: newTenantId(), rosterId, total: 3 });
     events.watch(s.taskId);
     await startTask(bus, s);
-    // drained with 0 final numbers: the task service completes the task on it (nothing can be called)
-    expect(await events.drainedOf(s.taskId)).toMatchObject({ tenantId: s.tenantId, finalCount: 0, cancelled: 0 });
+    // drained with its 3 numbers unreached: the task service counts them failed and completes the task
+    expect(await events.drainedOf(s.taskId)).toMatchObject({ tenantId: s.tenantId, finalCount: 3, cancelled: 0, unreached: 3 });
     expect(await dialerSql(`SELECT 1 FROM call_attempts WHERE task_id = $1`, [s.taskId])).toHaveLength(0);
     const [task] = await dialerSql<{ loaded: boolean; refused: boolean; loading_by: string | null }>(
       `SELECT loaded, roster_refused_at IS NOT NULL AS refused, loading_by FROM tasks WHERE task_id = $1`,

@@ -498,6 +498,22 @@ function callEvent(tenantId: string, taskId: string, phone: string, outcome: Cal
 }
 
 describe('progress', () => {
+  it('when the dialer drains a task with numbers it never reached (roster refused), then they count as failed and the task completes with nothing pending', async () => {
+    const w = await world({ valid: 5 });
+    const t = await created(w);
+    const bus = task.deps.bus;
+    await bus.publish(CallCompleted, callEvent(w.tenant, t.id, phone(0), 'answered'));
+    await bus.publish(CallCompleted, callEvent(w.tenant, t.id, phone(1), 'failed'));
+    const drainedId = randomUUID();
+    await bus.publish(DialerTaskDrained, { tenantId: w.tenant, taskId: t.id, finalCount: 5, cancelled: 0, unreached: 3 }, { id: drainedId });
+    await bus.publish(DialerTaskDrained, { tenantId: w.tenant, taskId: t.id, finalCount: 5, cancelled: 0, unreached: 3 }, { id: drainedId }); // redelivery
+    const done = await eventually(async () => {
+      const v = (await call(w.tenant, 'GET', `/v1/tasks/${t.id}`)).body;
+      return v.status === 'completed' && v;
+    });
+    expect(done.progress).toMatchObject({ total: 5, pending: 0, answered: 1, failed: 4, cancelled: 0, percent: 100 });
+  });
+
   it('when call, sms and drained events arrive (some twice), then counters fold once per message and number and the task completes only at the final count', async () => {
     const w = await world({ valid: 5 });
     const t = await created(w);

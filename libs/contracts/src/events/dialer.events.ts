@@ -33,4 +33,12 @@ export type CallCompletedT = Static<typeof CallCompleted.payload>;
  * Every number of the task is final (or cancelled): `finalCount` numbers in all. The task service
  * completes the task in the transaction where its own counters reach this number.
  */
-export const DialerTaskDrained = defineEvent('dialer.task.drained', 1, Type.Object({ tenantId: Uuid, taskId: Uuid, finalCount: Type.Integer(), cancelled: Type.Integer() }));
+/**
+ * The dialer holds nothing more of the task. `finalCount` = numbers settled + `cancelled` + `unreached`;
+ * `unreached`: numbers never loaded because the roster's owner refused the roster (they count as failed).
+ */
+export const DialerTaskDrained = defineEvent(
+  'dialer.task.drained',
+  1,
+  Type.Object({ tenantId: Uuid, taskId: Uuid, finalCount: Type.Integer(), cancelled: Type.Integer(), unreached: Type.Optional(Type.Integer({ minimum: 0 })) }),
+);

@@ -304,12 +304,13 @@ export class TaskRepository {
     taskIds = idle.map((r) => r.task_id);
     return this.db.transaction(async (m) => {
       const rows = (await m.query(
-        `SELECT t.task_id, t.tenant_id, t.cancelled, COALESCE(t.cancelled_count, 0) AS cancelled_count
+        `SELECT t.task_id, t.tenant_id, t.cancelled, COALESCE(t.cancelled_count, 0) AS cancelled_count, t.total,
+                t.roster_refused_at IS NOT NULL AS refused
            FROM tasks t
           WHERE t.task_id = ANY($1::uuid[]) AND t.drained_at IS NULL AND t.deleted_at IS NULL AND (t.loaded OR t.cancelled)
           ORDER BY t.task_id FOR UPDATE`,
         [taskIds],
-      )) as { task_id: string; tenant_id: string; cancelled: boolean; cancelled_count: number }[];
+      )) as { task_id: string; tenant_id: string; cancelled: boolean; cancelled_count: number; total: number; refused: boolean }[];
       if (rows.length === 0) return 0;
       const counts = (await m.query(
         `SELECT t.task_id,
@@ -327,7 +328,10 @@ export class TaskRepository {
         DialerTaskDrained,
         done.map((r) => {
           const cancelled = r.cancelled ? r.cancelled_count : 0;
-          return { tenantId: r.tenant_id, taskId: r.task_id, finalCount: (byId.get(r.task_id)?.final ?? 0) + cancelled, cancelled };
+          const final = byId.get(r.task_id)?.final ?? 0;
+          // a refused roster: the numbers never loaded end as failed too (a cancel already counted them)
+          const unreached = r.refused && !r.cancelled ? Math.max(0, r.total - final) : 0;
+          return { tenantId: r.tenant_id, taskId: r.task_id, finalCount: final + cancelled + unreached, cancelled, unreached };
         }),
       );
       return done.length;

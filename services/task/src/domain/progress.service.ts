@@ -18,6 +18,8 @@ interface TaskFold {
   /** one entry per (number, kind): its latest SMS end state in the batch */
   sms: Map<string, { phone: string; kind: string; status: string }>;
   finalCount?: number;
+  /** numbers the dialer never loaded (roster refused by its owner): counted failed */
+  unreached?: number;
   requestId?: string;
 }
 
@@ -69,6 +71,7 @@ export class ProgressService {
         const e = payload as Drained;
         const f = foldOf(e.tenantId, e.taskId);
         f.finalCount = e.finalCount;
+        f.unreached = e.unreached ?? 0;
         f.requestId = ctx.requestId ?? f.requestId;
       }
     }
@@ -91,6 +94,7 @@ export class ProgressService {
     };
     const finals = mine.flatMap(([taskId, f]) => [...f.finals.values()].map((n) => ({ taskId, ...n })));
     for (const r of await repo.recordFinals(m, finals)) add(r.task_id, r);
+    for (const [taskId, f] of mine) if (f.unreached) add(taskId, { failed: f.unreached }); // never loaded: failed, with no call
     const sms = mine.flatMap(([taskId, f]) => [...f.sms.values()].map((s) => ({ taskId, ...s })));
     for (const r of await repo.recordSmsMany(m, sms)) add(r.task_id, r);
 
