@@ -52,7 +52,7 @@ export async function buildApp(deps: DialerDeps): Promise<App> {
     },
   );
   app.decorate('dialer', engine);
-  callsRoutes(app, tasks, attempts);
+  callsRoutes(app, tasks, attempts, bus);
   await dialerResponders(bus, tasks, engine, () => relay.nudge());
   await taskEventsConsumer(bus, db, tasks, engine);
   await smsEventsConsumer(bus, db, attempts);

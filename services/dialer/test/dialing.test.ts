@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { DialerTaskCancel, SmsSent, TaskDeleted } from '@autocall/contracts';
+import { DialerTaskCancel, SmsSent, TaskDeleted, TaskGet } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
 import { asTenant, eventually, newTenantId } from '@autocall/testing';
 import { callsPerNumber, connectBus, dialerSql, EventLog, OUTCOME_BY_DIGIT, rosterOf, RosterStub, snapshot, startDialer, startTask, type Dialer } from './helpers';
@@ -217,7 +217,15 @@ describe('GET /v1/tasks/:id/calls and /report', () => {
       const res = await get(newTenantId(), url);
       expect([res.statusCode, res.json().code]).toEqual([404, 'TASK_NOT_FOUND']);
     }
+    // a task the dialer has not heard of is asked of the task service (here a stand-in answering for one task)
+    const justCreated = newTenantId();
+    await bus.respond(TaskGet, async (q) => (q.taskId === justCreated && q.tenantId === tenantId ? { found: true, task: { ...s, taskId: justCreated } } : { found: false }));
     expect((await get(tenantId, `/v1/tasks/${newTenantId()}/calls`)).statusCode).toBe(404);
+    expect((await get(newTenantId(), `/v1/tasks/${justCreated}/calls`)).statusCode).toBe(404);
+    const fresh = await get(tenantId, `/v1/tasks/${justCreated}/calls`);
+    expect([fresh.statusCode, fresh.json()]).toEqual([200, { items: [], nextCursor: null }]);
+    const freshReport = await get(tenantId, `/v1/tasks/${justCreated}/report?format=csv`);
+    expect([freshReport.statusCode, freshReport.body.trim().split(/\r?\n/)]).toEqual([200, [expect.stringContaining('Phone Number')]]);
     expect((await get(tenantId, `/v1/tasks/not-a-uuid/calls`)).json().code).toBe('INVALID_ID');
     expect((await get(tenantId, `/v1/tasks/${s.taskId}/calls?cursor=abc`)).json().code).toBe('INVALID_CURSOR');
     expect((await get(tenantId, `/v1/tasks/${s.taskId}/calls?outcome=maybe`)).json().code).toBe('VALIDATION_FAILED');

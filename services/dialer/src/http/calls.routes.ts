@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { commonErrors, dialerRoutes as r, decodeCursor, encodeCursor, isUuid } from '@autocall/contracts';
+import type { Bus } from '@autocall/bus';
+import { commonErrors, dialerRoutes as r, decodeCursor, encodeCursor, isUuid, TaskGet } from '@autocall/contracts';
 import { route, tenantOf, type App } from '@autocall/http';
 import type { AttemptRepository, CallRow } from '../data/attempt.repository';
 import type { TaskRepository } from '../data/task.repository';
@@ -31,11 +32,20 @@ function toCall(c: CallRow) {
   };
 }
 
-export function callsRoutes(app: App, tasks: TaskRepository, attempts: AttemptRepository) {
-  /** The task, if it is this tenant's and not deleted; 404 otherwise (never a hint that it exists). */
+export function callsRoutes(app: App, tasks: TaskRepository, attempts: AttemptRepository, bus: Bus) {
+  /**
+   * The task, if it is this tenant's and not deleted; 404 otherwise (never a hint that it exists).
+   * A task this dialer has not heard of yet (created a moment ago, its task.created still on the
+   * way) is asked of the task service: if it is the tenant's, it simply has no calls yet.
+   */
   async function ownTask(tenantId: string, taskId: string) {
     const t = await tasks.tenantOf(taskId);
-    if (!t || t.deleted || t.tenantId !== tenantId) throw dialerErrors.TASK_NOT_FOUND();
+    if (t) {
+      if (t.deleted || t.tenantId !== tenantId) throw dialerErrors.TASK_NOT_FOUND();
+      return;
+    }
+    const owner = await bus.request(TaskGet, { tenantId, taskId }, { timeoutMs: 5000 });
+    if (!owner.found) throw dialerErrors.TASK_NOT_FOUND();
   }
 
   route(app, r.listCalls, async (req) => {
