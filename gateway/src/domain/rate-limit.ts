@@ -56,6 +56,7 @@ export class FixedWindows {
  * (so rotating through one's own /64 does not buy fresh buckets).
  */
 export function addressBucket(ip: string): string {
+  if (!ip.includes(':')) return ip; // IPv4: the common case, without the IPv6 grammar check
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped) return mapped[1];
   if (!isIPv6(ip)) return ip;
