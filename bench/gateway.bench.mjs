@@ -6,6 +6,7 @@
 // BENCH_PROFILE_DIR (write V8 CPU profiles of both processes there), BENCH_GATEWAY_MAIN (another
 // build's gateway main.js, to compare two builds under the same conditions).
 import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -90,16 +91,37 @@ async function json(url, init) {
 const run = (url, headers) => autocannon({ url, headers, connections, duration, pipelining: 1 });
 const summary = (r) => ({ reqPerSec: r.requests.average, p99Ms: r.latency.p99, p50Ms: r.latency.p50, non2xx: r.non2xx, errors: r.errors + r.timeouts });
 
+/** CPU time (user + system, µs) a child has used, from /proc (Linux); undefined elsewhere. */
+function cpuMicros(child) {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+/** Runs a phase and adds each process's CPU µs per request: less sensitive to a noisy machine than req/s. */
+async function measured(phase, procs) {
+  const before = procs.map(([, c]) => cpuMicros(c));
+  const r = await phase();
+  const s = summary(r);
+  procs.forEach(([name, c], i) => {
+    const after = cpuMicros(c);
+    if (after !== undefined && before[i] !== undefined && r.requests.total > 0) s[`${name}CpuUsPerReq`] = Math.round((after - before[i]) / r.requests.total);
+  });
+  return s;
+}
+
 async function main() {
   if (!process.argv.includes('--no-build')) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   const smsPort = await freePort();
   const gwPort = await freePort();
   const smsUrl = `http://127.0.0.1:${smsPort}`;
   const gwUrl = `http://127.0.0.1:${gwPort}`;
-  start('sms', 'services/sms/dist/main.js', { SMS_PORT: String(smsPort) });
+  const smsChild = start('sms', 'services/sms/dist/main.js', { SMS_PORT: String(smsPort) });
   await waitReady(smsUrl);
   // The limit is set out of reach: the bench measures the proxy path, the limiter's bookkeeping included.
-  start('gateway', process.env.BENCH_GATEWAY_MAIN ?? 'gateway/dist/main.js', { GATEWAY_PORT: String(gwPort), SMS_URL: smsUrl, ADMIN_TOKEN, RATE_LIMIT_PER_SECOND: '1000000000' });
+  const gwChild = start('gateway', process.env.BENCH_GATEWAY_MAIN ?? 'gateway/dist/main.js', { GATEWAY_PORT: String(gwPort), SMS_URL: smsUrl, ADMIN_TOKEN, RATE_LIMIT_PER_SECOND: '1000000000' });
   await waitReady(gwUrl);
 
   const tenant = await json(`${gwUrl}/v1/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ name: 'bench' }) });
@@ -119,8 +141,8 @@ async function main() {
   const results = { direct: [], gateway: [] };
   for (let i = 0; i < rounds; i++) {
     console.log(`round ${i + 1}/${rounds}: direct ${duration} s, then gateway ${duration} s (${connections} connections)`);
-    results.direct.push(summary(await direct()));
-    results.gateway.push(summary(await viaGateway()));
+    results.direct.push(await measured(direct, [['sms', smsChild]]));
+    results.gateway.push(await measured(viaGateway, [['sms', smsChild], ['gateway', gwChild]]));
   }
   const avg = (xs, k) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
   const d = { reqPerSec: avg(results.direct, 'reqPerSec'), p99Ms: avg(results.direct, 'p99Ms') };
@@ -134,6 +156,9 @@ async function main() {
   console.log(`| direct to sms | ${d.reqPerSec.toFixed(0)} | ${d.p99Ms.toFixed(1)} ms |`);
   console.log(`| through the gateway | ${g.reqPerSec.toFixed(0)} | ${g.p99Ms.toFixed(1)} ms |`);
   console.log(`gateway / direct = ${(ratio * 100).toFixed(1)} % (goal ≥ 80 %)${bad ? `; ${bad} non-2xx or errored requests!` : ''}`);
+  if (results.gateway[0].gatewayCpuUsPerReq !== undefined) {
+    console.log(`CPU per request: sms ${avg(results.direct, 'smsCpuUsPerReq').toFixed(0)} µs direct, ${avg(results.gateway, 'smsCpuUsPerReq').toFixed(0)} µs via gateway; gateway ${avg(results.gateway, 'gatewayCpuUsPerReq').toFixed(0)} µs`);
+  }
   console.log(JSON.stringify({ direct: results.direct, gateway: results.gateway, ratio }));
 }
 
