@@ -14,7 +14,7 @@ import { ApiKeyCache } from './domain/api-key-cache';
 import { FixedWindows } from './domain/rate-limit';
 import { TenantService } from './domain/tenant.service';
 import { adminRoutes } from './http/admin.routes';
-import { authHook, canonicalPath } from './http/auth';
+import { authHook } from './http/auth';
 import { buildOpenApi } from './openapi/openapi';
 import { proxyRoutes } from './proxy/proxy';
 import { closeUpstreams, createUpstreams } from './proxy/upstreams';
@@ -76,7 +76,6 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(async (v1) => {
-    v1.addHook('onRequest', canonicalPath);
     v1.addHook(
       'onRequest',
       authHook({

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** API keys look like `ak_<43 base64url chars>`: 32 random bytes, recognisable in logs and secret scanners. */
 export const API_KEY_PREFIX = 'ak_';
@@ -10,7 +10,7 @@ export function newApiKey(): string {
 
 /** Keys are stored as SHA-256 digests: the keys carry 256 bits of entropy, so no slow hash is needed. */
 export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
+  return hash('sha256', key, 'buffer'); // one-shot: no Hash object per request
 }
 
 export function looksLikeApiKey(key: string): boolean {

@@ -12,8 +12,9 @@ const isAdminPath = (url: string) => url === '/v1/admin' || url.startsWith('/v1/
  * canonical (escapes, backslashes, empty or dot segments) is refused before anything else:
  * `/v1/%61dmin/tenants` or `/v1/tasks/../admin` never reach a route. No public route needs them.
  */
-export async function canonicalPath(req: FastifyRequest): Promise<void> {
-  const path = req.url.split('?')[0];
+export function assertCanonicalPath(url: string): void {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
   if (/[%\\]/.test(path) || path.includes('//') || /\/\.{1,2}(\/|$)/.test(path)) {
     throw errors.INVALID_PATH();
   }
@@ -41,6 +42,7 @@ const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
  */
 export function authHook(o: AuthOptions) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
+    assertCanonicalPath(req.url); // first: routing, the admin check and the proxy must see one path
     const address = addressBucket(req.ip);
     const wait = o.failures.blockedFor(address);
     if (wait > 0) {
