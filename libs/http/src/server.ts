@@ -92,11 +92,11 @@ export function createServer(opts: ServerOptions): App {
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // disableRequestLogging here: the top-level option is deprecated in fastify 5.12 (FSTDEP023)
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: opts.disableRequestLogging ?? false }),
     return503OnClosing: true,
     forceCloseConnections: true,
     trustProxy: opts.trustProxy ?? false,
-    disableRequestLogging: opts.disableRequestLogging ?? false,
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   // JSON bodies are validated strictly (a number is not a string); query, params and headers
