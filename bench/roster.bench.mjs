@@ -1,11 +1,12 @@
 // Roster import benchmark (`pnpm bench:roster`): generates 100k- and 1,048,575-row .xlsx files,
-// starts the built roster service as its own process, uploads each, and reports the time to
-// `ready`, the service's peak RSS (VmHWM), and GET /v1/rosters latency while the import runs.
-// Talks to the service directly with the internal token headers (what the gateway adds).
+// starts the built roster service and the gateway as their own processes, uploads each through the
+// gateway with a tenant's API key, and reports the time to `ready`, the roster service's peak RSS
+// (VmHWM), and GET /v1/rosters latency through the gateway while the import runs.
+// BENCH_DIRECT=1 talks to the service directly with the internal token headers (what the gateway adds).
 // Also reports the service's CPU seconds for the import and the load average (shared machines).
 // Env: BENCH_ROWS="100000,1048575", DATABASE_URL, AMQP_URL, BENCH_PORT (3902), BENCH_SHARED_STRINGS=1
 // (generate the files with a shared-strings table, as Excel saves them, instead of inline strings),
-// BENCH_REPEAT=n (import each file n times in the same service process: later imports show what a
+// BENCH_LIST_EVERY_MS (20: pause between the GET /v1/rosters polls), BENCH_REPEAT=n (import each file n times in the same service process: later imports show what a
 // process that has already run one keeps; their peak RSS is sampled every 50 ms, VmHWM being the first's).
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, createWriteStream } from 'node:fs';
@@ -21,12 +22,19 @@ const require = createRequire(join(root, 'services/roster/package.json'));
 const ExcelJS = require('exceljs');
 
 const PORT = Number(process.env.BENCH_PORT ?? 3902);
+const GATEWAY_PORT = PORT + 1;
 const TOKEN = 'bench-internal-token-0123456789';
+const ADMIN = 'bench-admin-token-0123456789';
 const TENANT = randomUUID();
-const BASE = `http://127.0.0.1:${PORT}`;
-const headers = { 'x-internal-token': TOKEN, 'x-autocall-tenant-id': TENANT };
+const DIRECT = process.env.BENCH_DIRECT === '1';
+const SERVICE = `http://127.0.0.1:${PORT}`;
+const BASE = DIRECT ? SERVICE : `http://127.0.0.1:${GATEWAY_PORT}`;
+let headers = { 'x-internal-token': TOKEN, 'x-autocall-tenant-id': TENANT };
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/autocall_bench';
 const sizes = (process.env.BENCH_ROWS ?? '100000,1048575').split(',').map(Number);
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
+/** Pause between two GET /v1/rosters while an import runs (a busy UI polling): BENCH_LIST_EVERY_MS. */
+const LIST_EVERY_MS = Number(process.env.BENCH_LIST_EVERY_MS ?? 20);
 
 async function generate(rows) {
   const shared = process.env.BENCH_SHARED_STRINGS === '1';
@@ -61,14 +69,28 @@ function rssOf(pid) {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
-async function waitReady() {
+async function waitReady(base) {
   for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(`${BASE}/ready`)).ok) return;
+      if ((await fetch(`${base}/ready`)).ok) return;
     } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('roster service did not become ready');
+  throw new Error(`${base} did not become ready`);
+}
+
+/** The gateway as its own process in front of the roster service, and a tenant's API key. */
+async function startGateway() {
+  const gateway = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
+    env: { ...process.env, GATEWAY_PORT: String(GATEWAY_PORT), ROSTER_URL: SERVICE, INTERNAL_TOKEN: TOKEN, ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_SECOND: '1000', LOG_LEVEL: 'warn', DATABASE_URL },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitReady(BASE);
+  const res = await fetch(`${BASE}/v1/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'roster bench' }) });
+  const tenant = await res.json();
+  if (res.status !== 201) throw new Error(`tenant not created: ${res.status} ${JSON.stringify(tenant)}`);
+  headers = { authorization: `Bearer ${tenant.apiKey}` };
+  return gateway;
 }
 
 const pct = (arr, p) => {
@@ -79,11 +101,14 @@ const pct = (arr, p) => {
 async function run(rows) {
   const file = await generate(rows);
   const child = spawn(process.execPath, [join(root, 'services/roster/dist/main.js')], {
-    env: { ...process.env, ROSTER_PORT: String(PORT), INTERNAL_TOKEN: TOKEN, LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/autocall_bench' },
+    // as `pnpm start` runs it: freed large buffers go back to the OS
+    env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ROSTER_PORT: String(PORT), INTERNAL_TOKEN: TOKEN, LOG_LEVEL: 'warn', DATABASE_URL },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  let gateway;
   try {
-    await waitReady();
+    await waitReady(SERVICE);
+    if (!DIRECT) gateway = await startGateway();
     const out = [];
     for (let n = 0; n < repeat; n++) {
       const baseline = rssOf(child.pid).rss;
@@ -108,7 +133,7 @@ async function run(rows) {
           const r = await fetch(`${BASE}/v1/rosters?pageSize=20`, { headers });
           await r.arrayBuffer();
           latencies.push(performance.now() - s);
-          await new Promise((r) => setTimeout(r, 20));
+          await new Promise((r) => setTimeout(r, LIST_EVERY_MS));
         }
       })();
       let roster;
@@ -125,6 +150,7 @@ async function run(rows) {
       const cpuS = cpuOf(child.pid) - cpu0;
       out.push({
         rows,
+        via: DIRECT ? 'direct' : 'gateway',
         ...(repeat > 1 ? { import: n + 1 } : {}),
         fileMiB: +(bytes.length / 1048576).toFixed(1),
         status: roster.status,
@@ -145,6 +171,10 @@ async function run(rows) {
     }
     return out;
   } finally {
+    if (gateway) {
+      gateway.kill('SIGTERM');
+      await once(gateway, 'exit');
+    }
     child.kill('SIGTERM');
     await once(child, 'exit');
   }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { eventually } from '@autocall/testing';
-import { scenario, sippInstalled } from '../../services/dialer/test/sip/sip-test-kit';
+import { scenario, sippInstalled, udpPortBound } from '../../services/dialer/test/sip/sip-test-kit';
 import { allPages, call, e164, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
 /**
@@ -49,20 +49,7 @@ async function startSipp(port: number, mediaPort: number, calls: number) {
       resolve({ code, output });
     }),
   );
-  await eventually(
-    () =>
-      exited ||
-      new Promise<boolean>((resolve) => {
-        const s = dgram.createSocket('udp4');
-        s.once('error', () => {
-          s.close();
-          resolve(true);
-        });
-        s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
-      }),
-    5_000,
-    30,
-  );
+  await eventually(() => exited || udpPortBound(port), 5_000, 25);
   if (exited) throw new Error(`sipp exited at once: ${(await exit).output}`);
   return { exit, kill: () => child.kill('SIGTERM') };
 }

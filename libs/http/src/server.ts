@@ -217,3 +217,20 @@ export function tenantOf(req: FastifyRequest): string {
   if (!req.tenantId) throw new AppError('UNAUTHORIZED', 401, 'No tenant on this request.');
   return req.tenantId;
 }
+
+/**
+ * @fastify/multipart and busboy errors every upload route answers alike: too many fields or parts,
+ * a `__proto__` field, a malformed or cut-off body. Undefined for the others (too large, too many
+ * files), which each route words with its own limit and code.
+ */
+export function commonMultipartProblem(err: unknown, knownFields: string): AppError | undefined {
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return new AppError('VALIDATION_FAILED', 400, `Too many multipart fields: send ${knownFields}.`);
+  if (code === 'FST_PROTO_VIOLATION') return new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field: '__proto__', message: 'is not a known field' }]);
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return undefined; // already a client error
+  const message = (err as Error | undefined)?.message ?? '';
+  // a part stream cut short: the body ended early, or busboy stopped at one of its limits mid-file
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || /Unexpected end of form|Malformed|boundary/i.test(message)) return new AppError('MALFORMED_MULTIPART', 400, 'The multipart body is malformed or incomplete.');
+  return undefined;
+}

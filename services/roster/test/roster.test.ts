@@ -59,6 +59,8 @@ describe('template', () => {
     expect([ws.getCell('A1').value, ws.getCell('B1').value]).toEqual(['Phone Number', 'Name']);
     expect(ws.getCell('A2').numFmt).toBe('@');
     expect(ws.getCell('A500').numFmt).toBe('@');
+    // no sample row: a user who appends their numbers must not call an example number
+    expect([ws.getCell('A2').value, ws.getCell('B2').value]).toEqual([null, null]);
   });
 });
 
@@ -326,6 +328,20 @@ describe('bad uploads', () => {
   it('when there is no file part, then 400 ROSTER_FILE_MISSING', async () => {
     const res = await upload(svc, tenant, undefined, { name: 'x' });
     expect([res.statusCode, res.json().code]).toEqual([400, 'ROSTER_FILE_MISSING']);
+  });
+
+  it('when the body has two files or too many fields, then 400 with its code (not 413) and no roster', async () => {
+    const xlsx = await roster([['Phone'], ['081234567890']]);
+    const tenantOfThis = newTenantId();
+    const post = (parts: Parameters<typeof form>[0]) => {
+      const body = form(parts);
+      return svc.app.inject({ method: 'POST', url: '/v1/rosters?wait=true', headers: { ...asTenant(tenantOfThis), ...body.headers }, payload: body.payload });
+    };
+    const two = await post([{ name: 'name', value: 'Two' }, { name: 'file', value: xlsx, filename: 'a.xlsx' }, { name: 'file', value: xlsx, filename: 'b.xlsx' }]);
+    expect([two.statusCode, two.json().code]).toEqual([400, 'ROSTER_TOO_MANY_FILES']);
+    const many = await post([...Array.from({ length: 5 }, () => ({ name: 'name', value: 'x' })), { name: 'file', value: xlsx, filename: 'a.xlsx' }]);
+    expect([many.statusCode, many.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await sql(`SELECT count(*)::int AS n FROM roster.rosters WHERE tenant_id = $1`, [tenantOfThis])).toEqual([{ n: 0 }]);
   });
 });
 

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@autocall/logger';
@@ -82,22 +83,33 @@ export async function startSipp(name: string, port: number, opts: { mediaPort: n
   return { exit };
 }
 
-/** Polls until something holds the UDP port (our own bind attempt fails with EADDRINUSE). */
-async function waitForBound(port: number, exited: Promise<unknown>): Promise<void> {
-  let gone = false;
-  void exited.then(() => (gone = true));
-  for (let i = 0; i < 100 && !gone; i++) {
-    const inUse = await new Promise<boolean>((resolve) => {
-      const s = dgram.createSocket('udp4');
-      s.once('error', () => {
-        s.close();
-        resolve(true);
-      });
-      s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (inUse) return;
-    await new Promise((r) => setTimeout(r, 30));
+/**
+ * Whether some socket holds the UDP port, read from the kernel's table. Not by binding it ourselves:
+ * a probe that binds can hold the port at the moment SIPp binds it, and SIPp then exits at once.
+ */
+export function udpPortBound(port: number): boolean {
+  const suffix = ':' + port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) if (line.trim().split(/\s+/)[1]?.endsWith(suffix)) return true;
   }
+  return false;
+}
+
+/** Waits until SIPp holds its port; throws with SIPp's output if it exited instead. */
+async function waitForBound(port: number, exited: Promise<{ code: number | null; output: string }>): Promise<void> {
+  let gone: { code: number | null; output: string } | undefined;
+  void exited.then((e) => (gone = e));
+  for (let i = 0; i < 200 && !gone; i++) {
+    if (udpPortBound(port)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  if (gone) throw new Error(`sipp exited at once (${String(gone.code)}): ${gone.output.slice(-2000)}`);
 }
 
 /** A scripted SIP peer over a plain UDP socket, for the edges SIPp cannot easily produce. */

@@ -1,5 +1,5 @@
 import { recordingRoutes as r, AppError, RECORDING_RENDITION_PATH, IdParams } from '@autocall/contracts';
-import { route, tenantOf, type App } from '@autocall/http';
+import { commonMultipartProblem, route, tenantOf, type App } from '@autocall/http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { recordingErrors } from '../domain/errors';
@@ -16,19 +16,9 @@ function multipartProblem(err: unknown, maxBytes: number): unknown {
       return recordingErrors.PAYLOAD_TOO_LARGE(`The file is over RECORDING_MAX_BYTES (${maxBytes} bytes).`);
     case 'FST_FILES_LIMIT':
       return recordingErrors.RECORDING_TOO_MANY_FILES();
-    case 'FST_FIELDS_LIMIT':
-    case 'FST_PARTS_LIMIT':
-      return new AppError('VALIDATION_FAILED', 400, 'Too many multipart fields: send "file" and optionally "name".');
-    case 'FST_PROTO_VIOLATION':
-      return unknownField('__proto__');
     default:
-      break;
+      return commonMultipartProblem(err, '"file" and optionally "name"') ?? err;
   }
-  const status = (err as { statusCode?: number }).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return err;
-  const message = (err as Error).message ?? '';
-  if (/Unexpected end of form|Malformed|boundary/i.test(message)) return new AppError('MALFORMED_MULTIPART', 400, 'The multipart body is malformed or incomplete.');
-  return err;
 }
 
 /** Reads the multipart body: exactly one `file`, an optional `name`, in any order; nothing else. */

@@ -212,7 +212,6 @@ export async function buildTemplate(): Promise<Buffer> {
   ws.getCell('A1').numFmt = '@';
   // Format a generous range of the phone column as text so Excel keeps leading zeros.
   for (let r = 2; r <= 1000; r++) ws.getCell(`A${r}`).numFmt = '@';
-  ws.addRow({ phone: '87630021323', name: 'Budi Santoso' });
   const help = wb.addWorksheet('Instructions');
   help.getColumn(1).width = 110;
   for (const line of [

@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart';
 import { AppError, rosterRoutes as r } from '@autocall/contracts';
-import { route, tenantOf, type App } from '@autocall/http';
+import { commonMultipartProblem, route, tenantOf, type App } from '@autocall/http';
 import type { FastifyRequest } from 'fastify';
 import { rosterErrors } from '../domain/errors';
 import type { RosterService } from '../domain/roster.service';
@@ -36,18 +36,25 @@ async function readUpload(req: FastifyRequest, maxBytes: number) {
   let bytes: Buffer | undefined;
   let fileName = 'roster.xlsx';
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
-  for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6, fieldNameSize: 100, headerPairs: 100 } })) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file') {
-        part.file.resume();
-        throw invalid(part.fieldname, 'is not a known field');
+  try {
+    for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6, fieldNameSize: 100, headerPairs: 100 } })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') {
+          part.file.resume();
+          throw invalid(part.fieldname, 'is not a known field');
+        }
+        bytes = await fileBytes(part.file, Number(req.headers['content-length']) || 0, maxBytes);
+        if (part.filename) fileName = part.filename.slice(0, 255);
+      } else {
+        if (part.fieldname !== 'name' && part.fieldname !== 'description') throw invalid(part.fieldname, 'is not a known field');
+        if (part.fieldname in fields) throw invalid(part.fieldname, 'is given more than once');
+        fields[part.fieldname] = String(part.value);
       }
-      bytes = await fileBytes(part.file, Number(req.headers['content-length']) || 0, maxBytes);
-      if (part.filename) fileName = part.filename.slice(0, 255);
-    } else {
-      if (part.fieldname !== 'name' && part.fieldname !== 'description') throw invalid(part.fieldname, 'is not a known field');
-      fields[part.fieldname] = String(part.value);
     }
+  } catch (err) {
+    // a second file, too many fields or parts: the client's mistake (400), not a size problem (413)
+    if ((err as { code?: unknown }).code === 'FST_FILES_LIMIT') throw rosterErrors.ROSTER_TOO_MANY_FILES();
+    throw commonMultipartProblem(err, '"file", "name" and optionally "description"') ?? err;
   }
   const name = fields.name;
   if (name === undefined) throw invalid('name', "must have required property 'name'");
