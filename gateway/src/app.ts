@@ -9,9 +9,11 @@ import type { GatewayConfig } from './config';
 import { ApiKeyListener } from './data/api-key-listener';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { ApiKeyNotify1764200000000 } from './data/migrations/1764200000000-ApiKeyNotify';
+import { IdempotencySealedBody1764300000000 } from './data/migrations/1764300000000-IdempotencySealedBody';
 import { idempotencyRepository } from './data/idempotency.repository';
 import { ApiKeyCache } from './domain/api-key-cache';
 import { FixedWindows } from './domain/rate-limit';
+import { BodySealer } from './domain/sealed-body';
 import { TenantService } from './domain/tenant.service';
 import { adminRoutes } from './http/admin.routes';
 import { authHook } from './http/auth';
@@ -20,7 +22,7 @@ import { proxyRoutes } from './proxy/proxy';
 import { closeUpstreams, createUpstreams } from './proxy/upstreams';
 
 export const GATEWAY_SCHEMA = 'gateway';
-export const gatewayMigrations = [Init1764100000000, ApiKeyNotify1764200000000];
+export const gatewayMigrations = [Init1764100000000, ApiKeyNotify1764200000000, IdempotencySealedBody1764300000000];
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
@@ -85,15 +87,15 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
         failures: new FixedWindows(c.AUTH_FAILURES_PER_WINDOW, c.AUTH_FAILURE_WINDOW_SECONDS * 1000),
       }),
     );
-    adminRoutes(v1 as App, tenants, c.GATEWAY_BODY_LIMIT_BYTES);
-    await v1.register(proxyRoutes, {
+    // One Idempotency-Key store for proxied and admin POSTs; an in-flight record outliving any upstream answer is a dead replica's.
+    const idempotency = {
       db: deps.db,
-      upstreams,
-      internalToken: c.INTERNAL_TOKEN,
-      upstreamTimeoutMs: c.UPSTREAM_TIMEOUT_MS,
-      idempotencyWaitMs: c.IDEMPOTENCY_WAIT_MS,
-      bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES,
-    });
+      waitMs: c.IDEMPOTENCY_WAIT_MS,
+      staleMs: c.UPSTREAM_TIMEOUT_MS + 60_000,
+      sealer: c.ADMIN_TOKEN === undefined ? undefined : new BodySealer(c.ADMIN_TOKEN),
+    };
+    adminRoutes(v1 as App, tenants, { bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
+    await v1.register(proxyRoutes, { upstreams, internalToken: c.INTERNAL_TOKEN, bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
   });
 
   const purge = setInterval(() => {

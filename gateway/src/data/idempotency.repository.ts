@@ -4,6 +4,8 @@ export interface StoredResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** The body is encrypted (BodySealer). */
+  sealed: boolean;
 }
 
 export interface IdempotencyRow {
@@ -15,6 +17,7 @@ export interface IdempotencyRow {
   status: number | null;
   headers: Record<string, string> | null;
   body: Buffer | null;
+  body_sealed: boolean;
 }
 
 type Q = Pick<EntityManager, 'query'>;
@@ -28,7 +31,7 @@ export const idempotencyRepository = {
        VALUES ($1, $2, $3, $4, $5, $6, 'in_flight')
        ON CONFLICT (tenant_id, key) DO UPDATE
          SET owner = EXCLUDED.owner, method = EXCLUDED.method, path = EXCLUDED.path, fingerprint = EXCLUDED.fingerprint,
-             state = 'in_flight', status = NULL, headers = NULL, body = NULL, created_at = now(), completed_at = NULL
+             state = 'in_flight', status = NULL, headers = NULL, body = NULL, body_sealed = false, created_at = now(), completed_at = NULL
          WHERE i.created_at < now() - interval '24 hours'
             OR (i.state = 'in_flight' AND i.created_at < now() - $7 * interval '1 millisecond')
        RETURNING owner`,
@@ -39,7 +42,7 @@ export const idempotencyRepository = {
 
   async find(m: Q, tenantId: string, key: string): Promise<IdempotencyRow | undefined> {
     const rows = (await m.query(
-      `SELECT owner, method, path, fingerprint, state, status, headers, body FROM idempotency_keys
+      `SELECT owner, method, path, fingerprint, state, status, headers, body, body_sealed FROM idempotency_keys
        WHERE tenant_id = $1 AND key = $2 AND created_at >= now() - interval '24 hours'`,
       [tenantId, key],
     )) as IdempotencyRow[];
@@ -48,9 +51,9 @@ export const idempotencyRepository = {
 
   async complete(m: Q, tenantId: string, key: string, owner: string, fingerprint: string, res: StoredResponse): Promise<void> {
     await m.query(
-      `UPDATE idempotency_keys SET state = 'complete', fingerprint = $4, status = $5, headers = $6, body = $7, completed_at = now()
+      `UPDATE idempotency_keys SET state = 'complete', fingerprint = $4, status = $5, headers = $6, body = $7, body_sealed = $8, completed_at = now()
        WHERE tenant_id = $1 AND key = $2 AND owner = $3`,
-      [tenantId, key, owner, fingerprint, res.status, JSON.stringify(res.headers), res.body],
+      [tenantId, key, owner, fingerprint, res.status, JSON.stringify(res.headers), res.body, res.sealed],
     );
   },
 

@@ -10,6 +10,11 @@ export const errors = defineErrors({
   AUTH_RATE_LIMITED: { status: 429, message: 'Too many failed authentications from this address; retry after the time in Retry-After.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used with a different request.' },
   IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress; retry shortly.' },
+  IDEMPOTENCY_REPLAY_UNAVAILABLE: {
+    status: 409,
+    message:
+      'A request with this Idempotency-Key was already carried out, but its response can no longer be replayed (it was stored encrypted under a previous ADMIN_TOKEN). Look the result up instead of retrying, or use a new key.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is over the size limit.' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A service this request needs did not answer; retry later.' },
 });

@@ -1,29 +1,75 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { gatewayRoutes as r } from '@autocall/contracts';
 import { route, type App } from '@autocall/http';
+import { fingerprint, parsedBodyDigest } from '../domain/fingerprint';
 import type { TenantService } from '../domain/tenant.service';
+import { idempotencyKeyOf, idempotent, type IdempotencyOptions } from './idempotency';
+
+export interface AdminRouteOptions {
+  bodyLimit: number;
+  idempotency: IdempotencyOptions;
+}
+
+/** Fingerprints of admin POSTs under an Idempotency-Key, taken from the body as it came (before validation may fill in defaults). */
+const fingerprints = new WeakMap<FastifyRequest, string>();
+const fingerprintOf = (req: FastifyRequest) => fingerprint(req.method, req.url, parsedBodyDigest(req.body, req.headers['content-type']));
+
+async function takeFingerprint(req: FastifyRequest) {
+  if (req.headers['idempotency-key'] !== undefined) fingerprints.set(req, fingerprintOf(req));
+}
+
+/**
+ * Answers an admin POST that creates something (201, JSON, Location). Under an Idempotency-Key it
+ * runs through the same store and rules as a proxied POST, and since the answer holds a new API key
+ * in plain text, the copy kept for replays is encrypted (BodySealer). A refusal (thrown error) keeps
+ * nothing: nothing was created, so the key stays free.
+ */
+async function created(req: FastifyRequest, reply: FastifyReply, opts: AdminRouteOptions, create: () => Promise<{ body: object; location: string }>) {
+  const answer = async () => {
+    const { body, location } = await create();
+    // the bytes fastify would send (the route's response schema), so that a replay is the same
+    const text = reply.code(201).serialize(body) as string;
+    return { headers: { 'content-type': 'application/json; charset=utf-8', location }, text };
+  };
+  const key = idempotencyKeyOf(req);
+  if (key === undefined) {
+    const a = await answer();
+    return reply.code(201).headers(a.headers).send(a.text);
+  }
+  const fp = fingerprints.get(req) ?? fingerprintOf(req);
+  return idempotent(req, reply, opts.idempotency, { key, fingerprint: fp, sealed: true }, async () => {
+    const a = await answer();
+    return {
+      keep: { fingerprint: fp, response: { status: 201, headers: a.headers, body: Buffer.from(a.text) } },
+      send: () => reply.code(201).headers(a.headers).send(a.text),
+    };
+  });
+}
 
 /** The gateway's own admin routes (tenants and API keys); the admin check is the auth hook's. */
-export function adminRoutes(app: App, tenants: TenantService, bodyLimit: number) {
-  const opts = { bodyLimit };
+export function adminRoutes(app: App, tenants: TenantService, opts: AdminRouteOptions) {
+  const post = { bodyLimit: opts.bodyLimit, preValidation: takeFingerprint };
   route(
     app,
     r.createTenant,
-    async (req, reply) => {
-      const t = await tenants.create(req.body.name);
-      return reply.code(201).header('location', `/v1/admin/tenants/${t.id}`).send(t);
-    },
-    opts,
+    (req, reply) =>
+      created(req, reply, opts, async () => {
+        const t = await tenants.create(req.body.name);
+        return { body: t, location: `/v1/admin/tenants/${t.id}` };
+      }),
+    post,
   );
   route(app, r.listTenants, (req) => tenants.list(req.query.page, req.query.pageSize));
   route(app, r.getTenant, (req) => tenants.get(req.params.id));
   route(
     app,
     r.createApiKey,
-    async (req, reply) => {
-      const k = await tenants.createKey(req.params.id);
-      return reply.code(201).header('location', `/v1/admin/tenants/${req.params.id}/api-keys/${k.id}`).send(k);
-    },
-    opts,
+    (req, reply) =>
+      created(req, reply, opts, async () => {
+        const k = await tenants.createKey(req.params.id);
+        return { body: k, location: `/v1/admin/tenants/${req.params.id}/api-keys/${k.id}` };
+      }),
+    post,
   );
   route(app, r.listApiKeys, (req) => tenants.listKeys(req.params.id));
   route(app, r.revokeApiKey, async (req, reply) => {

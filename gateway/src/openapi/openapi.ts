@@ -136,7 +136,8 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string }): Jso
           in: 'header',
           required: false,
           schema: { type: 'string', minLength: 1, maxLength: 255 },
-          description: 'Replays the first response of the same request within 24 h; 422 for a different request under the same key.',
+          description:
+            'Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN.',
         },
         RequestId: { name: 'X-Request-Id', in: 'header', required: false, schema: { type: 'string', maxLength: 128 }, description: 'Echoed on the response; generated when absent or invalid.' },
       },

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { DataSource } from 'typeorm';
 import type { Dispatcher, Pool } from 'undici';
 import { AppError } from '@autocall/contracts';
 import { ADMIN_HEADER, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER, TENANT_HEADER, type App } from '@autocall/http';
-import { idempotencyRepository as idem, type IdempotencyRow } from '../data/idempotency.repository';
 import { errors } from '../domain/errors';
 import { bodyDigest, fingerprint } from '../domain/fingerprint';
+import { idempotencyKeyOf, idempotent, type IdempotencyOptions, type Produced } from '../http/idempotency';
 import { multipartTap } from './multipart-digest';
 import { proxyTable, type Upstreams } from './upstreams';
 
@@ -18,16 +16,12 @@ const DROP_REQUEST = new Set([...HOP_BY_HOP, 'host', 'authorization', 'x-api-key
 const DROP_RESPONSE = new Set([...HOP_BY_HOP, REQUEST_ID_HEADER]);
 /** Response headers an idempotent replay repeats. */
 const REPLAYED_HEADERS = ['content-type', 'location', 'content-disposition'];
-/** The tenant column of idempotency records made by the admin (who has no tenant). */
-const ADMIN_TENANT = '00000000-0000-0000-0000-000000000000';
 
 export interface ProxyOptions {
-  db: DataSource;
   upstreams: Upstreams;
   internalToken: string;
-  upstreamTimeoutMs: number;
-  idempotencyWaitMs: number;
   bodyLimit: number;
+  idempotency: IdempotencyOptions;
 }
 
 export function upstreamHeaders(req: FastifyRequest, internalToken: string): Record<string, string | string[]> {
@@ -78,7 +72,6 @@ async function readBody(stream: Readable, limit: number, declared?: string): Pro
   return Buffer.concat(chunks);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The promise's value, or undefined when it takes longer than `ms`. */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -87,13 +80,6 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function replay(reply: FastifyReply, row: IdempotencyRow) {
-  reply.code(row.status ?? 200);
-  for (const [k, v] of Object.entries(row.headers ?? {})) reply.header(k, v);
-  reply.header('idempotent-replayed', 'true');
-  return reply.send(row.body && row.body.length > 0 ? row.body : undefined);
 }
 
 /** Answers up to this size (by Content-Length) are passed on as one buffer: cheaper than a pipe. */
@@ -165,12 +151,11 @@ class PassThroughBody extends Readable {
 }
 
 /**
- * API.md "idempotency": the (tenant, key) row is inserted before proxying, so that replicas agree on
- * who runs the request; a duplicate replays the stored answer, waits for an in-flight one (then 409),
- * or gets 422 for another request under the same key. A 5xx or a network failure forgets the row.
+ * A proxied POST under an Idempotency-Key (see idempotent()): a JSON or other non-multipart body is
+ * buffered for its fingerprint before the claim; a multipart upload streams through and its
+ * fingerprint is known once it has passed. A 5xx or a network failure forgets the record.
  */
-async function idempotent(req: FastifyRequest, reply: FastifyReply, pool: Pool, opts: ProxyOptions, key: string) {
-  const tenant = req.isAdmin ? ADMIN_TENANT : req.tenantId;
+async function idempotentProxy(req: FastifyRequest, reply: FastifyReply, pool: Pool, opts: ProxyOptions, key: string) {
   const multipart = isMultipart(req.headers);
   let buffered: Buffer | undefined;
   let fp: string | null = null;
@@ -178,79 +163,57 @@ async function idempotent(req: FastifyRequest, reply: FastifyReply, pool: Pool, 
     buffered = await readBody(req.raw, opts.bodyLimit, req.headers['content-length']);
     fp = fingerprint(req.method, req.url, bodyDigest(buffered, req.headers['content-type']));
   }
-  const owner = randomUUID();
-  const staleMs = opts.upstreamTimeoutMs + 60_000;
-  const deadline = Date.now() + opts.idempotencyWaitMs;
-  const m = opts.db.manager;
-  for (;;) {
-    if (await idem.claim(m, { tenantId: tenant, key, owner, method: req.method, path: req.url, fingerprint: fp, staleMs })) break;
-    const row = await idem.find(m, tenant, key);
-    if (!row) {
-      // gone (released or expired) since the claim: claim again
-      if (Date.now() >= deadline) throw errors.IDEMPOTENCY_KEY_IN_PROGRESS();
-      continue;
+  const lateFingerprint = async () => fingerprint(req.method, req.url, await digestOnly(req));
+  return idempotent(req, reply, opts.idempotency, { key, fingerprint: fp, lateFingerprint }, async (): Promise<Produced> => {
+    let digest: Promise<string> | undefined;
+    let body: Dispatcher.RequestOptions['body'];
+    if (multipart) {
+      const tap = multipartTap(req.headers);
+      req.raw.pipe(tap.stream);
+      req.raw.on('error', (err) => tap.stream.destroy(err));
+      body = tap.stream;
+      digest = tap.digest;
+    } else {
+      body = buffered && buffered.length > 0 ? buffered : undefined;
     }
-    if (row.state === 'complete') {
-      const ours = fp ?? fingerprint(req.method, req.url, await digestOnly(req));
-      if (row.fingerprint !== ours) throw errors.IDEMPOTENCY_KEY_REUSED();
-      return replay(reply, row);
+    const res = await send(req, pool, opts, body);
+    if (res.statusCode >= 500) {
+      return {
+        send: () => {
+          reply.code(res.statusCode);
+          copyResponseHeaders(reply, res.headers);
+          return reply.send(res.body);
+        },
+      };
     }
-    if (fp && row.fingerprint && row.fingerprint !== fp) throw errors.IDEMPOTENCY_KEY_REUSED();
-    if (Date.now() >= deadline) throw errors.IDEMPOTENCY_KEY_IN_PROGRESS();
-    await sleep(Math.min(100, Math.max(10, deadline - Date.now())));
-  }
-
-  const release = () => idem.release(m, tenant, key, owner).catch((err: unknown) => req.log.error({ err }, 'idempotency release failed'));
-  let digest: Promise<string> | undefined;
-  let body: Dispatcher.RequestOptions['body'];
-  if (multipart) {
-    const tap = multipartTap(req.headers);
-    req.raw.pipe(tap.stream);
-    req.raw.on('error', (err) => tap.stream.destroy(err));
-    body = tap.stream;
-    digest = tap.digest;
-  } else {
-    body = buffered && buffered.length > 0 ? buffered : undefined;
-  }
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await send(req, pool, opts, body);
-  } catch (err) {
-    await release();
-    throw err;
-  }
-  if (res.statusCode >= 500) {
-    await release();
-    reply.code(res.statusCode);
-    copyResponseHeaders(reply, res.headers);
-    return reply.send(res.body);
-  }
-  let answer: Buffer;
-  try {
-    answer = Buffer.from(await res.body.arrayBuffer());
-  } catch {
-    await release();
-    throw errors.DEPENDENCY_UNAVAILABLE();
-  }
-  if (digest) {
-    // If the service answered before reading everything (413, 415), the rest is read for the digest.
-    (body as Readable).resume();
-    const d = await within(digest, 10_000).catch(() => undefined);
-    fp = d === undefined ? null : fingerprint(req.method, req.url, d);
-  }
-  if (fp === null) {
-    await release(); // the body never ended: nothing to compare a retry with
-  } else {
+    let answer: Buffer;
+    try {
+      answer = Buffer.from(await res.body.arrayBuffer());
+    } catch {
+      throw errors.DEPENDENCY_UNAVAILABLE();
+    }
+    let final = fp;
+    if (digest) {
+      // If the service answered before reading everything (413, 415), the rest is read for the digest.
+      (body as Readable).resume();
+      const d = await within(digest, 10_000).catch(() => undefined);
+      final = d === undefined ? null : fingerprint(req.method, req.url, d);
+    }
     const stored: Record<string, string> = {};
     for (const h of REPLAYED_HEADERS) {
       const v = res.headers[h];
       if (typeof v === 'string') stored[h] = v;
     }
-    await idem.complete(m, tenant, key, owner, fp, { status: res.statusCode, headers: stored, body: answer });
-  }
-  reply.code(res.statusCode);
-  copyResponseHeaders(reply, res.headers);
-  return reply.send(answer.length > 0 ? answer : undefined);
+    return {
+      // a body that never ended leaves nothing to compare a retry with: the record is forgotten
+      keep: final === null ? undefined : { fingerprint: final, response: { status: res.statusCode, headers: stored, body: answer } },
+      send: () => {
+        reply.code(res.statusCode);
+        copyResponseHeaders(reply, res.headers);
+        return reply.send(answer.length > 0 ? answer : undefined);
+      },
+    };
+  });
 }
 
 /** The digest of a duplicate multipart request that will not be forwarded: read it all. */
@@ -261,17 +224,6 @@ async function digestOnly(req: FastifyRequest): Promise<string> {
   const d = await within(tap.digest, 30_000);
   if (d === undefined) throw new AppError('BAD_REQUEST', 400, 'The request body did not arrive.');
   return d;
-}
-
-function idempotencyKeyOf(req: FastifyRequest): string | undefined {
-  if (req.method !== 'POST') return undefined;
-  const key = req.headers['idempotency-key'];
-  if (key === undefined) return undefined;
-  const k = Array.isArray(key) ? key.join(', ') : key;
-  if (k.length < 1 || k.length > 255) {
-    throw new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field: 'headers.idempotency-key', message: 'must be 1–255 characters' }]);
-  }
-  return k;
 }
 
 /**
@@ -291,7 +243,7 @@ export async function proxyRoutes(app: App, opts: ProxyOptions) {
         // would race the upload (EPIPE, then 503): refuse it here. Uploads (multipart) are the services' to judge.
         if (!isMultipart(req.headers) && Number(req.headers['content-length'] ?? 0) > opts.bodyLimit) throw errors.PAYLOAD_TOO_LARGE();
         const key = idempotencyKeyOf(req);
-        return key === undefined ? streamThrough(req, reply, pool, opts) : idempotent(req, reply, pool, opts, key);
+        return key === undefined ? streamThrough(req, reply, pool, opts) : idempotentProxy(req, reply, pool, opts, key);
       },
     });
   }
