@@ -52,13 +52,17 @@ run('SIP carrier against SIPp', () => {
     expect(result.endedAt.getTime() - result.answeredAt!.getTime()).toBeGreaterThanOrEqual(1000);
   });
 
-  test('when the RTP worker dies during a call, then that call still ends cleanly with our BYE and the next call plays in full on a new worker', async () => {
+  test('when the RTP worker dies during a call, then that call ends with our BYE as failed "rtp worker died" (not a recording played to its end) and the next call plays in full on a new worker', async () => {
     const peer = await startSipp('uas-wait-bye', port, { mediaPort: 15600 + (port - 15060) * 4, rtpEcho: true, calls: 2 });
     const first = carrier.dial(dialRequest({ port, ms: 5000 }));
     await new Promise((r) => setTimeout(r, 1500)); // answered and playing by now
     const rtp = (carrier as unknown as { worker: { worker: import('node:worker_threads').Worker } }).worker;
     await rtp.worker.terminate();
-    expect(await first).toMatchObject({ outcome: 'answered', hangupBy: 'system', sipCode: 200 });
+    const cut = await first;
+    // answered, then cut short: failed (never retried, no SMS), and not hung up "by the system" after the recording
+    expect(cut).toMatchObject({ outcome: 'failed', failureReason: 'rtp worker died', hangupBy: null, sipCode: 200, retryable: false });
+    expect(cut.answeredAt).not.toBeNull();
+    expect(stats[0]).toMatchObject({ outcome: 'failed' });
     const second = await carrier.dial(dialRequest({ port, ms: 1000 }));
     expect(second).toMatchObject({ outcome: 'answered', hangupBy: 'system', sipCode: 200 });
     expect(stats[1]).toMatchObject({ packetsSent: 50, codec: 'PCMU' });

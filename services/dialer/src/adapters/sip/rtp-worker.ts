@@ -121,7 +121,16 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type FromWorker = { t: 'bound'; id: number; ok: boolean } | { t: 'played'; id: number } | { t: 'closed'; id: number; stats: RtpStats | null };
+/** `played` with `crashed`: the worker died mid-stream, so the audio stopped part-way (never sent by the worker itself). */
+type FromWorker = { t: 'bound'; id: number; ok: boolean } | { t: 'played'; id: number; crashed?: boolean } | { t: 'closed'; id: number; stats: RtpStats | null };
+
+/** play() rejects with this when the RTP worker died before the recording was sent to its end. */
+export class RtpWorkerDiedError extends Error {
+  override readonly name = 'RtpWorkerDiedError';
+  constructor() {
+    super('rtp worker died');
+  }
+}
 
 const EMPTY_STATS: RtpStats = { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 };
 
@@ -142,7 +151,8 @@ export class RtpWorker {
 
   /**
    * Starts the worker. Should it die (a bug in it), whoever waits for it is released — calls in
-   * progress end their audio and hang up, binds answer "not bound" — and a new one takes over.
+   * progress learn that their audio stopped part-way (play() rejects with RtpWorkerDiedError, the
+   * call hangs up and ends failed), binds answer "not bound" — and a new one takes over.
    */
   private spawn(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'rtp' });
@@ -157,7 +167,7 @@ export class RtpWorker {
     });
     worker.on('error', (err) => (failure = err));
     worker.on('exit', () => {
-      this.flushWaiting();
+      this.flushWaiting(!this.terminating);
       if (this.terminating) return;
       this.onCrash(failure);
       this.keys = new WeakMap(); // the new worker holds no recording yet
@@ -168,10 +178,11 @@ export class RtpWorker {
     return worker;
   }
 
-  private flushWaiting(): void {
+  /** Releases every wait; `crashed`: the worker died on its own, so no stream played to its end. */
+  private flushWaiting(crashed: boolean): void {
     for (const [k, w] of this.waiting) {
       const [t, id] = k.split(':');
-      w(t === 'bound' ? { t: 'bound', id: Number(id), ok: false } : t === 'closed' ? { t: 'closed', id: Number(id), stats: null } : { t: 'played', id: Number(id) });
+      w(t === 'bound' ? { t: 'bound', id: Number(id), ok: false } : t === 'closed' ? { t: 'closed', id: Number(id), stats: null } : { t: 'played', id: Number(id), crashed });
     }
     this.waiting.clear();
   }
@@ -212,7 +223,7 @@ export class RtpWorker {
     this.worker.postMessage(msg);
   }
 
-  played(id: number): Promise<unknown> {
+  played(id: number): Promise<Extract<FromWorker, { t: 'played' }>> {
     return this.expect('played', id);
   }
 
@@ -231,7 +242,7 @@ export class RtpWorker {
   async terminate(): Promise<void> {
     this.terminating = true;
     await this.worker.terminate();
-    this.flushWaiting();
+    this.flushWaiting(false);
   }
 }
 
@@ -249,12 +260,15 @@ export class WorkerRtpSession {
     owner.ref();
   }
 
+  /** Resolves once the recording was sent (or stop() ended it); rejects with RtpWorkerDiedError when the worker died first. */
   play(audio: Buffer, remote: { address: string; port: number }, payloadType: G711PayloadType): Promise<void> {
     const key = this.owner.audioKey(audio);
     const done = this.owner.played(this.id);
     this.playing = done;
     this.owner.post({ t: 'play', id: this.id, key, address: remote.address, port: remote.port, pt: payloadType });
-    return done.then(() => undefined);
+    return done.then((m) => {
+      if (m.crashed) throw new RtpWorkerDiedError();
+    });
   }
 
   stop(): void {

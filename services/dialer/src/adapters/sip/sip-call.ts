@@ -3,6 +3,7 @@ import type { CallResult, DialRequest } from '../carrier';
 import { type DigestChallenge, digestAuthorization, pickChallenge } from './digest-auth';
 import { mapFinalResponse, type MappedOutcome } from './outcome';
 import type { RtpStream } from './rtp';
+import { RtpWorkerDiedError } from './rtp-worker';
 import { type G711PayloadType, parseSdpAnswer, sdpOffer } from './sdp';
 import {
   type HostPort,
@@ -238,7 +239,17 @@ export class SipCall {
     }
     this.payloadType = sdp.payloadType;
     const audio = sdp.payloadType === 8 ? this.audio.alaw() : this.audio.ulaw;
-    await this.rtp.play(audio, { address: sdp.address, port: sdp.port }, sdp.payloadType);
+    try {
+      await this.rtp.play(audio, { address: sdp.address, port: sdp.port }, sdp.payloadType);
+    } catch (err) {
+      if (!(err instanceof RtpWorkerDiedError)) throw err;
+      if (this.state !== 'answered') return; // over already (the callee hung up, or shutdown)
+      // The audio stopped part-way: not a recording played to its end. Hang up and say so.
+      this.log.error('RTP worker died mid-call; hanging up');
+      await this.sendBye();
+      this.finish({ outcome: 'failed', retryable: false, failureReason: 'rtp worker died' }, res.status);
+      return;
+    }
     if (this.state !== 'answered') return; // the callee hung up first
     await new Promise<void>((resolve) => this.after(this.ctx.hangupDelayMs, resolve));
     if (this.state !== 'answered') return;
