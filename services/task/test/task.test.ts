@@ -459,6 +459,15 @@ describe('editing and deleting', () => {
     // turning the rule off frees the template too
     expect((await call(w.tenant, 'PATCH', `/v1/tasks/${t.id}`, { sms: { onDisconnect: { enabled: false } } })).status).toBe(200);
     expect(await templateUsage(t.id)).toHaveLength(0);
+    // concurrent PATCHes, each naming another template: what stays reserved is what the task ends up using
+    const third = (await sms.app.inject({ method: 'POST', url: '/v1/sms-templates', headers: asTenant(w.tenant), payload: { name: 'Third', content: 'Hi {{name}}' } })).json().id as string;
+    const answers = await Promise.all(
+      [other, third, other, third].map((id, i) => call(w.tenant, 'PATCH', `/v1/tasks/${t.id}`, { sms: i % 2 ? { onUnanswered: { enabled: true, templateId: id } } : { onDisconnect: { enabled: true, templateId: id } } })),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const final = (await call(w.tenant, 'GET', `/v1/tasks/${t.id}`)).body;
+    const used = [final.sms.onDisconnect, final.sms.onUnanswered].filter((r: Json) => r.enabled).map((r: Json) => r.templateId).sort();
+    expect((await templateUsage(t.id)).map((u) => u.template_id).sort()).toEqual([...new Set(used)]);
   });
 
   it('when deleting, then only completed/cancelled tasks go (204, task.deleted); others answer 409 TASK_NOT_DELETABLE', async () => {

@@ -44,7 +44,7 @@ export function callsRoutes(app: App, tasks: TaskRepository, attempts: AttemptRe
       if (t.deleted || t.tenantId !== tenantId) throw dialerErrors.TASK_NOT_FOUND();
       return;
     }
-    const owner = await bus.request(TaskGet, { tenantId, taskId }, { timeoutMs: 5000 });
+    const owner = await bus.request(TaskGet, { tenantId, taskId }, { timeoutMs: 2000 });
     if (!owner.found) throw dialerErrors.TASK_NOT_FOUND();
   }
 

@@ -1,6 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Static } from '@sinclair/typebox';
-import { newId, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type UpdateTask } from '@autocall/contracts';
+import { AppError, newId, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type UpdateTask } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { taskRepository as repo, type TaskRow } from '../data/task.repository';
 import type { Dependencies } from './dependencies';
@@ -184,34 +184,65 @@ export class TaskService {
     const dialing = input.dialing !== undefined ? mergeDialing(before.dialing, input.dialing) : undefined;
     if (!sms) return this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, assertEditable, requestId);
     await this.checkSms(tenantId, sms, before.roster_columns);
+    // PATCHes that change sms run one at a time per task (a session advisory lock, not the row lock: the
+    // RPCs below must not block progress, pause or the scheduler), so one's settle cannot release the
+    // templates another has just reserved.
+    const runner = await this.smsPatchLock(id);
+    const key = `autocall:task-sms:${id}`;
     try {
-      // Added to the task's reservations before the change commits, so the new templates cannot be
-      // deleted under it; the ones it stops using are released once it has committed (settleTemplates).
-      await this.deps.reserveTemplates(tenantId, id, enabledTemplates(sms));
-      return await this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, assertEditable, requestId);
+      try {
+        // Added to the task's reservations before the change commits, so the new templates cannot be
+        // deleted under it; the ones it stops using are released once it has committed.
+        await this.deps.reserveTemplates(tenantId, id, enabledTemplates(sms));
+        return await this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, assertEditable, requestId);
+      } finally {
+        await this.settleTemplates(tenantId, id);
+      }
     } finally {
-      await this.settleTemplates(tenantId, id);
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+      await runner.release();
     }
   }
 
   /**
-   * Leaves the sms service holding exactly the templates of the task as committed: under the task's
-   * row lock, so two PATCHes settle in order. A task that ended (or went) meanwhile releases all, as
-   * its release consumer may have run before this PATCH's reserve landed. Best effort: a failure
-   * leaves a reservation too many, never one too few.
+   * Takes the task's sms-PATCH advisory lock on a connection of its own and returns it. Waiting never
+   * holds a pooled connection (try, give it back, try again), so waiters cannot starve the holder,
+   * which needs one more connection for its transaction. Gives up with 503 after ~2 RPC timeouts.
+   */
+  private async smsPatchLock(id: string): Promise<QueryRunner> {
+    const deadline = Date.now() + this.opts.rpcTimeoutMs * 2;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+      const runner = this.db.createQueryRunner();
+      await runner.connect();
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`autocall:task-sms:${id}`]).catch(async (err: unknown) => {
+        await runner.release();
+        throw err;
+      })) as { locked: boolean }[];
+      if (locked) return runner;
+      await runner.release();
+      if (Date.now() > deadline) throw new AppError('DEPENDENCY_UNAVAILABLE', 503, 'Another change of this task is still in progress; nothing was changed.');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /**
+   * Leaves the sms service holding exactly the templates of the task as committed. A task that has
+   * ended (or gone) releases all — checked again after the call: its release consumer may have run
+   * before this PATCH's reserve landed, and runs after any end this second read does not see yet.
+   * Best effort: a failure leaves a reservation too many, never one too few.
    */
   private async settleTemplates(tenantId: string, id: string): Promise<void> {
-    let ended = false;
+    const ended = (r: TaskRow | undefined) => !r || r.status === 'completed' || r.status === 'cancelled';
     try {
-      await this.db.transaction(async (m) => {
-        const row = await repo.find(m, tenantId, id, true);
-        ended = !row || row.status === 'completed' || row.status === 'cancelled';
-        if (!ended) await this.deps.settleTemplates(tenantId, id, enabledTemplates(row!.sms));
-      });
+      const row = await repo.find(this.db.manager, tenantId, id);
+      if (!ended(row)) {
+        await this.deps.settleTemplates(tenantId, id, enabledTemplates(row!.sms));
+        if (!ended(await repo.find(this.db.manager, tenantId, id))) return;
+      }
     } catch {
       return;
     }
-    if (ended) await this.compensate(tenantId, id);
+    await this.compensate(tenantId, id);
   }
 
   private applyUpdate(
