@@ -275,6 +275,13 @@ describe('proxy', () => {
     }
   });
 
+  it('when the service dies in the middle of a small answer, then a clean 503 problem without the service’s headers', async () => {
+    const t = await createTenant(gw.url);
+    const res = await call(gw.url, 'GET', '/v1/rosters/cut', { headers: bearer(t.apiKey) });
+    expectProblem(res, 503, 'DEPENDENCY_UNAVAILABLE');
+    expect([res.headers.location, res.headers.etag]).toEqual([undefined, undefined]);
+  });
+
   it('when a proxied JSON body is over the 1 MiB limit, then 413 before it reaches the service', async () => {
     const t = await createTenant(gw.url);
     const res = await call(gw.url, 'POST', '/v1/sms-templates', { headers: bearer(t.apiKey), json: { name: 'x', content: 'y'.repeat(2 * 1024 * 1024) } });

@@ -108,6 +108,12 @@ export async function startFakeUpstream() {
           for (let i = 0; i < 64; i++) if (!res.write(piece)) await new Promise((r) => res.once('drain', r));
           return res.end();
         }
+        if (req.url?.includes('/cut')) {
+          // a small answer announced, its headers sent, then the connection dies midway
+          res.writeHead(201, { 'content-type': 'application/json', 'content-length': '200', location: '/v1/rosters/cut', etag: '"cut"' });
+          res.write('{"id":"');
+          return setTimeout(() => res.destroy(), 20);
+        }
         if (req.url?.includes('/slow')) await new Promise((r) => setTimeout(r, 800));
         if (req.url?.includes('/flaky') && flaky++ === 0) return send(500, { code: 'INTERNAL_ERROR' });
         if (req.url?.includes('/bad')) return send(422, { code: 'ROSTER_EMPTY', id: randomUUID() });

@@ -78,6 +78,11 @@ export class TenantService {
     return hit;
   }
 
+  /** The key, if this replica holds it as live in its cache: no database lookup. */
+  authenticateCached(key: string): LiveKey | undefined {
+    return looksLikeApiKey(key) ? this.cached(hashApiKey(key)) : undefined;
+  }
+
   /** The key's id and tenant, or undefined for a malformed, unknown or revoked key. */
   async authenticate(key: string, keyHash: Buffer = hashApiKey(key)): Promise<LiveKey | undefined> {
     if (!looksLikeApiKey(key)) return undefined;

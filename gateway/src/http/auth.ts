@@ -36,19 +36,21 @@ const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
  * token: 401). Every other /v1 route: a live API key, which names the tenant.
  *
  * Two limits, in this order: an address that failed to authenticate `failures.limit` times in the
- * window gets 429 AUTH_RATE_LIMITED for every /v1 request, before any key lookup (so random keys
- * cannot make each request cost a database lookup); then an authenticated credential gets
- * `perKey.limit` requests per window (429 RATE_LIMITED, RateLimit-* headers on every answer).
+ * window gets 429 AUTH_RATE_LIMITED for every /v1 request whose credential would need a database
+ * lookup (so random keys cannot make each request cost one); the admin token and keys this replica
+ * holds as live in its cache still pass, so one bad client behind a shared address does not lock
+ * out the others. Then an authenticated credential gets `perKey.limit` requests per window
+ * (429 RATE_LIMITED, RateLimit-* headers on every answer).
  */
 export function authHook(o: AuthOptions) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     assertCanonicalPath(req.url); // first: routing, the admin check and the proxy must see one path
     const address = addressBucket(req.ip);
     const wait = o.failures.blockedFor(address);
-    if (wait > 0) {
+    const blocked = () => {
       reply.header('retry-after', seconds(wait));
-      throw errors.AUTH_RATE_LIMITED();
-    }
+      return errors.AUTH_RATE_LIMITED();
+    };
     const refuse = (detail: string) => {
       o.failures.hit(address);
       reply.header('www-authenticate', 'Bearer');
@@ -58,12 +60,14 @@ export function authHook(o: AuthOptions) {
     // the matched route decides (never the raw URL alone): /v1/admin/… routes need the admin token
     if (isAdminPath(req.routeOptions.url ?? req.url) || isAdminPath(req.url)) {
       const m = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-      if (!o.adminToken || !m || !secretsEqual(m[1], o.adminToken)) throw refuse('This route needs the admin token.');
+      if (!o.adminToken || !m || !secretsEqual(m[1], o.adminToken)) throw wait > 0 ? blocked() : refuse('This route needs the admin token.');
       req.isAdmin = true;
       subject = 'admin';
     } else {
       const key = presentedKey(req.headers);
-      const found = key ? await o.tenants.authenticate(key) : undefined;
+      const cached = key ? o.tenants.authenticateCached(key) : undefined;
+      if (!cached && wait > 0) throw blocked();
+      const found = cached ?? (key ? await o.tenants.authenticate(key) : undefined);
       if (!found) throw refuse(key ? 'The API key is unknown or revoked.' : 'Send the API key as `Authorization: Bearer <key>` or `X-API-Key`.');
       req.tenantId = found.tenantId;
       subject = found.keyId;

@@ -95,18 +95,22 @@ function streamThrough(req: FastifyRequest, reply: FastifyReply, pool: Pool, opt
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] | undefined;
     let stream: Readable | undefined;
+    // a small answer's status and headers are applied only once it has fully arrived: an upstream
+    // failing midway must give the client a clean 503, not one carrying the upstream's headers
+    let head: { statusCode: number; headers: Parameters<typeof copyResponseHeaders>[1] } | undefined;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart() {
         // nothing to do: the new handler API is recognised by this method
       },
       onResponseStart(controller, statusCode, headers) {
-        reply.code(statusCode);
-        copyResponseHeaders(reply, headers);
         const length = Number(headers['content-length'] ?? NaN);
         if (length <= SMALL_RESPONSE) {
+          head = { statusCode, headers };
           chunks = [];
           return;
         }
+        reply.code(statusCode);
+        copyResponseHeaders(reply, headers);
         stream = new PassThroughBody(controller);
         resolve(reply.send(stream));
       },
@@ -115,7 +119,11 @@ function streamThrough(req: FastifyRequest, reply: FastifyReply, pool: Pool, opt
         else if (stream && !stream.push(chunk)) controller.pause();
       },
       onResponseEnd() {
-        if (chunks) resolve(reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+        if (chunks && head) {
+          reply.code(head.statusCode);
+          copyResponseHeaders(reply, head.headers);
+          resolve(reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+        }
         else stream?.push(null);
       },
       onResponseError(_controller, err) {
