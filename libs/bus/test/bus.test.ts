@@ -297,13 +297,19 @@ describe('RabbitBus', () => {
 });
 
 describe('PgBus', () => {
+  /** A bus whose safety poll would come only after a minute: within these tests only a notification (or the poll on reconnect) delivers. */
+  const notifiedOnly = async () => {
+    const bus = await PgBus.create({ db, logger: testLogger(), visibilityMs: 500, pollMs: 60_000 });
+    buses.push(bus);
+    return bus;
+  };
   const listeners = async () =>
     ((await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'autocall-bustest:bus-listen' AND query ILIKE 'LISTEN%'`)) as { pid: number }[]).map((r) => r.pid);
 
   it('when its LISTEN connection is killed, then what is published meanwhile is delivered and the bus listens again', async () => {
     const q = queueName('pg.listen-lost');
-    const bus = (await inProcessTransport.connect()) as PgBus;
-    const publisher = await inProcessTransport.connect();
+    const bus = await notifiedOnly();
+    const publisher = await notifiedOnly();
     const got: number[] = [];
     await bus.subscribe(q, [on(Ping, async (p) => void got.push(p.n))]);
     const before = bus.listenerPid();
@@ -323,8 +329,8 @@ describe('PgBus', () => {
 
   it('when a message is published on another bus of the same database, then this bus handles it (notified across connections)', async () => {
     const q = queueName('pg.cross');
-    const consumer = await inProcessTransport.connect();
-    const publisher = await inProcessTransport.connect();
+    const consumer = await notifiedOnly();
+    const publisher = await notifiedOnly();
     const got: number[] = [];
     await consumer.subscribe(q, [on(Ping, async (p) => void got.push(p.n))]);
     for (let i = 0; i < 20; i++) await publisher.publish(Ping, { n: 9100 + i, run });
