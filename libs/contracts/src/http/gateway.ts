@@ -12,7 +12,7 @@ const TenantParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const gatewayRoutes = defineRoutes({
   createTenant: {
     method: 'POST', url: '/v1/admin/tenants', summary: 'Create a tenant and its first API key', tags: ['Admin'],
-    schema: { body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: { 201: CreatedTenant, 400: Problem, 401: Problem, 413: Problem } },
+    schema: { body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: { 201: CreatedTenant, 400: Problem, 401: Problem, 409: Problem, 413: Problem, 422: Problem, 429: Problem } },
   },
   listTenants: {
     method: 'GET', url: '/v1/admin/tenants', summary: 'List tenants (newest first)', tags: ['Admin'],
@@ -24,7 +24,7 @@ export const gatewayRoutes = defineRoutes({
   },
   createApiKey: {
     method: 'POST', url: '/v1/admin/tenants/:id/api-keys', summary: 'Issue a further API key (rotation)', tags: ['Admin'],
-    schema: { params: TenantParams, response: { 201: CreatedApiKey, 400: Problem, 401: Problem, 404: Problem } },
+    schema: { params: TenantParams, response: { 201: CreatedApiKey, 400: Problem, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem } },
   },
   listApiKeys: {
     method: 'GET', url: '/v1/admin/tenants/:id/api-keys', summary: "List a tenant's API keys (never the key itself)", tags: ['Admin'],
