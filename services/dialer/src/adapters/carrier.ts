@@ -29,8 +29,10 @@ export interface DialRequest {
   /**
    * Called by the carrier right before it sends the call's first request (the INVITE): runs
    * `send` while no hold or cancel of the task can commit, and resolves true; or resolves false
-   * without running it when the task is held, cancelled or deleted by now (the carrier then
-   * rejects with NotPlacedError 'held'). `send` must only start the call, synchronously.
+   * without running it when the task is held, cancelled or deleted by now, or the attempt is no
+   * longer the dialer's to place (settled meanwhile): the carrier then rejects with NotPlacedError
+   * 'held', and the dialer, which knows which it was, requeues or drops the attempt. `send` must
+   * only start the call, synchronously.
    * Absent: the carrier sends without asking.
    */
   beforeSend?: (send: () => void) => Promise<boolean>;

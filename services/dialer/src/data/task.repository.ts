@@ -14,6 +14,9 @@ export interface TaskRow {
   deleted_at: Date | null;
 }
 
+/** The pre-INVITE check's answer: sent; not sent, the task is held/cancelled/deleted; not sent, the attempt is no longer this replica's (settled by the sweeper). */
+export type DialVerdict = 'sent' | 'held' | 'lost';
+
 export interface LoadJob {
   taskId: string;
   tenantId: string;
@@ -81,28 +84,36 @@ export class TaskRepository {
 
   /**
    * The last word before a call's INVITE: runs `send` inside a transaction that holds the task row
-   * FOR KEY SHARE, only if the task is still not held, cancelled or deleted. A hold or cancel
-   * (FOR UPDATE on the same row, setHeld/cancel) therefore either committed before this look — and
-   * `send` does not run — or waits until `send` has run: once a hold answers, no new INVITE of the
-   * task leaves this replica. Claims (FOR NO KEY UPDATE) and result writes (FOR KEY SHARE) do not
-   * wait for it. True when `send` ran; an error after it ran is swallowed (the call is out).
+   * FOR KEY SHARE and the attempt row FOR SHARE, only if the attempt is still `dialing` and claimed
+   * by `me`, and the task is still not held, cancelled or deleted.
+   * - A hold or cancel (FOR UPDATE on the task row, setHeld/cancel) therefore either committed
+   *   before this look — and `send` does not run — or waits until `send` has run: once a hold
+   *   answers, no new INVITE of the task leaves this replica. Claims (FOR NO KEY UPDATE) and result
+   *   writes (FOR KEY SHARE) do not wait for it.
+   * - The sweeper (settleInterrupted, FOR UPDATE SKIP LOCKED on the attempt) either settled the
+   *   attempt before this look — this replica's lease lapsed, the number was reported final — and
+   *   `send` does not run, or cannot settle it until `send` has run: no call after the number's
+   *   final call.completed.
+   * Answers 'sent' when `send` ran (an error after it ran is swallowed: the call is out), 'held'
+   * when the task stopped it, 'lost' when the attempt is no longer this replica's to dial (then it
+   * must not be requeued or settled again either: whoever took it has settled it).
    *
-   * Calls that reach this point in the same turn of the event loop share one transaction and one
-   * statement (a claim batch of hundreds costs three round trips, not three per call).
+   * Calls that reach this point in the same turn of the event loop share one transaction and two
+   * statements (a claim batch of hundreds costs four round trips, not four per call).
    */
-  whileDialable(taskId: string, send: () => void): Promise<boolean> {
+  whileDialable(taskId: string, attemptId: string, me: string, send: () => void): Promise<DialVerdict> {
     return new Promise((resolve, reject) => {
-      this.gate.push({ taskId, send, resolve, reject });
+      this.gate.push({ taskId, attemptId, me, send, resolve, reject });
       if (this.gate.length === 1) setImmediate(() => void this.openGate());
     });
   }
 
-  private gate: { taskId: string; send: () => void; resolve: (sent: boolean) => void; reject: (err: Error) => void }[] = [];
+  private gate: { taskId: string; attemptId: string; me: string; send: () => void; resolve: (verdict: DialVerdict) => void; reject: (err: Error) => void }[] = [];
 
   private async openGate(): Promise<void> {
     const batch = this.gate;
     this.gate = [];
-    const sent = new Set<number>();
+    const verdicts = new Map<number, DialVerdict>();
     const failed = new Map<number, Error>();
     try {
       await this.db.transaction(async (m) => {
@@ -112,11 +123,21 @@ export class TaskRepository {
             (r) => r.task_id,
           ),
         );
+        const mine = new Set(
+          (
+            (await m.query(
+              `SELECT a.id FROM call_attempts a JOIN unnest($1::uuid[], $2::text[]) AS r(id, me) ON a.id = r.id AND a.claimed_by = r.me
+                WHERE a.status = 'dialing' ORDER BY a.id FOR SHARE OF a`,
+              [batch.map((b) => b.attemptId), batch.map((b) => b.me)],
+            )) as { id: string }[]
+          ).map((r) => r.id),
+        );
         batch.forEach((b, i) => {
-          if (!open.has(b.taskId)) return;
+          if (!mine.has(b.attemptId)) return verdicts.set(i, 'lost');
+          if (!open.has(b.taskId)) return verdicts.set(i, 'held');
           try {
             b.send();
-            sent.add(i);
+            verdicts.set(i, 'sent');
           } catch (err) {
             failed.set(i, err as Error);
           }
@@ -124,10 +145,10 @@ export class TaskRepository {
       });
     } catch (err) {
       // sent ones are out whatever the commit did; the others were not sent
-      batch.forEach((b, i) => (sent.has(i) ? b.resolve(true) : b.reject(failed.get(i) ?? (err as Error))));
+      batch.forEach((b, i) => (verdicts.get(i) === 'sent' ? b.resolve('sent') : b.reject(failed.get(i) ?? (err as Error))));
       return;
     }
-    batch.forEach((b, i) => (failed.has(i) ? b.reject(failed.get(i)!) : b.resolve(sent.has(i))));
+    batch.forEach((b, i) => (failed.has(i) ? b.reject(failed.get(i)!) : b.resolve(verdicts.get(i) ?? 'held')));
   }
 
   /**

@@ -153,6 +153,8 @@ export class DialerEngine {
   private dial(a: ClaimedAttempt): void {
     this.inFlight.set(a.id, a);
     const recordingId = a.recordingId;
+    /** Set when the pre-INVITE check found the attempt no longer this replica's. */
+    let lost = false;
     const request: DialRequest = {
       attemptId: a.id,
       phone: a.phone,
@@ -164,9 +166,14 @@ export class DialerEngine {
         durationMs: a.recordingDurationMs,
         loadUlaw: () => (recordingId ? this.deps.loadUlaw(a.tenantId, recordingId) : Promise.reject(new Error('task has no recording'))),
       },
-      // A hold may have committed since the claim (the recording's first load can be slow): the
-      // carrier asks once more, under the task row's lock, right before the INVITE.
-      beforeSend: (send) => this.deps.tasks.whileDialable(a.taskId, send),
+      // A hold may have committed since the claim (the recording's first load can be slow), or this
+      // replica's lease may have lapsed and the sweeper settled the attempt: the carrier asks once
+      // more, under the task's and the attempt's row locks, right before the INVITE.
+      beforeSend: async (send) => {
+        const verdict = await this.deps.tasks.whileDialable(a.taskId, a.id, this.opts.me, send);
+        if (verdict === 'lost') lost = true;
+        return verdict === 'sent';
+      },
     };
     const startedAt = new Date();
     this.deps.carrier
@@ -174,7 +181,12 @@ export class DialerEngine {
       .then(
         (result) => this.results.push({ attempt: a, result }),
         (err: unknown) => {
-          if (isNotPlaced(err)) this.requeues.push({ attempt: a, delayMs: this.backoff(a, err), reason: `not placed: ${err.message}` });
+          if (isNotPlaced(err) && lost) {
+            // Not ours any more (settled final by the sweeper, its call.completed out): nothing was
+            // sent, and nothing is owed — no requeue, no result.
+            this.inFlight.delete(a.id);
+            this.log.warn({ attemptId: a.id, taskId: a.taskId }, 'attempt settled elsewhere before its call (lease lapsed); not placed, not requeued');
+          } else if (isNotPlaced(err)) this.requeues.push({ attempt: a, delayMs: this.backoff(a, err), reason: `not placed: ${err.message}` });
           else {
             // Anything else may have happened after the INVITE left: a failed call, never redialled.
             this.results.push({

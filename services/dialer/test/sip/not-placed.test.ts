@@ -11,7 +11,7 @@ import { buildApp, RECORDING_SCHEMA, recordingMigrations } from '../../../record
 import { recordingConfigSchema, type RecordingConfig } from '../../../recording/src/config';
 import { fileParts, fixture, multipart } from '../../../recording/test/helpers';
 import { connectBus, dialerSql, EventLog, rosterOf, RosterStub, snapshot, startDialer, startTask, type Dialer } from '../helpers';
-import { sippInstalled, startSipp } from './sip-test-kit';
+import { FakePeer, sippInstalled, startSipp } from './sip-test-kit';
 
 /**
  * Calls the SIP carrier could not place — nothing was sent toward the callee — go back to the
@@ -224,5 +224,42 @@ run('calls the carrier could not place', () => {
     expect(rows).toHaveLength(3);
     expect(rows.some((r) => r.not_placed > 0)).toBe(true);
     expect((await sipp.exit).code).toBe(0);
+  }, 90_000);
+
+  it('when this replica\'s lease lapsed and the sweeper settled its claimed calls (interrupted, final) while they waited for the recording, then none of them is sent afterwards, nor requeued', async () => {
+    const tenantId = newTenantId();
+    const rec = await uploadRecording(tenantId);
+    const trunk = await FakePeer.start(15505);
+    const { url: slowUrl, letThrough, close } = await slowRecordingService();
+    try {
+      const dialer = await sipDialer(trunk.port, { RECORDING_URL: slowUrl, RTP_PORT_MIN: '16540', RTP_PORT_MAX: '16579' });
+      const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(3)), total: 3, recordingId: rec.id, recordingDurationMs: rec.durationMs, dialing: { maxAttempts: 3 } });
+      events.watch(s.taskId);
+      await startTask(bus, s);
+      await eventually(async () => (await dialerSql(`SELECT 1 FROM call_attempts WHERE task_id = $1 AND status = 'dialing'`, [s.taskId])).length === 3, 20_000);
+
+      // the lease renewal fails (as if this replica lost the database for a while): the leases run
+      // out and the sweeper settles the attempts as interrupted — final, reported, the task drained
+      await eventually(async () => {
+        await dialerSql(`UPDATE call_attempts SET lease_until = now() - interval '1 second' WHERE task_id = $1 AND status = 'dialing'`, [s.taskId]);
+        const rows = await attemptsOf(s.taskId);
+        return rows.every((r) => r.status === 'completed');
+      }, 20_000);
+      expect(await events.drainedOf(s.taskId)).toMatchObject({ finalCount: 3, cancelled: 0 });
+      await eventually(() => events.callsOf(s.taskId).length === 3);
+      expect(events.callsOf(s.taskId).map((c) => [c.outcome, c.failureReason, c.final])).toEqual(Array(3).fill(['failed', 'interrupted', true]));
+
+      // the rendition arrives: the replica reaches its last check before the INVITE for all three
+      letThrough();
+      await eventually(() => dialer.app.dialer.callsInFlight === 0, 20_000);
+      expect(trunk.requests('INVITE')).toEqual([]);
+      const rows = await attemptsOf(s.taskId);
+      expect(rows.map((r) => [r.attempt, r.status, r.outcome, r.failure_reason, r.not_placed])).toEqual(Array(3).fill([1, 'completed', 'failed', 'interrupted', 0]));
+      expect(events.callsOf(s.taskId)).toHaveLength(3);
+      expect(events.drained.filter((d) => d.taskId === s.taskId)).toHaveLength(1);
+    } finally {
+      await close();
+      await trunk.close();
+    }
   }, 90_000);
 });
