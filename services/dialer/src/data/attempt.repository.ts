@@ -26,6 +26,8 @@ export interface ClaimedAttempt {
 export interface AttemptResult {
   attempt: ClaimedAttempt;
   result: CallResult;
+  /** Nothing was sent (a call never placed, settled final): stored with started_at NULL, so the report counts no call. */
+  neverPlaced?: boolean;
 }
 
 export interface CallRow {
@@ -193,11 +195,11 @@ export class AttemptRepository {
         [taskIds],
       )) as { task_id: string; no_retry: boolean; max_attempts: number; retry_delay_minutes: number }[];
       const settings = new Map(tasks.map((t) => [t.task_id, t]));
-      const rows = results.map(({ attempt, result }) => {
+      const rows = results.map(({ attempt, result, neverPlaced = false }) => {
         const t = settings.get(attempt.taskId);
         // a cancelled task, or one whose roster was refused, gets no retry: its numbers end here
         const final = isFinal(result, attempt.attempt, t?.max_attempts ?? 1, t?.no_retry ?? true);
-        return { attempt, result, final, retryDelayMinutes: t?.retry_delay_minutes ?? 0 };
+        return { attempt, result, final, retryDelayMinutes: t?.retry_delay_minutes ?? 0, neverPlaced };
       });
       const [updated] = (await m.query(
         `UPDATE call_attempts a SET status = 'completed', final = r.final, outcome = r.outcome, hangup_by = r.hangup_by,
@@ -214,7 +216,7 @@ export class AttemptRepository {
           rows.map((r) => r.result.hangupBy),
           rows.map((r) => r.result.sipCode),
           rows.map((r) => r.result.failureReason),
-          rows.map((r) => r.result.startedAt.toISOString()),
+          rows.map((r) => (r.neverPlaced ? null : r.result.startedAt.toISOString())),
           rows.map((r) => iso(r.result.answeredAt)),
           rows.map((r) => r.result.endedAt.toISOString()),
           rows.map((r) => durationMs(r.result)),
@@ -245,7 +247,8 @@ export class AttemptRepository {
       await publishManyInTransaction(
         m,
         CallCompleted,
-        settled.map(({ attempt, result, final }) => ({
+        // a call never placed has no start: the event (whose startedAt is required) carries its end, as refuseRoster does
+        settled.map(({ attempt, result, final, neverPlaced }) => ({
           tenantId: attempt.tenantId,
           taskId: attempt.taskId,
           attemptId: attempt.id,
@@ -256,7 +259,7 @@ export class AttemptRepository {
           hangupBy: result.hangupBy,
           sipCode: result.sipCode,
           failureReason: result.failureReason,
-          startedAt: result.startedAt.toISOString(),
+          startedAt: (neverPlaced ? result.endedAt : result.startedAt).toISOString(),
           answeredAt: iso(result.answeredAt),
           endedAt: result.endedAt.toISOString(),
           durationMs: durationMs(result),

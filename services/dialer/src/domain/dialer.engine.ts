@@ -234,11 +234,13 @@ export class DialerEngine {
             );
             const back = batch.filter((r) => !closed.has(r.attempt.id));
             for (const r of back) this.inFlight.delete(r.attempt.id);
-            // cancelled meanwhile: the cancel counted them in flight, so they end as a (never placed) failed call
+            // cancelled meanwhile: the cancel counted them in flight, so they end as a failed call
+            // never placed (no start: the report counts no call for it)
             for (const r of batch.filter((b) => closed.has(b.attempt.id))) {
               const now = new Date();
               this.results.push({
                 attempt: r.attempt,
+                neverPlaced: true,
                 result: { outcome: 'failed', hangupBy: null, sipCode: null, failureReason: r.reason, retryable: false, startedAt: now, answeredAt: null, endedAt: now },
               });
             }

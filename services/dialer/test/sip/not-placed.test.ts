@@ -107,6 +107,21 @@ run('calls the carrier could not place', () => {
       [taskId],
     );
 
+  /** The calls list's start times and the csv report's Attempts / First Call At / Last Call At of each number. */
+  async function shownAsCalls(dialer: Dialer, tenantId: string, taskId: string): Promise<{ startedAt: (string | null)[]; report: string[][] }> {
+    const list = await dialer.app.inject({ method: 'GET', url: `/v1/tasks/${taskId}/calls`, headers: asTenant(tenantId) });
+    expect(list.statusCode).toBe(200);
+    const csv = await dialer.app.inject({ method: 'GET', url: `/v1/tasks/${taskId}/report?format=csv`, headers: asTenant(tenantId) });
+    expect(csv.statusCode).toBe(200);
+    const [header, ...lines] = csv.body.split('\r\n').filter((l) => l !== '');
+    const cols = header.split(',');
+    const at = (name: string) => cols.indexOf(name);
+    return {
+      startedAt: list.json().items.map((c: { startedAt: string | null }) => c.startedAt),
+      report: lines.map((l) => l.split(',')).map((c) => [c[at('Outcome')], c[at('Attempts')], c[at('First Call At (UTC)')], c[at('Last Call At (UTC)')]]),
+    };
+  }
+
   it('when the recording service cannot give the rendition, then no INVITE is sent, the numbers wait queued with no attempt used, and once it answers each is called once and answered', async () => {
     const tenantId = newTenantId();
     const rec = await uploadRecording(tenantId);
@@ -181,7 +196,7 @@ run('calls the carrier could not place', () => {
     const { url: slowUrl, letThrough, close } = await slowRecordingService();
     try {
       // no SIPp: a call sent would time out as failed "timeout", not "not placed"
-      await sipDialer(15503, { RECORDING_URL: slowUrl, RTP_PORT_MIN: '16540', RTP_PORT_MAX: '16579' });
+      const dialer = await sipDialer(15503, { RECORDING_URL: slowUrl, RTP_PORT_MIN: '16540', RTP_PORT_MAX: '16579' });
       const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(10)), total: 10, recordingId: rec.id, recordingDurationMs: rec.durationMs, dialing: { maxAttempts: 3, maxConcurrentCalls: 4 } });
       events.watch(s.taskId);
       await startTask(bus, s);
@@ -197,6 +212,10 @@ run('calls the carrier could not place', () => {
       );
       const rows = await attemptsOf(s.taskId);
       expect(rows.filter((r) => r.status === 'queued' || r.status === 'dialing')).toEqual([]);
+      // nobody was called: the four have no start time, and the report counts no call attempt for them
+      const shown = await shownAsCalls(dialer, tenantId, s.taskId);
+      expect(shown.startedAt).toEqual(Array(4).fill(null));
+      expect(shown.report.filter((r) => r[0] === 'failed')).toEqual(Array(4).fill(['failed', '0', '', '']));
     } finally {
       await close();
     }
