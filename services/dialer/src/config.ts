@@ -28,6 +28,8 @@ export const dialerConfigSchema = configSchema({
   DIALER_NOT_PLACED_BACKOFF_MS: Type.Integer({ minimum: 10, default: 2000 }),
   /** Longest delay before an unplaced attempt is dialled again (ms). */
   DIALER_NOT_PLACED_MAX_BACKOFF_MS: Type.Integer({ minimum: 10, default: 120000 }),
+  /** Failed unplaced tries (nothing sent: recording not loaded, carrier not set up) after which an attempt is settled final as failed, reason `not placed: <last reason>`, so the task can drain; waiting for a free channel or RTP port, or for a hold's release, never ends one. */
+  DIALER_NOT_PLACED_MAX_TRIES: Type.Integer({ minimum: 1, default: 10 }),
   /** The recording service's internal base URL, for the μ-law rendition the SIP carrier plays. */
   RECORDING_URL: Type.String({ default: 'http://127.0.0.1:3003' }),
   /** SIP carrier: the trunk's host name or IP (required with CARRIER=sip). */

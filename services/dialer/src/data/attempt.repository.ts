@@ -21,6 +21,8 @@ export interface ClaimedAttempt {
   recordingDurationMs: number;
   /** Times this attempt already went back to the queue unplaced (its back-off grows with it). */
   notPlaced: number;
+  /** Of those, the tries that failed (recording, setup) rather than waited for capacity or a hold. */
+  notPlacedFailed: number;
 }
 
 export interface AttemptResult {
@@ -61,6 +63,7 @@ interface ClaimRow {
   recording_id: string | null;
   recording_duration_ms: number;
   not_placed: number;
+  not_placed_failed: number;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -116,7 +119,7 @@ export class AttemptRepository {
            UPDATE call_attempts a SET status = 'dialing', claimed_by = $2, started_at = clock.ts,
                   lease_until = clock.ts + $3 * interval '1 millisecond'
              FROM picked, clock WHERE a.id = picked.id
-           RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.not_placed
+           RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.not_placed, a.not_placed_failed
          ),
          spent AS (
            UPDATE tasks SET tokens = q.avail - c.cnt, last_refill = clock.ts, last_claim_at = clock.ts
@@ -142,6 +145,7 @@ export class AttemptRepository {
       recordingId: r.recording_id,
       recordingDurationMs: r.recording_duration_ms,
       notPlaced: r.not_placed,
+      notPlacedFailed: r.not_placed_failed,
     }));
   }
 
@@ -156,7 +160,7 @@ export class AttemptRepository {
    * Likewise for a task whose roster its owner refused: its queued attempts were settled, so one
    * requeued now would wait forever.
    */
-  async requeue(me: string, items: { id: string; taskId: string; delayMs: number; reason: string }[]): Promise<Set<string>> {
+  async requeue(me: string, items: { id: string; taskId: string; delayMs: number; reason: string; failed: boolean }[]): Promise<Set<string>> {
     if (items.length === 0) return new Set();
     return this.db.transaction(async (m) => {
       const taskIds = [...new Set(items.map((i) => i.taskId))].sort();
@@ -169,10 +173,11 @@ export class AttemptRepository {
       if (back.length > 0) {
         await m.query(
           `UPDATE call_attempts a SET status = 'queued', claimed_by = NULL, started_at = NULL, lease_until = NULL,
-                  due_at = clock_timestamp() + r.delay_ms * interval '1 millisecond', not_placed = a.not_placed + 1, failure_reason = r.reason
-             FROM unnest($1::uuid[], $2::int[], $3::text[]) AS r(id, delay_ms, reason)
+                  due_at = clock_timestamp() + r.delay_ms * interval '1 millisecond', not_placed = a.not_placed + 1,
+                  not_placed_failed = a.not_placed_failed + r.failed::int, failure_reason = r.reason
+             FROM unnest($1::uuid[], $2::int[], $3::text[], $5::bool[]) AS r(id, delay_ms, reason, failed)
             WHERE a.id = r.id AND a.status = 'dialing' AND a.claimed_by = $4`,
-          [back.map((i) => i.id), back.map((i) => Math.round(i.delayMs)), back.map((i) => i.reason), me],
+          [back.map((i) => i.id), back.map((i) => Math.round(i.delayMs)), back.map((i) => i.reason), me, back.map((i) => i.failed)],
         );
       }
       return new Set(items.filter((i) => !open.has(i.taskId)).map((i) => i.id));

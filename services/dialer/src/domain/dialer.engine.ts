@@ -17,6 +17,12 @@ export interface EngineOptions {
   /** First back-off of an attempt the carrier did not place (ms); doubles per try up to `notPlacedMaxMs`. */
   notPlacedBackoffMs: number;
   notPlacedMaxMs: number;
+  /**
+   * Failed unplaced tries (see failedTry) after which the attempt is settled final as `failed`,
+   * reason `not placed: <last reason>` (safe: nothing was sent), so a recording that never loads
+   * cannot keep a task from draining. Waiting for capacity or a hold never ends an attempt.
+   */
+  notPlacedMaxTries: number;
 }
 
 export interface EngineDeps {
@@ -37,7 +43,16 @@ interface Requeue {
   attempt: ClaimedAttempt;
   delayMs: number;
   reason: string;
+  /** A failed try (counts toward notPlacedMaxTries), not a wait for capacity or a hold. */
+  failed: boolean;
 }
+
+/**
+ * Unplaced tries that failed: the recording could not be loaded, the carrier could not be set up.
+ * The others wait for something that comes back by itself — a free channel or RTP port (the
+ * carrier's own calls end), the next process (shutdown), the release of a hold.
+ */
+const failedTry = (err: NotPlacedError): boolean => err.reason === 'recording' || err.reason === 'setup';
 
 /**
  * A roster refusal that retrying cannot cure: the owner answered that the roster does not exist
@@ -186,7 +201,16 @@ export class DialerEngine {
             // sent, and nothing is owed — no requeue, no result.
             this.inFlight.delete(a.id);
             this.log.warn({ attemptId: a.id, taskId: a.taskId }, 'attempt settled elsewhere before its call (lease lapsed); not placed, not requeued');
-          } else if (isNotPlaced(err)) this.requeues.push({ attempt: a, delayMs: this.backoff(a, err), reason: `not placed: ${err.message}` });
+          } else if (isNotPlaced(err) && failedTry(err) && a.notPlacedFailed + 1 >= this.opts.notPlacedMaxTries) {
+            // Never placed, try after try: settle it (nothing was sent, so a final failed is safe).
+            this.log.error({ attemptId: a.id, taskId: a.taskId, tries: a.notPlacedFailed + 1, err: err.message }, 'call never placed; attempt settled as failed');
+            const now = new Date();
+            this.results.push({
+              attempt: a,
+              neverPlaced: true,
+              result: { outcome: 'failed', hangupBy: null, sipCode: null, failureReason: `not placed: ${err.message}`, retryable: false, startedAt: now, answeredAt: null, endedAt: now },
+            });
+          } else if (isNotPlaced(err)) this.requeues.push({ attempt: a, delayMs: this.backoff(a, err), reason: `not placed: ${err.message}`, failed: failedTry(err) });
           else {
             // Anything else may have happened after the INVITE left: a failed call, never redialled.
             this.results.push({
@@ -230,7 +254,7 @@ export class DialerEngine {
           try {
             const closed = await this.deps.attempts.requeue(
               this.opts.me,
-              batch.map((r) => ({ id: r.attempt.id, taskId: r.attempt.taskId, delayMs: r.delayMs, reason: r.reason })),
+              batch.map((r) => ({ id: r.attempt.id, taskId: r.attempt.taskId, delayMs: r.delayMs, reason: r.reason, failed: r.failed })),
             );
             const back = batch.filter((r) => !closed.has(r.attempt.id));
             for (const r of back) this.inFlight.delete(r.attempt.id);

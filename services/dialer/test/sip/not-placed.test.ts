@@ -128,7 +128,7 @@ run('calls the carrier could not place', () => {
     const httpPort = await freeTcpPort(); // the recording service is not listening there yet
     const sipPort = 15500;
     const sipp = await startSipp('uas-wait-bye', sipPort, { mediaPort: 15520, rtpEcho: true, timeoutSeconds: 60, calls: 5 });
-    const dialer = await sipDialer(sipPort, { RECORDING_URL: `http://127.0.0.1:${httpPort}`, RTP_PORT_MIN: '16500', RTP_PORT_MAX: '16539' });
+    const dialer = await sipDialer(sipPort, { RECORDING_URL: `http://127.0.0.1:${httpPort}`, RTP_PORT_MIN: '16500', RTP_PORT_MAX: '16539', DIALER_NOT_PLACED_MAX_TRIES: '1000' });
 
     const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(5)), total: 5, recordingId: rec.id, recordingDurationMs: rec.durationMs, dialing: { maxAttempts: 1, ringTimeoutSeconds: 10 } });
     events.watch(s.taskId);
@@ -243,6 +243,36 @@ run('calls the carrier could not place', () => {
     expect(rows).toHaveLength(3);
     expect(rows.some((r) => r.not_placed > 0)).toBe(true);
     expect((await sipp.exit).code).toBe(0);
+  }, 90_000);
+
+  it('when the recording never loads, then after DIALER_NOT_PLACED_MAX_TRIES unplaced tries each number is settled failed "not placed: …" with no INVITE sent, counted as no call, and the task drains', async () => {
+    const tenantId = newTenantId();
+    const rec = await uploadRecording(tenantId);
+    const httpPort = await freeTcpPort(); // nothing listens there: the rendition never loads
+    // the trunk: records every request it gets (an INVITE would be a call)
+    const trunk = await FakePeer.start(15504);
+    try {
+      const dialer = await sipDialer(trunk.port, { RECORDING_URL: `http://127.0.0.1:${httpPort}`, RTP_PORT_MIN: '16500', RTP_PORT_MAX: '16539', DIALER_NOT_PLACED_MAX_TRIES: '3' });
+      const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(4)), total: 4, recordingId: rec.id, recordingDurationMs: rec.durationMs, dialing: { maxAttempts: 3 } });
+      events.watch(s.taskId);
+      await startTask(bus, s);
+
+      expect(await events.drainedOf(s.taskId, 30_000)).toMatchObject({ finalCount: 4, cancelled: 0 });
+      await eventually(() => events.callsOf(s.taskId).length === 4);
+      const calls = events.callsOf(s.taskId);
+      expect(calls.map((c) => [c.attempt, c.outcome, c.hangupBy, c.answeredAt, c.durationMs, c.final])).toEqual(Array(4).fill([1, 'failed', null, null, 0, true]));
+      for (const c of calls) expect(c.failureReason).toMatch(/^not placed: recording not loaded: /);
+      // tried three times each (two requeues, settled on the third), first attempts only, never retried
+      const rows = await attemptsOf(s.taskId);
+      expect(rows.map((r) => [r.attempt, r.status, r.outcome, r.not_placed])).toEqual(Array(4).fill([1, 'completed', 'failed', 2]));
+      expect(trunk.requests('INVITE')).toEqual([]);
+      // nobody was called: no start time, and the report counts no call attempt
+      const shown = await shownAsCalls(dialer, tenantId, s.taskId);
+      expect(shown.startedAt).toEqual(Array(4).fill(null));
+      expect(shown.report).toEqual(Array(4).fill(['failed', '0', '', '']));
+    } finally {
+      await trunk.close();
+    }
   }, 90_000);
 
   it('when this replica\'s lease lapsed and the sweeper settled its claimed calls (interrupted, final) while they waited for the recording, then none of them is sent afterwards, nor requeued', async () => {
