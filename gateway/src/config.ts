@@ -7,7 +7,7 @@ export const gatewayConfigSchema = configSchema({
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Requests per second allowed per API key, per gateway replica; over it: 429. */
   RATE_LIMIT_PER_SECOND: Type.Integer({ default: 100, minimum: 1 }),
-  /** Failed authentications (401) allowed per client address and window, per gateway replica; then 429 AUTH_RATE_LIMITED until the window ends, before any key lookup. */
+  /** Failed authentications (401) allowed per client address and window, per gateway replica; then 429 AUTH_RATE_LIMITED until the window ends for any credential that would need a database lookup (the admin token and cached keys still pass). */
   AUTH_FAILURES_PER_WINDOW: Type.Integer({ default: 20, minimum: 1 }),
   /** The window of AUTH_FAILURES_PER_WINDOW, in seconds. */
   AUTH_FAILURE_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
