@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { publishManyInTransaction } from '@autocall/bus';
 import { CallCompleted, newId, type CallCompletedT } from '@autocall/contracts';
 import type { CallResult } from '../adapters/carrier';
-import { durationMs, isFinal } from '../domain/outcome';
+import { durationMs, isFinal, settledFailedEvent } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
 
 /** An attempt this replica claimed (committed `dialing`), with what the carrier needs. */
@@ -306,25 +306,7 @@ export class AttemptRepository {
       await publishManyInTransaction(
         m,
         CallCompleted,
-        rows.map((r) => ({
-          tenantId: r.tenant_id,
-          taskId: r.task_id,
-          attemptId: r.id,
-          phone: r.phone,
-          rowNumber: r.row_number,
-          attempt: r.attempt,
-          outcome: 'failed' as const,
-          hangupBy: null,
-          sipCode: null,
-          failureReason: 'interrupted',
-          startedAt: (r.started_at ?? r.ended_at).toISOString(),
-          answeredAt: null,
-          endedAt: r.ended_at.toISOString(),
-          durationMs: 0,
-          name: r.name,
-          variables: r.variables ?? {},
-          final: true,
-        })),
+        rows.map((r) => settledFailedEvent(r, r.tenant_id, r.task_id, 'interrupted')),
       );
       return [...new Set(rows.map((r) => r.task_id))];
     });

@@ -3,6 +3,7 @@ import { newId, type RosterEntry, type TaskSnapshotT } from '@autocall/contracts
 import { publishManyInTransaction } from '@autocall/bus';
 import { CallCompleted, DialerTaskDrained } from '@autocall/contracts';
 import type { Static } from '@sinclair/typebox';
+import { settledFailedEvent } from '../domain/outcome';
 
 export interface TaskRow {
   task_id: string;
@@ -184,25 +185,7 @@ export class TaskRepository {
       await publishManyInTransaction(
         m,
         CallCompleted,
-        rows.map((r) => ({
-          tenantId,
-          taskId,
-          attemptId: r.id,
-          phone: r.phone,
-          rowNumber: r.row_number,
-          attempt: r.attempt,
-          outcome: 'failed' as const,
-          hangupBy: null,
-          sipCode: null,
-          failureReason: reason,
-          startedAt: r.ended_at.toISOString(),
-          answeredAt: null,
-          endedAt: r.ended_at.toISOString(),
-          durationMs: 0,
-          name: r.name,
-          variables: r.variables ?? {},
-          final: true,
-        })),
+        rows.map((r) => settledFailedEvent(r, tenantId, taskId, reason)),
       );
       return rows.length;
     });

@@ -1,3 +1,4 @@
+import type { CallCompletedT } from '@autocall/contracts';
 import type { CallOutcome, CallResult } from '../adapters/carrier';
 
 /**
@@ -61,4 +62,39 @@ export function simulatedPlan(phone: string, attempt: number, ringTimeoutSeconds
     default:
       return { outcome: 'failed', hangupBy: null, sipCode: 500, failureReason: 'carrier error', retryable: false, ringMs: 2000, talkMs: 0 };
   }
+}
+
+/** An attempt the dialer settles `failed` itself (no call result): what its call.completed says. */
+export interface SettledFailedRow {
+  id: string;
+  phone: string;
+  row_number: number;
+  attempt: number;
+  name: string | null;
+  variables: Record<string, string> | null;
+  started_at?: Date | null;
+  ended_at: Date;
+}
+
+/** The final call.completed of an attempt settled `failed` without a call result (never placed, interrupted). */
+export function settledFailedEvent(r: SettledFailedRow, tenantId: string, taskId: string, reason: string): CallCompletedT {
+  return {
+    tenantId,
+    taskId,
+    attemptId: r.id,
+    phone: r.phone,
+    rowNumber: r.row_number,
+    attempt: r.attempt,
+    outcome: 'failed',
+    hangupBy: null,
+    sipCode: null,
+    failureReason: reason,
+    startedAt: (r.started_at ?? r.ended_at).toISOString(), // the contract requires one: a call never placed carries its end
+    answeredAt: null,
+    endedAt: r.ended_at.toISOString(),
+    durationMs: 0,
+    name: r.name,
+    variables: r.variables ?? {},
+    final: true,
+  };
 }
