@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -46,6 +47,14 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     readiness: { database: () => isDatabaseReady(deps.db) },
     trustProxy: trustProxy(c.TRUST_PROXY),
     disableRequestLogging: true,
+  });
+  // `Expect: 100-continue` (curl's default for bodies over 1 MiB): Node would answer `100 Continue`
+  // before any hook ran; here it is answered once the request has passed auth and the limits
+  // (preParsing runs after every onRequest hook), so a refused upload is never sent at all.
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => app.server.emit('request', req, res));
+  app.addHook('preParsing', async (req, reply, payload) => {
+    if (req.headers.expect !== undefined && /^\s*100-continue\s*$/i.test(req.headers.expect) && !reply.raw.headersSent) reply.raw.writeContinue();
+    return payload;
   });
   // One access line per request, of plain fields (fastify's default is two lines with serialized
   // request and response objects); no hook at all when info is off.

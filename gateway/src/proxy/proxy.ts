@@ -12,7 +12,9 @@ import { proxyTable, type Upstreams } from './upstreams';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 /** Never forwarded: hop-by-hop, the client's credentials, and the headers only the gateway may set. */
-const DROP_REQUEST = new Set([...HOP_BY_HOP, 'host', 'authorization', 'x-api-key', 'idempotency-key', INTERNAL_TOKEN_HEADER, TENANT_HEADER, ADMIN_HEADER, REQUEST_ID_HEADER]);
+// `expect` too: the gateway has answered the client's `100-continue` itself and sends the body at once
+// (undici refuses the header).
+const DROP_REQUEST = new Set([...HOP_BY_HOP, 'expect', 'host', 'authorization', 'x-api-key', 'idempotency-key', INTERNAL_TOKEN_HEADER, TENANT_HEADER, ADMIN_HEADER, REQUEST_ID_HEADER]);
 const DROP_RESPONSE = new Set([...HOP_BY_HOP, REQUEST_ID_HEADER]);
 /** Response headers an idempotent replay repeats. */
 const REPLAYED_HEADERS = ['content-type', 'location', 'content-disposition'];
