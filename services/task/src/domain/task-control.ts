@@ -62,27 +62,49 @@ export class TaskControl {
     return 2 * (this.opts.rpcTimeoutMs + this.opts.replyGraceMs);
   }
 
+  /** Per task, the last local contender's turn: contenders of one replica queue here, not on the database. */
+  private readonly turns = new Map<string, Promise<void>>();
+
   /**
    * Runs `fn` holding the task's control lease, with the row as read when the lease was taken.
-   * `wait`: try again (without holding a connection) for up to ~2 RPC timeouts, then 503; else
+   * Contenders in this replica wait their turn in memory (so the holder's own queries are not stuck
+   * behind their polls in the connection pool); the lease itself, shared with the other replicas, is
+   * tried again without holding a connection. `wait`: give up with 503 after ~2 RPC timeouts; else
    * answer undefined at once when another holder has it.
    */
   async withLease<T>(tenantId: string, taskId: string, fn: (row: TaskRow, lease: Lease) => Promise<T>, wait = true): Promise<T | undefined> {
-    const lease = { tenantId, taskId, holder: randomUUID() };
-    const giveUp = Date.now() + this.opts.rpcTimeoutMs * 2;
-    let row: TaskRow | undefined;
-    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-      row = await repo.takeControl(this.db.manager, tenantId, taskId, lease.holder, this.leaseMs);
-      if (row) break;
-      if (!(await repo.find(this.db.manager, tenantId, taskId))) throw taskErrors.TASK_NOT_FOUND();
-      if (!wait) return undefined;
-      if (Date.now() > giveUp) throw busy();
-      await new Promise((r) => setTimeout(r, pause));
-    }
+    const before = this.turns.get(taskId);
+    if (before && !wait) return undefined;
+    let done!: () => void;
+    const mine = new Promise<void>((r) => (done = r));
+    const turn = (before ?? Promise.resolve()).then(() => mine);
+    this.turns.set(taskId, turn);
     try {
-      return await fn(row, lease);
+      const giveUp = Date.now() + this.opts.rpcTimeoutMs * 2;
+      if (before) {
+        let timer: NodeJS.Timeout | undefined;
+        const ours = await Promise.race([before.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), giveUp - Date.now())))]);
+        clearTimeout(timer);
+        if (!ours) throw busy();
+      }
+      const lease = { tenantId, taskId, holder: randomUUID() };
+      let row: TaskRow | undefined;
+      for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+        row = await repo.takeControl(this.db.manager, tenantId, taskId, lease.holder, this.leaseMs);
+        if (row) break;
+        if (!(await repo.find(this.db.manager, tenantId, taskId))) throw taskErrors.TASK_NOT_FOUND();
+        if (!wait) return undefined;
+        if (Date.now() > giveUp) throw busy();
+        await new Promise((r) => setTimeout(r, pause));
+      }
+      try {
+        return await fn(row, lease);
+      } finally {
+        await repo.releaseControl(this.db.manager, taskId, lease.holder).catch(() => undefined);
+      }
     } finally {
-      await repo.releaseControl(this.db.manager, taskId, lease.holder).catch(() => undefined);
+      done();
+      if (this.turns.get(taskId) === turn) this.turns.delete(taskId);
     }
   }
 
