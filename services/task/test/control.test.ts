@@ -5,13 +5,13 @@
  * sent it (sim_calls.placed_at).
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import * as amqp from 'amqplib';
 import { Client } from 'pg';
-import { asTenant, eventually, newTenantId, sql, TEST_INTERNAL_TOKEN, testAmqpUrl, testDatabaseUrl } from '@autocall/testing';
+import { asTenant, eventually, newTenantId, sql, testDatabaseUrl } from '@autocall/testing';
+import { dialersReady, spawnDialer } from '../../dialer/test/helpers';
 import { TASK_SCHEMA } from '../src/app';
 import { closedDays, rosterRows, startRecording, startRoster, startSms, startTask, uploadRecording, uploadRoster } from './helpers';
 
@@ -27,53 +27,6 @@ let tasks: Awaited<ReturnType<typeof startTask>>[] = [];
 let urls: string[] = [];
 const dialers: ChildProcess[] = [];
 
-function startDialerProcess(id: string): ChildProcess {
-  return spawn(process.execPath, [join(root, 'services/dialer/dist/main.js')], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: testDatabaseUrl(),
-      AMQP_URL: testAmqpUrl(),
-      INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      DIALER_PORT: '0',
-      DIALER_ID: id,
-      // ring 60 ms, talk up to ~100 ms: calls take a little time, so some are always in flight
-      SIM_TIME_SCALE: '0.02',
-      DIALER_TICK_MS: '20',
-      DIALER_SWEEP_MS: '500',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-/** Both dialer processes consume task events and answer the control RPCs. */
-async function dialersReady(n: number): Promise<void> {
-  const conn = await amqp.connect(testAmqpUrl());
-  conn.on('error', () => undefined);
-  try {
-    await eventually(
-      async () => {
-        const ch = await conn.createChannel();
-        ch.on('error', () => undefined); // a queue not declared yet closes the channel: looked at again
-        try {
-          const counts = await Promise.all(['dialer.task-events', 'rpc.dialer.task.hold.v1', 'rpc.dialer.task.release.v1', 'rpc.dialer.task.cancel.v1'].map((q) => ch.checkQueue(q).then((r) => r.consumerCount)));
-          return counts.every((c) => c >= n);
-        } catch {
-          return false;
-        } finally {
-          await ch.close().catch(() => undefined);
-        }
-      },
-      30_000,
-      200,
-    );
-  } finally {
-    await conn.close();
-  }
-}
-
 beforeAll(async () => {
   const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
   if (!existsSync(join(root, 'services/dialer/dist/main.js'))) throw new Error(`build failed: ${build.stderr}`);
@@ -83,7 +36,9 @@ beforeAll(async () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     urls.push(`http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`);
   }
-  dialers.push(startDialerProcess('control-a'), startDialerProcess('control-b'));
+  // ring 60 ms, talk up to ~100 ms: calls take a little time, so some are always in flight
+  const dialerEnv = { SIM_TIME_SCALE: '0.02', DIALER_TICK_MS: '20', DIALER_SWEEP_MS: '500' };
+  dialers.push(spawnDialer('control-a', dialerEnv), spawnDialer('control-b', dialerEnv));
   await dialersReady(2);
 }, 90_000);
 afterAll(async () => {
@@ -128,10 +83,16 @@ async function world(count: number) {
   return { tenant, create };
 }
 
+// to_jsonb: the same queries run on a schema from before versioned control, so this file can show what failed there
 const dialerTask = async (taskId: string) =>
-  (await sql<{ held: boolean; cancelled: boolean; control_generation: string }>(`SELECT held, cancelled, control_generation FROM dialer.tasks WHERE task_id = $1`, [taskId]))[0];
+  (await sql<{ held: boolean; cancelled: boolean; control_generation: string | null }>(`SELECT held, cancelled, to_jsonb(t)->>'control_generation' AS control_generation FROM dialer.tasks t WHERE task_id = $1`, [taskId]))[0];
 const controlOf = async (taskId: string) =>
-  (await sql<{ control_due_at: Date | null; control_holder: string | null; control_generation: string }>(`SELECT control_due_at, control_holder, control_generation FROM ${TASK_SCHEMA}.tasks WHERE id = $1`, [taskId]))[0];
+  (
+    await sql<{ control_due_at: string | null; control_holder: string | null; control_generation: string | null }>(
+      `SELECT to_jsonb(t)->>'control_due_at' AS control_due_at, to_jsonb(t)->>'control_holder' AS control_holder, to_jsonb(t)->>'control_generation' AS control_generation FROM ${TASK_SCHEMA}.tasks t WHERE id = $1`,
+      [taskId],
+    )
+  )[0];
 const simCalls = (taskId: string) =>
   sql<{ attempt_id: string; phone: string; placed_at: Date }>(`SELECT s.attempt_id, s.phone, s.placed_at FROM dialer.sim_calls s JOIN dialer.call_attempts a ON a.id = s.attempt_id WHERE a.task_id = $1`, [taskId]);
 
