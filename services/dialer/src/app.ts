@@ -8,6 +8,7 @@ import { Init1765000000000 } from './data/migrations/1765000000000-Init';
 import { SnapshotAt1765100000000 } from './data/migrations/1765100000000-SnapshotAt';
 import { NotPlaced1765200000000 } from './data/migrations/1765200000000-NotPlaced';
 import { NotPlacedFailed1765300000000 } from './data/migrations/1765300000000-NotPlacedFailed';
+import { ControlGeneration1765400000000 } from './data/migrations/1765400000000-ControlGeneration';
 import { TaskRepository } from './data/task.repository';
 import { DialerEngine } from './domain/dialer.engine';
 import { callsRoutes } from './http/calls.routes';
@@ -17,7 +18,7 @@ import { taskEventsConsumer } from './messaging/task-events.consumer';
 import type { Carrier } from './adapters/carrier';
 
 export const DIALER_SCHEMA = 'dialer';
-export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000];
+export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000, ControlGeneration1765400000000];
 
 export interface DialerDeps extends ServiceDeps<DialerConfig> {
   /** A carrier built by the caller (tests); otherwise CARRIER decides. */

@@ -5,7 +5,9 @@
  * this file's task ids. Each jest worker has its own database and vhost (libs/testing testEnv), shared
  * by the files it runs one after another: tests only look at their own tasks.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { EVENTS_EXCHANGE, type Bus } from '@autocall/bus';
 import {
@@ -18,7 +20,7 @@ import {
   type DialerTaskDrained,
   type TaskSnapshotT,
 } from '@autocall/contracts';
-import { connectTestBus, eventually, sql, startTestService, testAmqpUrl, testDatabaseUrl, type TestService } from '@autocall/testing';
+import { connectTestBus, eventually, sql, startTestService, TEST_INTERNAL_TOKEN, testAmqpUrl, testDatabaseUrl, type TestService } from '@autocall/testing';
 import { buildApp, DIALER_SCHEMA, dialerMigrations } from '../src/app';
 import { dialerConfigSchema, type DialerConfig } from '../src/config';
 
@@ -201,3 +203,38 @@ export const OUTCOME_BY_DIGIT: Record<string, [string, string | null]> = {
   '8': ['no_answer', null],
   '9': ['failed', null],
 };
+
+/** A dialer process run from dist (build first), as in production, on this worker's database and vhost. */
+export function spawnDialer(id: string, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [join(__dirname, '..', 'dist', 'main.js')], {
+    cwd: join(__dirname, '..', '..', '..'),
+    env: { PATH: process.env.PATH, ...isolatedEnv(), INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, LOG_LEVEL: 'warn', HOST: '127.0.0.1', DIALER_PORT: '0', DIALER_ID: id, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Resolves once `n` dialers consume task events and answer hold, release and cancel (each queue counts its consumers). */
+export async function dialersReady(n: number, timeoutMs = 30_000): Promise<void> {
+  const conn = await amqp.connect(testAmqpUrl());
+  conn.on('error', () => undefined);
+  try {
+    await eventually(
+      async () => {
+        const ch = await conn.createChannel();
+        ch.on('error', () => undefined); // a queue not declared yet closes the channel: looked at again
+        try {
+          const queues = ['dialer.task-events', 'rpc.dialer.task.hold.v1', 'rpc.dialer.task.release.v1', 'rpc.dialer.task.cancel.v1'];
+          return (await Promise.all(queues.map(async (q) => (await ch.checkQueue(q)).consumerCount))).every((c) => c >= n);
+        } catch {
+          return false;
+        } finally {
+          await ch.close().catch(() => undefined);
+        }
+      },
+      timeoutMs,
+      200,
+    );
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,4 +1,4 @@
-import { DialerTaskHold, DialerTaskRelease } from '@autocall/contracts';
+import { DialerTaskCancelV2, DialerTaskHold, DialerTaskHoldV2, DialerTaskRelease, DialerTaskReleaseV2 } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
 import { eventually, newTenantId } from '@autocall/testing';
 import { callsPerNumber, connectBus, dialerSql, EventLog, rosterOf, RosterStub, snapshot, startDialer, startTask, type Dialer } from './helpers';
@@ -79,5 +79,51 @@ describe('pause and resume with two dialer replicas', () => {
     await eventually(async () => (await dialerSql(`SELECT 1 FROM tasks WHERE task_id = $1`, [s.taskId])).length === 1);
     await expect(bus.request(DialerTaskHold, { tenantId: newTenantId(), taskId: s.taskId })).rejects.toMatchObject({ status: 404 });
     expect(await events.drainedOf(s.taskId)).toMatchObject({ finalCount: 20 });
+  });
+});
+
+const soon = () => Date.now() + 5000;
+const heldOf = async (taskId: string) => (await dialerSql<{ held: boolean; cancelled: boolean; control_generation: string }>(`SELECT held, cancelled, control_generation FROM tasks WHERE task_id = $1`, [taskId]))[0];
+
+async function runningTask(count: number, dialing: Record<string, number> = {}) {
+  const tenantId = newTenantId();
+  const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(count)), total: count, dialing: { maxConcurrentCalls: 5, callsPerSecond: 20, ...dialing } });
+  events.watch(s.taskId);
+  await startTask(bus, s);
+  await eventually(async () => (await heldOf(s.taskId)) !== undefined);
+  return { tenantId, taskId: s.taskId };
+}
+
+describe('versioned control (v2 hold/release/cancel)', () => {
+  it('when an order’s generation is not higher than the one the dialer holds, then it changes nothing and the answer says what is held', async () => {
+    const { tenantId, taskId } = await runningTask(200);
+    expect(await bus.request(DialerTaskHoldV2, { tenantId, taskId, generation: 10, deadline: soon() })).toEqual({ applied: true, generation: 10, cancelled: false, cancelledCount: null });
+    // an older release (a resume that timed out, arriving late) and an equal one: ignored
+    for (const generation of [9, 10]) {
+      expect(await bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation, deadline: soon() })).toEqual({ applied: false, reason: 'stale', generation: 10, cancelled: false, cancelledCount: null });
+    }
+    expect(await heldOf(taskId)).toMatchObject({ held: true, control_generation: '10' });
+    // an older cancel does not cancel
+    expect(await bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 3, deadline: soon(), total: 200 })).toMatchObject({ applied: false, reason: 'stale', cancelled: false });
+    // an unversioned (v1) order cannot undo a versioned one
+    await expect(bus.request(DialerTaskHold, { tenantId, taskId })).rejects.toMatchObject({ code: 'CONTROL_SUPERSEDED', status: 409 });
+    expect(await bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: 11, deadline: soon() })).toMatchObject({ applied: true, generation: 11 });
+    expect(await heldOf(taskId)).toMatchObject({ held: false, cancelled: false });
+    // a release after a cancel keeps it cancelled (and held), and reports the cancel's count
+    const cancel = await bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 12, deadline: soon(), total: 200 });
+    expect(cancel).toMatchObject({ applied: true, generation: 12, cancelled: true });
+    expect(await bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: 13, deadline: soon() })).toEqual({ applied: true, generation: 13, cancelled: true, cancelledCount: cancel.cancelledCount });
+    expect(await heldOf(taskId)).toMatchObject({ held: true, cancelled: true });
+  });
+
+  it('when an order’s handler starts after its deadline, then it does nothing: no hold, no cancel, no generation taken', async () => {
+    const { tenantId, taskId } = await runningTask(30, { callsPerSecond: 1000, maxConcurrentCalls: 30 });
+    const past = Date.now() - 1;
+    expect(await bus.request(DialerTaskHoldV2, { tenantId, taskId, generation: 5, deadline: past })).toEqual({ applied: false, reason: 'expired', generation: 0, cancelled: false, cancelledCount: null });
+    expect(await bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 6, deadline: past, total: 30 })).toMatchObject({ applied: false, reason: 'expired', cancelled: false });
+    expect(await heldOf(taskId)).toMatchObject({ held: false, cancelled: false, control_generation: '0' });
+    // the task was never held: it dials every number
+    expect(await events.drainedOf(taskId, 30_000)).toMatchObject({ finalCount: 30, cancelled: 0 });
+    expect((await callsPerNumber(taskId)).size).toBe(30);
   });
 });

@@ -2,8 +2,10 @@ import { createServer, type App } from '@autocall/http';
 import { readiness, type ServiceDeps } from '@autocall/service';
 import type { TaskConfig } from './config';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
+import { ControlGeneration1764200000000 } from './data/migrations/1764200000000-ControlGeneration';
 import { ProgressService } from './domain/progress.service';
 import { Scheduler } from './domain/scheduler';
+import { ControlReconciler, TaskControl } from './domain/task-control';
 import { TaskService } from './domain/task.service';
 import { taskRoutes } from './http/task.routes';
 import { rpcDependencies } from './messaging/dependencies.client';
@@ -12,14 +14,19 @@ import { releaseConsumer } from './messaging/release.consumer';
 import { taskResponders } from './messaging/task.rpc';
 
 export const TASK_SCHEMA = 'task';
-export const taskMigrations = [Init1764100000000];
+export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000];
 
 /** Wires the task service: routes, RPC responder, consumers and the scheduler. Never listens. */
 export async function buildApp(deps: ServiceDeps<TaskConfig>): Promise<App> {
   const { config } = deps;
   const app = createServer({ name: 'task', logger: deps.logger, internalToken: config.INTERNAL_TOKEN, readiness: readiness(deps) });
   const dependencies = rpcDependencies(deps.bus, config.TASK_RPC_TIMEOUT_MS);
-  const tasks = new TaskService(deps.db, deps.relay, dependencies, { timezone: config.PLATFORM_TIMEZONE, rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS });
+  const control = new TaskControl(deps.db, deps.relay, dependencies, { rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS, replyGraceMs: config.TASK_CONTROL_REPLY_GRACE_MS });
+  const tasks = new TaskService(deps.db, deps.relay, dependencies, { timezone: config.PLATFORM_TIMEZONE, rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS }, control);
+  const reconciler = new ControlReconciler(deps.db, control, deps.logger.child({ component: 'control-reconciler' }), {
+    tickMs: config.TASK_CONTROL_RECONCILE_MS,
+    maxBackoffMs: config.TASK_CONTROL_RECONCILE_MAX_BACKOFF_MS,
+  });
   const progress = new ProgressService(deps.db, deps.relay);
   taskRoutes(app, tasks);
   await taskResponders(deps.bus, tasks);
@@ -30,9 +37,13 @@ export async function buildApp(deps: ServiceDeps<TaskConfig>): Promise<App> {
     batch: config.TASK_SCHEDULER_BATCH,
     rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS,
   });
-  app.addHook('onClose', async () => scheduler.stop());
+  app.addHook('onClose', async () => {
+    await reconciler.stop();
+    await scheduler.stop();
+  });
   await app.ready();
   // Started here, not in an onReady hook: with one, fastify refuses runService's later addHook.
   if (config.TASK_SCHEDULER_ENABLED) scheduler.start();
+  reconciler.start();
   return app;
 }

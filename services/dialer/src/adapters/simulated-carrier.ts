@@ -6,7 +6,7 @@ export interface SimulatedCarrierOptions {
   timeScale: number;
   maxChannels: number;
   /** Durably records the call before it "rings" (tests count calls per number from it). */
-  record: (call: { attemptId: string; phone: string; attempt: number }) => Promise<void>;
+  record: (call: { attemptId: string; phone: string; attempt: number; placedAt: Date }) => Promise<void>;
 }
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -37,7 +37,7 @@ export class SimulatedCarrier implements Carrier {
       // "Sending the INVITE" is recording the call: asked through the task's hold guard like the SIP carrier.
       const placed: { recorded?: Promise<void> } = {};
       const send = () => {
-        placed.recorded = this.opts.record({ attemptId: req.attemptId, phone: req.phone, attempt: req.attempt });
+        placed.recorded = this.opts.record({ attemptId: req.attemptId, phone: req.phone, attempt: req.attempt, placedAt: new Date() });
       };
       if (req.beforeSend) {
         await req.beforeSend(send).catch((err: Error) => {

@@ -154,11 +154,11 @@ export class AttemptRepository {
    * back-off: not a call, so no result, no call.completed, and the attempt number is unchanged.
    * Only this replica's attempts still in `dialing`; one the sweeper settled meanwhile stays so.
    * The task rows are held FOR KEY SHARE, so a cancel (FOR UPDATE) comes either after — and
-   * cancels these queued attempts with the rest — or before: then its answer counted these
-   * attempts as in flight, so they are not requeued but returned, for the caller to settle as a
-   * final result (a failed call that never went out), which is what the cancel's count expects.
-   * Likewise for a task whose roster its owner refused: its queued attempts were settled, so one
-   * requeued now would wait forever.
+   * cancels these queued attempts with the rest — or before: then it already turned these
+   * attempts (claimed, never sent) into `cancelled`, and they are neither requeued nor returned.
+   * A task whose roster its owner refused: its queued attempts were settled, so one requeued now
+   * would wait forever; its attempts still `dialing` here are returned, for the caller to settle
+   * as a final result (a failed call that never went out).
    */
   async requeue(me: string, items: { id: string; taskId: string; delayMs: number; reason: string; failed: boolean }[]): Promise<Set<string>> {
     if (items.length === 0) return new Set();
@@ -180,7 +180,12 @@ export class AttemptRepository {
           [back.map((i) => i.id), back.map((i) => Math.round(i.delayMs)), back.map((i) => i.reason), me, back.map((i) => i.failed)],
         );
       }
-      return new Set(items.filter((i) => !open.has(i.taskId)).map((i) => i.id));
+      // of the closed tasks' attempts, those still this replica's to settle: a cancel has already
+      // turned the ones it counted as never placed into `cancelled`, and they are owed nothing
+      const closed = items.filter((i) => !open.has(i.taskId));
+      if (closed.length === 0) return new Set<string>();
+      const still = (await m.query(`SELECT id FROM call_attempts WHERE id = ANY ($1::uuid[]) AND status = 'dialing' AND claimed_by = $2`, [closed.map((i) => i.id), me])) as { id: string }[];
+      return new Set(still.map((r) => r.id));
     });
   }
 

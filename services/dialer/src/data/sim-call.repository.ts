@@ -5,6 +5,8 @@ export interface SimCallRecord {
   phone: string;
   attempt: number;
   placedBy: string;
+  /** When the call was sent (inside the pre-INVITE check, before its commit): what "a call started" means in tests. */
+  placedAt: Date;
 }
 
 /**
@@ -31,9 +33,9 @@ export class SimCallRepository {
         const batch = this.queue.splice(0, 2000);
         try {
           await this.db.query(
-            `INSERT INTO sim_calls (attempt_id, phone, attempt, placed_by)
-             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[])`,
-            [batch.map((b) => b.rec.attemptId), batch.map((b) => b.rec.phone), batch.map((b) => b.rec.attempt), batch.map((b) => b.rec.placedBy)],
+            `INSERT INTO sim_calls (attempt_id, phone, attempt, placed_by, placed_at)
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::timestamptz[])`,
+            [batch.map((b) => b.rec.attemptId), batch.map((b) => b.rec.phone), batch.map((b) => b.rec.attempt), batch.map((b) => b.rec.placedBy), batch.map((b) => b.rec.placedAt.toISOString())],
           );
           for (const b of batch) b.resolve();
         } catch (err) {

@@ -18,6 +18,24 @@ export interface TaskRow {
 /** The pre-INVITE check's answer: sent; not sent, the task is held/cancelled/deleted; not sent, the attempt is no longer this replica's (settled by the sweeper). */
 export type DialVerdict = 'sent' | 'held' | 'lost';
 
+/** A hold, release or cancel; generation and deadline null for a v1 command. */
+export interface ControlCommand {
+  kind: 'hold' | 'release' | 'cancel';
+  generation: number | null;
+  deadline: number | null;
+  /** cancel: the task's total, for the numbers not loaded yet */
+  total?: number;
+}
+
+/** What the dialer holds for a task after a command (the ControlAnswer of the v2 RPCs). */
+export interface ControlState {
+  applied: boolean;
+  reason?: 'stale' | 'expired';
+  generation: number;
+  cancelled: boolean;
+  cancelledCount: number | null;
+}
+
 export interface LoadJob {
   taskId: string;
   tenantId: string;
@@ -70,24 +88,72 @@ export class TaskRepository {
   }
 
   /**
-   * Commits the hold (or lifts it). The UPDATE waits for a claim holding the task row, and a claim
-   * after this commit sees held: once this returns, no replica claims a new attempt of the task.
-   * False when the task is another tenant's.
+   * Applies one hold, release or cancel (ARCHITECTURE.md "Task control is versioned"), holding the
+   * task row FOR UPDATE: a claim holding the row waits for it, and a claim after its commit sees it,
+   * so once a hold answers applied no replica claims a new attempt of the task.
+   * Applied only if, in the same UPDATE, the command's generation is higher than the one the task
+   * holds and the deadline (the caller's clock: epoch ms) has not passed; a v1 command (no
+   * generation, no deadline) only while no versioned command has reached the task. Not applied:
+   * nothing changes, and the answer says what the dialer holds. A release never lifts a cancel.
+   * Undefined when the task is another tenant's.
    */
-  async setHeld(tenantId: string, taskId: string, held: boolean): Promise<boolean> {
+  async control(tenantId: string, taskId: string, c: ControlCommand): Promise<ControlState | undefined> {
     return this.db.transaction(async (m) => {
       const row = await this.lockForControl(m, tenantId, taskId);
-      if (!row) return false;
-      await m.query(`UPDATE tasks SET held = $2 OR cancelled, updated_at = now() WHERE task_id = $1`, [taskId, held]);
-      return true;
+      if (!row) return undefined;
+      const cancel = c.kind === 'cancel';
+      const [applied] = (await m.query(
+        `UPDATE tasks SET held = $2 OR cancelled, cancelled = cancelled OR $5, control_generation = COALESCE($3::bigint, control_generation),
+                total = GREATEST(total, $6), updated_at = now()
+          WHERE task_id = $1
+            AND (CASE WHEN $3::bigint IS NULL THEN control_generation = 0 ELSE control_generation < $3::bigint END)
+            AND ($4::float8 IS NULL OR clock_timestamp() <= to_timestamp($4::float8 / 1000))
+          RETURNING control_generation`,
+        [taskId, c.kind !== 'release', c.generation, c.deadline, cancel, c.total ?? 0],
+      )) as [{ control_generation: string }[], number];
+      if (applied.length === 0) {
+        const [now] = (await m.query(
+          `SELECT control_generation, ($2::float8 IS NOT NULL AND clock_timestamp() > to_timestamp($2::float8 / 1000)) AS expired FROM tasks WHERE task_id = $1`,
+          [taskId, c.deadline],
+        )) as { control_generation: string; expired: boolean }[];
+        return { applied: false, reason: now.expired ? 'expired' : 'stale', generation: Number(now.control_generation), cancelled: row.cancelled, cancelledCount: row.cancelled ? (row.cancelled_count ?? 0) : null };
+      }
+      const generation = Number(applied[0].control_generation);
+      if (!cancel || row.cancelled) return { applied: true, generation, cancelled: row.cancelled, cancelledCount: row.cancelled ? (row.cancelled_count ?? 0) : null };
+      return { applied: true, generation, cancelled: true, cancelledCount: await this.cancelNumbers(m, taskId, c.total ?? 0) };
     });
+  }
+
+  /**
+   * The first cancel's effect, under the task row lock (no claim, pre-INVITE check, result write or
+   * roster page interleaves): every number neither final nor in a call that went out becomes
+   * cancelled — queued attempts, attempts claimed but never sent (no call was placed: they were not
+   * called, so they are not failed), and numbers not loaded from the roster yet (total − final − in
+   * flight). The carrier's pre-INVITE check then finds a claimed one no longer `dialing` and drops
+   * it without a result. Returns the count, which every repeat answers.
+   */
+  private async cancelNumbers(m: EntityManager, taskId: string, total: number): Promise<number> {
+    const [c] = (await m.query(
+      `SELECT count(*) FILTER (WHERE final)::int AS final,
+              count(DISTINCT row_number) FILTER (WHERE status = 'dialing' AND sent_at IS NOT NULL)::int AS in_flight
+         FROM call_attempts WHERE task_id = $1`,
+      [taskId],
+    )) as { final: number; in_flight: number }[];
+    const cancelled = Math.max(0, total - c.final - c.in_flight);
+    await m.query(
+      `UPDATE call_attempts SET status = 'cancelled', claimed_by = NULL, lease_until = NULL, started_at = NULL
+        WHERE task_id = $1 AND (status = 'queued' OR (status = 'dialing' AND sent_at IS NULL))`,
+      [taskId],
+    );
+    await m.query(`UPDATE tasks SET cancelled_count = $2 WHERE task_id = $1`, [taskId, cancelled]);
+    return cancelled;
   }
 
   /**
    * The last word before a call's INVITE: runs `send` inside a transaction that holds the task row
    * FOR KEY SHARE and the attempt row FOR SHARE, only if the attempt is still `dialing` and claimed
    * by `me`, and the task is still not held, cancelled or deleted.
-   * - A hold or cancel (FOR UPDATE on the task row, setHeld/cancel) therefore either committed
+   * - A hold or cancel (FOR UPDATE on the task row, control) therefore either committed
    *   before this look — and `send` does not run — or waits until `send` has run: once a hold
    *   answers, no new INVITE of the task leaves this replica. Claims (FOR NO KEY UPDATE) and result
    *   writes (FOR KEY SHARE) do not wait for it.
@@ -143,9 +209,15 @@ export class TaskRepository {
             failed.set(i, err as Error);
           }
         });
+        // committed with the look, so a cancel after it counts these calls in flight, not cancelled
+        const sent = batch.filter((_, i) => verdicts.get(i) === 'sent').map((b) => b.attemptId);
+        if (sent.length > 0) await m.query(`UPDATE call_attempts SET sent_at = clock_timestamp() WHERE id = ANY ($1::uuid[])`, [sent]);
       });
     } catch (err) {
-      // sent ones are out whatever the commit did; the others were not sent
+      // sent ones are out whatever the commit did; the others were not sent. Their sent_at is
+      // written again (best effort), so a cancel does not take them for never placed.
+      const sent = batch.filter((_, i) => verdicts.get(i) === 'sent').map((b) => b.attemptId);
+      if (sent.length > 0) await this.db.query(`UPDATE call_attempts SET sent_at = COALESCE(sent_at, clock_timestamp()) WHERE id = ANY ($1::uuid[])`, [sent]).catch(() => undefined);
       batch.forEach((b, i) => (verdicts.get(i) === 'sent' ? b.resolve('sent') : b.reject(failed.get(i) ?? (err as Error))));
       return;
     }
@@ -188,28 +260,6 @@ export class TaskRepository {
         rows.map((r) => settledFailedEvent(r, tenantId, taskId, reason)),
       );
       return rows.length;
-    });
-  }
-
-  /**
-   * Cancel, holding the task row FOR UPDATE (so no claim, result write or roster page interleaves):
-   * every number neither final nor in flight becomes cancelled, those not loaded from the roster yet
-   * included (total − final − in flight). A repeat answers the first count. Undefined: another tenant's.
-   */
-  async cancel(tenantId: string, taskId: string, total: number): Promise<number | undefined> {
-    return this.db.transaction(async (m) => {
-      const row = await this.lockForControl(m, tenantId, taskId);
-      if (!row) return undefined;
-      if (row.cancelled) return row.cancelled_count ?? 0;
-      const [c] = (await m.query(
-        `SELECT count(*) FILTER (WHERE final)::int AS final, count(DISTINCT row_number) FILTER (WHERE status = 'dialing')::int AS in_flight
-           FROM call_attempts WHERE task_id = $1`,
-        [taskId],
-      )) as { final: number; in_flight: number }[];
-      const cancelled = Math.max(0, total - c.final - c.in_flight);
-      await m.query(`UPDATE call_attempts SET status = 'cancelled' WHERE task_id = $1 AND status = 'queued'`, [taskId]);
-      await m.query(`UPDATE tasks SET cancelled = true, held = true, cancelled_count = $2, total = GREATEST(total, $3), updated_at = now() WHERE task_id = $1`, [taskId, cancelled, total]);
-      return cancelled;
     });
   }
 

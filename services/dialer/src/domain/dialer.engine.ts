@@ -197,10 +197,10 @@ export class DialerEngine {
         (result) => this.results.push({ attempt: a, result }),
         (err: unknown) => {
           if (isNotPlaced(err) && lost) {
-            // Not ours any more (settled final by the sweeper, its call.completed out): nothing was
-            // sent, and nothing is owed — no requeue, no result.
+            // Not ours any more (settled final by the sweeper, its call.completed out; or made
+            // `cancelled` by a cancel): nothing was sent, and nothing is owed — no requeue, no result.
             this.inFlight.delete(a.id);
-            this.log.warn({ attemptId: a.id, taskId: a.taskId }, 'attempt settled elsewhere before its call (lease lapsed); not placed, not requeued');
+            this.log.warn({ attemptId: a.id, taskId: a.taskId }, 'attempt settled elsewhere before its call (lease lapsed, or the task cancelled); not placed, not requeued');
           } else if (isNotPlaced(err) && failedTry(err) && a.notPlacedFailed + 1 >= this.opts.notPlacedMaxTries) {
             // Never placed, try after try: settle it (nothing was sent, so a final failed is safe).
             this.log.error({ attemptId: a.id, taskId: a.taskId, tries: a.notPlacedFailed + 1, err: err.message }, 'call never placed; attempt settled as failed');
@@ -258,8 +258,9 @@ export class DialerEngine {
             );
             const back = batch.filter((r) => !closed.has(r.attempt.id));
             for (const r of back) this.inFlight.delete(r.attempt.id);
-            // cancelled meanwhile: the cancel counted them in flight, so they end as a failed call
-            // never placed (no start: the report counts no call for it)
+            // the roster refused meanwhile (its queued attempts were settled): they end as a failed
+            // call never placed (no start: the report counts no call for it). A cancel turned its
+            // unplaced attempts into `cancelled` itself, so none comes back here.
             for (const r of batch.filter((b) => closed.has(b.attempt.id))) {
               const now = new Date();
               this.results.push({

@@ -190,32 +190,32 @@ run('calls the carrier could not place', () => {
     }
   }, 90_000);
 
-  it('when a task is cancelled while its claimed calls wait for the recording, then none is sent, they end as failed calls never placed, and the task drains with the cancel\'s count', async () => {
+  it('when a task is cancelled while its claimed calls wait for the recording, then none is sent, they end cancelled (never called, not failed), and the task drains with the cancel\'s count', async () => {
     const tenantId = newTenantId();
     const rec = await uploadRecording(tenantId);
     const { url: slowUrl, letThrough, close } = await slowRecordingService();
     try {
-      // no SIPp: a call sent would time out as failed "timeout", not "not placed"
+      // no SIPp: a call sent would time out as failed "timeout"
       const dialer = await sipDialer(15503, { RECORDING_URL: slowUrl, RTP_PORT_MIN: '16540', RTP_PORT_MAX: '16579' });
       const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(10)), total: 10, recordingId: rec.id, recordingDurationMs: rec.durationMs, dialing: { maxAttempts: 3, maxConcurrentCalls: 4 } });
       events.watch(s.taskId);
       await startTask(bus, s);
       await eventually(async () => (await dialerSql(`SELECT 1 FROM call_attempts WHERE task_id = $1 AND status = 'dialing'`, [s.taskId])).length === 4, 20_000);
 
+      // the 4 claimed were never sent: the cancel counts them with the 6 queued
       const { cancelled } = await bus.request(DialerTaskCancel, { tenantId, taskId: s.taskId, total: 10 });
-      expect(cancelled).toBe(6); // the 4 in flight are left to end
+      expect(cancelled).toBe(10);
       letThrough();
-      expect(await events.drainedOf(s.taskId, 30_000)).toMatchObject({ finalCount: 10, cancelled: 6 });
-      await eventually(() => events.callsOf(s.taskId).length === 4);
-      expect(events.callsOf(s.taskId).map((c) => [c.attempt, c.outcome, c.failureReason, c.final, c.answeredAt])).toEqual(
-        Array(4).fill([1, 'failed', 'not placed: task held or cancelled before the INVITE', true, null]),
-      );
+      expect(await events.drainedOf(s.taskId, 30_000)).toMatchObject({ finalCount: 10, cancelled: 10 });
+      // the four reach their pre-INVITE check once the recording loads, find themselves cancelled, and send nothing
+      await eventually(() => dialer.app.dialer.callsInFlight === 0, 20_000);
+      expect(events.callsOf(s.taskId)).toEqual([]);
       const rows = await attemptsOf(s.taskId);
-      expect(rows.filter((r) => r.status === 'queued' || r.status === 'dialing')).toEqual([]);
-      // nobody was called: the four have no start time, and the report counts no call attempt for them
+      expect(rows.map((r) => r.status)).toEqual(Array(10).fill('cancelled'));
+      // nobody was called: no call in the list, and the report shows ten cancelled numbers, no attempt made
       const shown = await shownAsCalls(dialer, tenantId, s.taskId);
-      expect(shown.startedAt).toEqual(Array(4).fill(null));
-      expect(shown.report.filter((r) => r[0] === 'failed')).toEqual(Array(4).fill(['failed', '0', '', '']));
+      expect(shown.startedAt).toEqual([]);
+      expect(shown.report).toEqual(Array(10).fill(['cancelled', '0', '', '']));
     } finally {
       await close();
     }

@@ -33,6 +33,12 @@ export interface TaskRow {
   paused_at: Date | null;
   completed_at: Date | null;
   cancelled_at: Date | null;
+  /** bigint: the generation the dialer acknowledged for the state this row shows */
+  control_generation: string;
+  control_holder: string | null;
+  control_lease_until: Date | null;
+  control_due_at: Date | null;
+  control_tries: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -188,6 +194,70 @@ export const taskRepository = {
         [changes.map((x) => x.id), changes.map((x) => x.finalCount ?? null), ...PROGRESS_COUNTERS.map(col)],
       ),
     );
+  },
+
+  // ---- versioned control (domain/task-control.ts) ----
+  /** Takes the task's control lease for `holder` when it is free or lapsed; the row as it is now, or undefined. */
+  async takeControl(m: Q, tenantId: string, id: string, holder: string, leaseMs: number): Promise<TaskRow | undefined> {
+    return updated(
+      await m.query(
+        `UPDATE tasks SET control_holder = $3, control_lease_until = clock_timestamp() + $4 * interval '1 millisecond'
+          WHERE id = $1 AND tenant_id = $2 AND (control_holder IS NULL OR control_lease_until < clock_timestamp())
+          RETURNING *`,
+        [id, tenantId, holder, leaseMs],
+      ),
+    )[0];
+  },
+
+  async releaseControl(m: Q, id: string, holder: string): Promise<void> {
+    await m.query(`UPDATE tasks SET control_holder = NULL, control_lease_until = NULL WHERE id = $1 AND control_holder = $2`, [id, holder]);
+  },
+
+  /**
+   * Draws the next control generation (used up whatever becomes of the command) and the database's
+   * clock, and marks the task for the reconciler once the lease lapses — the mark this holder clears
+   * when the dialer's answer is committed, so a process that dies mid-way leaves the task to be
+   * reconciled. Undefined when `holder` no longer holds the lease.
+   */
+  async drawGeneration(m: Q, id: string, holder: string): Promise<{ generation: number; nowMs: number } | undefined> {
+    const [row] = updated(
+      await m.query(
+        `UPDATE tasks SET control_due_at = LEAST(control_due_at, control_lease_until)
+          WHERE id = $1 AND control_holder = $2
+          RETURNING nextval('control_generation')::text AS generation, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms`,
+        [id, holder],
+      ),
+    ) as unknown as { generation: string; now_ms: number }[];
+    return row ? { generation: Number(row.generation), nowMs: Number(row.now_ms) } : undefined;
+  },
+
+  /** Records the dialer's acknowledgement of `generation`: the task is in sync, unless a newer one is recorded already. */
+  async ackControl(m: Q, id: string, generation: number): Promise<boolean> {
+    const [rows] = (await m.query(`UPDATE tasks SET control_generation = $2, control_due_at = NULL, control_tries = 0 WHERE id = $1 AND control_generation < $2 RETURNING id`, [
+      id,
+      generation,
+    ])) as [unknown[], number];
+    return rows.length > 0;
+  },
+
+  /** The dialer may not hold what the row shows: the reconciler re-sends it after `delayMs`. */
+  async controlDue(m: Q, id: string, delayMs: number, failedTry: boolean): Promise<void> {
+    await m.query(`UPDATE tasks SET control_due_at = clock_timestamp() + $2 * interval '1 millisecond', control_tries = control_tries + $3 WHERE id = $1`, [id, delayMs, failedTry ? 1 : 0]);
+  },
+
+  /** Nothing owed to the dialer (a completed task needs no hold or release). */
+  async controlInSync(m: Q, id: string): Promise<void> {
+    await m.query(`UPDATE tasks SET control_due_at = NULL, control_tries = 0 WHERE id = $1`, [id]);
+  },
+
+  /** Tasks whose state the reconciler owes the dialer, with no live lease. */
+  async dueControls(m: Q, limit: number): Promise<{ id: string; tenant_id: string }[]> {
+    return (await m.query(
+      `SELECT id, tenant_id FROM tasks
+        WHERE control_due_at <= clock_timestamp() AND (control_holder IS NULL OR control_lease_until < clock_timestamp())
+        ORDER BY control_due_at LIMIT $1`,
+      [limit],
+    )) as { id: string; tenant_id: string }[];
   },
 
   // ---- reservation cleanups ----

@@ -13,8 +13,26 @@ export interface Dependencies {
   settleTemplates(tenantId: string, taskId: string, templateIds: string[]): Promise<void>;
   /** Idempotent: releases whatever the task holds with recording, roster and sms. */
   releaseAll(tenantId: string, taskId: string): Promise<void>;
-  hold(tenantId: string, taskId: string): Promise<void>;
-  release(tenantId: string, taskId: string): Promise<void>;
-  /** Returns how many numbers the dialer turned into `cancelled`. */
-  cancel(tenantId: string, taskId: string, total: number): Promise<number>;
+  /** Versioned control (ARCHITECTURE.md): the dialer applies an order only if newer than what it holds, and before its deadline. */
+  hold(tenantId: string, taskId: string, order: ControlOrder): Promise<ControlAck>;
+  release(tenantId: string, taskId: string, order: ControlOrder): Promise<ControlAck>;
+  /** The ack's cancelledCount: how many numbers the dialer turned into `cancelled`. */
+  cancel(tenantId: string, taskId: string, total: number, order: ControlOrder): Promise<ControlAck>;
+}
+
+export interface ControlOrder {
+  generation: number;
+  /** Epoch ms after which the dialer's handler does nothing. */
+  deadline: number;
+  /** How long to wait for the answer (past the deadline by a grace, so an answer sent in time is heard). */
+  waitMs: number;
+}
+
+/** What the dialer holds for the task after an order, applied or not. */
+export interface ControlAck {
+  applied: boolean;
+  reason?: 'stale' | 'expired';
+  generation: number;
+  cancelled: boolean;
+  cancelledCount: number | null;
 }

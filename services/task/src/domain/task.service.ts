@@ -7,6 +7,7 @@ import type { Dependencies } from './dependencies';
 import { invalidField, taskErrors } from './errors';
 import { DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from './settings';
 import { cancelRule, pauseRule, resumeRule, toSnapshot, toView, type TaskView } from './task';
+import { type Lease, TaskControl } from './task-control';
 import { validateTaskName } from './task-name';
 import { parseStartAt } from './time';
 
@@ -33,6 +34,7 @@ export class TaskService {
     private readonly relay: OutboxRelay,
     private readonly deps: Dependencies,
     private readonly opts: TaskServiceOptions,
+    private readonly control: TaskControl,
   ) {}
 
   // ---- reads ----
@@ -277,66 +279,67 @@ export class TaskService {
     });
   }
 
-  // ---- transitions: the dialer commits first (RPC), then this service, in one transaction ----
+  // ---- transitions: under the task's control lease, the dialer commits first (RPC), then this service ----
+  /** Runs a transition under the control lease; a dialer that turned out cancelled ends it 409. */
+  private async transition(tenantId: string, id: string, run: (row: TaskRow, lease: Lease) => Promise<{ adopted: boolean; value?: TaskView }>): Promise<TaskView> {
+    const out = (await this.control.withLease(tenantId, id, run))!;
+    if (out.adopted) throw taskErrors.TASK_INVALID_TRANSITION('The task has been cancelled.');
+    return out.value!;
+  }
+
   async pause(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
-    const before = await this.current(tenantId, id);
-    const rule = pauseRule(before.status);
-    // Paused already: the hold is sent again all the same (idempotent), so a pause retried after a
-    // 503 whose hold committed late, or never, leaves the dialer holding.
-    if (rule.kind === 'same') {
-      await this.deps.hold(tenantId, id);
-      return toView(before);
-    }
-    if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be paused.`);
-    await this.deps.hold(tenantId, id);
-    return this.locked(tenantId, id, async (m, row) => {
-      const again = pauseRule(row.status);
-      if (again.kind === 'same') return toView(row);
-      if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be paused.`);
-      const r = await repo.update(m, id, { status: 'paused', paused_at: new Date() });
-      await publishInTransaction(m, TaskPaused, toSnapshot(r), { requestId });
-      return toView(r);
+    return this.transition(tenantId, id, async (before, lease) => {
+      // Paused already: the hold is sent again all the same (under a newer generation), so the
+      // dialer holds whatever an earlier order that timed out did or did not do.
+      if (pauseRule(before.status).kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be paused.`);
+      const ack = await this.control.send(lease, before, 'hold');
+      return this.control.commit(lease, 'hold', ack, async (m, row) => {
+        const again = pauseRule(row.status);
+        if (again.kind === 'same') return toView(row);
+        if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be paused.`);
+        // after the hold committed in the dialer: no call of the task starts after pausedAt
+        const r = await repo.update(m, id, { status: 'paused', paused_at: new Date() });
+        await publishInTransaction(m, TaskPaused, toSnapshot(r), { requestId });
+        return toView(r);
+      });
     });
   }
 
   async resume(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
-    const before = await this.current(tenantId, id);
-    const rule = resumeRule(before.status);
-    // Running already: the release is sent again (idempotent), for the same reason as in pause.
-    if (rule.kind === 'same') {
-      await this.deps.release(tenantId, id);
-      return toView(before);
-    }
-    if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be resumed.`);
-    await this.deps.release(tenantId, id);
-    return this.locked(tenantId, id, async (m, row) => {
-      const again = resumeRule(row.status);
-      if (again.kind === 'same') return toView(row);
-      if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be resumed.`);
-      const now = new Date();
-      // Paused before its time and resumed before it too: back to waiting for the scheduler.
-      const waiting = row.started_at === null && row.start_at.getTime() > now.getTime();
-      const firstStart = !waiting && row.started_at === null;
-      const r = await repo.update(m, id, { status: waiting ? 'scheduled' : 'running', paused_at: null, ...(firstStart ? { started_at: now } : {}) });
-      await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
-      if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-      return toView(r);
+    return this.transition(tenantId, id, async (before, lease) => {
+      // Running already: the release is sent again, for the same reason as in pause.
+      if (resumeRule(before.status).kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be resumed.`);
+      const ack = await this.control.send(lease, before, 'release');
+      return this.control.commit(lease, 'release', ack, async (m, row) => {
+        const again = resumeRule(row.status);
+        if (again.kind === 'same') return toView(row);
+        if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be resumed.`);
+        const now = new Date();
+        // Paused before its time and resumed before it too: back to waiting for the scheduler.
+        const waiting = row.started_at === null && row.start_at.getTime() > now.getTime();
+        const firstStart = !waiting && row.started_at === null;
+        const r = await repo.update(m, id, { status: waiting ? 'scheduled' : 'running', paused_at: null, ...(firstStart ? { started_at: now } : {}) });
+        await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
+        if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+        return toView(r);
+      });
     });
   }
 
   async cancel(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
-    const before = await this.current(tenantId, id);
-    const rule = cancelRule(before.status);
-    if (rule.kind === 'same') return toView(before);
-    if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be cancelled.`);
-    const cancelled = await this.deps.cancel(tenantId, id, before.total);
-    return this.locked(tenantId, id, async (m, row) => {
-      const again = cancelRule(row.status);
-      if (again.kind === 'same') return toView(row);
-      if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be cancelled.`);
-      const r = await repo.update(m, id, { status: 'cancelled', cancelled_at: new Date(), cancelled });
-      await publishInTransaction(m, TaskCancelled, toSnapshot(r), { requestId });
-      return toView(r);
+    return this.transition(tenantId, id, async (before, lease) => {
+      const rule = cancelRule(before.status);
+      if (rule.kind === 'same') return { adopted: false, value: toView(before) };
+      if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be cancelled.`);
+      const ack = await this.control.send(lease, before, 'cancel');
+      return this.control.commit(lease, 'cancel', ack, async (m, row) => {
+        const again = cancelRule(row.status);
+        if (again.kind === 'same') return toView(row);
+        if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be cancelled.`);
+        const r = await repo.update(m, id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
+        await publishInTransaction(m, TaskCancelled, toSnapshot(r), { requestId });
+        return toView(r);
+      });
     });
   }
 

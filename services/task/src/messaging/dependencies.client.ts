@@ -1,8 +1,8 @@
 import {
   AppError,
-  DialerTaskCancel,
-  DialerTaskHold,
-  DialerTaskRelease,
+  DialerTaskCancelV2,
+  DialerTaskHoldV2,
+  DialerTaskReleaseV2,
   RecordingGet,
   RecordingRelease,
   RecordingReserve,
@@ -67,12 +67,8 @@ export function rpcDependencies(bus: Bus, timeoutMs: number): Dependencies {
         bus.request(SmsTemplateRelease, { tenantId, taskId }, opts),
       ]);
     },
-    hold: async (tenantId, taskId) => {
-      await call(bus.request(DialerTaskHold, { tenantId, taskId }, opts));
-    },
-    release: async (tenantId, taskId) => {
-      await call(bus.request(DialerTaskRelease, { tenantId, taskId }, opts));
-    },
-    cancel: async (tenantId, taskId, total) => (await call(bus.request(DialerTaskCancel, { tenantId, taskId, total }, opts))).cancelled,
+    hold: (tenantId, taskId, o) => call(bus.request(DialerTaskHoldV2, { tenantId, taskId, generation: o.generation, deadline: o.deadline }, { timeoutMs: o.waitMs })),
+    release: (tenantId, taskId, o) => call(bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: o.generation, deadline: o.deadline }, { timeoutMs: o.waitMs })),
+    cancel: (tenantId, taskId, total, o) => call(bus.request(DialerTaskCancelV2, { tenantId, taskId, total, generation: o.generation, deadline: o.deadline }, { timeoutMs: o.waitMs })),
   };
 }

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AppError, commonErrors, TaskCancelled } from '@autocall/contracts';
+import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import type { Logger } from '@autocall/logger';
+import { taskRepository as repo, type TaskRow, type TaskStatus } from '../data/task.repository';
+import type { ControlAck, Dependencies } from './dependencies';
+import { taskErrors } from './errors';
+import { toSnapshot } from './task';
+
+export type ControlCommand = 'hold' | 'release' | 'cancel';
+
+/** What the dialer must hold for a task in this state; a completed task needs nothing. */
+export function desiredCommand(status: TaskStatus): ControlCommand | undefined {
+  switch (status) {
+    case 'paused':
+      return 'hold';
+    case 'cancelled':
+      return 'cancel';
+    case 'running':
+    case 'scheduled':
+      return 'release';
+    case 'completed':
+      return undefined;
+  }
+}
+
+export interface ControlOptions {
+  rpcTimeoutMs: number;
+  /** How much longer than the deadline the answer is waited for. */
+  replyGraceMs: number;
+}
+
+/** The per-task control lease of one holder. */
+export interface Lease {
+  tenantId: string;
+  taskId: string;
+  holder: string;
+}
+
+const busy = () => commonErrors.DEPENDENCY_UNAVAILABLE('Another change of this task is still in progress; nothing was changed.');
+const unavailable = () => commonErrors.DEPENDENCY_UNAVAILABLE('The dialer did not confirm the change in time; nothing was changed.');
+
+/**
+ * Versioned control of the dialer (ARCHITECTURE.md "Task control is versioned"). A transition of a
+ * task runs under its control lease — a lease column taken try-and-retry, not a row lock nor a
+ * pooled connection held over the RPC — from before the RPC until after the commit, so transitions
+ * of one task are serialised end to end. Each order to the dialer draws a generation from a
+ * sequence (used up whatever becomes of the order) and carries a deadline; the row records the
+ * generation the dialer acknowledged, and only a higher one may commit over it.
+ */
+export class TaskControl {
+  constructor(
+    private readonly db: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly deps: Dependencies,
+    private readonly opts: ControlOptions,
+  ) {}
+
+  /** Long enough for one order and its commit; a holder that dies frees the task after it. */
+  private get leaseMs(): number {
+    return 2 * (this.opts.rpcTimeoutMs + this.opts.replyGraceMs);
+  }
+
+  /** Per task, the last local contender's turn: contenders of one replica queue here, not on the database. */
+  private readonly turns = new Map<string, Promise<void>>();
+
+  /**
+   * Runs `fn` holding the task's control lease, with the row as read when the lease was taken.
+   * Contenders in this replica wait their turn in memory (so the holder's own queries are not stuck
+   * behind their polls in the connection pool); the lease itself, shared with the other replicas, is
+   * tried again without holding a connection. `wait`: give up with 503 after ~2 RPC timeouts; else
+   * answer undefined at once when another holder has it.
+   */
+  async withLease<T>(tenantId: string, taskId: string, fn: (row: TaskRow, lease: Lease) => Promise<T>, wait = true): Promise<T | undefined> {
+    const before = this.turns.get(taskId);
+    if (before && !wait) return undefined;
+    let done!: () => void;
+    const mine = new Promise<void>((r) => (done = r));
+    const turn = (before ?? Promise.resolve()).then(() => mine);
+    this.turns.set(taskId, turn);
+    try {
+      const giveUp = Date.now() + this.opts.rpcTimeoutMs * 2;
+      if (before) {
+        let timer: NodeJS.Timeout | undefined;
+        const ours = await Promise.race([before.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), giveUp - Date.now())))]);
+        clearTimeout(timer);
+        if (!ours) throw busy();
+      }
+      const lease = { tenantId, taskId, holder: randomUUID() };
+      let row: TaskRow | undefined;
+      for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+        row = await repo.takeControl(this.db.manager, tenantId, taskId, lease.holder, this.leaseMs);
+        if (row) break;
+        if (!(await repo.find(this.db.manager, tenantId, taskId))) throw taskErrors.TASK_NOT_FOUND();
+        if (!wait) return undefined;
+        if (Date.now() > giveUp) throw busy();
+        await new Promise((r) => setTimeout(r, pause));
+      }
+      try {
+        return await fn(row, lease);
+      } finally {
+        await repo.releaseControl(this.db.manager, taskId, lease.holder).catch(() => undefined);
+      }
+    } finally {
+      done();
+      if (this.turns.get(taskId) === turn) this.turns.delete(taskId);
+    }
+  }
+
+  /**
+   * Sends `cmd` under a fresh generation and returns the dialer's acknowledgement. When the dialer
+   * did not apply it (no answer in time, or it refused it as stale or late), the task is left to
+   * the reconciler after `retryInMs` and this throws 503: the caller changes nothing.
+   */
+  async send(lease: Lease, row: TaskRow, cmd: ControlCommand, retryInMs = 0): Promise<ControlAck> {
+    const drawn = await repo.drawGeneration(this.db.manager, lease.taskId, lease.holder);
+    if (!drawn) throw busy();
+    const order = { generation: drawn.generation, deadline: drawn.nowMs + this.opts.rpcTimeoutMs, waitMs: this.opts.rpcTimeoutMs + this.opts.replyGraceMs };
+    let ack: ControlAck;
+    try {
+      ack =
+        cmd === 'hold'
+          ? await this.deps.hold(lease.tenantId, lease.taskId, order)
+          : cmd === 'release'
+            ? await this.deps.release(lease.tenantId, lease.taskId, order)
+            : await this.deps.cancel(lease.tenantId, lease.taskId, row.total, order);
+    } catch (err) {
+      await repo.controlDue(this.db.manager, lease.taskId, retryInMs, true).catch(() => undefined);
+      if (err instanceof AppError && err.status < 500) throw err;
+      throw unavailable();
+    }
+    if (!ack.applied) {
+      await repo.controlDue(this.db.manager, lease.taskId, retryInMs, true).catch(() => undefined);
+      throw unavailable();
+    }
+    return ack;
+  }
+
+  /**
+   * Commits what the dialer acknowledged: its generation (the task is in sync) and the
+   * transition's own change, in one transaction under the row lock. A dialer that reports the task
+   * cancelled (a cancel it applied whose answer never came back) is followed — a cancel is for good
+   * — and `adopted` says so; `apply` does not run then.
+   */
+  async commit<T>(lease: Lease, cmd: ControlCommand, ack: ControlAck, apply: (m: EntityManager, row: TaskRow) => Promise<T>): Promise<{ adopted: boolean; value?: T }> {
+    const out = await this.db.transaction(async (m) => {
+      const row = await repo.find(m, lease.tenantId, lease.taskId, true);
+      if (!row) throw taskErrors.TASK_NOT_FOUND();
+      if (!(await repo.ackControl(m, row.id, ack.generation))) throw unavailable(); // a newer order has been acknowledged
+      if (cmd !== 'cancel' && ack.cancelled && row.status !== 'cancelled' && row.status !== 'completed') {
+        const r = await repo.update(m, row.id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
+        await publishInTransaction(m, TaskCancelled, toSnapshot(r));
+        return { adopted: true };
+      }
+      return { adopted: false, value: await apply(m, row) };
+    });
+    this.relay.nudge();
+    return out;
+  }
+}
+
+/**
+ * Brings the dialer in line with what the API shows after a transition that timed out (or whose
+ * process died mid-way): re-sends each due task's current state under a fresh, higher generation
+ * until the dialer acknowledges it. Every replica runs one; the control lease gives each due task
+ * to one holder at a time, and never while a transition of it is in progress.
+ */
+export class ControlReconciler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly control: TaskControl,
+    private readonly logger: Logger,
+    private readonly opts: { tickMs: number; maxBackoffMs: number },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.reconcileDue()
+        .catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'control reconcile failed; will retry'))
+        .then(() => undefined)
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, this.opts.tickMs);
+  }
+
+  /** One pass over the due tasks; returns how many the dialer acknowledged. */
+  async reconcileDue(): Promise<number> {
+    let synced = 0;
+    for (const t of await repo.dueControls(this.db.manager, 50)) {
+      if (this.stopped) break;
+      try {
+        if (await this.control.withLease(t.tenant_id, t.id, (row, lease) => this.reconcile(row, lease), false)) synced++;
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message, taskId: t.id }, 'the dialer did not acknowledge the task’s state; will retry');
+      }
+    }
+    return synced;
+  }
+
+  private async reconcile(row: TaskRow, lease: Lease): Promise<boolean> {
+    if (!row.control_due_at) return false; // reconciled by another holder since it was listed
+    const cmd = desiredCommand(row.status);
+    if (!cmd) {
+      await repo.controlInSync(this.db.manager, row.id);
+      return true;
+    }
+    const retryInMs = Math.min(this.opts.maxBackoffMs, this.opts.tickMs * 2 ** Math.min(row.control_tries, 10));
+    const ack = await this.control.send(lease, row, cmd, retryInMs);
+    const { adopted } = await this.control.commit(lease, cmd, ack, async () => undefined);
+    this.logger.info({ taskId: row.id, status: adopted ? 'cancelled' : row.status, command: cmd, generation: ack.generation }, 'the dialer acknowledged the task’s state');
+    return true;
+  }
+}
