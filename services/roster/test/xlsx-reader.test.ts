@@ -6,11 +6,13 @@ import { bigRoster, roster, workbook, zip } from './helpers';
 const phones = new PhoneNormalizer({ defaultRegion: 'ID', allowedRegions: ['ID'] });
 
 /** Parses in-process (no thread, no database) and collects what the sink is given. */
-async function parse(file: Buffer, maxUncompressedBytes = 1 << 30) {
+async function parse(file: Buffer, maxUncompressedBytes = 1 << 30, caps: { maxColumns?: number; maxExpandedBytes?: number } = {}) {
   const entries: { row: number; phone: string; name: string | null; vars: Record<string, string> }[] = [];
   const errors: { row: number; raw: string; reason: RowReason }[] = [];
   const result = await parseRoster(file, {
     maxRows: 1_048_575,
+    maxColumns: caps.maxColumns ?? 50,
+    maxExpandedBytes: caps.maxExpandedBytes ?? 1 << 30,
     maxUncompressedBytes,
     phones,
     aborted: () => false,
@@ -92,7 +94,9 @@ describe('xlsx reader', () => {
     const x = new XlsxFile(file, 1 << 30);
     const table = await x.sharedStrings((await x.workbook()).sharedStrings);
     expect(table.length).toBe(3008);
-    expect(Array.from({ length: 8 }, (_, i) => table.get(i))).toEqual(['Phone', '', '  Ñoño 名前 ', 'a<b & c', 'a & b', '', pad, '名前']);
+    // An item longer than a cell may be is kept cut (its start), with its full length.
+    expect(Array.from({ length: 8 }, (_, i) => table.get(i))).toEqual(['Phone', '', '  Ñoño 名前 ', 'a<b & c', 'a & b', '', pad.slice(0, 2048), '名前']);
+    expect([table.size(6), table.size(7), table.size(2)]).toEqual([pad.length, 6, Buffer.byteLength('  Ñoño 名前 ')]);
     expect(table.get(3007)).toBe('n2999');
     expect(table.get(3008)).toBe('');
   });
