@@ -167,6 +167,14 @@ describe('xlsx reader', () => {
     await expect(parse(rawRoster(sheet(4), { shared: ['名'.repeat(1000)] }), 1 << 30, { maxExpandedBytes: 10_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
   });
 
+  it('when long headers repeat in the variables of many rows of empty cells, then the variables built count against the text budget too: ROSTER_TOO_LARGE', async () => {
+    const headers = ['Phone', ...Array.from({ length: 10 }, (_, i) => `${'h'.repeat(90)}${i}`)];
+    const xml = rawRow(1, headers) + Array.from({ length: 100 }, (_, i) => rawRow(i + 2, [`n:8123456${7000 + i}`])).join('');
+    // ~10 × 96 bytes of JSON per row from ~11 characters read: 100 rows are ~97 KB
+    expect((await parse(rawRoster(xml), 1 << 30, { maxExpandedBytes: 200_000 })).entries).toHaveLength(100);
+    await expect(parse(rawRoster(xml), 1 << 30, { maxExpandedBytes: 50_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
+  });
+
   it('when a shared string is rich text of many runs, or an inline string, over 500 characters, then its row is VALUE_TOO_LONG and the quote is its first 500', async () => {
     const runs = Array.from({ length: 400 }, () => '<r><rPr><b/></rPr><t>ab</t></r>').join(''); // 800 characters
     const xml = rawRow(1, ['Phone', 'V']) + rawRow(2, ['081234567890', 's:0']) + rawRow(3, ['9'.repeat(700), 'x']) + rawRow(4, ['081234567891', 's:0']);

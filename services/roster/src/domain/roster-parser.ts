@@ -55,7 +55,7 @@ export interface ParseOptions {
   maxRows: number;
   /** Most columns (non-empty header cells, the phone one included). */
   maxColumns: number;
-  /** Cell text the sheet may expand to, counted as it is read (a shared string at each reference). */
+  /** Text the roster may expand to: cells as they are read (a shared string at each reference), then each entry's variables JSON. */
   maxExpandedBytes: number;
   /** Decompressed bytes the parts read may yield, all together (checked while inflating). */
   maxUncompressedBytes: number;
@@ -144,6 +144,7 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
   const varCols: number[] = [];
   const varKeys: string[] = [];
   let headerSeen = false;
+  const text = { left: opts.maxExpandedBytes, limit: opts.maxExpandedBytes };
 
   const handleRow = (number: number, row: SheetRow): Promise<void> | void => {
     if (!headerSeen) {
@@ -196,6 +197,9 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
       vars += `${varKeys[i]}:${JSON.stringify(row.text(varCols[i]).trim())}`;
     }
     vars += '}';
+    // What the entry stores counts against the text budget too: keys repeat in every row, so
+    // 50 long headers over a million rows of empty cells would store gigabytes read from nothing.
+    if ((text.left -= vars.length) < 0) throw new TextBudgetExceeded(text.limit);
     // Measured on the text built once; UTF-8 is at most 3 bytes per UTF-16 unit, so bytes are counted only near the cap.
     if (vars.length * 3 > MAX_VARIABLES_BYTES && (vars.length > MAX_VARIABLES_BYTES || Buffer.byteLength(vars) > MAX_VARIABLES_BYTES)) {
       // Before the duplicate check: a row not kept is no first to later duplicates.
@@ -217,12 +221,12 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
     const sheet = pickSheet(wb.sheets);
     if (!sheet || sheet.part === undefined || !file.has(sheet.part)) throw new ImportFailure('ROSTER_UNREADABLE', 'The workbook has no readable worksheet.');
     const sst = await file.sharedStrings(wb.sharedStrings);
-    await file.rows(sheet.part, sst, { maxCellChars: MAX_CELL_CHARS, maxTextBytes: opts.maxExpandedBytes }, handleRow, () => {
+    await file.rows(sheet.part, sst, { maxCellChars: MAX_CELL_CHARS, text }, handleRow, () => {
       if (opts.aborted()) throw new ImportAborted();
     });
   } catch (err) {
     if (err instanceof ImportFailure || err instanceof SinkError || err instanceof ImportAborted) throw err;
-    if (err instanceof TextBudgetExceeded) throw new ImportFailure('ROSTER_TOO_LARGE', `The workbook's cells expand to more than ${opts.maxExpandedBytes} bytes of text.`);
+    if (err instanceof TextBudgetExceeded) throw new ImportFailure('ROSTER_TOO_LARGE', `The roster's text (its cells as read, its entries' variables) expands to more than ${opts.maxExpandedBytes} bytes.`);
     throw new ImportFailure('ROSTER_UNREADABLE', `The workbook could not be read: ${(err as Error).message}`);
   }
   if (!headerSeen || counts.total === 0) throw new ImportFailure('ROSTER_EMPTY', 'The roster has no non-blank row.');

@@ -543,8 +543,8 @@ export class XlsxFile {
    * Streams the rows of a worksheet part: `onRow(rowNumber, row)` for each row with a cell (the
    * row object is reused between rows). Rows must come in ascending order (as every writer puts
    * them): a repeated or earlier row number is an XlsxError. Each cell's text is counted, as it
-   * is read and before anything else, against `limits.maxTextBytes` (a shared string each time
-   * it is referenced, by its full UTF-8 length; other cells by their length): over it,
+   * is read and before anything else, against `limits.text` (a shared string each time it is
+   * referenced, by its full UTF-8 length; other cells by their length): past it,
    * TextBudgetExceeded. A cell longer than `limits.maxCellChars` is kept cut to that length and
    * marks the row `tooLong`. Returning a promise from onRow pauses the scan until it settles.
    */
@@ -569,14 +569,14 @@ export class XlsxFile {
 export interface RowLimits {
   /** A cell longer than this is kept cut to it and marks its row `tooLong`. */
   maxCellChars: number;
-  /** Cell text the whole sheet may expand to (shared strings counted at each reference). */
-  maxTextBytes: number;
+  /** Text the sheet may still expand to (shared strings counted at each reference); the caller may count more against it. */
+  text: { left: number; limit: number };
 }
 
 /** The sheet's cells expand to more text than allowed (a shared string referenced too often). */
 export class TextBudgetExceeded extends XlsxError {
   constructor(limit: number) {
-    super(`the cells' text expands to more than ${limit} bytes`);
+    super(`the roster's text expands to more than ${limit} bytes`);
     this.name = 'TextBudgetExceeded';
   }
 }
@@ -657,15 +657,11 @@ class SheetScanner {
   done = false;
   private lastRow = 0;
   private readonly row = new SheetRow();
-  /** Text the cells may still expand to. */
-  private textLeft: number;
 
   constructor(
     private readonly sst: SharedStrings,
     private readonly limits: RowLimits,
-  ) {
-    this.textLeft = limits.maxTextBytes;
-  }
+  ) {}
 
   /** Handles every complete row of s; returns where the unconsumed rest starts. */
   scan(s: string, onRow: (rowNumber: number, row: SheetRow) => void | Promise<void>): number | Promise<number> {
@@ -786,7 +782,8 @@ class SheetScanner {
         q = end + this.CC.length;
       }
       // Counted as read, before any other check: a shared string each time it is used.
-      if ((this.textLeft -= size < 0 ? text.length : size) < 0) throw new TextBudgetExceeded(this.limits.maxTextBytes);
+      const budget = this.limits.text;
+      if ((budget.left -= size < 0 ? text.length : size) < 0) throw new TextBudgetExceeded(budget.limit);
       if (text.length > this.limits.maxCellChars) {
         row.tooLong = true;
         text = text.slice(0, this.limits.maxCellChars);
