@@ -243,13 +243,13 @@ function richText(whole: string, from: number, to: number, p: string): string {
 
 /**
  * Most of an item the table keeps, UTF-8 bytes (cut back to a character boundary). A cell longer
- * than CELL_MAX_CHARS is never stored whole anywhere, so neither is a longer shared string: the
+ * than the cell cap (500 characters) is never stored whole anywhere, so neither is a longer shared string: the
  * table keeps what a cell may quote (2048 bytes are more than 500 characters of any script: a
  * character is at most 3 bytes per UTF-16 unit) and the item's full length, which is what each
  * reference to it counts against the text budget. A 1 MiB string costs 2 KiB, however it is used.
  */
 const KEEP_BYTES = 2048;
-/** Most of an item kept when it is built as a JS string (rich text): more than CELL_MAX_CHARS. */
+/** Most of an item kept when it is built as a JS string (rich text): more than the cell cap. */
 const KEEP_CHARS = 512;
 
 export class SharedStrings {
@@ -583,8 +583,8 @@ export class TextBudgetExceeded extends XlsxError {
 
 /**
  * One row's cells. Columns are looked up by number, with no array of the row's width filled per
- * row (a lone cell at XFD would otherwise cost 16,384 steps per row): a value counts only when it
- * was set in this row (its stamp is the row's).
+ * row (a lone cell at XFD would otherwise cost 16,384 steps per row): reset clears only the
+ * columns the last row had, and a stamp keeps each column once in `cols`.
  */
 export class SheetRow {
   /** The columns that have a cell in this row, in sheet order, each once. */
@@ -594,16 +594,20 @@ export class SheetRow {
   hasText = false;
   /** Some cell was longer than maxCellChars (its text is kept cut). */
   tooLong = false;
-  private readonly values: string[] = new Array<string>(MAX_COL + 1).fill('');
+  // Filled by push: a packed array (new Array(n).fill() stays holey, slower to read).
+  private readonly values: string[] = Array.from({ length: MAX_COL + 1 }, () => '');
   private readonly stamp = new Int32Array(MAX_COL + 1);
   private gen = 0;
 
-  /** The text of column c (1-based), '' when the row has no cell there. */
+  /** The text of column c (1-based), '' when the row has no cell there (reset clears the last row's). */
   text(c: number): string {
-    return this.stamp[c] === this.gen ? this.values[c] : '';
+    return this.values[c];
   }
 
   reset(): void {
+    // The last row's texts let go (a slice keeps its whole chunk alive): what the row holds stays
+    // what it read, not one old chunk per column ever used.
+    for (let k = 0; k < this.count; k++) this.values[this.cols[k]] = '';
     this.gen++;
     this.count = 0;
     this.hasText = false;
@@ -657,11 +661,16 @@ class SheetScanner {
   done = false;
   private lastRow = 0;
   private readonly row = new SheetRow();
+  private readonly budget: RowLimits['text'];
+  private readonly maxCell: number;
 
   constructor(
     private readonly sst: SharedStrings,
-    private readonly limits: RowLimits,
-  ) {}
+    limits: RowLimits,
+  ) {
+    this.budget = limits.text;
+    this.maxCell = limits.maxCellChars;
+  }
 
   /** Handles every complete row of s; returns where the unconsumed rest starts. */
   scan(s: string, onRow: (rowNumber: number, row: SheetRow) => void | Promise<void>): number | Promise<number> {
@@ -782,11 +791,11 @@ class SheetScanner {
         q = end + this.CC.length;
       }
       // Counted as read, before any other check: a shared string each time it is used.
-      const budget = this.limits.text;
+      const budget = this.budget;
       if ((budget.left -= size < 0 ? text.length : size) < 0) throw new TextBudgetExceeded(budget.limit);
-      if (text.length > this.limits.maxCellChars) {
+      if (text.length > this.maxCell) {
         row.tooLong = true;
-        text = text.slice(0, this.limits.maxCellChars);
+        text = text.slice(0, this.maxCell);
       }
       row.set(col, text.indexOf('\u0000') >= 0 ? text.split('\u0000').join('') : text);
     }
