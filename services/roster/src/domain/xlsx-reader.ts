@@ -320,13 +320,23 @@ export class SharedStrings {
     }
   }
 
-  /** Item i's text as kept: whole, or its start when it is longer than a cell may be. */
+  /** The full UTF-8 length of the item `get` answered last (what it expands to wherever it is referenced): one lookup per reference, not two. */
+  lastSize = 0;
+
+  /** Item i's text as kept: whole, or its start when it is longer than a cell may be. Sets lastSize. */
   get(i: number): string {
-    if (!(i >= 0 && i < this.n)) return '';
-    return this.bytes.toString('utf8', this.offsets[i], this.offsets[i + 1]);
+    if (!(i >= 0 && i < this.n)) {
+      this.lastSize = 0;
+      return '';
+    }
+    const from = this.offsets[i];
+    const to = this.offsets[i + 1];
+    const kept = to - from;
+    this.lastSize = kept < KEEP_CHARS ? kept : (this.cut.get(i) ?? kept);
+    return this.bytes.toString('utf8', from, to);
   }
 
-  /** Item i's full UTF-8 length (what it expands to wherever it is referenced). */
+  /** Item i's full UTF-8 length. */
   size(i: number): number {
     if (!(i >= 0 && i < this.n)) return 0;
     const kept = this.offsets[i + 1] - this.offsets[i];
@@ -764,9 +774,8 @@ class SheetScanner {
             const raw = vEnd > vGt ? body.slice(vGt + 1, vEnd) : '';
             switch (t ?? 'n') {
               case 's': {
-                const k = Number(raw);
-                text = this.sst.get(k);
-                size = this.sst.size(k);
+                text = this.sst.get(Number(raw));
+                size = this.sst.lastSize;
                 break;
               }
               case 'str':
