@@ -36,6 +36,8 @@ export async function buildApp(deps: ServiceDeps<RosterConfig>): Promise<App> {
     pollMs: c.ROSTER_IMPORT_POLL_MS,
     maxAttempts: c.ROSTER_IMPORT_MAX_ATTEMPTS,
     maxRows: c.ROSTER_MAX_ROWS,
+    maxColumns: c.ROSTER_MAX_COLUMNS,
+    maxExpandedBytes: c.ROSTER_MAX_EXPANDED_BYTES,
     maxUncompressedBytes: c.ROSTER_MAX_UNCOMPRESSED_BYTES,
     maxRatio: c.ROSTER_MAX_COMPRESSION_RATIO,
     copySegmentRows: c.ROSTER_IMPORT_COPY_ROWS,

@@ -7,6 +7,10 @@ export const rosterConfigSchema = configSchema({
   ROSTER_MAX_BYTES: Type.Integer({ minimum: 1024, default: 50 * 1024 * 1024 }),
   /** Most non-blank data rows a roster may have (Excel's limit less the header row). */
   ROSTER_MAX_ROWS: Type.Integer({ minimum: 1, default: 1_048_575 }),
+  /** Most columns a roster may have (non-empty header cells, the phone one included); more → failed ROSTER_TOO_MANY_COLUMNS. */
+  ROSTER_MAX_COLUMNS: Type.Integer({ minimum: 2, maximum: 16384, default: 50 }),
+  /** Text a roster may expand to, counted while parsing: cells as read (a shared string at each reference) and entries' variables JSON; more → failed ROSTER_TOO_LARGE. */
+  ROSTER_MAX_EXPANDED_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024 * 1024 }),
   /** Zip-bomb guard: most bytes the zip directory may announce once decompressed (all parts). */
   ROSTER_MAX_UNCOMPRESSED_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024 * 1024 }),
   /** Zip-bomb guard: highest decompressed/compressed ratio of any part larger than 1 MiB. */

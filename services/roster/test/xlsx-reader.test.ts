@@ -1,16 +1,18 @@
 import { PhoneNormalizer } from '../src/domain/phone';
 import { parseRoster, PhoneSet, type RowReason } from '../src/domain/roster-parser';
 import { XlsxFile } from '../src/domain/xlsx-reader';
-import { bigRoster, roster, workbook, zip } from './helpers';
+import { bigRoster, rawRoster, rawRow, roster, workbook, zip } from './helpers';
 
 const phones = new PhoneNormalizer({ defaultRegion: 'ID', allowedRegions: ['ID'] });
 
 /** Parses in-process (no thread, no database) and collects what the sink is given. */
-async function parse(file: Buffer, maxUncompressedBytes = 1 << 30) {
+async function parse(file: Buffer, maxUncompressedBytes = 1 << 30, caps: { maxColumns?: number; maxExpandedBytes?: number } = {}) {
   const entries: { row: number; phone: string; name: string | null; vars: Record<string, string> }[] = [];
   const errors: { row: number; raw: string; reason: RowReason }[] = [];
   const result = await parseRoster(file, {
     maxRows: 1_048_575,
+    maxColumns: caps.maxColumns ?? 50,
+    maxExpandedBytes: caps.maxExpandedBytes ?? 1 << 30,
     maxUncompressedBytes,
     phones,
     aborted: () => false,
@@ -92,7 +94,9 @@ describe('xlsx reader', () => {
     const x = new XlsxFile(file, 1 << 30);
     const table = await x.sharedStrings((await x.workbook()).sharedStrings);
     expect(table.length).toBe(3008);
-    expect(Array.from({ length: 8 }, (_, i) => table.get(i))).toEqual(['Phone', '', '  Ñoño 名前 ', 'a<b & c', 'a & b', '', pad, '名前']);
+    // An item longer than a cell may be is kept cut (its start), with its full length.
+    expect(Array.from({ length: 8 }, (_, i) => table.get(i))).toEqual(['Phone', '', '  Ñoño 名前 ', 'a<b & c', 'a & b', '', pad.slice(0, 2048), '名前']);
+    expect([table.size(6), table.size(7), table.size(2)]).toEqual([pad.length, 6, Buffer.byteLength('  Ñoño 名前 ')]);
     expect(table.get(3007)).toBe('n2999');
     expect(table.get(3008)).toBe('');
   });
@@ -151,6 +155,55 @@ describe('xlsx reader', () => {
       { name: 'xl/worksheets/sheet1.xml', data: Buffer.from('<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c></row><row r="2"><c r="A2"><v>8123') },
     ]);
     await expect(parse(file)).rejects.toMatchObject({ reason: 'ROSTER_UNREADABLE' });
+  });
+
+  it('when one shared string is referenced again and again, then each reference counts its full length against the text budget, as it is read: over it ROSTER_TOO_LARGE', async () => {
+    const sheet = (refs: number) => rawRow(1, ['Phone', 'V']) + Array.from({ length: refs }, (_, i) => rawRow(i + 2, [`n:8123456${7000 + i}`, 's:0'])).join('');
+    // 3,000 bytes of text, 3 references: 9,000 of 10,000 allowed; the header's 6 characters count too.
+    const under = await parse(rawRoster(sheet(3), { shared: ['z'.repeat(3000)] }), 1 << 30, { maxExpandedBytes: 10_000 });
+    expect(under.errors.map((e) => e.reason)).toEqual(['VALUE_TOO_LONG', 'VALUE_TOO_LONG', 'VALUE_TOO_LONG']);
+    await expect(parse(rawRoster(sheet(4), { shared: ['z'.repeat(3000)] }), 1 << 30, { maxExpandedBytes: 10_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
+    // multi-byte text counts its UTF-8 bytes: 1,000 × 3 bytes
+    await expect(parse(rawRoster(sheet(4), { shared: ['名'.repeat(1000)] }), 1 << 30, { maxExpandedBytes: 10_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
+  });
+
+  it('when long headers repeat in the variables of many rows of empty cells, then the variables built count against the text budget too: ROSTER_TOO_LARGE', async () => {
+    const headers = ['Phone', ...Array.from({ length: 10 }, (_, i) => `${'h'.repeat(90)}${i}`)];
+    const xml = rawRow(1, headers) + Array.from({ length: 100 }, (_, i) => rawRow(i + 2, [`n:8123456${7000 + i}`])).join('');
+    // ~10 × 96 bytes of JSON per row from ~11 characters read: 100 rows are ~97 KB
+    expect((await parse(rawRoster(xml), 1 << 30, { maxExpandedBytes: 200_000 })).entries).toHaveLength(100);
+    await expect(parse(rawRoster(xml), 1 << 30, { maxExpandedBytes: 50_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
+  });
+
+  it('when a shared string is rich text of many runs, or an inline string, over 500 characters, then its row is VALUE_TOO_LONG and the quote is its first 500', async () => {
+    const runs = Array.from({ length: 400 }, () => '<r><rPr><b/></rPr><t>ab</t></r>').join(''); // 800 characters
+    const xml = rawRow(1, ['Phone', 'V']) + rawRow(2, ['081234567890', 's:0']) + rawRow(3, ['9'.repeat(700), 'x']) + rawRow(4, ['081234567891', 's:0']);
+    const r = await parse(rawRoster(xml, { sharedXml: [runs] }));
+    expect(r.errors).toEqual([
+      { row: 2, raw: '081234567890', reason: 'VALUE_TOO_LONG' },
+      { row: 3, raw: '9'.repeat(500), reason: 'VALUE_TOO_LONG' },
+      { row: 4, raw: '081234567891', reason: 'VALUE_TOO_LONG' },
+    ]);
+  });
+
+  it('when rows carry no r attribute and span read chunks, then each is numbered once, in order', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => `<row><c t="inlineStr"><is><t>0812${10_000_000 + i}</t></is></c></row>`).join('');
+    const file = zip([
+      CT,
+      { name: 'xl/workbook.xml', data: wbXml([['Roster', 'rId1']]) },
+      { name: 'xl/_rels/workbook.xml.rels', data: rels(['worksheets/sheet1.xml']) },
+      { name: 'xl/worksheets/sheet1.xml', data: sheetXml('<row><c t="inlineStr"><is><t>Phone</t></is></c></row>' + rows) }, // stored: read in 256 KiB slices
+    ]);
+    const r = await parse(file);
+    expect(r.entries.map((e) => e.row)).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 2));
+  });
+
+  it('when cells sit far apart (a lone cell at column XFD), then the row reads by column and the others count as empty', async () => {
+    const xml = rawRow(1, ['Phone', 'Name']) + '<row r="2"><c r="A2"><v>81234567890</v></c><c r="XFD2" t="inlineStr"><is><t>far</t></is></c></row>' + '<row r="3"><c r="XFD3" t="inlineStr"><is><t>only far</t></is></c></row><row r="4"><c r="XFD4"/></row>';
+    const r = await parse(rawRoster(xml));
+    expect(r.entries).toEqual([{ row: 2, phone: '+6281234567890', name: null, vars: { Name: '' } }]);
+    // row 3 has text (in a column without a header): not blank, so EMPTY; row 4 is blank
+    expect(r.errors).toEqual([{ row: 3, raw: '', reason: 'EMPTY' }]);
   });
 
   it('when a header is __proto__ or constructor, then it is a plain variable and no prototype changes', async () => {

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { CursorPage, CursorQuery, DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
 export const RosterStatus = Type.Union([Type.Literal('validating'), Type.Literal('ready'), Type.Literal('failed')]);
-export const RosterFailureReason = Type.Union(['ROSTER_UNREADABLE', 'ROSTER_TOO_MANY_ROWS', 'ROSTER_NO_PHONE_COLUMN', 'ROSTER_EMPTY'].map((s) => Type.Literal(s)));
-export const RosterRowReason = Type.Union(['EMPTY', 'NOT_A_NUMBER', 'TOO_SHORT', 'TOO_LONG', 'INVALID_NUMBER', 'FOREIGN_NUMBER', 'DUPLICATE'].map((s) => Type.Literal(s)));
+export const RosterFailureReason = Type.Union(['ROSTER_UNREADABLE', 'ROSTER_TOO_MANY_ROWS', 'ROSTER_NO_PHONE_COLUMN', 'ROSTER_EMPTY', 'ROSTER_TOO_LARGE', 'ROSTER_TOO_MANY_COLUMNS', 'ROSTER_HEADER_INVALID'].map((s) => Type.Literal(s)));
+export const RosterRowReason = Type.Union(['EMPTY', 'NOT_A_NUMBER', 'TOO_SHORT', 'TOO_LONG', 'INVALID_NUMBER', 'FOREIGN_NUMBER', 'DUPLICATE', 'VALUE_TOO_LONG', 'ROW_TOO_LARGE'].map((s) => Type.Literal(s)));
 
 export const Roster = Type.Object(
   {

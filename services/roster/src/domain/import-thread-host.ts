@@ -14,6 +14,8 @@ const text = (slots: SharedArrayBuffer, base: number, t: BatchText): Buffer =>
 
 export interface ThreadOptions {
   maxRows: number;
+  maxColumns: number;
+  maxExpandedBytes: number;
   maxUncompressedBytes: number;
   defaultRegion: string;
   allowedRegions: string[];
@@ -64,6 +66,8 @@ export function parseOnThread(
     rosterId: ids.rosterId,
     attempt: ids.attempt,
     maxRows: opts.maxRows,
+    maxColumns: opts.maxColumns,
+    maxExpandedBytes: opts.maxExpandedBytes,
     maxUncompressedBytes: opts.maxUncompressedBytes,
     defaultRegion: opts.defaultRegion,
     allowedRegions: opts.allowedRegions,

@@ -20,6 +20,8 @@ export interface ThreadInput {
   rosterId: string;
   attempt: number;
   maxRows: number;
+  maxColumns: number;
+  maxExpandedBytes: number;
   maxUncompressedBytes: number;
   defaultRegion: string;
   allowedRegions: string[];
@@ -125,6 +127,8 @@ async function main(): Promise<void> {
     const phones = new PhoneNormalizer({ defaultRegion: input.defaultRegion, allowedRegions: input.allowedRegions });
     const { counts, columns } = await parseRoster(bytes, {
       maxRows: input.maxRows,
+      maxColumns: input.maxColumns,
+      maxExpandedBytes: input.maxExpandedBytes,
       maxUncompressedBytes: input.maxUncompressedBytes,
       phones,
       sink,

@@ -16,6 +16,8 @@ export interface ImportWorkerOptions {
   pollMs: number;
   maxAttempts: number;
   maxRows: number;
+  maxColumns: number;
+  maxExpandedBytes: number;
   maxUncompressedBytes: number;
   maxRatio: number;
   copySegmentRows: number;
@@ -154,7 +156,7 @@ export class ImportWorker {
         result = await parseOnThread(
           bytes,
           { rosterId, attempt },
-          { maxRows: this.opts.maxRows, maxUncompressedBytes: this.opts.maxUncompressedBytes, defaultRegion: this.opts.defaultRegion, allowedRegions: this.opts.allowedRegions, heapMb: this.opts.threadHeapMb },
+          { maxRows: this.opts.maxRows, maxColumns: this.opts.maxColumns, maxExpandedBytes: this.opts.maxExpandedBytes, maxUncompressedBytes: this.opts.maxUncompressedBytes, defaultRegion: this.opts.defaultRegion, allowedRegions: this.opts.allowedRegions, heapMb: this.opts.threadHeapMb },
           writer,
           { aborted: () => this.abort !== undefined, onProgress: (c) => (last = c) },
         );

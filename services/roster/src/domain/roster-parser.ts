@@ -1,8 +1,13 @@
 import { ImportFailure } from './import-failure';
 import type { PhoneNormalizer } from './phone';
-import { XlsxFile } from './xlsx-reader';
+import { TextBudgetExceeded, XlsxFile, type SheetRow } from './xlsx-reader';
 
-export type RowReason = 'EMPTY' | 'NOT_A_NUMBER' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_NUMBER' | 'FOREIGN_NUMBER' | 'DUPLICATE';
+export type RowReason = 'EMPTY' | 'NOT_A_NUMBER' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_NUMBER' | 'FOREIGN_NUMBER' | 'DUPLICATE' | 'VALUE_TOO_LONG' | 'ROW_TOO_LARGE';
+
+/** API.md "size caps": the longest header cell, cell (also the most an error row quotes) and entry variables (JSON, UTF-8 bytes). */
+export const MAX_HEADER_CHARS = 100;
+export const MAX_CELL_CHARS = 500;
+export const MAX_VARIABLES_BYTES = 4096;
 
 export interface ParseCounts {
   processed: number;
@@ -48,6 +53,10 @@ const NAME_KEYS = new Set(NAME_HEADERS);
 
 export interface ParseOptions {
   maxRows: number;
+  /** Most columns (non-empty header cells, the phone one included). */
+  maxColumns: number;
+  /** Text the roster may expand to: cells as they are read (a shared string at each reference), then each entry's variables JSON. */
+  maxExpandedBytes: number;
   /** Decompressed bytes the parts read may yield, all together (checked while inflating). */
   maxUncompressedBytes: number;
   phones: PhoneNormalizer;
@@ -135,16 +144,21 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
   const varCols: number[] = [];
   const varKeys: string[] = [];
   let headerSeen = false;
+  const text = { left: opts.maxExpandedBytes, limit: opts.maxExpandedBytes };
 
-  const handleRow = (number: number, values: string[], width: number): Promise<void> | void => {
+  const handleRow = (number: number, row: SheetRow): Promise<void> | void => {
     if (!headerSeen) {
       const headers: { col: number; text: string }[] = [];
-      for (let c = 1; c < width; c++) {
-        const t = values[c].trim();
+      for (let k = 0; k < row.count; k++) {
+        const c = row.cols[k];
+        const t = row.text(c).trim();
         if (t !== '') headers.push({ col: c, text: t });
       }
       if (headers.length === 0) return;
       headerSeen = true;
+      if (headers.length > opts.maxColumns) throw new ImportFailure('ROSTER_TOO_MANY_COLUMNS', `The roster has ${headers.length} columns; at most ${opts.maxColumns} are allowed.`);
+      if (row.tooLong || headers.some((h) => h.text.length > MAX_HEADER_CHARS)) throw new ImportFailure('ROSTER_HEADER_INVALID', `A header cell is longer than ${MAX_HEADER_CHARS} characters.`);
+      headers.sort((a, b) => a.col - b.col);
       const phone = headers.find((h) => PHONE_KEYS.has(headerKey(h.text)));
       if (!phone) throw new ImportFailure('ROSTER_NO_PHONE_COLUMN', 'No header names a phone column (Phone Number, Phone, Nomor, No HP, …).');
       phoneCol = phone.col;
@@ -161,38 +175,43 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
       }
       return;
     }
-    let blank = true;
-    for (let c = 1; c < width; c++) {
-      const v = values[c];
-      if (v !== '' && v.trim() !== '') {
-        blank = false;
-        break;
-      }
-    }
-    if (blank) return;
+    if (!row.hasText) return;
     if (counts.total >= opts.maxRows) throw new ImportFailure('ROSTER_TOO_MANY_ROWS', `The roster has more than ${opts.maxRows} rows.`);
     counts.total++;
     counts.processed++;
     if ((counts.total & 1023) === 0) opts.onProgress(counts);
-    const rawPhone = phoneCol < width ? values[phoneCol].trim() : '';
+    // Every cell is at most MAX_CELL_CHARS (longer ones arrive cut): so is every quote below.
+    const rawPhone = row.text(phoneCol).trim();
+    if (row.tooLong) {
+      counts.invalid++;
+      return wrapSink(() => opts.sink.error(number, rawPhone, 'VALUE_TOO_LONG'));
+    }
     const result = opts.phones.normalize(rawPhone);
     if (!result.ok) {
       counts.invalid++;
       return wrapSink(() => opts.sink.error(number, rawPhone, result.reason));
+    }
+    let vars = '{';
+    for (let i = 0; i < varCols.length; i++) {
+      if (i > 0) vars += ',';
+      vars += `${varKeys[i]}:${JSON.stringify(row.text(varCols[i]).trim())}`;
+    }
+    vars += '}';
+    // What the entry stores counts against the text budget too: keys repeat in every row, so
+    // 50 long headers over a million rows of empty cells would store gigabytes read from nothing.
+    if ((text.left -= vars.length) < 0) throw new TextBudgetExceeded(text.limit);
+    // Measured on the text built once; UTF-8 is at most 3 bytes per UTF-16 unit, so bytes are counted only near the cap.
+    if (vars.length * 3 > MAX_VARIABLES_BYTES && (vars.length > MAX_VARIABLES_BYTES || Buffer.byteLength(vars) > MAX_VARIABLES_BYTES)) {
+      // Before the duplicate check: a row not kept is no first to later duplicates.
+      counts.invalid++;
+      return wrapSink(() => opts.sink.error(number, rawPhone, 'ROW_TOO_LARGE'));
     }
     if (!seen.add(Number(result.e164.slice(1)))) {
       counts.duplicate++;
       return wrapSink(() => opts.sink.error(number, rawPhone, 'DUPLICATE'));
     }
     counts.valid++;
-    let vars = '{';
-    for (let i = 0; i < varCols.length; i++) {
-      if (i > 0) vars += ',';
-      const c = varCols[i];
-      vars += `${varKeys[i]}:${JSON.stringify(c < width ? values[c].trim() : '')}`;
-    }
-    vars += '}';
-    const name = nameCol >= 0 && nameCol < width ? values[nameCol].trim() || null : null;
+    const name = nameCol >= 0 ? row.text(nameCol).trim() || null : null;
     return wrapSink(() => opts.sink.entry(number, result.e164, rawPhone, name, vars));
   };
 
@@ -202,11 +221,12 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
     const sheet = pickSheet(wb.sheets);
     if (!sheet || sheet.part === undefined || !file.has(sheet.part)) throw new ImportFailure('ROSTER_UNREADABLE', 'The workbook has no readable worksheet.');
     const sst = await file.sharedStrings(wb.sharedStrings);
-    await file.rows(sheet.part, sst, handleRow, () => {
+    await file.rows(sheet.part, sst, { maxCellChars: MAX_CELL_CHARS, text }, handleRow, () => {
       if (opts.aborted()) throw new ImportAborted();
     });
   } catch (err) {
     if (err instanceof ImportFailure || err instanceof SinkError || err instanceof ImportAborted) throw err;
+    if (err instanceof TextBudgetExceeded) throw new ImportFailure('ROSTER_TOO_LARGE', `The roster's text (its cells as read, its entries' variables) expands to more than ${opts.maxExpandedBytes} bytes.`);
     throw new ImportFailure('ROSTER_UNREADABLE', `The workbook could not be read: ${(err as Error).message}`);
   }
   if (!headerSeen || counts.total === 0) throw new ImportFailure('ROSTER_EMPTY', 'The roster has no non-blank row.');

@@ -224,6 +224,7 @@ export async function buildTemplate(): Promise<Buffer> {
     '4. Any further column (e.g. "Order Id") becomes an SMS variable named after its header: {{Order Id}}.',
     '5. Blank rows are skipped. Invalid and duplicate numbers are listed with a reason after the upload.',
     '6. The sheet named "Roster" is read (or the first sheet if none is named so); up to 1,048,575 rows.',
+    '7. Up to 50 columns, each header up to 100 characters; a cell over 500 characters, or a row whose extra columns hold over 4 KB together, is listed as invalid.',
   ]) help.addRow([line]);
   help.getRow(1).font = { bold: true };
   return Buffer.from(await wb.xlsx.writeBuffer());

@@ -132,6 +132,7 @@ const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', a
 function decodeEntity(_m: string, e: string): string {
   if (e.charCodeAt(0) === 35 /* # */) {
     const code = e.charCodeAt(1) === 120 /* x */ ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    if (code >= 0xd800 && code <= 0xdfff) return '\ufffd'; // a lone surrogate: no JSON or PostgreSQL text takes it
     return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
   }
   return NAMED[e];
@@ -240,11 +241,24 @@ function richText(whole: string, from: number, to: number, p: string): string {
 
 // ---- shared strings: one buffer of UTF-8 plus offsets (compact: no JS string per item) ----
 
+/**
+ * Most of an item the table keeps, UTF-8 bytes (cut back to a character boundary). A cell longer
+ * than the cell cap (500 characters) is never stored whole anywhere, so neither is a longer shared string: the
+ * table keeps what a cell may quote (2048 bytes are more than 500 characters of any script: a
+ * character is at most 3 bytes per UTF-16 unit) and the item's full length, which is what each
+ * reference to it counts against the text budget. A 1 MiB string costs 2 KiB, however it is used.
+ */
+const KEEP_BYTES = 2048;
+/** Most of an item kept when it is built as a JS string (rich text): more than the cell cap. */
+const KEEP_CHARS = 512;
+
 export class SharedStrings {
   private bytes: Buffer;
   private used = 0;
   private offsets = new Uint32Array(1024);
   private n = 0;
+  /** Full UTF-8 length of the items kept cut, by index (rare: items over KEEP_CHARS). */
+  private readonly cut = new Map<number, number>();
 
   /**
    * `capacity`: the part's XML size, an upper bound of its text. Reserved at once but never
@@ -260,6 +274,10 @@ export class SharedStrings {
   }
 
   add(s: string): void {
+    if (s.length > KEEP_CHARS) {
+      this.cut.set(this.n, Buffer.byteLength(s));
+      s = s.slice(0, KEEP_CHARS);
+    }
     this.reserve(Buffer.byteLength(s));
     this.offsets[this.n] = this.used;
     this.used += this.bytes.write(s, this.used);
@@ -267,8 +285,14 @@ export class SharedStrings {
     this.offsets[this.n] = this.used;
   }
 
-  /** Adds the UTF-8 in src[from, to) as one item. */
+  /** Adds the UTF-8 in src[from, to) as one item (kept cut to KEEP_BYTES). */
   addBytes(src: Buffer, from: number, to: number): void {
+    if (to - from > KEEP_BYTES) {
+      this.cut.set(this.n, to - from);
+      let end = from + KEEP_BYTES;
+      while (end > from && (src[end] & 0xc0) === 0x80) end--; // not inside a character
+      to = end;
+    }
     const need = to - from;
     this.reserve(need);
     this.offsets[this.n] = this.used;
@@ -296,9 +320,27 @@ export class SharedStrings {
     }
   }
 
+  /** The full UTF-8 length of the item `get` answered last (what it expands to wherever it is referenced): one lookup per reference, not two. */
+  lastSize = 0;
+
+  /** Item i's text as kept: whole, or its start when it is longer than a cell may be. Sets lastSize. */
   get(i: number): string {
-    if (!(i >= 0 && i < this.n)) return '';
-    return this.bytes.toString('utf8', this.offsets[i], this.offsets[i + 1]);
+    if (!(i >= 0 && i < this.n)) {
+      this.lastSize = 0;
+      return '';
+    }
+    const from = this.offsets[i];
+    const to = this.offsets[i + 1];
+    const kept = to - from;
+    this.lastSize = kept < KEEP_CHARS ? kept : (this.cut.get(i) ?? kept);
+    return this.bytes.toString('utf8', from, to);
+  }
+
+  /** Item i's full UTF-8 length. */
+  size(i: number): number {
+    if (!(i >= 0 && i < this.n)) return 0;
+    const kept = this.offsets[i + 1] - this.offsets[i];
+    return kept < KEEP_CHARS ? kept : (this.cut.get(i) ?? kept);
   }
 }
 
@@ -397,7 +439,7 @@ async function readSharedStrings(buf: Buffer, e: ZipEntry, budget: InflateBudget
     }
     // Copied: a view would keep the whole inflated chunk alive.
     carry = pos < s.length ? Buffer.from(s.subarray(pos)) : undefined;
-    if (carry && carry.length > 64 * 1024 * 1024) throw new XlsxError('a shared string is too long');
+    if (carry && carry.length > MAX_ITEM_CHARS) throw new XlsxError('a shared string is too long');
   }
   return out;
 }
@@ -508,14 +550,18 @@ export class XlsxFile {
   }
 
   /**
-   * Streams the rows of a worksheet part: `onRow(rowNumber, values, width)` with `values[c]` the
-   * text of column c (1-based; '' when empty) for c < width. The array is reused between rows.
-   * Returning a promise from onRow pauses the scan until it settles.
+   * Streams the rows of a worksheet part: `onRow(rowNumber, row)` for each row with a cell (the
+   * row object is reused between rows). Rows must come in ascending order (as every writer puts
+   * them): a repeated or earlier row number is an XlsxError. Each cell's text is counted, as it
+   * is read and before anything else, against `limits.text` (a shared string each time it is
+   * referenced, by its full UTF-8 length; other cells by their length): past it,
+   * TextBudgetExceeded. A cell longer than `limits.maxCellChars` is kept cut to that length and
+   * marks the row `tooLong`. Returning a promise from onRow pauses the scan until it settles.
    */
-  async rows(part: string, sst: SharedStrings, onRow: (rowNumber: number, values: string[], width: number) => void | Promise<void>, beforeChunk?: () => void): Promise<void> {
+  async rows(part: string, sst: SharedStrings, limits: RowLimits, onRow: (rowNumber: number, row: SheetRow) => void | Promise<void>, beforeChunk?: () => void): Promise<void> {
     const e = this.entries.get(part);
     if (!e) throw new XlsxError(`no worksheet part ${part}`);
-    const scanner = new SheetScanner(sst);
+    const scanner = new SheetScanner(sst, limits);
     let carry = '';
     for await (const chunk of partText(this.buf, e, this.budget)) {
       beforeChunk?.();
@@ -524,11 +570,72 @@ export class XlsxFile {
       if (pos instanceof Promise) carry = s.slice(await pos);
       else carry = s.slice(pos);
       if (scanner.done) return;
-      if (carry.length > 64 * 1024 * 1024) throw new XlsxError('a row is too long');
+      if (carry.length > MAX_ITEM_CHARS) throw new XlsxError('a row is too long');
     }
     if (!scanner.done && carry.trim() !== '' && openTag(carry, scanner.ROW ?? '<row', 0, carry.length) >= 0) throw new XlsxError('the worksheet ends inside a row');
   }
 }
+
+export interface RowLimits {
+  /** A cell longer than this is kept cut to it and marks its row `tooLong`. */
+  maxCellChars: number;
+  /** Text the sheet may still expand to (shared strings counted at each reference); the caller may count more against it. */
+  text: { left: number; limit: number };
+}
+
+/** The sheet's cells expand to more text than allowed (a shared string referenced too often). */
+export class TextBudgetExceeded extends XlsxError {
+  constructor(limit: number) {
+    super(`the roster's text expands to more than ${limit} bytes`);
+    this.name = 'TextBudgetExceeded';
+  }
+}
+
+/**
+ * One row's cells. Columns are looked up by number, with no array of the row's width filled per
+ * row (a lone cell at XFD would otherwise cost 16,384 steps per row): reset clears only the
+ * columns the last row had, and a stamp keeps each column once in `cols`.
+ */
+export class SheetRow {
+  /** The columns that have a cell in this row, in sheet order, each once. */
+  readonly cols: number[] = [];
+  count = 0;
+  /** Some cell holds more than blanks. */
+  hasText = false;
+  /** Some cell was longer than maxCellChars (its text is kept cut). */
+  tooLong = false;
+  // Filled by push: a packed array (new Array(n).fill() stays holey, slower to read).
+  private readonly values: string[] = Array.from({ length: MAX_COL + 1 }, () => '');
+  private readonly stamp = new Int32Array(MAX_COL + 1);
+  private gen = 0;
+
+  /** The text of column c (1-based), '' when the row has no cell there (reset clears the last row's). */
+  text(c: number): string {
+    return this.values[c];
+  }
+
+  reset(): void {
+    // The last row's texts let go (a slice keeps its whole chunk alive): what the row holds stays
+    // what it read, not one old chunk per column ever used.
+    for (let k = 0; k < this.count; k++) this.values[this.cols[k]] = '';
+    this.gen++;
+    this.count = 0;
+    this.hasText = false;
+    this.tooLong = false;
+  }
+
+  set(col: number, text: string): void {
+    if (this.stamp[col] !== this.gen) {
+      this.stamp[col] = this.gen;
+      this.cols[this.count++] = col;
+    }
+    this.values[col] = text;
+    if (!this.hasText && text !== '' && text.trim() !== '') this.hasText = true;
+  }
+}
+
+/** Longest text between two items the scan can carry over (a row, a shared string); Excel caps a cell at 32,767 characters. */
+const MAX_ITEM_CHARS = 16 * 1024 * 1024;
 
 const colNumber = (ref: string): number => {
   let n = 0;
@@ -563,12 +670,20 @@ class SheetScanner {
   private p?: string;
   done = false;
   private lastRow = 0;
-  private readonly values: string[] = [];
+  private readonly row = new SheetRow();
+  private readonly budget: RowLimits['text'];
+  private readonly maxCell: number;
 
-  constructor(private readonly sst: SharedStrings) {}
+  constructor(
+    private readonly sst: SharedStrings,
+    limits: RowLimits,
+  ) {
+    this.budget = limits.text;
+    this.maxCell = limits.maxCellChars;
+  }
 
   /** Handles every complete row of s; returns where the unconsumed rest starts. */
-  scan(s: string, onRow: (rowNumber: number, values: string[], width: number) => void | Promise<void>): number | Promise<number> {
+  scan(s: string, onRow: (rowNumber: number, row: SheetRow) => void | Promise<void>): number | Promise<number> {
     if (this.p === undefined) {
       const p = rootPrefix(s);
       if (p === undefined) return 0;
@@ -598,31 +713,34 @@ class SheetScanner {
       const r = attr(s, i, gt, 'r');
       const rowNumber = r === undefined ? this.lastRow + 1 : Number(r);
       if (!Number.isInteger(rowNumber) || rowNumber < 1 || rowNumber > 1_048_576) throw new XlsxError(`bad row number ${r}`);
+      // Rows come in ascending order: a repeated row would be read (and counted) again.
+      if (rowNumber <= this.lastRow) throw new XlsxError(`row ${rowNumber} comes after row ${this.lastRow}`);
+      const selfClosing = s.charCodeAt(gt - 1) === 47;
+      const end = selfClosing ? gt : s.indexOf(this.ROWC, gt);
+      if (end < 0) return i; // read again, whole, with the next chunk: lastRow is not this row's yet
       this.lastRow = rowNumber;
-      if (s.charCodeAt(gt - 1) === 47) {
+      if (selfClosing) {
         pos = gt + 1;
         continue;
       }
-      const end = s.indexOf(this.ROWC, gt);
-      if (end < 0) return i;
-      const width = this.cells(s, gt + 1, end);
+      this.cells(s, gt + 1, end);
       pos = end + this.ROWC.length;
-      if (width > 0) {
-        const wait = onRow(rowNumber, this.values, width);
+      if (this.row.count > 0) {
+        const wait = onRow(rowNumber, this.row);
         if (wait) return wait.then(() => this.scanRest(s, pos, onRow));
       }
     }
   }
 
-  private scanRest(s: string, from: number, onRow: (rowNumber: number, values: string[], width: number) => void | Promise<void>): number | Promise<number> {
+  private scanRest(s: string, from: number, onRow: (rowNumber: number, row: SheetRow) => void | Promise<void>): number | Promise<number> {
     const rest = this.scan(s.slice(from), onRow);
     return rest instanceof Promise ? rest.then((n) => n + from) : rest + from;
   }
 
-  /** Fills this.values from the row's content s[from, to); returns the width (highest column + 1). */
-  private cells(s: string, from: number, to: number): number {
-    const values = this.values;
-    let width = 0;
+  /** Fills this.row from the row's content s[from, to). */
+  private cells(s: string, from: number, to: number): void {
+    const row = this.row;
+    row.reset();
     let col = 0;
     for (let q = from; ; ) {
       const i = openTag(s, this.C, q, to);
@@ -633,6 +751,7 @@ class SheetScanner {
       col = ref === undefined ? col + 1 : colNumber(ref);
       if (col < 1 || col > MAX_COL) throw new XlsxError(`bad cell reference ${ref}`);
       let text = '';
+      let size = -1; // the text's full length when `text` holds only its start (shared strings)
       if (s.charCodeAt(gt - 1) === 47) {
         q = gt + 1;
       } else {
@@ -654,9 +773,11 @@ class SheetScanner {
             const vEnd = body.charCodeAt(vGt - 1) === 47 ? vGt + 1 : body.indexOf(this.VC, vGt);
             const raw = vEnd > vGt ? body.slice(vGt + 1, vEnd) : '';
             switch (t ?? 'n') {
-              case 's':
+              case 's': {
                 text = this.sst.get(Number(raw));
+                size = this.sst.lastSize;
                 break;
+              }
               case 'str':
                 text = xmlText(raw);
                 break;
@@ -678,10 +799,14 @@ class SheetScanner {
         }
         q = end + this.CC.length;
       }
-      while (width < col) values[width++] = '';
-      values[col] = text.indexOf('\u0000') >= 0 ? text.split('\u0000').join('') : text;
-      if (col >= width) width = col + 1;
+      // Counted as read, before any other check: a shared string each time it is used.
+      const budget = this.budget;
+      if ((budget.left -= size < 0 ? text.length : size) < 0) throw new TextBudgetExceeded(budget.limit);
+      if (text.length > this.maxCell) {
+        row.tooLong = true;
+        text = text.slice(0, this.maxCell);
+      }
+      row.set(col, text.indexOf('\u0000') >= 0 ? text.split('\u0000').join('') : text);
     }
-    return width;
   }
 }
