@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import { AppError, type RouteDef } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
-import { MAX_JSON_DEPTH, badQueryField, checkPart, decodeUtf8Body, findBadString, jsonDepthOver, parseQuery, stringsError } from './strings';
+import { MAX_JSON_DEPTH, badQueryField, boundIntegers, checkPart, decodeUtf8Body, findBadString, jsonDepthOver, parseQuery, stringsError } from './strings';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -119,7 +119,7 @@ export function createServer(opts: ServerOptions): App {
   // arrive as strings and are coerced.
   const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
   const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(boundIntegers(schema) as object));
 
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: opts.name });

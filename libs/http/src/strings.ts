@@ -188,3 +188,25 @@ export function checkPart(part: PartLike): void {
   const found = findBadString(part.value, name);
   if (found) throw stringsError([found]);
 }
+
+/** PostgreSQL's `integer`: the widest an integer field may be when its schema sets no bound of its own. */
+export const INT_MIN = -2147483648;
+export const INT_MAX = 2147483647;
+
+/**
+ * A copy of a route schema in which every integer without its own bounds is held to PostgreSQL's
+ * `integer` range: JSON Schema's integer takes 1e308 (`?page=1e308` reached SQL as an OFFSET out
+ * of range: 500). Bounds a schema sets itself are kept.
+ */
+export function boundIntegers(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(boundIntegers);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = boundIntegers(v);
+  const type = out.type;
+  if (type === 'integer' || (Array.isArray(type) && type.includes('integer'))) {
+    if (out.minimum === undefined && out.exclusiveMinimum === undefined) out.minimum = INT_MIN;
+    if (out.maximum === undefined && out.exclusiveMaximum === undefined) out.maximum = INT_MAX;
+  }
+  return out;
+}

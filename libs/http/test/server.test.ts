@@ -16,6 +16,7 @@ function service(): App {
   });
   app.post('/any', async (req) => ({ ok: true, type: typeof req.body }));
   app.get('/things/:id', { schema: { params: Type.Object({ id: Type.String() }) } }, async (req) => ({ id: (req.params as { id: string }).id, query: req.query }));
+  app.get('/pages', { schema: { querystring: Type.Object({ page: Type.Integer({ minimum: 1, default: 1 }), small: Type.Optional(Type.Integer({ maximum: 10 })) }) } }, async (req) => req.query);
   app.get('/boom', async () => {
     throw Object.assign(new Error('duplicate key value: password=hunter2 phone=+6281234567890'), { query: 'INSERT INTO x', parameters: ['hunter2'] });
   });
@@ -111,6 +112,15 @@ describe('the strings rule (every body, query and path string is UTF-8 without N
     const res = await app.inject({ method: 'GET', url: '/things/a%00b', headers: inside });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('INVALID_ID');
+  });
+
+  it('when an integer without a maximum of its own is 1e308 or past PostgreSQL integer, then 400 (page=1e308 reached SQL as an OFFSET: 500)', async () => {
+    for (const page of ['1e308', '1e%2B308', '2147483648', '99999999999999999999']) {
+      const res = await app.inject({ method: 'GET', url: `/pages?page=${page}`, headers: inside });
+      expect({ page, status: res.statusCode, code: res.json().code }).toEqual({ page, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    expect((await app.inject({ method: 'GET', url: '/pages?page=2147483647&small=-5', headers: inside })).json()).toEqual({ page: 2147483647, small: -5 });
+    expect((await app.inject({ method: 'GET', url: '/pages?small=11', headers: inside })).statusCode).toBe(400);
   });
 
   it('when a handler fails with a driver error, then the 500 says nothing of it', async () => {
