@@ -318,6 +318,7 @@ export function commonMultipartProblem(err: unknown, knownFields: string): AppEr
   if (typeof status === 'number' && status >= 400 && status < 500) return undefined; // already a client error
   const message = (err as Error | undefined)?.message ?? '';
   // a part stream cut short: the body ended early, or busboy stopped at one of its limits mid-file
-  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || /Unexpected end of form|Malformed|boundary/i.test(message)) return new AppError('MALFORMED_MULTIPART', 400, 'The multipart body is malformed or incomplete.');
+  // (busboy says "Part terminated early due to unexpected end of multipart data" for a body cut inside a part)
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || /Unexpected end of form|unexpected end of multipart data|Malformed|boundary/i.test(message)) return new AppError('MALFORMED_MULTIPART', 400, 'The multipart body is malformed or incomplete.');
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { createLogger } from '@autocall/logger';
-import { createServer, secretsEqual, type App } from '../src';
+import { commonMultipartProblem, createServer, secretsEqual, type App } from '../src';
 import { findBadString, jsonDepthOver, parseQuery } from '../src/strings';
 
 const TOKEN = 'internal-token-0123456789abcdef';
@@ -132,6 +132,10 @@ describe('the strings rule (every body, query and path string is UTF-8 without N
 });
 
 describe('pure helpers', () => {
+  it('commonMultipartProblem: a body cut inside a part is MALFORMED_MULTIPART (400), not a 500 (found by the fuzz test)', () => {
+    expect(commonMultipartProblem(new Error('Part terminated early due to unexpected end of multipart data'), '"file"')).toMatchObject({ code: 'MALFORMED_MULTIPART', status: 400 });
+  });
+
   it('findBadString walks a million-deep array without overflowing the stack', () => {
     let v: unknown = 'x\u0000';
     for (let i = 0; i < 1_000_000; i++) v = [v];
