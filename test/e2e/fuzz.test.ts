@@ -10,15 +10,17 @@
  * dependency's /ready says 503 at that moment), so does an answer slower than 10 s (a hang), and
  * every service must still be healthy afterwards.
  *
- * Reproduce a failure with the seed it prints: FUZZ_SEED=<seed> FUZZ_RUNS=<runs per operation>.
+ * Reproduce a failure with the seed it prints: FUZZ_SEED=<seed> FUZZ_RUNS=<runs per operation>;
+ * FUZZ_ONLY=<regex on "METHOD /path"> keeps to some operations (the seeds stay those of the full
+ * run), FUZZ_DEBUG=1 prints every request, FUZZ_STATS=1 the statuses and the slow ones.
  */
 import fc from 'fast-check';
 import { multipart, fixture } from '../../services/recording/test/helpers';
-import { admin } from '../../gateway/test/helpers';
+import { admin, call as callOn, clientFrom } from '../../gateway/test/helpers';
 import { call, newTenant, rosterXlsx, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 const HANG_MS = 10_000;
 
 type Json = Record<string, any>;
@@ -245,18 +247,25 @@ async function readyOf(name: keyof Platform['services']): Promise<number> {
 
 /** How often each status came back: printed with FUZZ_STATS=1, to see that requests reach the handlers. */
 const statuses = new Map<string, number>();
+/** The last requests sent, printed when one hangs: what the platform was busy with. */
+const recent: string[] = [];
 
 /** Sends one request; throws (failing the property) on a 5xx without a dependency down, or a hang. */
 async function send(h: Hostile, seedNote: string): Promise<void> {
   let status: number;
   let text = '';
+  const started = Date.now();
+  recent.push(`${new Date(started).toISOString()} ${h.method} ${h.url.slice(0, 120)} (${h.what})`);
+  if (recent.length > 30) recent.shift();
   try {
     const res = await fetch(`${platform.url}${h.url}`, { method: h.method, headers: h.headers, body: h.body, signal: AbortSignal.timeout(HANG_MS) });
     status = res.status;
+    if (process.env.FUZZ_DEBUG) console.log(`${Date.now() - started} ms ${h.method} ${h.url.slice(0, 120)} (${h.what}) → ${status} ${JSON.stringify(typeof h.body === 'string' ? h.body.slice(0, 200) : h.body?.subarray(0, 200).toString('latin1'))} ${JSON.stringify(h.headers['content-type'])}`);
+    if (process.env.FUZZ_STATS && Date.now() - started > 2000) console.log(`slow (${Date.now() - started} ms): ${h.method} ${h.url.slice(0, 120)} (${h.what}) → ${status}`);
     text = (await res.text()).slice(0, 300);
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'TimeoutError') throw new Error(`hang: ${h.method} ${h.url.slice(0, 200)} (${h.what}) took over ${HANG_MS} ms ${seedNote}`);
+    if (e.name === 'TimeoutError') throw new Error(`hang: ${h.method} ${h.url.slice(0, 200)} (${h.what}) took over ${HANG_MS} ms ${seedNote}; the requests before it:\n${recent.join('\n')}`);
     if (e.name === 'TypeError' && !(e as { cause?: unknown }).cause) return; // the client itself refused to send it (fetch's rules): nothing reached us
     throw new Error(`${h.method} ${h.url.slice(0, 200)} (${h.what}): connection failed: ${e.message} ${String((e as { cause?: Error }).cause?.message ?? '')} ${seedNote}`);
   }
@@ -281,6 +290,7 @@ describe('hostile requests never answer a 5xx nor hang, on every operation of /d
     let i = 0;
     for (const o of ops) {
       const seed = SEED + i++;
+      if (process.env.FUZZ_ONLY && !new RegExp(process.env.FUZZ_ONLY).test(`${o.method} ${o.path}`)) continue;
       const note = `[FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}; this operation's fast-check seed ${seed}]`;
       await fc.assert(
         fc.asyncProperty(requestFor(o), (h) => send(h, note)),
@@ -338,6 +348,24 @@ describe('bad strings reach no handler (the known failures)', () => {
       const { payload, headers } = multipart([{ name: 'name', data: 'Cut' }, { name: 'file', filename: 'f.bin', contentType: 'application/octet-stream', data: file }]);
       const res = await call(platform.url, 'POST', url, { headers: { ...auth, ...headers }, body: payload.subarray(0, payload.length - 300) });
       expect({ url, status: res.status, code: res.body?.code }).toEqual({ url, status: 400, code: 'MALFORMED_MULTIPART' });
+    }
+  });
+
+  it('when a 1 MB body with a multipart content type goes to a JSON route, then the next requests on that keep-alive connection are answered (the connection hung, found by this fuzz test)', async () => {
+    const agent = clientFrom('127.0.0.1');
+    try {
+      const url = `/v1/rosters/${ids.any[1]}`;
+      const big = await callOn(platform.url, 'PATCH', url, { headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x' }, body: JSON.stringify({ name: MB }), dispatcher: agent });
+      expect(big.status).toBe(400);
+      for (let n = 0; n < 3; n++) {
+        const next = await Promise.race([
+          callOn(platform.url, 'PATCH', url, { headers: { ...auth, 'content-type': 'application/json' }, body: '{"name":"After"}', dispatcher: agent }),
+          new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`request ${n} after the big body hung`)), 5_000).unref()),
+        ]);
+        expect(next.status).toBe(200);
+      }
+    } finally {
+      await agent.close();
     }
   });
 

@@ -76,6 +76,36 @@ export function presentedInternalToken(headers: Record<string, string | string[]
   return m ? m[1] : undefined;
 }
 
+/** How much of a request body answered before it all arrived is read and dropped, and for how long, before the connection is closed instead. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 30_000;
+
+/**
+ * An answer sent before the request body all arrived (a 400 or 413 on an upload, a proxied answer
+ * to a body still streaming): the rest of the body is read and dropped, so that the keep-alive
+ * connection can carry the next request. Node does so itself only for a body nobody began to read;
+ * one a multipart parser or the gateway's proxy began and left paused would stay unread, and the
+ * client's next request on that connection would hang. Past a bound, the connection is closed.
+ */
+function drainRequest(raw: FastifyRequest['raw']): void {
+  let seen = 0;
+  const close = () => raw.socket?.destroy();
+  const timer = setTimeout(close, DRAIN_MAX_MS);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  raw.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_MAX_BYTES) {
+      done();
+      close();
+    }
+  });
+  raw.once('end', done);
+  raw.once('close', done);
+  raw.once('error', done);
+  raw.resume();
+}
+
 export function problem(reply: FastifyReply, status: number, code: string, title: string, detail?: string, errors?: { field: string; message: string }[]) {
   return reply
     .code(status)
@@ -183,6 +213,17 @@ export function createServer(opts: ServerOptions): App {
     const found = badQueryField(req.query) ?? findBadString(req.body);
     if (found) throw stringsError([found]);
     if (typeof (req as { parts?: unknown }).parts === 'function') checkMultipartStrings(req);
+  });
+
+  // before the answer is written, while the socket is still the request's (see drainRequest)
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!req.raw.complete && !req.raw.destroyed) {
+      // the public edge: a body its proxy began to stream and left unread would stall the
+      // connection, so the answer closes it; a service reads the rest and keeps it
+      if (opts.internalToken === undefined) reply.header('connection', 'close');
+      else drainRequest(req.raw);
+    }
+    return payload;
   });
 
   app.addHook('onResponse', async (req, reply) => {
