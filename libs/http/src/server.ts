@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import { AppError, type RouteDef } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
-import { MAX_JSON_DEPTH, badQueryField, boundIntegers, checkPart, decodeUtf8Body, findBadString, jsonDepthOver, parseQuery, stringsError } from './strings';
+import { MAX_JSON_DEPTH, badQueryField, boundIntegers, replaceBadStrings, checkPart, decodeUtf8Body, findBadString, jsonDepthOver, parseQuery, stringsError } from './strings';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -185,11 +185,13 @@ export function createServer(opts: ServerOptions): App {
   // UTF-8 never become U+FFFD silently), JSON nesting is bounded before parsing, and every string
   // of the query, the path and the body is checked before validation and the handler.
   const jsonParse = app.getDefaultJsonParser('error', 'error');
+  // a route with `config: { strings: 'replace' }` keeps its body's odd text as U+FFFD instead (API.md: SMS callbacks)
+  const lenient = (req: FastifyRequest) => (req.routeOptions.config as { strings?: string } | undefined)?.strings === 'replace';
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     let text: string;
     try {
-      text = decodeUtf8Body(body, (t) => JSON.parse(t));
+      text = lenient(req) ? body.toString('utf8') : decodeUtf8Body(body, (t) => JSON.parse(t));
       if (jsonDepthOver(text, MAX_JSON_DEPTH)) throw stringsError([{ field: '(root)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
     } catch (err) {
       done(err as Error, undefined);
@@ -209,6 +211,10 @@ export function createServer(opts: ServerOptions): App {
     if (param) {
       if (/id$/i.test(param.field)) throw new AppError('INVALID_ID', 400, 'The id in the path is not a UUID.');
       throw stringsError([param]);
+    }
+    if (lenient(req)) {
+      req.body = replaceBadStrings(req.body);
+      return;
     }
     const found = badQueryField(req.query) ?? findBadString(req.body);
     if (found) throw stringsError([found]);

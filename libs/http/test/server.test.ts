@@ -15,6 +15,7 @@ function service(): App {
     handler: async (req) => ({ seen: req.body }),
   });
   app.post('/any', async (req) => ({ ok: true, type: typeof req.body }));
+  app.post('/lenient', { config: { strings: 'replace' } }, async (req) => ({ seen: req.body }));
   app.get('/things/:id', { schema: { params: Type.Object({ id: Type.String() }) } }, async (req) => ({ id: (req.params as { id: string }).id, query: req.query }));
   app.get('/pages', { schema: { querystring: Type.Object({ page: Type.Integer({ minimum: 1, default: 1 }), small: Type.Optional(Type.Integer({ maximum: 10 })) }) } }, async (req) => req.query);
   app.get('/boom', async () => {
@@ -85,6 +86,13 @@ describe('the strings rule (every body, query and path string is UTF-8 without N
     const obj = '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000);
     expect((await json(app, '/any', obj)).statusCode).toBe(400);
     expect((await json(app, '/any', '{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')).statusCode).toBe(200);
+  });
+
+  it("when a route says `strings: 'replace'` (API.md's SMS callbacks), then NUL, lone surrogates and bad bytes arrive as U+FFFD instead of a 400", async () => {
+    const body = Buffer.concat([Buffer.from('{"text":"STOP\\u0000 \\ud800 '), Buffer.from([0xff]), Buffer.from('"}')]);
+    const res = await json(app, '/lenient', body);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().seen.text).toBe('STOP\ufffd \ufffd \ufffd');
   });
 
   it('when __proto__ is in a JSON body, then 400 as before', async () => {
