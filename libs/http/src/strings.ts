@@ -213,7 +213,7 @@ export function boundIntegers(schema: unknown): unknown {
 
 /** NUL and lone surrogates as U+FFFD: for the routes API.md lets keep such text (an inbound SMS, an opt-out, is never dropped). */
 export function replaceBadStrings(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return badString(value) ? (value.replace(/\u0000/g, '\ufffd') as unknown as WellFormed & { toWellFormed(): string }).toWellFormed() : value;
+  if (typeof value === 'string') return badString(value) ? (value.replaceAll('\u0000', '\ufffd') as unknown as WellFormed & { toWellFormed(): string }).toWellFormed() : value;
   if (depth > MAX_JSON_DEPTH || value === null || typeof value !== 'object' || !isPlain(value)) return value;
   if (Array.isArray(value)) return value.map((v) => replaceBadStrings(v, depth + 1));
   const out: Record<string, unknown> = {};
