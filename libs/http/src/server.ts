@@ -89,7 +89,9 @@ const DRAIN_MAX_MS = 30_000;
  */
 function drainRequest(raw: FastifyRequest['raw']): void {
   let seen = 0;
-  const close = () => raw.socket?.destroy();
+  const socket = raw.socket as Partial<Pick<import('node:net').Socket, 'destroy'>> | null;
+  if (typeof socket?.destroy !== 'function') return; // app.inject(): no socket to keep or close
+  const close = () => socket.destroy?.();
   const timer = setTimeout(close, DRAIN_MAX_MS);
   timer.unref();
   const done = () => clearTimeout(timer);
@@ -223,7 +225,7 @@ export function createServer(opts: ServerOptions): App {
 
   // before the answer is written, while the socket is still the request's (see drainRequest)
   app.addHook('onSend', async (req, reply, payload) => {
-    if (!req.raw.complete && !req.raw.destroyed) {
+    if (req.raw.complete === false && !req.raw.destroyed && !req.raw.readableEnded) {
       // the public edge: a body its proxy began to stream and left unread would stall the
       // connection, so the answer closes it; a service reads the rest and keeps it
       if (opts.internalToken === undefined) reply.header('connection', 'close');
