@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
+import type { Logger } from '@autocall/logger';
 import { sql, startTestService, type TestService } from '@autocall/testing';
 import { admin, bearer, urlOf, type Res } from '../../gateway/test/helpers';
 import { buildApp as buildGateway, GATEWAY_SCHEMA, gatewayMigrations } from '../../gateway/src/app';
@@ -70,23 +71,25 @@ export interface Platform {
  * Starts task, roster, recording, sms, then the dialer (its RECORDING_URL at the recording
  * service, `dialerEnv` on top: CARRIER, SIM_TIME_SCALE, SIP_*), then the gateway pointed at all of them.
  */
-export async function startPlatform(opts: { dialerEnv?: Record<string, string> } = {}): Promise<Platform> {
+export async function startPlatform(opts: { dialerEnv?: Record<string, string>; logger?: (service: string) => Logger } = {}): Promise<Platform> {
+  const log = (service: string) => (opts.logger ? { logger: opts.logger(service) } : {});
   const started: Running[] = [];
   try {
-    const task = await listening('task', await startTestService({ name: 'task', schema: TASK_SCHEMA, migrations: taskMigrations, configSchema: taskConfigSchema, buildApp: buildTask }));
+    const task = await listening('task', await startTestService({ ...log('task'), name: 'task', schema: TASK_SCHEMA, migrations: taskMigrations, configSchema: taskConfigSchema, buildApp: buildTask }));
     started.push(task);
-    const roster = await listening('roster', await startTestService({ name: 'roster', schema: ROSTER_SCHEMA, migrations: rosterMigrations, configSchema: rosterConfigSchema, buildApp: buildRoster }));
+    const roster = await listening('roster', await startTestService({ ...log('roster'), name: 'roster', schema: ROSTER_SCHEMA, migrations: rosterMigrations, configSchema: rosterConfigSchema, buildApp: buildRoster }));
     started.push(roster);
     const recording = await listening(
       'recording',
-      await startTestService({ name: 'recording', schema: RECORDING_SCHEMA, migrations: recordingMigrations, configSchema: recordingConfigSchema, buildApp: buildRecording }),
+      await startTestService({ ...log('recording'), name: 'recording', schema: RECORDING_SCHEMA, migrations: recordingMigrations, configSchema: recordingConfigSchema, buildApp: buildRecording }),
     );
     started.push(recording);
-    const sms = await listening('sms', await startTestService({ name: 'sms', schema: SMS_SCHEMA, migrations: smsMigrations, configSchema: smsConfigSchema, buildApp: buildSms, env: { SMS_SENDER_INTERVAL_MS: '100' } }));
+    const sms = await listening('sms', await startTestService({ ...log('sms'), name: 'sms', schema: SMS_SCHEMA, migrations: smsMigrations, configSchema: smsConfigSchema, buildApp: buildSms, env: { SMS_SENDER_INTERVAL_MS: '100' } }));
     started.push(sms);
     const dialer = await listening(
       'dialer',
       await startTestService({
+        ...log('dialer'),
         name: 'dialer',
         schema: DIALER_SCHEMA,
         migrations: dialerMigrations,
@@ -99,6 +102,7 @@ export async function startPlatform(opts: { dialerEnv?: Record<string, string> }
     const gateway = await listening(
       'gateway',
       await startTestService({
+        ...log('gateway'),
         name: 'gateway',
         schema: GATEWAY_SCHEMA,
         migrations: gatewayMigrations,

@@ -1,4 +1,4 @@
-import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** API keys look like `ak_<43 base64url chars>`: 32 random bytes, recognisable in logs and secret scanners. */
 export const API_KEY_PREFIX = 'ak_';
@@ -26,9 +26,4 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   }
   const x = headers['x-api-key'];
   return typeof x === 'string' && x.length > 0 ? x.trim() : undefined;
-}
-
-/** Constant-time comparison whatever the lengths (digests have equal length). */
-export function secretsEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { presentedKey, secretsEqual } from '../domain/api-key';
+import { secretsEqual } from '@autocall/http';
+import { presentedKey } from '../domain/api-key';
 import { errors } from '../domain/errors';
 import { addressBucket, type FixedWindows } from '../domain/rate-limit';
 import type { TenantService } from '../domain/tenant.service';

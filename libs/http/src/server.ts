@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import { AppError, type RouteDef } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
+import { MAX_JSON_DEPTH, badQueryField, boundIntegers, replaceBadStrings, checkPart, decodeUtf8Body, findBadString, jsonDepthOver, parseQuery, stringsError } from './strings';
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -43,8 +44,9 @@ export interface ServerOptions {
   readiness?: Record<string, () => boolean | Promise<boolean>>;
   bodyLimit?: number;
   /**
-   * The public edge (gateway) passes the internal token here: /metrics then answers only a
-   * request carrying it (Prometheus inside the deployment), and 404 to anyone else.
+   * The public edge (gateway) passes the internal token here: its /metrics then answers only a
+   * request carrying it (Prometheus inside the deployment), and 404 to anyone else (the public
+   * edge does not advertise it). A service's /metrics needs its `internalToken` (401 without).
    */
   metricsToken?: string;
   /** fastify's trustProxy: which proxies may name the client address (X-Forwarded-For). Default: none. */
@@ -55,10 +57,55 @@ export interface ServerOptions {
 
 const OPS_ROUTES = new Set(['/health', '/ready', '/metrics']);
 
-function tokensEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Compares a presented secret with the expected one in constant time, through their SHA-256
+ * digests: equal-length buffers whatever was presented, so neither the content nor the length of
+ * the secret leaks through timing.
+ */
+export function secretsEqual(presented: string, expected: string | Buffer): boolean {
+  return timingSafeEqual(digest(presented), typeof expected === 'string' ? digest(expected) : expected);
+}
+
+/** The internal token a request presents: `X-Internal-Token: <t>`, or `Authorization: Bearer <t>` (Prometheus' `bearer_token`). */
+export function presentedInternalToken(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const h = headers[INTERNAL_TOKEN_HEADER];
+  if (typeof h === 'string') return h;
+  const m = /^Bearer[ ]+(\S+)\s*$/i.exec(typeof headers.authorization === 'string' ? headers.authorization : '');
+  return m ? m[1] : undefined;
+}
+
+/** How much of a request body answered before it all arrived is read and dropped, and for how long, before the connection is closed instead. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 30_000;
+
+/**
+ * An answer sent before the request body all arrived (a 400 or 413 on an upload, a proxied answer
+ * to a body still streaming): the rest of the body is read and dropped, so that the keep-alive
+ * connection can carry the next request. Node does so itself only for a body nobody began to read;
+ * one a multipart parser or the gateway's proxy began and left paused would stay unread, and the
+ * client's next request on that connection would hang. Past a bound, the connection is closed.
+ */
+function drainRequest(raw: FastifyRequest['raw']): void {
+  let seen = 0;
+  const socket = raw.socket as Partial<Pick<import('node:net').Socket, 'destroy'>> | null;
+  if (typeof socket?.destroy !== 'function') return; // app.inject(): no socket to keep or close
+  const close = () => socket.destroy?.();
+  const timer = setTimeout(close, DRAIN_MAX_MS);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  raw.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_MAX_BYTES) {
+      done();
+      close();
+    }
+  });
+  raw.once('end', done);
+  raw.once('close', done);
+  raw.once('error', done);
+  raw.resume();
 }
 
 export function problem(reply: FastifyReply, status: number, code: string, title: string, detail?: string, errors?: { field: string; message: string }[]) {
@@ -97,13 +144,14 @@ export function createServer(opts: ServerOptions): App {
     return503OnClosing: true,
     forceCloseConnections: true,
     trustProxy: opts.trustProxy ?? false,
+    routerOptions: { querystringParser: parseQuery },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   // JSON bodies are validated strictly (a number is not a string); query, params and headers
   // arrive as strings and are coerced.
   const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
   const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(boundIntegers(schema) as object));
 
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: opts.name });
@@ -119,18 +167,71 @@ export function createServer(opts: ServerOptions): App {
   app.decorateRequest('tenantId', '');
   app.decorateRequest('isAdmin', false);
 
+  const internalDigest = opts.internalToken === undefined ? undefined : digest(opts.internalToken);
+  const metricsDigest = opts.metricsToken === undefined ? internalDigest : digest(opts.metricsToken);
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
-    if (opts.internalToken === undefined) return;
+    if (internalDigest === undefined) return;
     const path = req.url.split('?')[0];
-    if (OPS_ROUTES.has(path)) return;
+    if (OPS_ROUTES.has(path)) return; // /metrics checks its own token
     const token = req.headers[INTERNAL_TOKEN_HEADER];
-    if (typeof token !== 'string' || !tokensEqual(token, opts.internalToken)) {
+    if (typeof token !== 'string' || !secretsEqual(token, internalDigest)) {
       return problem(reply, 401, 'UNAUTHORIZED', 'Unauthorized', 'This service only answers the gateway.');
     }
     const tenant = req.headers[TENANT_HEADER];
     req.tenantId = typeof tenant === 'string' ? tenant : '';
     req.isAdmin = req.headers[ADMIN_HEADER] === 'true';
+  });
+
+  // The strings rule (strings.ts): JSON and text bodies are decoded strictly (bytes that are not
+  // UTF-8 never become U+FFFD silently), JSON nesting is bounded before parsing, and every string
+  // of the query, the path and the body is checked before validation and the handler.
+  const jsonParse = app.getDefaultJsonParser('error', 'error');
+  // a route with `config: { strings: 'replace' }` keeps its body's odd text as U+FFFD instead (API.md: SMS callbacks)
+  const lenient = (req: FastifyRequest) => (req.routeOptions.config as { strings?: string } | undefined)?.strings === 'replace';
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    let text: string;
+    try {
+      text = lenient(req) ? body.toString('utf8') : decodeUtf8Body(body, (t) => JSON.parse(t));
+      if (jsonDepthOver(text, MAX_JSON_DEPTH)) throw stringsError([{ field: '(root)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+    } catch (err) {
+      done(err as Error, undefined);
+      return;
+    }
+    void jsonParse(req, text, done); // calls done itself
+  });
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    try {
+      done(null, decodeUtf8Body(body, (t) => t));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addHook('preValidation', async (req) => {
+    const param = findBadString(req.params, 'params');
+    if (param) {
+      if (/id$/i.test(param.field)) throw new AppError('INVALID_ID', 400, 'The id in the path is not a UUID.');
+      throw stringsError([param]);
+    }
+    if (lenient(req)) {
+      req.body = replaceBadStrings(req.body);
+      return;
+    }
+    const found = badQueryField(req.query) ?? findBadString(req.body);
+    if (found) throw stringsError([found]);
+    if (typeof (req as { parts?: unknown }).parts === 'function') checkMultipartStrings(req);
+  });
+
+  // before the answer is written, while the socket is still the request's (see drainRequest)
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.raw.complete === false && !req.raw.destroyed && !req.raw.readableEnded) {
+      // the public edge: a body its proxy began to stream and left unread would stall the
+      // connection, so the answer closes it; a service reads the rest and keeps it
+      if (opts.internalToken === undefined) reply.header('connection', 'close');
+      else drainRequest(req.raw);
+    }
+    return payload;
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -189,14 +290,49 @@ export function createServer(opts: ServerOptions): App {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
   });
   app.get('/metrics', async (req, reply) => {
-    const token = req.headers[INTERNAL_TOKEN_HEADER];
-    if (opts.metricsToken !== undefined && (typeof token !== 'string' || !tokensEqual(token, opts.metricsToken))) {
-      return problem(reply, 404, 'NOT_FOUND', 'Not Found', 'No route GET /metrics.');
+    if (metricsDigest !== undefined) {
+      const token = presentedInternalToken(req.headers);
+      if (token === undefined || !secretsEqual(token, metricsDigest)) {
+        if (opts.metricsToken !== undefined) return problem(reply, 404, 'NOT_FOUND', 'Not Found', 'No route GET /metrics.');
+        reply.header('www-authenticate', 'Bearer');
+        return problem(reply, 401, 'UNAUTHORIZED', 'Unauthorized', 'Send the internal token: X-Internal-Token or Authorization: Bearer.');
+      }
     }
     return reply.type(metrics.contentType).send(await metrics.metrics());
   });
 
   return app;
+}
+
+type Parts = (options?: unknown) => AsyncIterableIterator<any>;
+
+/**
+ * @fastify/multipart's readers (`parts()`, `files()`, `file()`), wrapped for this request so that
+ * each part's field name, value and file name pass the strings rule before the route sees the part.
+ */
+function checkMultipartStrings(req: FastifyRequest): void {
+  const r = req as unknown as { parts: Parts; files?: Parts; file?: (o?: unknown) => Promise<any> };
+  const parts = r.parts.bind(req);
+  const checked = (iter: AsyncIterableIterator<any>) =>
+    (async function* () {
+      for await (const part of iter) {
+        try {
+          checkPart(part);
+        } catch (err) {
+          part.file?.resume?.(); // leave no file stream half-read behind the error
+          throw err;
+        }
+        yield part;
+      }
+    })();
+  r.parts = (o) => checked(parts(o));
+  if (typeof r.files === 'function') r.files = async function* (o) {
+    for await (const p of r.parts(o)) if (p.type === 'file') yield p;
+  };
+  if (typeof r.file === 'function') r.file = async (o) => {
+    for await (const p of r.parts(o)) if (p.type === 'file') return p;
+    return undefined;
+  };
 }
 
 type StaticOf<T> = T extends TSchema ? Static<T> : unknown;
@@ -231,6 +367,7 @@ export function commonMultipartProblem(err: unknown, knownFields: string): AppEr
   if (typeof status === 'number' && status >= 400 && status < 500) return undefined; // already a client error
   const message = (err as Error | undefined)?.message ?? '';
   // a part stream cut short: the body ended early, or busboy stopped at one of its limits mid-file
-  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || /Unexpected end of form|Malformed|boundary/i.test(message)) return new AppError('MALFORMED_MULTIPART', 400, 'The multipart body is malformed or incomplete.');
+  // (busboy says "Part terminated early due to unexpected end of multipart data" for a body cut inside a part)
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || /Unexpected end of form|unexpected end of multipart data|Malformed|boundary/i.test(message)) return new AppError('MALFORMED_MULTIPART', 400, 'The multipart body is malformed or incomplete.');
   return undefined;
 }

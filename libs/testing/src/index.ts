@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { ensureVhost } from './isolation';
 import pino from 'pino';
 import { RabbitBus, type Bus } from '@autocall/bus';
-import type { Logger } from '@autocall/logger';
+import { loggerOptions, type Logger } from '@autocall/logger';
 
 export const TEST_INTERNAL_TOKEN = 'test-internal-token-0123456789';
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -40,9 +40,9 @@ export function testAmqpUrl(): string {
   return url.toString();
 }
 
-/** A silent logger, or a readable one with TEST_LOG=1. */
+/** A silent logger, or a readable one with TEST_LOG=1; the production options (serializers, redaction) either way. */
 export function testLogger(): Logger {
-  return pino({ level: process.env.TEST_LOG ? 'debug' : 'silent' });
+  return pino({ ...loggerOptions('test', process.env.TEST_LOG ? 'debug' : 'silent'), transport: undefined });
 }
 
 /** The environment a service would see, pointed at this worker's database and the real broker. */
