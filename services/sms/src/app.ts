@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import type { ParkOptions } from '@autocall/bus';
+import { ConfigError } from '@autocall/config';
 import { createServer, type App } from '@autocall/http';
 import { readiness, type ServiceDeps } from '@autocall/service';
 import type { SmsConfig } from './config';
@@ -26,6 +27,10 @@ export const smsMigrations = [Init1764000000000, FollowUp1765000000000, SendFenc
 /** Wires the sms service: routes, RPC responders, consumers and the sender loop. Never listens. */
 export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
   const { config, db, bus, relay, logger } = deps;
+  // a parked call result can come back up to SMS_MAX_DELAY_HOURS after its call: its inbox row must still be there
+  if (config.INBOX_RETENTION_HOURS <= config.SMS_MAX_DELAY_HOURS) {
+    throw new ConfigError([`INBOX_RETENTION_HOURS (${config.INBOX_RETENTION_HOURS}) must be above SMS_MAX_DELAY_HOURS (${config.SMS_MAX_DELAY_HOURS})`]);
+  }
   const app = createServer({ name: 'sms', logger, internalToken: config.INTERNAL_TOKEN, readiness: readiness(deps) });
   const templates = new TemplateService(db, relay, config.SMS_TEMPLATE_APPROVAL);
   // a send never outlives its lease: the provider timeout is at most a third of it (sendTimeoutMs)
