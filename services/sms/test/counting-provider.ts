@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 export interface ProviderRequest {
@@ -50,6 +52,31 @@ export class CountingProvider {
     return this;
   }
 
+  private child?: ChildProcess;
+
+  /**
+   * Runs the provider as a process of its own (answering 200 at once), for tests whose own process
+   * is busy running the platform: `refresh()` then fetches what it recorded into `requests`.
+   */
+  async startProcess(): Promise<this> {
+    const child = spawn(process.execPath, [join(__dirname, 'counting-provider-process.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = child;
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+      child.once('exit', (code) => reject(new Error(`counting provider exited (${code})`)));
+    });
+    this.url = `http://127.0.0.1:${port}/sms`;
+    return this;
+  }
+
+  /** The recorded requests of a provider started with startProcess(). */
+  async refresh(): Promise<ProviderRequest[]> {
+    if (!this.child) return this.requests;
+    const list = (await (await fetch(this.url.replace(/\/sms$/, '/requests'))).json()) as (Omit<ProviderRequest, 'headers'> & { authorization?: string })[];
+    this.requests.splice(0, this.requests.length, ...list.map((r) => ({ ...r, headers: { authorization: r.authorization } })));
+    return this.requests;
+  }
+
   /** Requests per message id. */
   counts(): Map<string, number> {
     const m = new Map<string, number>();
@@ -70,6 +97,11 @@ export class CountingProvider {
   }
 
   async stop(): Promise<void> {
+    if (this.child && this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child!.once('exit', r));
+      this.child.kill();
+      await exited;
+    }
     this.server?.closeAllConnections();
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
   }
