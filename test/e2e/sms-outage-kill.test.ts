@@ -2,6 +2,7 @@
  * music-metadata (the recording service) exports only import / module-sync conditions.
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
+import { eventually } from '@autocall/testing';
 import { arrived, dialerFinished, expectEveryDueSmsOnce, startOutage, type Outage } from './sms-outage';
 
 /**
@@ -19,6 +20,8 @@ afterAll(async () => {
 
 it('when the sms process is SIGKILLed for 2 minutes while the dialer finishes, then after its restart every due SMS arrives exactly once', async () => {
   o = await startOutage();
+  // mid-run: once the first follow-ups went out, while the dialer is still dialling
+  await eventually(async () => (await o!.provider.refresh()).length >= 30, 60_000, 20);
   await o.sms.kill();
   const killedAt = Date.now();
   const sentBeforeKill = new Set((await o.provider.refresh()).map((r) => r.messageId));

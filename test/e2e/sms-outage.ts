@@ -59,8 +59,12 @@ export class PgProxy {
       client.on('error', end).on('close', end);
       upstream.on('error', end).on('close', end);
     });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
-    this.port = (this.server!.address() as { port: number }).port;
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as { port: number }).port;
     return this;
   }
 
@@ -79,7 +83,7 @@ export class PgProxy {
   }
 
   async restore(): Promise<void> {
-    await this.start();
+    if (!this.server) await this.start();
   }
 }
 

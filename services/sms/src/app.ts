@@ -72,7 +72,7 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
   adminRoutes(app, templates);
   messageRoutes(app, followUps);
   await templateResponders(bus, templates, accounts);
-  await taskConsumer(bus, followUps, config.SMS_QUEUE_PREFIX, park(queues[1]));
+  await taskConsumer(bus, followUps, { queuePrefix: config.SMS_QUEUE_PREFIX, maxRetries: config.SMS_CONSUMER_MAX_RETRIES, retryBaseMs: config.SMS_CONSUMER_RETRY_BASE_MS, park: park(queues[1]) });
   await callCompletedConsumer(bus, followUps, {
     queuePrefix: config.SMS_QUEUE_PREFIX,
     prefetch: config.SMS_CONSUMER_PREFETCH,

@@ -93,8 +93,8 @@ export class SmsSender {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.nudged);
-    // in-flight sends end within the provider timeout; settling them gets the rest of the lease
-    const giveUpAt = Date.now() + this.opts.leaseMs;
+    // in-flight sends end within the provider timeout; settling them gets up to another third of the lease
+    const giveUpAt = Date.now() + 2 * sendTimeoutMs(this.opts.leaseMs);
     while ((this.claiming || this.inFlight > 0) && Date.now() < giveUpAt) await new Promise((r) => setTimeout(r, 10));
     clearTimeout(this.settleRetry);
   }

@@ -8,14 +8,14 @@ const occurredAt = (ctx: MessageContext) => ctx.occurredAt ?? new Date().toISOSt
 export const taskQueue = (queuePrefix: string) => `${queuePrefix}.tasks`;
 
 /** Every task event that carries a snapshot keeps the task's name and SMS settings current. */
-export async function taskConsumer(bus: Bus, followUps: FollowUpService, queuePrefix: string, park: ParkOptions) {
+export async function taskConsumer(bus: Bus, followUps: FollowUpService, opts: { queuePrefix: string; maxRetries: number; retryBaseMs: number; park: ParkOptions }) {
   await bus.subscribe(
-    taskQueue(queuePrefix),
+    taskQueue(opts.queuePrefix),
     [TaskCreated, TaskStarted, TaskUpdated, TaskPaused, TaskResumed, TaskCancelled, TaskCompleted].map((event) =>
       on(event, (task: TaskSnapshotT, ctx) => followUps.recordTask(task, occurredAt(ctx))),
     ),
-    // A lost snapshot would leave every follow-up of its task undeliverable: after ~17 min of
-    // back-off it is parked and tried again for as long as it takes, never dead-lettered.
-    { maxRetries: 11, retryBaseMs: 500, park },
+    // A lost snapshot would leave every follow-up of its task undeliverable: after the quick
+    // retries it is parked and tried again for as long as it takes, never dead-lettered.
+    { maxRetries: opts.maxRetries, retryBaseMs: opts.retryBaseMs, park: opts.park },
   );
 }
