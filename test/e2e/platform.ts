@@ -70,21 +70,26 @@ export interface Platform {
 /**
  * Starts task, roster, recording, sms, then the dialer (its RECORDING_URL at the recording
  * service, `dialerEnv` on top: CARRIER, SIM_TIME_SCALE, SIP_*), then the gateway pointed at all of them.
+ * `env` goes to every service (e.g. another AMQP_URL); with `smsUrl` the sms service is not started
+ * here: the gateway uses the one at that address (a process of the test's own).
  */
-export async function startPlatform(opts: { dialerEnv?: Record<string, string>; logger?: (service: string) => Logger } = {}): Promise<Platform> {
+export async function startPlatform(opts: { dialerEnv?: Record<string, string>; env?: Record<string, string>; smsUrl?: string; logger?: (service: string) => Logger } = {}): Promise<Platform> {
   const log = (service: string) => (opts.logger ? { logger: opts.logger(service) } : {});
   const started: Running[] = [];
+  const env = opts.env ?? {};
   try {
-    const task = await listening('task', await startTestService({ ...log('task'), name: 'task', schema: TASK_SCHEMA, migrations: taskMigrations, configSchema: taskConfigSchema, buildApp: buildTask }));
+    const task = await listening('task', await startTestService({ ...log('task'), name: 'task', schema: TASK_SCHEMA, migrations: taskMigrations, configSchema: taskConfigSchema, buildApp: buildTask, env }));
     started.push(task);
-    const roster = await listening('roster', await startTestService({ ...log('roster'), name: 'roster', schema: ROSTER_SCHEMA, migrations: rosterMigrations, configSchema: rosterConfigSchema, buildApp: buildRoster }));
+    const roster = await listening('roster', await startTestService({ ...log('roster'), name: 'roster', schema: ROSTER_SCHEMA, migrations: rosterMigrations, configSchema: rosterConfigSchema, buildApp: buildRoster, env }));
     started.push(roster);
     const recording = await listening(
       'recording',
-      await startTestService({ ...log('recording'), name: 'recording', schema: RECORDING_SCHEMA, migrations: recordingMigrations, configSchema: recordingConfigSchema, buildApp: buildRecording }),
+      await startTestService({ ...log('recording'), name: 'recording', schema: RECORDING_SCHEMA, migrations: recordingMigrations, configSchema: recordingConfigSchema, buildApp: buildRecording, env }),
     );
     started.push(recording);
-    const sms = await listening('sms', await startTestService({ ...log('sms'), name: 'sms', schema: SMS_SCHEMA, migrations: smsMigrations, configSchema: smsConfigSchema, buildApp: buildSms, env: { SMS_SENDER_INTERVAL_MS: '100' } }));
+    const sms: Running = opts.smsUrl
+      ? { name: 'sms', url: opts.smsUrl, close: async () => undefined }
+      : await listening('sms', await startTestService({ ...log('sms'), name: 'sms', schema: SMS_SCHEMA, migrations: smsMigrations, configSchema: smsConfigSchema, buildApp: buildSms, env: { SMS_SENDER_INTERVAL_MS: '100', ...env } }));
     started.push(sms);
     const dialer = await listening(
       'dialer',
@@ -95,7 +100,7 @@ export async function startPlatform(opts: { dialerEnv?: Record<string, string>; 
         migrations: dialerMigrations,
         configSchema: dialerConfigSchema,
         buildApp: buildDialer,
-        env: { RECORDING_URL: recording.url, DIALER_TICK_MS: '20', DIALER_SWEEP_MS: '500', DIALER_ID: `e2e-${randomUUID().slice(0, 8)}`, ...opts.dialerEnv },
+        env: { RECORDING_URL: recording.url, DIALER_TICK_MS: '20', DIALER_SWEEP_MS: '500', DIALER_ID: `e2e-${randomUUID().slice(0, 8)}`, ...env, ...opts.dialerEnv },
       }),
     );
     started.push(dialer);
@@ -108,7 +113,7 @@ export async function startPlatform(opts: { dialerEnv?: Record<string, string>; 
         migrations: gatewayMigrations,
         configSchema: gatewayConfigSchema,
         buildApp: buildGateway,
-        env: { TASK_URL: task.url, ROSTER_URL: roster.url, RECORDING_URL: recording.url, SMS_URL: sms.url, DIALER_URL: dialer.url, RATE_LIMIT_PER_SECOND: '1000' },
+        env: { TASK_URL: task.url, ROSTER_URL: roster.url, RECORDING_URL: recording.url, SMS_URL: sms.url, DIALER_URL: dialer.url, RATE_LIMIT_PER_SECOND: '1000', ...env },
       }),
     );
     started.push(gateway);

@@ -29,7 +29,20 @@ export interface MessageContext {
   requestId?: string;
   /** 0 on the first delivery, then the number of retries so far. */
   retries: number;
+  /** How many times it was parked so far (see SubscribeOptions.park). */
+  parked: number;
   redelivered: boolean;
+}
+
+/**
+ * Thrown by a handler for a message that can never be handled (valid by its contract, but
+ * meaningless here): it goes to the dead-letter queue at once, without retries or parking.
+ */
+export class DeadLetterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeadLetterError';
+  }
 }
 
 export type EventHandler<C extends EventContract = EventContract> = (payload: EventPayload<C>, ctx: MessageContext) => Promise<void>;
@@ -49,6 +62,44 @@ export interface SubscribeOptions {
   maxRetries?: number;
   /** First retry delay; doubles each retry. */
   retryBaseMs?: number;
+  /**
+   * Once the retries are spent, park the message instead of dead-lettering it: it waits durably
+   * in the broker (the original message and headers kept) and is tried again after `baseMs`,
+   * doubling up to `maxMs`, without limit. For messages that must wait as long as it takes (a
+   * dependency down for hours); a message that fails its contract is still dead-lettered at once.
+   */
+  park?: ParkOptions;
+}
+
+export interface ParkOptions {
+  baseMs: number;
+  maxMs: number;
+  /** Called each time a message is parked (metrics). */
+  onPark?: (ctx: MessageContext, delayMs: number) => void;
+}
+
+/** What a transport does when a handler fails: quick retries, then the dead-letter queue or parking. */
+export interface FailurePolicy {
+  maxRetries: number;
+  retryBaseMs: number;
+  park?: ParkOptions;
+}
+
+export const policyOf = (opts: SubscribeOptions): FailurePolicy => ({ maxRetries: opts.maxRetries ?? 5, retryBaseMs: opts.retryBaseMs ?? 500, park: opts.park });
+
+/** The wait before try `parked + 1` of a parked message: base · 2^parked, capped. */
+export function parkDelayMs(park: ParkOptions, parked: number): number {
+  return Math.min(park.baseMs * 2 ** Math.min(parked, 30), park.maxMs);
+}
+
+/** The distinct waits a parked message can get (one RabbitMQ parking queue each). */
+export function parkLevels(park: ParkOptions): number[] {
+  const levels: number[] = [];
+  for (let n = 0; ; n++) {
+    const ms = parkDelayMs(park, n);
+    if (!levels.includes(ms)) levels.push(ms);
+    if (ms >= park.maxMs) return levels;
+  }
 }
 
 /** One message of a batch: its contract, payload and context. */
@@ -99,6 +150,8 @@ export interface Bus {
   subscribeBatch(queue: string, contracts: EventContract[], handler: BatchHandler, opts?: BatchOptions): Promise<void>;
   request<C extends RpcContract>(contract: C, payload: RpcRequest<C>, opts?: RequestOptions): Promise<RpcResponse<C>>;
   respond<C extends RpcContract>(contract: C, handler: RpcHandler<C>, opts?: { prefetch?: number }): Promise<void>;
+  /** Messages of a consumer queue parked now, waiting for their next try (metrics). */
+  parkedCount(queue: string): Promise<number>;
   isConnected(): boolean;
   close(): Promise<void>;
 }

@@ -4,3 +4,4 @@ export * from './outbox';
 export * from './inbox';
 export * from './validation';
 export * from './pg-bus';
+export * from './dlq';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { pruneInbox } from '@autocall/db';
 import type { Envelope, EventContract, EventPayload } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
 import type { Bus } from './bus';
@@ -65,13 +66,41 @@ export class OutboxRelay {
   private stopped = false;
   private again = false;
   private lastPrune = 0;
+  private lastInboxPrune = 0;
+  private pruningInbox = false;
 
   constructor(
     private readonly ds: DataSource,
     private readonly bus: Bus,
     private readonly logger: Logger,
-    private readonly opts: { intervalMs?: number; batchSize?: number } = {},
+    private readonly opts: {
+      intervalMs?: number;
+      batchSize?: number;
+      /** Inbox rows older than this are pruned (INBOX_RETENTION_HOURS); undefined: the inbox is kept. */
+      inboxRetentionHours?: number;
+      /** How often the inbox is pruned; default 10 minutes. */
+      inboxPruneEveryMs?: number;
+    } = {},
   ) {}
+
+  /**
+   * Prunes the inbox now and then (as the outbox is), in its own loop so that a long prune never
+   * holds up publishing; replicas may prune at the same time (they delete in small batches).
+   */
+  private maybePruneInbox() {
+    const retention = this.opts.inboxRetentionHours;
+    if (retention === undefined || this.pruningInbox || Date.now() - this.lastInboxPrune < (this.opts.inboxPruneEveryMs ?? 600_000)) return;
+    this.pruningInbox = true;
+    this.lastInboxPrune = Date.now();
+    void pruneInbox(this.ds, retention, { stopped: () => this.stopped })
+      .then((n) => {
+        if (n > 0) this.logger.info({ deleted: n, retentionHours: retention }, 'inbox pruned');
+      })
+      .catch((err: Error) => this.logger.warn({ err: err.message }, 'inbox pruning failed; will retry'))
+      .finally(() => {
+        this.pruningInbox = false;
+      });
+  }
 
   start(): void {
     this.stopped = false;
@@ -97,6 +126,7 @@ export class OutboxRelay {
     let published = 0;
     try {
       if (this.bus.isConnected()) published = await this.flushOnce();
+      this.maybePruneInbox();
       if (Date.now() - this.lastPrune > 60_000) {
         this.lastPrune = Date.now();
         await this.ds.query(`DELETE FROM outbox WHERE sent_at < now() - interval '1 day'`);
@@ -135,6 +165,6 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    while (this.running) await new Promise((r) => setTimeout(r, 10));
+    while (this.running || this.pruningInbox) await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppError, type Envelope, type EventContract, type EventPayload, type RpcContract, type RpcRequest, type RpcResponse } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
-import { BusUnavailableError, RpcTimeoutError, type BatchHandler, type BatchItem, type BatchOptions, type Bus, type MessageContext, type PublishOptions, type RequestOptions, type RpcHandler, type SubscribeOptions, type Subscription } from './bus';
+import { BusUnavailableError, DeadLetterError, parkDelayMs, policyOf, RpcTimeoutError, type FailurePolicy, type BatchHandler, type BatchItem, type BatchOptions, type Bus, type MessageContext, type PublishOptions, type RequestOptions, type RpcHandler, type SubscribeOptions, type Subscription } from './bus';
 import { firstError } from './validation';
 
 export interface PgBusOptions {
@@ -25,6 +25,9 @@ export interface PgBusOptions {
    */
   soleConsumer?: boolean;
 }
+
+const PARKED_HEADER = 'x-parked';
+
 
 /** The NOTIFY channel of every PgBus on a database; the payload is the queue that got messages. */
 export const PG_BUS_CHANNEL = 'autocall_bus';
@@ -109,6 +112,7 @@ export class PgBus implements Bus {
       await runner.query(`ALTER TABLE bus.messages ADD COLUMN IF NOT EXISTS claimed boolean NOT NULL DEFAULT false`);
       await runner.query(`CREATE INDEX IF NOT EXISTS messages_ready ON bus.messages (queue, available_at, seq)`);
       await runner.query(`CREATE TABLE IF NOT EXISTS bus.dead_letters (seq bigint PRIMARY KEY, queue text NOT NULL, body jsonb, raw text, reason text, dead_at timestamptz NOT NULL DEFAULT now())`);
+      await runner.query(`ALTER TABLE bus.dead_letters ADD COLUMN IF NOT EXISTS headers jsonb NOT NULL DEFAULT '{}'`);
       if (opts.soleConsumer) {
         // delivered to a process that died before acknowledging: deliver again now
         await runner.query(`UPDATE bus.messages SET available_at = now(), claimed = false WHERE claimed`);
@@ -300,8 +304,7 @@ export class PgBus implements Bus {
 
   async subscribe(queue: string, subscriptions: Subscription[], opts: SubscribeOptions = {}): Promise<void> {
     const byName = new Map(subscriptions.map((s) => [`${s.contract.name}@${s.contract.version}`, s]));
-    const maxRetries = opts.maxRetries ?? 5;
-    const retryBaseMs = opts.retryBaseMs ?? 500;
+    const policy = policyOf(opts);
     await this.poll(queue, subscriptions.map((s) => s.contract), opts.prefetch ?? 32, async (rows) => {
       await Promise.all(
         rows.map(async (row) => {
@@ -311,7 +314,7 @@ export class PgBus implements Bus {
             await d.sub.handler(d.envelope.payload, d.ctx);
             await this.ack([row]);
           } catch (err) {
-            await this.fail(row, err, maxRetries, retryBaseMs);
+            await this.fail(row, err, policy);
           }
         }),
       );
@@ -320,8 +323,7 @@ export class PgBus implements Bus {
 
   async subscribeBatch(queue: string, contracts: EventContract[], handler: BatchHandler, opts: BatchOptions = {}): Promise<void> {
     const byName = new Map(contracts.map((c) => [`${c.name}@${c.version}`, { contract: c, handler: async () => undefined } as Subscription]));
-    const maxRetries = opts.maxRetries ?? 5;
-    const retryBaseMs = opts.retryBaseMs ?? 500;
+    const policy = policyOf(opts);
     await this.poll(queue, contracts, opts.maxBatch ?? 200, async (rows) => {
       const batch: { row: Row; item: BatchItem }[] = [];
       for (const row of rows) {
@@ -334,14 +336,14 @@ export class PgBus implements Bus {
         await this.ack(batch.map((b) => b.row));
         return;
       } catch (err) {
-        if (batch.length === 1) return this.fail(batch[0].row, err, maxRetries, retryBaseMs);
+        if (batch.length === 1) return this.fail(batch[0].row, err, policy);
       }
       for (const b of batch) {
         try {
           await handler([b.item]);
           await this.ack([b.row]);
         } catch (err) {
-          await this.fail(b.row, err, maxRetries, retryBaseMs);
+          await this.fail(b.row, err, policy);
         }
       }
     });
@@ -391,7 +393,16 @@ export class PgBus implements Bus {
     return {
       sub,
       envelope: env,
-      ctx: { id: env.id, name: env.name, version: env.version, occurredAt: env.occurredAt, requestId, retries: row.retries, redelivered: row.deliveries > row.retries + 1 },
+      ctx: {
+        id: env.id,
+        name: env.name,
+        version: env.version,
+        occurredAt: env.occurredAt,
+        requestId,
+        retries: row.retries,
+        parked: Number(row.headers?.[PARKED_HEADER] ?? 0),
+        redelivered: row.deliveries > row.retries + Number(row.headers?.[PARKED_HEADER] ?? 0) + 1,
+      },
     };
   }
 
@@ -400,22 +411,42 @@ export class PgBus implements Bus {
     await this.opts.db.query(`DELETE FROM bus.messages WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
   }
 
-  private async fail(row: Row, err: unknown, maxRetries: number, retryBaseMs: number) {
+  private async fail(row: Row, err: unknown, policy: FailurePolicy) {
     if (this.closed) return;
-    if (row.retries >= maxRetries) {
-      this.log.error({ queue: row.queue, err: (err as Error).message }, 'handler failed for good; dead-lettered');
-      await this.deadLetter(row, (err as Error).message);
-    } else {
-      const delay = retryBaseMs * 2 ** row.retries;
-      this.log.warn({ queue: row.queue, err: (err as Error).message, retries: row.retries, delay }, 'handler failed; will retry');
+    const reason = (err as Error).message;
+    const parked = Number(row.headers?.[PARKED_HEADER] ?? 0);
+    if (err instanceof DeadLetterError) {
+      this.log.error({ queue: row.queue, err: reason }, 'message cannot be handled; dead-lettered');
+      await this.deadLetter(row, reason);
+    } else if (row.retries < policy.maxRetries) {
+      const delay = policy.retryBaseMs * 2 ** row.retries;
+      this.log.warn({ queue: row.queue, err: reason, retries: row.retries, delay }, 'handler failed; will retry');
       await this.opts.db.query(`UPDATE bus.messages SET retries = retries + 1, claimed = false, available_at = now() + make_interval(secs => $2::float8 / 1000) WHERE seq = $1`, [row.seq, delay]);
       this.wakeQueue(row.queue, delay);
+    } else if (policy.park) {
+      const delay = parkDelayMs(policy.park, parked);
+      this.log.warn({ queue: row.queue, err: reason, parked: parked + 1, nextTryInMs: delay }, 'handler failed; message parked until its next try');
+      await this.opts.db.query(
+        `UPDATE bus.messages SET headers = headers || jsonb_build_object('${PARKED_HEADER}', $3::int), claimed = false, available_at = now() + make_interval(secs => $2::float8 / 1000) WHERE seq = $1`,
+        [row.seq, delay, parked + 1],
+      );
+      const body = row.body as Partial<Envelope> | undefined;
+      policy.park.onPark?.({ id: String(body?.id), name: String(body?.name), version: Number(body?.version), retries: row.retries, parked, redelivered: true }, delay);
+      this.wakeQueue(row.queue, delay);
+    } else {
+      this.log.error({ queue: row.queue, err: reason }, 'handler failed for good; dead-lettered');
+      await this.deadLetter(row, reason);
     }
+  }
+
+  async parkedCount(queue: string): Promise<number> {
+    const [{ c }] = (await this.opts.db.query(`SELECT count(*)::int AS c FROM bus.messages WHERE queue = $1 AND headers ? '${PARKED_HEADER}' AND NOT claimed`, [queue])) as { c: number }[];
+    return c;
   }
 
   private async deadLetter(row: Row, reason: string) {
     await this.opts.db.transaction(async (m) => {
-      await m.query(`INSERT INTO bus.dead_letters (seq, queue, body, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [row.seq, row.queue, JSON.stringify(row.body), reason]);
+      await m.query(`INSERT INTO bus.dead_letters (seq, queue, body, headers, reason) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [row.seq, row.queue, JSON.stringify(row.body), JSON.stringify(row.headers ?? {}), reason]);
       await m.query(`DELETE FROM bus.messages WHERE seq = $1`, [row.seq]);
     });
   }

@@ -4,7 +4,13 @@ import { AppError, type Envelope, type EventContract, type EventPayload, type Rp
 import type { Logger } from '@autocall/logger';
 import {
   BusUnavailableError,
+  DeadLetterError,
   EVENTS_EXCHANGE,
+  parkDelayMs,
+  parkLevels,
+  policyOf,
+  type FailurePolicy,
+  type ParkOptions,
   RpcTimeoutError,
   type BatchHandler,
   type BatchItem,
@@ -35,7 +41,12 @@ interface RpcReply {
 }
 
 const RETRY_HEADER = 'x-retries';
+const PARKED_HEADER = 'x-parked';
 const REQUEST_ID = 'x-request-id';
+
+
+/** The parking queue of one wait: a queue-wide TTL (so first in is first out) dead-lettering back to the consumer queue. */
+export const parkQueueName = (queue: string, ms: number) => `${queue}.park.${ms}`;
 
 /**
  * RabbitMQ transport: confirmed publishes, manual-ack consumers with bounded retries (a per-queue
@@ -56,6 +67,8 @@ export class RabbitBus implements Bus {
   private readonly log: Logger;
   /** Publishes waiting for their confirm: failed at once when the connection goes. */
   private readonly unconfirmed = new Set<(err: Error) => void>();
+  /** The parking queues of each consumer queue that parks. */
+  private readonly parking = new Map<string, string[]>();
 
   private constructor(private readonly opts: RabbitBusOptions) {
     this.exchange = opts.exchange ?? EVENTS_EXCHANGE;
@@ -196,17 +209,16 @@ export class RabbitBus implements Bus {
 
   async subscribe(queue: string, subscriptions: Subscription[], opts: SubscribeOptions = {}): Promise<void> {
     const byName = new Map(subscriptions.map((s) => [`${s.contract.name}@${s.contract.version}`, s]));
-    const maxRetries = opts.maxRetries ?? 5;
-    const retryBaseMs = opts.retryBaseMs ?? 500;
+    const policy = policyOf(opts);
     const setup = async () => {
       const conn = this.conn;
       if (!conn) return;
       const ch = await conn.createConfirmChannel();
       ch.on('error', (err: Error) => this.log.warn({ err: err.message, queue }, 'consumer channel error'));
-      await this.declareConsumerQueue(ch, queue, subscriptions.map((x) => x.contract));
+      await this.declareConsumerQueue(ch, queue, subscriptions.map((x) => x.contract), policy.park);
       await ch.prefetch(opts.prefetch ?? 32);
       await ch.consume(queue, (msg) => {
-        if (msg) void this.deliver(ch, queue, msg, byName, maxRetries, retryBaseMs);
+        if (msg) void this.deliver(ch, queue, msg, byName, policy);
       });
     };
     this.setups.push(setup);
@@ -241,48 +253,65 @@ export class RabbitBus implements Bus {
       occurredAt: envelope.occurredAt,
       requestId,
       retries: Number(headers[RETRY_HEADER] ?? 0),
+      parked: Number(headers[PARKED_HEADER] ?? 0),
       redelivered: msg.fields.redelivered,
     };
     return { sub, envelope, ctx };
   }
 
-  /** A handler failed: retry later with back-off, or dead-letter once the retries are spent. */
-  private async fail(ch: amqp.ConfirmChannel, queue: string, msg: amqp.ConsumeMessage, ctx: MessageContext, err: unknown, maxRetries: number, retryBaseMs: number) {
+  /** A handler failed: retry later with back-off; once the retries are spent, park it or dead-letter it. */
+  private async fail(ch: amqp.ConfirmChannel, queue: string, msg: amqp.ConsumeMessage, ctx: MessageContext, err: unknown, policy: FailurePolicy) {
     const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
     const log = this.log.child({ queue, messageId: ctx.id, event: ctx.name, requestId: ctx.requestId });
-    if (ctx.retries >= maxRetries) {
-      log.error({ err: (err as Error).message, retries: ctx.retries }, 'handler failed for good; dead-lettered');
-      await this.forward(ch, `${queue}.dlq`, msg, { ...headers, 'x-death-reason': (err as Error).message }).catch(() => undefined);
-    } else {
-      const delay = retryBaseMs * 2 ** ctx.retries;
-      log.warn({ err: (err as Error).message, retries: ctx.retries, delay }, 'handler failed; will retry');
+    const reason = (err as Error).message;
+    if (err instanceof DeadLetterError) {
+      log.error({ err: reason }, 'message cannot be handled; dead-lettered');
+      await this.forward(ch, `${queue}.dlq`, msg, { ...headers, 'x-death-reason': reason }).catch(() => undefined);
+    } else if (ctx.retries < policy.maxRetries) {
+      const delay = policy.retryBaseMs * 2 ** ctx.retries;
+      log.warn({ err: reason, retries: ctx.retries, delay }, 'handler failed; will retry');
       await this.forward(ch, `${queue}.retry`, msg, { ...headers, [RETRY_HEADER]: ctx.retries + 1 }, String(delay)).catch(() => undefined);
+    } else if (policy.park) {
+      const delay = parkDelayMs(policy.park, ctx.parked);
+      log.warn({ err: reason, parked: ctx.parked + 1, nextTryInMs: delay }, 'handler failed; message parked until its next try');
+      await this.forward(ch, parkQueueName(queue, delay), msg, { ...headers, [PARKED_HEADER]: ctx.parked + 1 }).catch(() => undefined);
+      policy.park.onPark?.(ctx, delay);
+    } else {
+      log.error({ err: reason, retries: ctx.retries }, 'handler failed for good; dead-lettered');
+      await this.forward(ch, `${queue}.dlq`, msg, { ...headers, 'x-death-reason': reason }).catch(() => undefined);
     }
   }
 
-  private async deliver(ch: amqp.ConfirmChannel, queue: string, msg: amqp.ConsumeMessage, byName: Map<string, Subscription>, maxRetries: number, retryBaseMs: number): Promise<void> {
+  private async deliver(ch: amqp.ConfirmChannel, queue: string, msg: amqp.ConsumeMessage, byName: Map<string, Subscription>, policy: FailurePolicy): Promise<void> {
     const decoded = await this.decode(ch, queue, msg, byName);
     if (!decoded) return;
     try {
       await decoded.sub.handler(decoded.envelope.payload, decoded.ctx);
       ch.ack(msg);
     } catch (err) {
-      await this.fail(ch, queue, msg, decoded.ctx, err, maxRetries, retryBaseMs);
+      await this.fail(ch, queue, msg, decoded.ctx, err, policy);
     }
   }
 
-  private async declareConsumerQueue(ch: amqp.ConfirmChannel, queue: string, contracts: EventContract[]) {
+  private async declareConsumerQueue(ch: amqp.ConfirmChannel, queue: string, contracts: EventContract[], park?: ParkOptions) {
     await ch.assertExchange(this.exchange, 'topic', { durable: true });
     await ch.assertQueue(queue, { durable: true });
     await ch.assertQueue(`${queue}.retry`, { durable: true, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue } });
     await ch.assertQueue(`${queue}.dlq`, { durable: true });
+    if (park) {
+      const names: string[] = [];
+      for (const ms of parkLevels(park)) {
+        names.push(parkQueueName(queue, ms));
+        await ch.assertQueue(parkQueueName(queue, ms), { durable: true, arguments: { 'x-message-ttl': ms, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue } });
+      }
+      this.parking.set(queue, names);
+    }
     for (const c of contracts) await ch.bindQueue(queue, this.exchange, c.name);
   }
 
   async subscribeBatch(queue: string, contracts: EventContract[], handler: BatchHandler, opts: BatchOptions = {}): Promise<void> {
     const byName = new Map(contracts.map((c) => [`${c.name}@${c.version}`, { contract: c, handler: async () => undefined } as Subscription]));
-    const maxRetries = opts.maxRetries ?? 5;
-    const retryBaseMs = opts.retryBaseMs ?? 500;
+    const policy = policyOf(opts);
     const maxBatch = opts.maxBatch ?? 200;
     const maxWaitMs = opts.maxWaitMs ?? 20;
     const setup = async () => {
@@ -290,7 +319,7 @@ export class RabbitBus implements Bus {
       if (!conn) return;
       const ch = await conn.createConfirmChannel();
       ch.on('error', (err: Error) => this.log.warn({ err: err.message, queue }, 'consumer channel error'));
-      await this.declareConsumerQueue(ch, queue, contracts);
+      await this.declareConsumerQueue(ch, queue, contracts, policy.park);
       await ch.prefetch(opts.prefetch ?? maxBatch * 2);
       let buffer: { msg: amqp.ConsumeMessage; item: BatchItem }[] = [];
       let timer: NodeJS.Timeout | undefined;
@@ -301,7 +330,7 @@ export class RabbitBus implements Bus {
         if (buffer.length === 0) return;
         const batch = buffer;
         buffer = [];
-        chain = chain.then(() => this.runBatch(ch, queue, batch, handler, maxRetries, retryBaseMs));
+        chain = chain.then(() => this.runBatch(ch, queue, batch, handler, policy));
       };
       await ch.consume(queue, (msg) => {
         if (!msg) return;
@@ -317,14 +346,14 @@ export class RabbitBus implements Bus {
     if (this.connected) await setup();
   }
 
-  private async runBatch(ch: amqp.ConfirmChannel, queue: string, batch: { msg: amqp.ConsumeMessage; item: BatchItem }[], handler: BatchHandler, maxRetries: number, retryBaseMs: number) {
+  private async runBatch(ch: amqp.ConfirmChannel, queue: string, batch: { msg: amqp.ConsumeMessage; item: BatchItem }[], handler: BatchHandler, policy: FailurePolicy) {
     try {
       await handler(batch.map((b) => b.item));
       for (const b of batch) ch.ack(b.msg);
       return;
     } catch (err) {
       if (batch.length === 1) {
-        await this.fail(ch, queue, batch[0].msg, batch[0].item.ctx, err, maxRetries, retryBaseMs);
+        await this.fail(ch, queue, batch[0].msg, batch[0].item.ctx, err, policy);
         return;
       }
       this.log.warn({ queue, err: (err as Error).message, size: batch.length }, 'batch failed; retrying its messages one by one');
@@ -334,7 +363,7 @@ export class RabbitBus implements Bus {
         await handler([b.item]);
         ch.ack(b.msg);
       } catch (err) {
-        await this.fail(ch, queue, b.msg, b.item.ctx, err, maxRetries, retryBaseMs);
+        await this.fail(ch, queue, b.msg, b.item.ctx, err, policy);
       }
     }
   }
@@ -348,6 +377,21 @@ export class RabbitBus implements Bus {
       ch.ack(msg);
     } catch {
       // the channel is gone: the unacked message comes back by itself
+    }
+  }
+
+  async parkedCount(queue: string): Promise<number> {
+    const names = this.parking.get(queue) ?? [];
+    if (names.length === 0) return 0;
+    if (!this.connected || !this.conn) throw new BusUnavailableError();
+    const ch = await this.conn.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      let n = 0;
+      for (const name of names) n += (await ch.checkQueue(name)).messageCount;
+      return n;
+    } finally {
+      await ch.close().catch(() => undefined);
     }
   }
 

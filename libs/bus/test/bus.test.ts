@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { defineEvent, defineRpc } from '@autocall/contracts';
 import { createDataSource, createOutboxAndInbox, migrate, ensureDatabase, type DataSource } from '@autocall/db';
 import { eventually, testAmqpUrl, testDatabaseUrl, testLogger } from '@autocall/testing';
-import { BusUnavailableError, handleBatchOnce, handleOnce, on, OutboxRelay, PgBus, publishInTransaction, RabbitBus, RpcTimeoutError, type Bus } from '../src';
+import { BusUnavailableError, DeadLetterError, handleBatchOnce, handleOnce, on, OutboxRelay, PgBus, publishInTransaction, RabbitBus, RpcTimeoutError, type Bus } from '../src';
 
 const Ping = defineEvent('bustest.ping', 1, Type.Object({ n: Type.Integer(), run: Type.String() }));
 const Echo = defineRpc('bustest.echo', 1, Type.Object({ text: Type.String() }), Type.Object({ text: Type.String() }));
@@ -123,8 +123,8 @@ afterAll(async () => {
   for (const b of buses) await b.close();
   const conn = await amqp.connect(AMQP_URL);
   const ch = await conn.createChannel();
-  for (const q of ['RabbitMQ.roundtrip', 'RabbitMQ.redeliver', 'RabbitMQ.poison', 'RabbitMQ.failing', 'RabbitMQ.batch', 'reconnect', 'outbox']) {
-    for (const suffix of ['', '.retry', '.dlq']) await ch.deleteQueue(`${queueName(q)}${suffix}`).catch(() => undefined);
+  for (const q of ['RabbitMQ.roundtrip', 'RabbitMQ.redeliver', 'RabbitMQ.poison', 'RabbitMQ.failing', 'RabbitMQ.batch', 'RabbitMQ.parking', 'RabbitMQ.dead', 'reconnect', 'outbox']) {
+    for (const suffix of ['', '.retry', '.dlq', '.park.100', '.park.200', '.park.400']) await ch.deleteQueue(`${queueName(q)}${suffix}`).catch(() => undefined);
   }
   await conn.close();
   await db.destroy();
@@ -222,6 +222,48 @@ describe.each([rabbitTransport, inProcessTransport])('Bus contract: $name', (t) 
     const dup = await db.query(`SELECT n FROM effects WHERE run = $1 AND n >= $2 AND n < $3 GROUP BY n HAVING count(*) > 1`, [run, base, base + 1000]);
     expect(dup).toEqual([]);
     expect(Math.max(...sizes)).toBeGreaterThan(1);
+  });
+
+  it('when a handler keeps failing past its retries with parking on, then the message waits parked (headers kept, counted) and is handled once it can be', async () => {
+    const q = queueName(t.name + '.parking');
+    const bus = await t.connect();
+    let failing = true;
+    const seen: { parked: number; requestId?: string }[] = [];
+    const parks: number[] = [];
+    await bus.subscribe(
+      q,
+      [
+        on(Ping, async (p, ctx) => {
+          if (p.n !== 21) return;
+          seen.push({ parked: ctx.parked, requestId: ctx.requestId });
+          if (failing) throw new Error('not yet');
+        }),
+      ],
+      { maxRetries: 1, retryBaseMs: 20, park: { baseMs: 100, maxMs: 400, onPark: (_ctx, ms) => void parks.push(ms) } },
+    );
+    await bus.publish(Ping, { n: 21, run }, { requestId: 'req-parked' });
+    // many more tries than retries: it is never dead-lettered for waiting, and the wait grows to its cap
+    await eventually(() => parks.length >= 4, 10_000);
+    expect(parks.slice(0, 4)).toEqual([100, 200, 400, 400]);
+    await eventually(async () => (await bus.parkedCount(q)) === 1, 5_000, 10);
+    expect(await t.deadLetters(q)).toBe(0);
+    failing = false;
+    await eventually(() => seen.length === parks.length + 2, 5_000); // first try, one retry, one try after each park
+    await new Promise((r) => setTimeout(r, 500)); // handled: nothing more comes
+    expect(await bus.parkedCount(q)).toBe(0);
+    expect(seen.length).toBe(parks.length + 2);
+    expect(seen.at(-1)).toEqual({ parked: parks.length, requestId: 'req-parked' });
+    expect(await t.deadLetters(q)).toBe(0);
+  });
+
+  it('when a handler throws DeadLetterError, then the message is dead-lettered at once, even with parking on', async () => {
+    const q = queueName(t.name + '.dead');
+    const bus = await t.connect();
+    let calls = 0;
+    await bus.subscribe(q, [on(Ping, async (p) => { if (p.n === 22) { calls++; throw new DeadLetterError('meaningless here'); } })], { maxRetries: 3, retryBaseMs: 20, park: { baseMs: 100, maxMs: 100 } });
+    await bus.publish(Ping, { n: 22, run });
+    await eventually(async () => (await t.deadLetters(q)) === 1);
+    expect(calls).toBe(1);
   });
 
   it('when an RPC is answered, then the caller gets the result; when nobody answers, then it times out', async () => {

@@ -49,6 +49,8 @@ export const commonConfig = {
   PLATFORM_TIMEZONE: Type.String({ default: 'Asia/Jakarta' }),
   /** Host the HTTP server binds. */
   HOST: Type.String({ default: '0.0.0.0' }),
+  /** Hours a consumer remembers a handled message id (inbox) before pruning it; must outlast every redelivery, parked messages included (sms: above SMS_MAX_DELAY_HOURS). */
+  INBOX_RETENTION_HOURS: Type.Number({ exclusiveMinimum: 0, default: 72 }),
 } satisfies TProperties;
 
 export function configSchema<P extends TProperties>(own: P) {

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, type EntityManager, type MigrationInterface } from 'typeorm';
 import type { Logger } from '@autocall/logger';
+import { ensureInboxIndex } from './outbox-inbox';
 
 export interface DbOptions {
   url: string;
@@ -59,6 +60,7 @@ export async function migrate(ds: DataSource, schema: string, logger?: Logger): 
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const ran = await ds.runMigrations({ transaction: 'each' });
     if (ran.length > 0) logger?.info({ schema, migrations: ran.map((m) => m.name) }, 'migrations applied');
+    await ensureInboxIndex(runner, schema);
   } finally {
     await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`autocall:migrate:${schema}`]).catch(() => undefined);
     await runner.release();

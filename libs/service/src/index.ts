@@ -18,7 +18,7 @@ export interface DepsOptions<C> {
   name: string;
   schema: string;
   migrations: (new () => MigrationInterface)[];
-  config: C & { DATABASE_URL: string; AMQP_URL: string };
+  config: C & { DATABASE_URL: string; AMQP_URL: string; INBOX_RETENTION_HOURS?: number };
   logger: Logger;
   /** How long to wait for the broker before serving anyway (/ready says 503 until it connects). */
   busWaitMs?: number;
@@ -31,7 +31,7 @@ export interface DepsOptions<C> {
 export async function createDeps<C>(opts: DepsOptions<C>): Promise<ServiceDeps<C>> {
   const db = await openDatabase({ url: opts.config.DATABASE_URL, schema: opts.schema, migrations: opts.migrations, poolSize: opts.poolSize }, opts.logger);
   const bus = opts.bus ?? (await RabbitBus.connect({ url: opts.config.AMQP_URL, service: opts.name, logger: opts.logger }, opts.busWaitMs ?? 10_000));
-  const relay = new OutboxRelay(db, bus, opts.logger.child({ component: 'outbox' }));
+  const relay = new OutboxRelay(db, bus, opts.logger.child({ component: 'outbox' }), { inboxRetentionHours: opts.config.INBOX_RETENTION_HOURS });
   relay.start();
   return { config: opts.config, logger: opts.logger, db, bus, relay };
 }

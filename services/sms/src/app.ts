@@ -1,3 +1,6 @@
+import { Counter, Gauge } from 'prom-client';
+import type { ParkOptions } from '@autocall/bus';
+import { ConfigError } from '@autocall/config';
 import { createServer, type App } from '@autocall/http';
 import { readiness, type ServiceDeps } from '@autocall/service';
 import type { SmsConfig } from './config';
@@ -5,30 +8,37 @@ import { HttpProvider } from './adapters/http-provider';
 import { SimulatedProvider } from './adapters/simulated-provider';
 import { AccountService } from './domain/account.service';
 import { FollowUpService } from './domain/follow-up.service';
-import { SmsSender } from './domain/sms-sender';
+import { SmsSender, sendTimeoutMs } from './domain/sms-sender';
 import { TemplateService } from './domain/template.service';
 import { accountRoutes } from './http/account.routes';
 import { adminRoutes } from './http/admin.routes';
 import { messageRoutes } from './http/message.routes';
 import { templateRoutes } from './http/template.routes';
-import { callCompletedConsumer } from './messaging/call-completed.consumer';
-import { taskConsumer } from './messaging/task.consumer';
+import { callCompletedConsumer, callCompletedQueue } from './messaging/call-completed.consumer';
+import { taskConsumer, taskQueue } from './messaging/task.consumer';
 import { templateResponders } from './messaging/template.rpc';
 import { Init1764000000000 } from './data/migrations/1764000000000-Init';
 import { FollowUp1765000000000 } from './data/migrations/1765000000000-FollowUp';
+import { SendFencing1766000000000 } from './data/migrations/1766000000000-SendFencing';
 
 export const SMS_SCHEMA = 'sms';
-export const smsMigrations = [Init1764000000000, FollowUp1765000000000];
+export const smsMigrations = [Init1764000000000, FollowUp1765000000000, SendFencing1766000000000];
 
 /** Wires the sms service: routes, RPC responders, consumers and the sender loop. Never listens. */
 export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
   const { config, db, bus, relay, logger } = deps;
+  // a parked call result can come back up to SMS_MAX_DELAY_HOURS after its call: its inbox row must still be there
+  if (config.INBOX_RETENTION_HOURS <= config.SMS_MAX_DELAY_HOURS) {
+    throw new ConfigError([`INBOX_RETENTION_HOURS (${config.INBOX_RETENTION_HOURS}) must be above SMS_MAX_DELAY_HOURS (${config.SMS_MAX_DELAY_HOURS})`]);
+  }
   const app = createServer({ name: 'sms', logger, internalToken: config.INTERNAL_TOKEN, readiness: readiness(deps) });
   const templates = new TemplateService(db, relay, config.SMS_TEMPLATE_APPROVAL);
-  const accounts = new AccountService(db, config.SMS_PROVIDER_ALLOW_PRIVATE);
+  // a send never outlives its lease: the provider timeout is at most a third of it (sendTimeoutMs)
+  const maxTimeoutMs = sendTimeoutMs(config.SMS_SEND_LEASE_MS);
+  const accounts = new AccountService(db, config.SMS_PROVIDER_ALLOW_PRIVATE, maxTimeoutMs);
   const providers = {
     simulated: new SimulatedProvider(db, config.SMS_SIM_SEND_MS),
-    http: new HttpProvider({ allowPrivate: config.SMS_PROVIDER_ALLOW_PRIVATE, defaultTimeoutMs: config.SMS_HTTP_TIMEOUT_MS, maxTimeoutMs: config.SMS_SEND_LEASE_MS - 1000 }),
+    http: new HttpProvider({ allowPrivate: config.SMS_PROVIDER_ALLOW_PRIVATE, defaultTimeoutMs: config.SMS_HTTP_TIMEOUT_MS, maxTimeoutMs }),
   };
   const sender = new SmsSender(db, relay, providers, logger.child({ component: 'sms-sender' }), {
     intervalMs: config.SMS_SENDER_INTERVAL_MS,
@@ -37,19 +47,39 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
     retryBaseMs: config.SMS_SEND_RETRY_BASE_MS,
     leaseMs: config.SMS_SEND_LEASE_MS,
   });
-  const followUps = new FollowUpService(db, relay, logger.child({ component: 'follow-up' }), () => sender.nudge());
+  const followUps = new FollowUpService(db, relay, logger.child({ component: 'follow-up' }), () => sender.nudge(), config.SMS_MAX_DELAY_HOURS * 3_600_000);
+  const parkedTotal = new Counter({ name: 'sms_messages_parked_total', help: 'Times a call.completed or task event was parked to wait for its next try', labelNames: ['queue'], registers: [app.metrics] });
+  const queues = [callCompletedQueue(config.SMS_QUEUE_PREFIX), taskQueue(config.SMS_QUEUE_PREFIX)];
+  new Gauge({
+    name: 'sms_messages_parked',
+    help: 'call.completed and task events parked now, waiting for their next try (database down, task snapshot late)',
+    labelNames: ['queue'],
+    registers: [app.metrics],
+    async collect() {
+      for (const queue of queues) {
+        const n = await bus.parkedCount(queue).catch(() => undefined);
+        if (n !== undefined) this.set({ queue }, n);
+      }
+    },
+  });
+  const park = (queue: string): ParkOptions => ({
+    baseMs: config.SMS_CONSUMER_PARK_BASE_MS,
+    maxMs: config.SMS_CONSUMER_PARK_MAX_MS,
+    onPark: () => parkedTotal.inc({ queue }),
+  });
   templateRoutes(app, templates);
   accountRoutes(app, accounts);
   adminRoutes(app, templates);
   messageRoutes(app, followUps);
   await templateResponders(bus, templates, accounts);
-  await taskConsumer(bus, followUps, config.SMS_QUEUE_PREFIX);
+  await taskConsumer(bus, followUps, { queuePrefix: config.SMS_QUEUE_PREFIX, maxRetries: config.SMS_CONSUMER_MAX_RETRIES, retryBaseMs: config.SMS_CONSUMER_RETRY_BASE_MS, park: park(queues[1]) });
   await callCompletedConsumer(bus, followUps, {
     queuePrefix: config.SMS_QUEUE_PREFIX,
     prefetch: config.SMS_CONSUMER_PREFETCH,
     maxBatch: config.SMS_CONSUMER_BATCH,
     maxRetries: config.SMS_CONSUMER_MAX_RETRIES,
     retryBaseMs: config.SMS_CONSUMER_RETRY_BASE_MS,
+    park: park(queues[0]),
   });
   sender.start();
   app.addHook('onClose', async () => {

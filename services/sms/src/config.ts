@@ -13,21 +13,27 @@ export const smsConfigSchema = configSchema({
   SMS_CONSUMER_PREFETCH: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),
   /** Most call.completed messages handled in one transaction. */
   SMS_CONSUMER_BATCH: Type.Integer({ minimum: 1, maximum: 2000, default: 500 }),
-  /** Retries of a call.completed that cannot be handled yet (task snapshot not known) before it is dead-lettered. */
+  /** Quick retries of a call.completed or task event that cannot be handled yet (database down, task snapshot not known) before it is parked. */
   SMS_CONSUMER_MAX_RETRIES: Type.Integer({ minimum: 0, maximum: 20, default: 8 }),
   /** First consumer retry delay in ms; doubles each retry (8 retries from 250 ms ≈ 64 s in all). */
   SMS_CONSUMER_RETRY_BASE_MS: Type.Integer({ minimum: 10, default: 250 }),
+  /** After the quick retries a message is parked in the broker and tried again after this many ms, doubling each time; never dead-lettered. */
+  SMS_CONSUMER_PARK_BASE_MS: Type.Integer({ minimum: 100, default: 30000 }),
+  /** Longest wait between two tries of a parked message, in ms (15 minutes). */
+  SMS_CONSUMER_PARK_MAX_MS: Type.Integer({ minimum: 100, default: 900000 }),
+  /** A follow-up not sent within this many hours of its call's end is `skipped`, reason TOO_LATE (never sent); must be below INBOX_RETENTION_HOURS. */
+  SMS_MAX_DELAY_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 720, default: 24 }),
   /** How often the sender looks for due messages when nothing nudged it, in ms. */
   SMS_SENDER_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500 }),
   /** Messages one replica sends at the same time (claimed in batches of up to this many); also the most a crash can hand a provider twice. */
   SMS_SEND_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 2000, default: 64 }),
-  /** Provider attempts per message (retryable failures) before it becomes `failed`. */
-  SMS_SEND_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
+  /** Provider attempts per message (retryable failures) before it becomes `failed`; 0: retried until SMS_MAX_DELAY_HOURS, then `skipped` TOO_LATE. */
+  SMS_SEND_MAX_ATTEMPTS: Type.Integer({ minimum: 0, maximum: 50, default: 0 }),
   /** Delay before the second provider attempt in ms; doubles each attempt, capped at 10 minutes. */
   SMS_SEND_RETRY_BASE_MS: Type.Integer({ minimum: 0, default: 2000 }),
-  /** A claimed message is another replica's again after this many ms (a crashed sender); provider timeouts are kept below it. */
+  /** A claimed message is another replica's again after this many ms (a crashed sender); provider timeouts are at most a third of it. */
   SMS_SEND_LEASE_MS: Type.Integer({ minimum: 1000, default: 60000 }),
-  /** http provider timeout in ms when the account's settings.timeoutMs is not set. */
+  /** http provider timeout in ms when the account's settings.timeoutMs is not set (at most a third of SMS_SEND_LEASE_MS is used). */
   SMS_HTTP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000 }),
   /** Time the simulated provider takes per message in ms (it records the message in `simulated_outbox`). */
   SMS_SIM_SEND_MS: Type.Integer({ minimum: 0, default: 10 }),

@@ -52,13 +52,16 @@ export async function startSmsLoggingTo(lines: string[], env: Record<string, str
   };
 }
 
+/** The parking queues' suffixes of the parking waits the tests configure (and the defaults). */
+const PARK_SUFFIXES = [100, 200, 400, 2000, 4000, 5000, 30000, 60000, 120000, 240000, 480000, 900000].map((ms) => `.park.${ms}`);
+
 /** Deletes the queues the tests declared (durable, and bound to events other runs publish). */
-export async function deleteTestQueues(extraPrefixes: string[] = [], extraQueues: string[] = []): Promise<void> {
+export async function deleteTestQueues(extraPrefixes: string[] = [], extraQueues: string[] = [], url = brokerUrl()): Promise<void> {
   const queues = [...[...prefixes, ...extraPrefixes].flatMap((p) => [`${p}.call-completed`, `${p}.tasks`]), ...extraQueues];
-  const conn = await amqp.connect(brokerUrl());
+  const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
   for (const q of queues) {
-    for (const suffix of ['', '.retry', '.dlq']) await ch.deleteQueue(`${q}${suffix}`).catch(() => undefined);
+    for (const suffix of ['', '.retry', '.dlq', ...PARK_SUFFIXES]) await ch.deleteQueue(`${q}${suffix}`).catch(() => undefined);
   }
   await conn.close();
 }

@@ -18,13 +18,18 @@ export interface MessageRow {
   attempts: number;
   created_at: Date;
   sent_at: Date | null;
+  /** Until when it may still be sent (its call's end + SMS_MAX_DELAY_HOURS); null: no limit. */
+  send_by: Date | null;
 }
 
-export type NewMessage = Pick<MessageRow, 'id' | 'tenant_id' | 'task_id' | 'phone' | 'kind' | 'status' | 'text' | 'segments' | 'template_id' | 'failure_reason' | 'call_attempt_id'>;
+/** A claimed message: the token its claim wrote, which settling must present. */
+export type ClaimedRow = MessageRow & { claim_token: string };
+
+export type NewMessage = Pick<MessageRow, 'id' | 'tenant_id' | 'task_id' | 'phone' | 'kind' | 'status' | 'text' | 'segments' | 'template_id' | 'failure_reason' | 'call_attempt_id' | 'send_by'>;
 
 type Q = Pick<EntityManager, 'query'>;
 
-const COLUMNS = `id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id, attempts, created_at, sent_at`;
+const COLUMNS = `id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id, attempts, created_at, sent_at, send_by`;
 
 export const messageRepository = {
   /**
@@ -36,11 +41,11 @@ export const messageRepository = {
     if (msgs.length === 0) return [];
     const col = <K extends keyof NewMessage>(k: K) => msgs.map((x) => x[k]);
     return (await m.query(
-      `INSERT INTO messages (id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::uuid[], $10::text[], $11::uuid[])
+      `INSERT INTO messages (id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id, send_by)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::uuid[], $10::text[], $11::uuid[], $12::timestamptz[])
        ON CONFLICT (task_id, phone, kind) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [col('id'), col('tenant_id'), col('task_id'), col('phone'), col('kind'), col('status'), col('text'), col('segments'), col('template_id'), col('failure_reason'), col('call_attempt_id')],
+      [col('id'), col('tenant_id'), col('task_id'), col('phone'), col('kind'), col('status'), col('text'), col('segments'), col('template_id'), col('failure_reason'), col('call_attempt_id'), col('send_by')],
     )) as MessageRow[];
   },
 
@@ -70,48 +75,56 @@ export const messageRepository = {
 
   /**
    * Claims due queued messages for sending: they stay `queued` but are leased until `leaseMs` from
-   * now, so no other replica claims them meanwhile; a crashed sender's lease simply expires.
+   * now, so no other replica claims them meanwhile; a crashed sender's lease simply expires. Each
+   * claim writes a fresh random token: only its holder can settle the message (fencing), so a
+   * replica whose lease lapsed cannot overwrite what the current holder does.
    */
-  async claimDue(m: Q, limit: number, leaseMs: number): Promise<MessageRow[]> {
+  async claimDue(m: Q, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
     const [rows] = (await m.query(
-      `UPDATE messages SET lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = attempts + 1, updated_at = now()
+      `UPDATE messages SET lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = attempts + 1, claim_token = gen_random_uuid(), updated_at = now()
         WHERE id IN (
           SELECT id FROM messages
            WHERE status = 'queued' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
            ORDER BY next_attempt_at
            LIMIT $1
            FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLUMNS}`,
+       RETURNING ${COLUMNS}, claim_token`,
       [limit, leaseMs],
+    )) as [ClaimedRow[], number];
+    return rows;
+  },
+
+  /**
+   * Ends claimed messages (sent, failed or skipped) in one statement, each only if its claim token
+   * still holds. Returns the rows settled: a message another replica claimed since is left alone.
+   */
+  async finishMany(m: Q, items: { id: string; token: string; status: Exclude<MessageStatus, 'queued'>; reason: string | null }[]): Promise<MessageRow[]> {
+    if (items.length === 0) return [];
+    const [rows] = (await m.query(
+      `UPDATE messages m SET status = v.status, failure_reason = v.reason, sent_at = CASE WHEN v.status = 'sent' THEN now() END, lease_until = NULL, claim_token = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS v(id, status, reason, token)
+        WHERE m.id = v.id AND m.status = 'queued' AND m.claim_token = v.token
+       RETURNING ${COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}`,
+      [items.map((i) => i.id), items.map((i) => i.status), items.map((i) => i.reason), items.map((i) => i.token)],
     )) as [MessageRow[], number];
     return rows;
   },
 
   /**
-   * Ends claimed messages (sent, failed or skipped) in one statement. Returns the rows that were
-   * still queued: a message another replica settled meanwhile is left alone.
+   * Puts claimed messages back for a later attempt (fenced like finishMany), each with its last
+   * failure as the reason. `sent: false` gives back a claim that never reached the provider: the
+   * attempt does not count. Returns how many were still this claim's.
    */
-  async finishMany(m: Q, items: { id: string; status: Exclude<MessageStatus, 'queued'>; reason: string | null }[]): Promise<MessageRow[]> {
-    if (items.length === 0) return [];
-    const [rows] = (await m.query(
-      `UPDATE messages m SET status = v.status, failure_reason = v.reason, sent_at = CASE WHEN v.status = 'sent' THEN now() END, lease_until = NULL, updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, status, reason)
-        WHERE m.id = v.id AND m.status = 'queued'
-       RETURNING ${COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}`,
-      [items.map((i) => i.id), items.map((i) => i.status), items.map((i) => i.reason)],
-    )) as [MessageRow[], number];
-    return rows;
-  },
-
-  /** Puts claimed messages back for a later attempt, each with its last failure as the reason. */
-  async retryLater(m: Q, items: { id: string; delayMs: number; reason: string }[]): Promise<void> {
-    if (items.length === 0) return;
-    await m.query(
-      `UPDATE messages m SET next_attempt_at = now() + make_interval(secs => v.delay_ms / 1000), lease_until = NULL, failure_reason = v.reason, updated_at = now()
-         FROM unnest($1::uuid[], $2::float8[], $3::text[]) AS v(id, delay_ms, reason)
-        WHERE m.id = v.id AND m.status = 'queued'`,
-      [items.map((i) => i.id), items.map((i) => i.delayMs), items.map((i) => i.reason)],
-    );
+  async retryLater(m: Q, items: { id: string; token: string; delayMs: number; reason: string | null; sent: boolean }[]): Promise<number> {
+    if (items.length === 0) return 0;
+    const [, count] = (await m.query(
+      `UPDATE messages m SET next_attempt_at = now() + make_interval(secs => v.delay_ms / 1000), lease_until = NULL, claim_token = NULL,
+              failure_reason = COALESCE(v.reason, m.failure_reason), attempts = m.attempts - CASE WHEN v.sent THEN 0 ELSE 1 END, updated_at = now()
+         FROM unnest($1::uuid[], $2::float8[], $3::text[], $4::uuid[], $5::bool[]) AS v(id, delay_ms, reason, token, sent)
+        WHERE m.id = v.id AND m.status = 'queued' AND m.claim_token = v.token`,
+      [items.map((i) => i.id), items.map((i) => i.delayMs), items.map((i) => i.reason), items.map((i) => i.token), items.map((i) => i.sent)],
+    )) as [unknown[], number];
+    return count;
   },
 
   /** Keyset page, newest first (ids are UUIDv7, so id order is creation order). */

@@ -77,10 +77,21 @@ export function accountView(row: AccountRow | undefined): AccountView {
   };
 }
 
+/** Whether a provider cannot send without credentials (neither built-in one needs them: http may be open). */
+const NEEDS_CREDENTIALS: Record<AccountRow['provider'], boolean> = { simulated: false, http: false };
+
+/**
+ * The provider destination the stored secrets were given for: they follow a PUT only while it stays
+ * the same, so whoever may edit the account cannot point the provider elsewhere and receive them.
+ */
+const destination = (provider: string, settings: AccountSettings | undefined) => `${provider}\u0000${settings?.url ?? ''}`;
+
 export class AccountService {
   constructor(
     private readonly db: DataSource,
     private readonly allowPrivate: boolean,
+    /** Longest provider timeout an account may ask for: a third of the sender's lease (SMS_SEND_LEASE_MS). */
+    private readonly maxTimeoutMs: number,
   ) {}
 
   async get(tenantId: string): Promise<AccountView> {
@@ -95,10 +106,20 @@ export class AccountService {
   async put(tenantId: string, input: { provider: 'simulated' | 'http'; senderId: string; status: 'active' | 'inactive'; settings?: AccountSettings }): Promise<AccountView> {
     const previous = await accountRepository.find(this.db.manager, tenantId);
     const settings: AccountSettings = { ...(input.settings ?? {}) };
-    // A PUT that leaves a secret out keeps the stored one (write-only fields are never read back to resend).
-    if (previous && previous.provider === input.provider) {
+    if (settings.timeoutMs !== undefined && settings.timeoutMs > this.maxTimeoutMs) {
+      throw smsErrors.SMS_PROVIDER_SETTINGS_INVALID(`settings.timeoutMs must be at most ${this.maxTimeoutMs} ms (a third of the send lease).`);
+    }
+    // A PUT that leaves a secret out keeps the stored one (write-only fields are never read back to
+    // resend), but only for the same provider at the same URL: a new destination gets no old secret.
+    if (previous && destination(previous.provider, previous.settings) === destination(input.provider, settings)) {
       if (settings.password === undefined && previous.settings.password) settings.password = previous.settings.password;
       if (settings.apiKey === undefined && previous.settings.apiKey) settings.apiKey = previous.settings.apiKey;
+    } else if (previous && (previous.settings?.password || previous.settings?.apiKey)) {
+      const resent = settings.password !== undefined || settings.apiKey !== undefined;
+      // a username alone would send basic auth without its password to the new destination
+      if (!resent && (NEEDS_CREDENTIALS[input.provider] || settings.username !== undefined)) {
+        throw smsErrors.SMS_PROVIDER_SETTINGS_INVALID('The provider or settings.url changed: the stored credentials were dropped; send settings.password or settings.apiKey again.');
+      }
     }
     if (input.provider === 'http') {
       if (!settings.url) throw smsErrors.SMS_PROVIDER_SETTINGS_INVALID();

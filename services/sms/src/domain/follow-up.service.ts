@@ -1,12 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { SmsFailed, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type TaskSnapshotT } from '@autocall/contracts';
-import { handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
+import { DeadLetterError, handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
 import { taskRepository } from '../data/task.repository';
 import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from './follow-up';
 import { messageView, resultEvent } from './message.view';
 import { measureSms, renderTemplate } from './template';
+import { TOO_LATE } from './sms-sender';
 
 /** Thrown when a call result arrives before its task's snapshot: the bus retries it later. */
 export class TaskNotKnownYet extends Error {
@@ -16,13 +17,12 @@ export class TaskNotKnownYet extends Error {
   }
 }
 
-/** A call.completed delivery: its message id (the inbox key), request id and retry count. */
+/** A call.completed delivery: its message id (the inbox key), request id and how often it was tried. */
 interface CallMessage {
   id: string;
   requestId?: string;
   retries: number;
-  /** no retry follows a failure of this delivery: it would go to the dead-letter queue */
-  lastTry: boolean;
+  parked: number;
 }
 
 interface DueSms {
@@ -49,7 +49,14 @@ export class FollowUpService {
     private readonly relay: OutboxRelay,
     private readonly logger: Logger,
     private readonly onQueued: () => void,
+    /** SMS_MAX_DELAY_HOURS in ms: a follow-up is never sent later than this after its call ended. */
+    private readonly maxDelayMs: number,
   ) {}
+
+  /** Until when a follow-up of this call may be sent. */
+  private sendBy(call: CallCompletedT): Date {
+    return new Date(Date.parse(call.endedAt) + this.maxDelayMs);
+  }
 
   /** Stores a task snapshot; an older one (by the event's time) never replaces a newer one. */
   async recordTask(t: TaskSnapshotT, occurredAt: string): Promise<void> {
@@ -61,19 +68,25 @@ export class FollowUpService {
    * Handles a batch of call.completed messages in one transaction: the inbox rows, the rendered
    * messages (one INSERT, ON CONFLICT (task_id, phone, kind) DO NOTHING) and the sms.failed outbox
    * rows of the skipped ones. A call result whose task snapshot has not arrived yet fails the batch:
-   * the bus then retries its messages one by one, so only that one waits for the snapshot.
+   * the bus then retries its messages one by one, so only that one waits for the snapshot (parked in
+   * the broker for as long as it takes). One handled more than SMS_MAX_DELAY_HOURS after its call
+   * ended is recorded `skipped`, reason TOO_LATE, and never sent.
    */
-  async onCallCompletedBatch(batch: BatchItem[], maxRetries: number): Promise<void> {
-    const items = batch.map((item) => ({ item, call: item.payload as CallCompletedT, msg: { id: item.ctx.id, requestId: item.ctx.requestId, retries: item.ctx.retries, lastTry: item.ctx.retries >= maxRetries } }));
+  async onCallCompletedBatch(batch: BatchItem[]): Promise<void> {
+    const items = batch.map((item) => ({ item, call: item.payload as CallCompletedT, msg: { id: item.ctx.id, requestId: item.ctx.requestId, retries: item.ctx.retries, parked: item.ctx.parked } }));
     const candidates = items.filter((i) => mayNeedSms(i.call));
     if (candidates.length === 0) return;
     const tasks = new Map((await taskRepository.findMany(this.db.manager, [...new Set(candidates.map((i) => i.call.taskId))])).map((t) => [t.task_id, t]));
     const unknown = candidates.filter((i) => !tasks.has(i.call.taskId));
     if (unknown.length > 0) {
+      const now = Date.now();
       for (const { call, msg } of unknown) {
-        const log = { taskId: call.taskId, messageId: msg.id, retries: msg.retries };
-        if (msg.lastTry) this.logger.error(log, 'call.completed for a task never seen; no more retries: it goes to the dead-letter queue');
-        else this.logger.warn(log, 'call.completed before its task snapshot; retrying later');
+        const log = { taskId: call.taskId, messageId: msg.id, retries: msg.retries, parked: msg.parked };
+        // past its deadline nothing would be sent anyway, and without the task there is nothing to record
+        if (this.sendBy(call).getTime() <= now) {
+          this.logger.error(log, 'call.completed for a task never seen, past SMS_MAX_DELAY_HOURS: dead-lettered');
+          if (unknown.length === 1 && batch.length === 1) throw new DeadLetterError(`task ${call.taskId} never seen and the follow-up is too late`);
+        } else this.logger.warn(log, 'call.completed before its task snapshot; waiting for it');
       }
       throw new TaskNotKnownYet(unknown[0].call.taskId);
     }
@@ -137,8 +150,10 @@ export class FollowUpService {
     accounts: Map<string, { status: string }>,
   ): NewMessage {
     const { call, kind, templateId } = d;
-    const base = { id: newId(), tenant_id: call.tenantId, task_id: call.taskId, phone: call.phone, kind, template_id: templateId, call_attempt_id: call.attemptId };
+    const sendBy = this.sendBy(call);
+    const base = { id: newId(), tenant_id: call.tenantId, task_id: call.taskId, phone: call.phone, kind, template_id: templateId, call_attempt_id: call.attemptId, send_by: sendBy };
     const skipped = (reason: string, text = ''): NewMessage => ({ ...base, status: 'skipped', text, segments: text ? measureSms(text).segments : 0, failure_reason: reason });
+    if (sendBy.getTime() <= Date.now()) return skipped(TOO_LATE);
     if (!templateId) return skipped('no template set for this kind');
     const template = templates.get(templateId);
     if (!template || template.tenant_id !== call.tenantId) return skipped('template deleted');

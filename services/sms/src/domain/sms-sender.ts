@@ -4,25 +4,45 @@ import { publishManyInTransaction, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import type { SmsProviders } from '../adapters/sms-provider';
 import { accountRepository, type AccountRow } from '../data/account.repository';
-import { messageRepository, type MessageRow } from '../data/message.repository';
+import { messageRepository, type ClaimedRow } from '../data/message.repository';
 import { retryDelayMs } from './follow-up';
 import { resultEvent } from './message.view';
 
 export interface SenderOptions {
   intervalMs: number;
   concurrency: number;
+  /** Provider attempts before a retryable failure becomes `failed`; 0: no limit (retried until the message's send_by). */
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
 }
 
-type Settlement = { msg: MessageRow; status: 'sent' | 'failed' | 'skipped'; reason: string | null } | { msg: MessageRow; retryInMs: number; reason: string };
+/**
+ * The provider timeout for a lease: at most a third of it. A send starts within the first third of
+ * its lease (or is given back unsent), its request ends within the second, and the last third is for
+ * settling, so a lease cannot lapse while its send is in flight.
+ */
+export const sendTimeoutMs = (leaseMs: number) => Math.floor(leaseMs / 3);
+
+/** The reason of a follow-up that could not be sent within SMS_MAX_DELAY_HOURS of its call (API.md). */
+export const TOO_LATE = 'TOO_LATE';
+
+type Settlement =
+  | { msg: ClaimedRow; status: 'sent' | 'failed' | 'skipped'; reason: string | null }
+  | { msg: ClaimedRow; retryInMs: number; reason: string | null; sent: boolean };
 
 /**
  * Sends queued messages after the commit that created them. Messages are claimed with a lease
- * (FOR UPDATE SKIP LOCKED, so replicas share the work), each is sent through its tenant's provider
- * adapter, and the results are settled in batches: one transaction marks them sent/failed/skipped
- * (or due again later) and writes their sms.sent/sms.failed outbox rows.
+ * (FOR UPDATE SKIP LOCKED, so replicas share the work) and a claim token, each is sent through its
+ * tenant's provider adapter, and the results are settled in batches: one transaction marks them
+ * sent/failed/skipped (or due again later) and writes their sms.sent/sms.failed outbox rows, each
+ * only where the message's claim token is still the one this sender got (fencing).
+ *
+ * A lease cannot lapse while its send is in flight: a send that could not start within a third of
+ * the lease is given back unsent, and the provider timeout is at most a third of it.
+ *
+ * Settling is retried until it commits (a database outage does not make a sent message look
+ * unsent), and this sender claims nothing new while results of its own are unsettled.
  *
  * Crash window: a process that dies after a provider accepted a message and before its settlement
  * commits leaves it `queued`; when its lease expires it is sent again. Only messages in flight at
@@ -40,6 +60,10 @@ export class SmsSender {
   private inFlight = 0;
   private settlements: Settlement[] = [];
   private settling = false;
+  /** settlements whose commit failed: retried before anything new is claimed */
+  private unsettled = 0;
+  private settleRetry?: NodeJS.Timeout;
+  private settleDelayMs = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -69,11 +93,14 @@ export class SmsSender {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.nudged);
-    while (this.claiming || this.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+    // in-flight sends end within the provider timeout; settling them gets up to another third of the lease
+    const giveUpAt = Date.now() + 2 * sendTimeoutMs(this.opts.leaseMs);
+    while ((this.claiming || this.inFlight > 0) && Date.now() < giveUpAt) await new Promise((r) => setTimeout(r, 10));
+    clearTimeout(this.settleRetry);
   }
 
   private async fill(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.unsettled > 0) return;
     if (this.claiming) {
       this.again = true;
       return;
@@ -83,7 +110,8 @@ export class SmsSender {
       for (;;) {
         this.again = false;
         const room = this.opts.concurrency - this.inFlight;
-        if (room <= 0 || this.stopped) break;
+        if (room <= 0 || this.stopped || this.unsettled > 0) break;
+        const claimedAt = performance.now(); // before the claim: the lease began after this
         const claimed = await messageRepository.claimDue(this.db.manager, room, this.opts.leaseMs);
         if (claimed.length > 0) {
           this.inFlight += claimed.length;
@@ -92,7 +120,7 @@ export class SmsSender {
             throw err;
           });
           const byTenant = new Map(accounts.map((a) => [a.tenant_id, a]));
-          for (const msg of claimed) void this.send(msg, byTenant.get(msg.tenant_id));
+          for (const msg of claimed) void this.send(msg, byTenant.get(msg.tenant_id), claimedAt);
         }
         if (claimed.length < room && !this.again) break;
       }
@@ -103,23 +131,30 @@ export class SmsSender {
     }
   }
 
-  private async send(msg: MessageRow, account: AccountRow | undefined): Promise<void> {
+  private async send(msg: ClaimedRow, account: AccountRow | undefined, claimedAt: number): Promise<void> {
     try {
-      await this.sendOne(msg, account);
+      await this.sendOne(msg, account, claimedAt);
     } catch (err) {
       // adapters return failures rather than throw; should one throw anyway, treat it as retryable
-      this.settle({ msg, retryInMs: retryDelayMs(msg.attempts, this.opts.retryBaseMs), reason: `provider adapter error: ${(err as Error).name}` });
+      this.settle({ msg, retryInMs: retryDelayMs(msg.attempts, this.opts.retryBaseMs), reason: `provider adapter error: ${(err as Error).name}`, sent: true });
     }
   }
 
-  private async sendOne(msg: MessageRow, account: AccountRow | undefined): Promise<void> {
+  private async sendOne(msg: ClaimedRow, account: AccountRow | undefined, claimedAt: number): Promise<void> {
+    if (msg.send_by && msg.send_by.getTime() <= Date.now()) return this.settle({ msg, status: 'skipped', reason: TOO_LATE });
     if (!account || account.status !== 'active') return this.settle({ msg, status: 'skipped', reason: account ? 'SMS account inactive' : 'no SMS account' });
+    if (performance.now() - claimedAt > sendTimeoutMs(this.opts.leaseMs)) {
+      // too slow to start: the request might outlive the lease. Give it back unsent, at once.
+      this.logger.warn({ messageId: msg.id, taskId: msg.task_id }, 'sms sender: claim too old to send safely; given back');
+      return this.settle({ msg, retryInMs: 0, reason: null, sent: false });
+    }
     const outcome = await this.providers[account.provider].send(
       { messageId: msg.id, tenantId: msg.tenant_id, taskId: msg.task_id, kind: msg.kind, to: msg.phone, from: account.sender_id, text: msg.text },
       account.settings ?? {},
     );
     if (outcome.status === 'sent') return this.settle({ msg, status: 'sent', reason: null });
-    if (outcome.retryable && msg.attempts < this.opts.maxAttempts) return this.settle({ msg, retryInMs: retryDelayMs(msg.attempts, this.opts.retryBaseMs), reason: outcome.reason });
+    const limited = this.opts.maxAttempts > 0 && msg.attempts >= this.opts.maxAttempts;
+    if (outcome.retryable && !limited) return this.settle({ msg, retryInMs: retryDelayMs(msg.attempts, this.opts.retryBaseMs), reason: outcome.reason, sent: true });
     return this.settle({ msg, status: 'failed', reason: outcome.retryable ? `${outcome.reason} (gave up after ${msg.attempts} attempts)` : outcome.reason });
   }
 
@@ -129,43 +164,63 @@ export class SmsSender {
    */
   private settle(s: Settlement): void {
     this.settlements.push(s);
-    if (this.settlements.length === 1) setImmediate(() => void this.flush());
+    if (this.settlements.length === 1 && !this.settleRetry) setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     if (this.settling) return;
     this.settling = true;
+    let failed = false;
     try {
       while (this.settlements.length > 0) {
         const batch = this.settlements;
         this.settlements = [];
         try {
           await this.commit(batch);
-        } catch (err) {
-          // database trouble: these stay leased, and are claimed and sent again once the lease expires
-          this.logger.error({ err: (err as Error).message, messages: batch.length }, 'sms sender: could not settle messages; retried when their lease expires');
-        } finally {
           this.inFlight -= batch.length;
+        } catch (err) {
+          // database trouble: keep the results and commit them once it is back. Until then this
+          // sender claims nothing (so it never re-sends what it has not settled yet).
+          this.settlements = [...batch, ...this.settlements];
+          this.unsettled = this.settlements.length;
+          this.settleDelayMs = Math.min(5000, Math.max(100, this.settleDelayMs * 2));
+          this.logger.error({ err: (err as Error).message, messages: this.settlements.length, retryInMs: this.settleDelayMs }, 'sms sender: could not settle messages; will retry');
+          failed = true;
+          break;
         }
       }
     } finally {
       this.settling = false;
     }
+    if (failed) {
+      this.settleRetry = setTimeout(() => {
+        this.settleRetry = undefined;
+        void this.flush();
+      }, this.settleDelayMs);
+      return;
+    }
+    if (this.unsettled > 0) this.logger.info({ messages: this.unsettled }, 'sms sender: settled the results it had kept');
+    this.unsettled = 0;
+    this.settleDelayMs = 0;
     if (this.inFlight <= this.opts.concurrency / 2) this.nudge();
   }
 
   private async commit(batch: Settlement[]): Promise<void> {
     const ends = batch.filter((s): s is Extract<Settlement, { status: string }> => 'status' in s);
     const retries = batch.filter((s): s is Extract<Settlement, { retryInMs: number }> => 'retryInMs' in s);
-    const done = await this.db.transaction(async (m) => {
-      const rows = await messageRepository.finishMany(m, ends.map((s) => ({ id: s.msg.id, status: s.status, reason: s.reason })));
+    const { done, retried } = await this.db.transaction(async (m) => {
+      const rows = await messageRepository.finishMany(m, ends.map((s) => ({ id: s.msg.id, token: s.msg.claim_token, status: s.status, reason: s.reason })));
       await publishManyInTransaction(m, SmsSent, rows.filter((r) => r.status === 'sent').map(resultEvent));
       await publishManyInTransaction(m, SmsFailed, rows.filter((r) => r.status !== 'sent').map(resultEvent));
-      await messageRepository.retryLater(m, retries.map((s) => ({ id: s.msg.id, delayMs: s.retryInMs, reason: s.reason })));
-      return rows;
+      const n = await messageRepository.retryLater(m, retries.map((s) => ({ id: s.msg.id, token: s.msg.claim_token, delayMs: s.retryInMs, reason: s.reason, sent: s.sent })));
+      return { done: rows, retried: n };
     });
     if (done.length > 0) this.relay.nudge();
-    for (const s of retries) this.logger.warn({ messageId: s.msg.id, taskId: s.msg.task_id, attempt: s.msg.attempts, reason: s.reason, retryInMs: s.retryInMs }, 'sms provider failed; will retry');
+    const lost = batch.length - done.length - retried;
+    if (lost > 0) this.logger.warn({ messages: lost }, 'sms sender: results not settled: their claim had passed to another sender');
+    for (const s of retries) {
+      if (s.sent) this.logger.warn({ messageId: s.msg.id, taskId: s.msg.task_id, attempt: s.msg.attempts, reason: s.reason, retryInMs: s.retryInMs }, 'sms provider failed; will retry');
+    }
     for (const r of done) {
       const log = { messageId: r.id, taskId: r.task_id, kind: r.kind, attempts: r.attempts };
       if (r.status === 'sent') this.logger.debug(log, 'follow-up SMS sent');
