@@ -1,6 +1,6 @@
 import { PhoneNormalizer } from '../src/domain/phone';
 import { parseRoster, PhoneSet, type RowReason } from '../src/domain/roster-parser';
-import { XlsxFile } from '../src/domain/xlsx-reader';
+import { SharedStrings, TooManySharedStrings, XlsxFile } from '../src/domain/xlsx-reader';
 import { bigRoster, rawRoster, rawRow, roster, workbook, zip } from './helpers';
 
 const phones = new PhoneNormalizer({ defaultRegion: 'ID', allowedRegions: ['ID'] });
@@ -165,6 +165,15 @@ describe('xlsx reader', () => {
     await expect(parse(rawRoster(sheet(4), { shared: ['z'.repeat(3000)] }), 1 << 30, { maxExpandedBytes: 10_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
     // multi-byte text counts its UTF-8 bytes: 1,000 × 3 bytes
     await expect(parse(rawRoster(sheet(4), { shared: ['名'.repeat(1000)] }), 1 << 30, { maxExpandedBytes: 10_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
+  });
+
+  it('when a workbook lists more shared strings than the table takes (empty items cost offsets too), then it stops as too many', () => {
+    const table = new SharedStrings(1024, 3000);
+    for (let i = 0; i < 3000; i++) table.add('');
+    expect(() => {
+      for (let i = 0; i < 2000; i++) table.add('');
+    }).toThrow(TooManySharedStrings);
+    expect(table.length).toBe(3000);
   });
 
   it('when long headers repeat in the variables of many rows of empty cells, then the variables built count against the text budget too: ROSTER_TOO_LARGE', async () => {

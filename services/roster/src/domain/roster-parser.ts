@@ -1,6 +1,6 @@
 import { ImportFailure } from './import-failure';
 import type { PhoneNormalizer } from './phone';
-import { TextBudgetExceeded, XlsxFile, type SheetRow } from './xlsx-reader';
+import { TextBudgetExceeded, TooManySharedStrings, XlsxFile, type SheetRow } from './xlsx-reader';
 
 export type RowReason = 'EMPTY' | 'NOT_A_NUMBER' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_NUMBER' | 'FOREIGN_NUMBER' | 'DUPLICATE' | 'VALUE_TOO_LONG' | 'ROW_TOO_LARGE';
 
@@ -226,6 +226,7 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
     });
   } catch (err) {
     if (err instanceof ImportFailure || err instanceof SinkError || err instanceof ImportAborted) throw err;
+    if (err instanceof TooManySharedStrings) throw new ImportFailure('ROSTER_TOO_LARGE', `The workbook has more distinct texts than a roster may (${(err as Error).message}).`);
     if (err instanceof TextBudgetExceeded) throw new ImportFailure('ROSTER_TOO_LARGE', `The roster's text (its cells as read, its entries' variables) expands to more than ${opts.maxExpandedBytes} bytes.`);
     throw new ImportFailure('ROSTER_UNREADABLE', `The workbook could not be read: ${(err as Error).message}`);
   }

@@ -252,6 +252,21 @@ const KEEP_BYTES = 2048;
 /** Most of an item kept when it is built as a JS string (rich text): more than the cell cap. */
 const KEEP_CHARS = 512;
 
+/**
+ * Most items the table takes: each costs 4 bytes of offsets even when empty, so 1 GiB of `<si><t/></si>`
+ * (an upload of ~11 MB) would otherwise hold ~0.5 GB outside the thread's heap. 2^24 is 16 distinct
+ * strings for each of the 1,048,575 rows a sheet may have; the offsets then take at most 64 MiB.
+ */
+export const MAX_SHARED_STRINGS = 1 << 24;
+
+/** The shared-strings table holds more items than MAX_SHARED_STRINGS. */
+export class TooManySharedStrings extends XlsxError {
+  constructor(max: number) {
+    super(`the workbook has more than ${max} shared strings`);
+    this.name = 'TooManySharedStrings';
+  }
+}
+
 export class SharedStrings {
   private bytes: Buffer;
   private used = 0;
@@ -265,7 +280,10 @@ export class SharedStrings {
    * written beyond what the strings take (untouched pages cost no RSS): no copy on growth, no
    * old + new buffers held together.
    */
-  constructor(capacity = 64 * 1024) {
+  constructor(
+    capacity = 64 * 1024,
+    private readonly maxItems = MAX_SHARED_STRINGS,
+  ) {
     this.bytes = Buffer.allocUnsafe(Math.min(Math.max(capacity, 1024), 256 * 1024 * 1024));
   }
 
@@ -314,7 +332,8 @@ export class SharedStrings {
       this.bytes = next;
     }
     if (this.n + 2 > this.offsets.length) {
-      const next = new Uint32Array(this.offsets.length * 2);
+      if (this.n >= this.maxItems) throw new TooManySharedStrings(this.maxItems);
+      const next = new Uint32Array(Math.min(this.offsets.length * 2, this.maxItems + 1));
       next.set(this.offsets);
       this.offsets = next;
     }
