@@ -50,13 +50,20 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /**
  * Creates the schema and runs pending migrations under a PostgreSQL advisory lock, so replicas
- * starting together do not race.
+ * starting together do not race. The lock is waited for by trying again, never in a blocking
+ * `pg_advisory_lock`: a session blocked there holds a snapshot, which the holder's
+ * `CREATE INDEX CONCURRENTLY` (ensureInboxIndex) waits for — a deadlock PostgreSQL would break by
+ * failing one of the replicas' start-ups.
  */
 export async function migrate(ds: DataSource, schema: string, logger?: Logger): Promise<void> {
   const runner = ds.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`autocall:migrate:${schema}`]);
+    for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`autocall:migrate:${schema}`])) as { locked: boolean }[];
+      if (locked) break;
+      await new Promise((r) => setTimeout(r, wait));
+    }
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const ran = await ds.runMigrations({ transaction: 'each' });
     if (ran.length > 0) logger?.info({ schema, migrations: ran.map((m) => m.name) }, 'migrations applied');
