@@ -41,8 +41,42 @@ const join = (base: string, key: string) => (base ? `${base}.${key}` : key);
 /**
  * The first string (key or value) of a parsed value that `bad` refuses, with its field path
  * (`settings.url`, `items.0.name`; `prefix` first). Iterative, so no nesting depth can overflow the stack.
+ * Every request's body goes through it: a first walk touches only strings and containers and builds
+ * no path (a 1 MiB array of numbers costs about a millisecond); paths are made only for a body that
+ * has a bad string, by a second walk.
  */
 export function findBadString(value: unknown, prefix = '', bad: (s: string) => string | undefined = badString): FieldError | undefined {
+  return hasBadString(value, bad) ? locateBadString(value, prefix, bad) : undefined;
+}
+
+function hasBadString(value: unknown, bad: (s: string) => string | undefined): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (bad(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'string') {
+          if (bad(x)) return true;
+        } else if (x !== null && typeof x === 'object') stack.push(x);
+      }
+    } else if (v !== null && typeof v === 'object' && isPlain(v)) {
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (bad(k)) return true;
+        const x = (v as Record<string, unknown>)[k];
+        if (typeof x === 'string') {
+          if (bad(x)) return true;
+        } else if (x !== null && typeof x === 'object') stack.push(x);
+      }
+    }
+  }
+  return false;
+}
+
+function locateBadString(value: unknown, prefix: string, bad: (s: string) => string | undefined): FieldError | undefined {
   const stack: [unknown, string][] = [[value, prefix]];
   while (stack.length > 0) {
     const [v, path] = stack.pop()!;
