@@ -50,10 +50,19 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
   });
   // `Expect: 100-continue` (curl's default for bodies over 1 MiB): Node would answer `100 Continue`
   // before any hook ran; here it is answered once the request has passed auth and the limits
-  // (preParsing runs after every onRequest hook), so a refused upload is never sent at all.
-  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => app.server.emit('request', req, res));
+  // (preParsing runs after every onRequest hook), so a refused upload is never sent at all. Node
+  // raises checkContinue only for HTTP/1.1 requests that expect it; those are marked here. No 100
+  // for a path no route serves or a JSON body over the limit: their 404/413 comes without the body.
+  const expectsContinue = new WeakSet<IncomingMessage>();
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    expectsContinue.add(req);
+    app.server.emit('request', req, res);
+  });
   app.addHook('preParsing', async (req, reply, payload) => {
-    if (req.headers.expect !== undefined && /^\s*100-continue\s*$/i.test(req.headers.expect) && !reply.raw.headersSent) reply.raw.writeContinue();
+    if (!expectsContinue.delete(req.raw) || reply.raw.headersSent || req.routeOptions.url === undefined) return payload;
+    const multipart = /^multipart\//i.test(req.headers['content-type'] ?? '');
+    if (!multipart && Number(req.headers['content-length'] ?? 0) > c.GATEWAY_BODY_LIMIT_BYTES) return payload;
+    reply.raw.writeContinue();
     return payload;
   });
   // One access line per request, of plain fields (fastify's default is two lines with serialized

@@ -109,6 +109,20 @@ describe('when curl uploads a big file through the gateway (Expect: 100-continue
     expect(res.trace).not.toMatch(/upload completely sent off/i);
   });
 
+  it('then a JSON body over the limit, or a path no route serves, gets its 413/404 without 100 Continue', async () => {
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }));
+    const small = join(dir, 'small.json');
+    writeFileSync(small, JSON.stringify({ name: 'x'.repeat(100 * 1024) }));
+    for (const [path, file, status] of [['/v1/tasks', big, 413], ['/v1/no-such-route', small, 404]] as const) {
+      const args = ['-sS', '-v', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', `${platform.url}${path}`, '-H', `authorization: ${auth.authorization}`, '-H', 'content-type: application/json', '-H', 'Expect: 100-continue'];
+      const { stdout, stderr } = await run('curl', [...args, '--data-binary', `@${file}`]);
+      expect([path, Number(stdout)]).toEqual([path, status]);
+      expect(stderr).toMatch(/> Expect: 100-continue/i);
+      expect(stderr).not.toMatch(/< HTTP\/1\.1 100 Continue/i);
+    }
+  });
+
   it("then the README's walk-through takes a 100,000-row roster from the template", async () => {
     const file = await rosterFile('walkthrough.xlsx', 100_000, 0);
     const res = await curl('/v1/rosters?wait=true', [`file=@${file}`, 'name=January list']);
