@@ -145,6 +145,11 @@ export function createServer(opts: ServerOptions): App {
     forceCloseConnections: true,
     trustProxy: opts.trustProxy ?? false,
     routerOptions: { querystringParser: parseQuery },
+    // a path whose percent-escapes are not UTF-8 (`/v1/tasks/%FF`) fails in the router, before any hook: problem+json as everywhere
+    frameworkErrors: (err, _req, reply) => {
+      if (err.code === 'FST_ERR_BAD_URL') return problem(reply, 400, 'INVALID_PATH', titleFor(400), 'The path has a percent-escape that is not UTF-8.');
+      return problem(reply, err.statusCode ?? 400, 'BAD_REQUEST', titleFor(err.statusCode ?? 400));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   // JSON bodies are validated strictly (a number is not a string); query, params and headers

@@ -122,6 +122,13 @@ describe('the strings rule (every body, query and path string is UTF-8 without N
     expect(res.json().code).toBe('INVALID_ID');
   });
 
+  it('when a path has a percent-escape that is not UTF-8, then 400 INVALID_PATH as problem+json (the router answered its own JSON)', async () => {
+    for (const url of ['/things/%FF', '/things/%ED%A0%80']) {
+      const res = await app.inject({ method: 'GET', url, headers: inside });
+      expect([url, res.statusCode, res.headers['content-type'], res.json().code]).toEqual([url, 400, 'application/problem+json; charset=utf-8', 'INVALID_PATH']);
+    }
+  });
+
   it('when an integer without a maximum of its own is 1e308 or past PostgreSQL integer, then 400 (page=1e308 reached SQL as an OFFSET: 500)', async () => {
     for (const page of ['1e308', '1e%2B308', '2147483648', '99999999999999999999']) {
       const res = await app.inject({ method: 'GET', url: `/pages?page=${page}`, headers: inside });
