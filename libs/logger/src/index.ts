@@ -54,13 +54,20 @@ export function maskPhone(phone: string): string {
  * `081234567890`, `0812-3456-7890`, `+62 812 3456 7890` (8 to 15 digits). A run glued to a letter
  * or a dash on either side (a UUID's segments, a hex digest) is left alone.
  */
-const PHONE_IN_TEXT = /(?<![\w-])(?:\+|%2B)?\d(?:(?:[ .-]|%20)?\d){7,14}(?![\w-])/gi;
+const PHONE_IN_TEXT = /(?<![\w-])(?:\+|%2B)?\(?\d(?:(?:[ .-]|%20|\) ?|\(|[ .-]\()?\d){7,14}(?![\w-])/gi;
+/** An IPv4 address (with its port) is an address, not a phone number: operators need to see which host failed. */
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+/** Our API keys (`ak_` + 43 base64url characters), wherever a message might quote one. */
+const API_KEY_IN_TEXT = /\bak_[A-Za-z0-9_-]{20,}/g;
 /** Quoted values that PostgreSQL echoes back: `invalid input syntax for type uuid: "…"`. */
 const QUOTED_VALUE = /: "(?:[^"\\]|\\.)*"/g;
 
 /** Free text (error messages, URLs) with phone numbers masked and echoed values dropped. */
 export function scrubText(text: string): string {
-  return text.replace(QUOTED_VALUE, ': "[redacted]"').replace(PHONE_IN_TEXT, (m) => maskPhone(m.replace(/%2B/i, '+').replace(/%20|[ .-]/g, '')));
+  return text
+    .replace(QUOTED_VALUE, ': "[redacted]"')
+    .replace(API_KEY_IN_TEXT, 'ak_[redacted]')
+    .replace(PHONE_IN_TEXT, (m) => (IPV4.test(m) ? m : maskPhone(m.replace(/%2B/i, '+').replace(/%20|[ .()-]/g, ''))));
 }
 
 const SECRET_QUERY_KEY = /token|secret|key|password|signature|auth/i;
@@ -71,7 +78,8 @@ const SECRET_QUERY_KEY = /token|secret|key|password|signature|auth/i;
  */
 export function scrubUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = (q === -1 ? url : url.slice(0, q)).replace(/(\/sms-callbacks\/)[^/?]+/, '$1[redacted]');
+  // a phone number may be a path segment too (`/v1/dnc/+6287630021323`)
+  const path = scrubText((q === -1 ? url : url.slice(0, q)).replace(/(\/sms-callbacks\/)[^/?]+/, '$1[redacted]'));
   if (q === -1) return path;
   const query = url
     .slice(q + 1)

@@ -48,11 +48,13 @@ describe('error serialisation and scrubbing', () => {
     const e = new Error('outer', { cause: new Error(`invalid input syntax for type uuid: "${SECRET}"`) });
     const s = serializeError(e) as { cause: { message: string } };
     expect(s.cause.message).toBe('invalid input syntax for type uuid: "[redacted]"');
-    for (const p of ['+6281234567890', '6281234567890', '081234567890', '0812-3456-7890', '+62 812 3456 7890']) {
+    for (const p of ['+6281234567890', '6281234567890', '081234567890', '0812-3456-7890', '+62 812 3456 7890', '+62 (812) 3456-7890', '(0812) 3456 7890']) {
       expect(scrubText(`sending to ${p} failed`)).not.toMatch(/1234567|3456/);
     }
     // ids, ports and durations stay readable
     expect(scrubText('task 0190a0a0-0000-7000-8000-000000000001 at 127.0.0.1:5432 after 10000 ms')).toBe('task 0190a0a0-0000-7000-8000-000000000001 at 127.0.0.1:5432 after 10000 ms');
+    expect(scrubText('connect ECONNREFUSED 172.16.100.200:5432')).toBe('connect ECONNREFUSED 172.16.100.200:5432');
+    expect(scrubText('key ak_0123456789abcdefghijABCDEFGHIJ_-0123456789a refused')).toBe('key ak_[redacted] refused');
   });
 
   it('when a URL carries the SMS callback token or a phone filter, then the logged URL has neither', () => {
@@ -60,5 +62,7 @@ describe('error serialisation and scrubbing', () => {
     const u = scrubUrl('/v1/dnc?phone=%2B6281234567890&limit=10&token=xyz');
     expect(u).not.toMatch(/1234567|xyz/);
     expect(u).toContain('limit=10');
+    for (const path of ['/v1/dnc/+6287630021323', '/v1/dnc/%2B6287630021323', '/v1/dnc/087630021323']) expect(scrubUrl(path)).not.toMatch(/7630021/);
+    expect(scrubUrl('/v1/tasks/0190a0a0-0000-7000-8000-000000000001/calls')).toBe('/v1/tasks/0190a0a0-0000-7000-8000-000000000001/calls');
   });
 });
