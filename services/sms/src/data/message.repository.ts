@@ -18,7 +18,7 @@ export interface MessageRow {
   attempts: number;
   created_at: Date;
   sent_at: Date | null;
-  /** Until when it may still be sent (its call's end + SMS_MAX_DELAY_HOURS); null: no limit. */
+  /** Until when it may still be sent (its call's end + SMS_MAX_DELAY_HOURS); null (queued before the column existed): created_at + SMS_MAX_DELAY_HOURS. */
   send_by: Date | null;
 }
 

@@ -11,12 +11,14 @@ import { resultEvent } from './message.view';
 export interface SenderOptions {
   intervalMs: number;
   concurrency: number;
-  /** Provider attempts before a retryable failure becomes `failed`; 0: no limit (retried until the message's send_by). */
+  /** Provider attempts before a retryable failure becomes `failed`; 0: no limit (retried until the message's deadline, then TOO_LATE). */
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
   /** How long after its lease a claim that was never settled stays unclaimable (in doubt). */
   inDoubtMs: number;
+  /** SMS_MAX_DELAY_HOURS in ms: the deadline of a message without send_by (queued before it existed) is its creation plus this. */
+  maxDelayMs: number;
 }
 
 /**
@@ -166,7 +168,8 @@ export class SmsSender {
   }
 
   private async sendOne(msg: ClaimedRow, account: AccountRow | undefined, claimedAt: number): Promise<void> {
-    if (msg.send_by && msg.send_by.getTime() <= Date.now()) return this.settle({ msg, status: 'skipped', reason: TOO_LATE });
+    const sendBy = msg.send_by?.getTime() ?? msg.created_at.getTime() + this.opts.maxDelayMs;
+    if (sendBy <= Date.now()) return this.settle({ msg, status: 'skipped', reason: TOO_LATE });
     if (!account || account.status !== 'active') return this.settle({ msg, status: 'skipped', reason: account ? 'SMS account inactive' : 'no SMS account' });
     if (performance.now() - claimedAt > sendTimeoutMs(this.opts.leaseMs)) {
       // too slow to start: the request might outlive the lease. Give it back unsent, at once.
