@@ -9,7 +9,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +18,8 @@ import { deleteTestQueues } from '../../services/sms/test/helpers';
 import { freePort, root, SmsProcess } from '../../services/sms/test/process';
 import { allPages, call, e164, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
+export { PgProxy } from '../../services/sms/test/pg-proxy';
+
 const execFileAsync = promisify(execFile);
 
 export const NUMBERS = 300;
@@ -26,6 +27,8 @@ export const NUMBERS = 300;
 const SMS_ENV = {
   SMS_PROVIDER_ALLOW_PRIVATE: 'true',
   SMS_SEND_LEASE_MS: '6000',
+  // a killed sms's unsettled claims are in doubt this long after their lease (well inside the 2-minute kill)
+  SMS_SEND_IN_DOUBT_MS: '30000',
   SMS_SEND_RETRY_BASE_MS: '500',
   SMS_SENDER_INTERVAL_MS: '100',
   SMS_CONSUMER_MAX_RETRIES: '3',
@@ -34,58 +37,6 @@ const SMS_ENV = {
   SMS_CONSUMER_PARK_MAX_MS: '5000',
   LOG_LEVEL: 'info',
 };
-
-/**
- * A TCP relay in front of PostgreSQL (127.0.0.1:5432) for one client: `cut()` severs every
- * connection and refuses new ones (the port closed), `restore()` listens again on the same port.
- */
-export class PgProxy {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async start(): Promise<this> {
-    this.server = createServer((client) => {
-      const upstream = new Socket();
-      upstream.connect(5432, '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-    const server = this.server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as { port: number }).port;
-    return this;
-  }
-
-  url(): string {
-    const url = new URL(testDatabaseUrl());
-    url.port = String(this.port);
-    return url.toString();
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  }
-
-  async restore(): Promise<void> {
-    if (!this.server) await this.start();
-  }
-}
 
 /**
  * A RabbitMQ node of the test's own (the machine's shared broker is used by other test runs and

@@ -23,6 +23,7 @@ export interface DeadLetter {
   queue: string;
   messageId: string | null;
   event: string | null;
+  /** Why it was dead-lettered, phone numbers masked (a database error can quote one). */
   reason: string | null;
   headers: Record<string, unknown>;
   /** The body, parsed when it is JSON, with every phone number in it masked. */
@@ -32,11 +33,16 @@ export interface DeadLetter {
 /** Headers that belong to one trip through the failure path, not to the message. */
 const TRIP_HEADERS = ['x-death', 'x-death-reason', 'x-retries', 'x-parked', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason'];
 
-const PHONE = /\+?\d[\d -]{6,18}\d/g;
+/** 8 to 20 digits (spaces and hyphens between them), not part of a longer word, date or UUID. */
+const PHONE = /(?<![\w-])\+?\d[\d -]{6,18}\d(?![\w-])/g;
 
-/** Masks everything that looks like a phone number, wherever it is in a JSON value. */
+/**
+ * Masks everything that looks like a phone number, wherever it is in a JSON value: in strings,
+ * and integers of 8 digits or more (a phone sent as a JSON number).
+ */
 export function maskPhones(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(PHONE, (m) => maskPhone(m.replace(/[ -]/g, '')));
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) >= 1e7) return maskPhone(String(value));
   if (Array.isArray(value)) return value.map(maskPhones);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPhones(v)]));
   return value;
@@ -100,7 +106,7 @@ export class RabbitDeadLetters {
           queue,
           messageId: (msg.properties.messageId as string | undefined) ?? envelopeField(body, 'id'),
           event: envelopeField(body, 'name'),
-          reason: typeof headers['x-death-reason'] === 'string' ? headers['x-death-reason'] : null,
+          reason: typeof headers['x-death-reason'] === 'string' ? (maskPhones(headers['x-death-reason']) as string) : null,
           headers: maskPhones(headers) as Record<string, unknown>,
           body: maskPhones(body),
         });
@@ -162,7 +168,7 @@ export class PgDeadLetters {
       queue,
       messageId: envelopeField(r.body, 'id'),
       event: envelopeField(r.body, 'name'),
-      reason: r.reason,
+      reason: r.reason === null ? null : (maskPhones(r.reason) as string),
       headers: maskPhones(r.headers ?? {}) as Record<string, unknown>,
       body: maskPhones(r.body),
     }));

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { defineEvent } from '@autocall/contracts';
 import { createDataSource, createOutboxAndInbox, ensureDatabase, migrate, type DataSource } from '@autocall/db';
 import { eventually, testAmqpUrl, testDatabaseUrl, testLogger } from '@autocall/testing';
-import { DeadLetterError, on, OutboxRelay, PgBus, RabbitBus, type Bus } from '../src';
+import { DeadLetterError, maskPhones, on, OutboxRelay, PgBus, RabbitBus, type Bus } from '../src';
 
 /** Issue 11: `pnpm dlq` (list, show with phones masked, replay) on both transports; item 10, the inbox pruned on a schedule. */
 const root = join(__dirname, '..', '..', '..');
@@ -66,22 +66,26 @@ describe.each(transports)('pnpm dlq on $name', (t) => {
     await bus.subscribe(q, [
       on(Called, async (p, ctx) => {
         if (p.run !== run) return;
-        if (broken) throw new DeadLetterError('the handler was broken');
+        // as a database error can: the reason quotes the phone, next to a timestamp and a UUID that must print intact
+        if (broken) throw new DeadLetterError(`the handler was broken: Key (phone)=(+62 812-3456-7891) at ${stamp} in ${other}`);
         handled.push(ctx.id);
       }),
     ]);
     const id = randomUUID();
+    const stamp = '2026-12-03T18:20:28.123Z';
+    const other = '01932a4b-2026-7c03-8d20-123456789012';
     await bus.publish(Called, { phone: '+6281234567890', run }, { id, requestId: 'req-dlq' });
     await eventually(async () => JSON.parse(await dlq([...t.flags, 'list', '--json', '--queue', q])).find((c: { queue: string }) => c.queue === q)?.messages === 1, 10_000, 100);
     expect(await dlq([...t.flags, 'list', '--queue', q])).toMatch(new RegExp(`${q.replace(/\./g, '\\.')}\\s+1`));
 
     const shown = await dlq([...t.flags, 'show', q]);
     expect(shown).toContain(id);
-    expect(shown).toContain('the handler was broken');
+    expect(shown).toContain(`reason:  the handler was broken: Key (phone)=(+628***891) at ${stamp} in ${other}`);
     expect(shown).toContain('+628***890');
-    expect(shown).not.toContain('6281234567890');
+    expect(shown).not.toMatch(/6281234567890|3456-7891/);
     const [letter] = JSON.parse(await dlq([...t.flags, 'show', q, '--json']));
-    expect(letter).toMatchObject({ messageId: id, event: 'redrivetest.called', headers: { 'x-request-id': 'req-dlq' }, body: { payload: { phone: '+628***890' } } });
+    expect(letter).toMatchObject({ messageId: id, event: 'redrivetest.called', headers: { 'x-request-id': 'req-dlq' }, body: { id, payload: { phone: '+628***890' } } });
+    expect(letter.body.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
 
     broken = false;
     expect(handled).toEqual([]);
@@ -91,6 +95,19 @@ describe.each(transports)('pnpm dlq on $name', (t) => {
     expect(handled).toEqual([id]);
     expect(JSON.parse(await dlq([...t.flags, 'list', '--json', '--queue', q])).find((c: { queue: string }) => c.queue === q)?.messages ?? 0).toBe(0);
   }, 30_000);
+});
+
+describe('maskPhones', () => {
+  it('when a value holds phones as text or as a JSON number, then they are masked and timestamps, UUIDs and small numbers are left intact', () => {
+    const uuid = '12345678-2026-7c03-8d20-123456789012';
+    expect(maskPhones({ to: 6281234567890, n: [+6281234567891, 42, 1234567], at: '2026-12-03T18:20:28.123Z', id: uuid, text: `call 0812 3456 7890 (${uuid})` })).toEqual({
+      to: '6281***890',
+      n: ['6281***891', 42, 1234567],
+      at: '2026-12-03T18:20:28.123Z',
+      id: uuid,
+      text: `call 0812***890 (${uuid})`,
+    });
+  });
 });
 
 describe('inbox pruning (item 10)', () => {

@@ -46,6 +46,8 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
     maxAttempts: config.SMS_SEND_MAX_ATTEMPTS,
     retryBaseMs: config.SMS_SEND_RETRY_BASE_MS,
     leaseMs: config.SMS_SEND_LEASE_MS,
+    inDoubtMs: config.SMS_SEND_IN_DOUBT_MS,
+    maxDelayMs: config.SMS_MAX_DELAY_HOURS * 3_600_000,
   });
   const followUps = new FollowUpService(db, relay, logger.child({ component: 'follow-up' }), () => sender.nudge(), config.SMS_MAX_DELAY_HOURS * 3_600_000);
   const parkedTotal = new Counter({ name: 'sms_messages_parked_total', help: 'Times a call.completed or task event was parked to wait for its next try', labelNames: ['queue'], registers: [app.metrics] });

@@ -33,6 +33,8 @@ export const smsConfigSchema = configSchema({
   SMS_SEND_RETRY_BASE_MS: Type.Integer({ minimum: 0, default: 2000 }),
   /** A claimed message is another replica's again after this many ms (a crashed sender); provider timeouts are at most a third of it. */
   SMS_SEND_LEASE_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  /** A claim whose lease lapsed unsettled (its sender crashed or lost the database) is not claimed again until this many ms after its lease (5 minutes). */
+  SMS_SEND_IN_DOUBT_MS: Type.Integer({ minimum: 0, default: 300000 }),
   /** http provider timeout in ms when the account's settings.timeoutMs is not set (at most a third of SMS_SEND_LEASE_MS is used). */
   SMS_HTTP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000 }),
   /** Time the simulated provider takes per message in ms (it records the message in `simulated_outbox`). */

@@ -16,13 +16,13 @@ export interface ProviderRequest {
 /**
  * A local SMS provider for the tests: it does NOT deduplicate (every request counts, as a provider
  * that ignores Idempotency-Key would deliver each one) and records every request with its times.
- * `answer` decides per request: the status and how long to wait before answering.
+ * `answer` decides per request: the status and how long to wait before answering (after `hold`, if given).
  */
 export class CountingProvider {
   private server?: Server;
   url = '';
   readonly requests: ProviderRequest[] = [];
-  answer: (req: ProviderRequest) => { status: number; delayMs?: number } = () => ({ status: 200 });
+  answer: (req: ProviderRequest) => { status: number; delayMs?: number; hold?: Promise<unknown> } = () => ({ status: 200 });
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -39,12 +39,14 @@ export class CountingProvider {
         this.requests.push(r);
         // answered, or given up by the client (its timeout): either way the request is over
         res.on('close', () => (r.end ??= Date.now()));
-        const { status, delayMs = 0 } = this.answer(r);
-        setTimeout(() => {
-          if (res.destroyed) return;
-          res.writeHead(status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ok: status < 300 }));
-        }, delayMs);
+        const { status, delayMs = 0, hold } = this.answer(r);
+        void Promise.resolve(hold).then(() =>
+          setTimeout(() => {
+            if (res.destroyed) return;
+            res.writeHead(status, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ ok: status < 300 }));
+          }, delayMs),
+        );
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));

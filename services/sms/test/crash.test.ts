@@ -43,6 +43,7 @@ async function startChild(): Promise<ChildProcess> {
       SMS_SIM_SEND_MS: '3',
       SMS_SEND_CONCURRENCY: String(SEND_CONCURRENCY),
       SMS_SEND_LEASE_MS: '2000',
+      SMS_SEND_IN_DOUBT_MS: '1000', // what a kill left unsettled is sent again 3 s after its claim
       SMS_SENDER_INTERVAL_MS: '100',
       SMS_CONSUMER_RETRY_BASE_MS: '100',
     },

@@ -119,6 +119,21 @@ describe('item 8: TOO_LATE and parking', () => {
     expect(providerA.requests.filter((r) => r.messageId === m.id)).toHaveLength(0);
   });
 
+  it('when a message queued before send_by existed (send_by NULL) is older than SMS_MAX_DELAY_HOURS, then it is skipped TOO_LATE and nothing is sent', async () => {
+    const tenantId = newTenantId();
+    await putAccount(sms, tenantId, { provider: 'http', settings: { url: providerA.url } });
+    const task = await taskFor(tenantId);
+    const id = randomUUID();
+    await sms.deps.db.query(
+      `INSERT INTO messages (id, tenant_id, task_id, phone, kind, status, text, segments, created_at, send_by)
+       VALUES ($1, $2, $3, '+6281377000005', 'disconnect', 'queued', 'Hi', 1, now() - make_interval(secs => $4::float8), NULL)`,
+      [id, tenantId, task.taskId, MAX_DELAY_HOURS * 3600 + 60],
+    );
+    const m = await settled(tenantId, task.taskId);
+    expect(m).toMatchObject({ id, status: 'skipped', failureReason: 'TOO_LATE', sentAt: null });
+    expect(providerA.requests.filter((r) => r.messageId === id)).toHaveLength(0);
+  });
+
   it('when the provider is down until the follow-up is too late, then it is retried (never failed) and ends skipped TOO_LATE', async () => {
     const tenantId = newTenantId();
     const down = new CountingProvider();

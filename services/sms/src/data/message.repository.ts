@@ -18,7 +18,7 @@ export interface MessageRow {
   attempts: number;
   created_at: Date;
   sent_at: Date | null;
-  /** Until when it may still be sent (its call's end + SMS_MAX_DELAY_HOURS); null: no limit. */
+  /** Until when it may still be sent (its call's end + SMS_MAX_DELAY_HOURS); null (queued before the column existed): created_at + SMS_MAX_DELAY_HOURS. */
   send_by: Date | null;
 }
 
@@ -78,19 +78,27 @@ export const messageRepository = {
    * now, so no other replica claims them meanwhile; a crashed sender's lease simply expires. Each
    * claim writes a fresh random token: only its holder can settle the message (fencing), so a
    * replica whose lease lapsed cannot overwrite what the current holder does.
+   *
+   * Settling (finishMany, retryLater, a give-back unsent) clears the token. A lapsed lease whose
+   * token is still set was never settled: its holder may have had the provider accept it and be
+   * waiting for the database to record that, so the message is in doubt and claimed again only
+   * `inDoubtMs` after its lease (the holder's kept settlement wins any outage shorter than that).
+   * `in_doubt` tells which claimed rows were in doubt.
    */
-  async claimDue(m: Q, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
+  async claimDue(m: Q, limit: number, leaseMs: number, inDoubtMs: number): Promise<(ClaimedRow & { in_doubt: boolean })[]> {
     const [rows] = (await m.query(
-      `UPDATE messages SET lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = attempts + 1, claim_token = gen_random_uuid(), updated_at = now()
-        WHERE id IN (
-          SELECT id FROM messages
-           WHERE status = 'queued' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
-           ORDER BY next_attempt_at
-           LIMIT $1
-           FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLUMNS}, claim_token`,
-      [limit, leaseMs],
-    )) as [ClaimedRow[], number];
+      `WITH due AS (
+         SELECT id, claim_token IS NOT NULL AS in_doubt FROM messages
+          WHERE status = 'queued' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
+            AND (claim_token IS NULL OR lease_until < now() - make_interval(secs => $3::float8 / 1000))
+          ORDER BY next_attempt_at
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED)
+       UPDATE messages m SET lease_until = now() + make_interval(secs => $2::float8 / 1000), attempts = m.attempts + 1, claim_token = gen_random_uuid(), updated_at = now()
+         FROM due WHERE m.id = due.id
+       RETURNING ${COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, m.claim_token, due.in_doubt`,
+      [limit, leaseMs, inDoubtMs],
+    )) as [(ClaimedRow & { in_doubt: boolean })[], number];
     return rows;
   },
 

@@ -11,10 +11,14 @@ import { resultEvent } from './message.view';
 export interface SenderOptions {
   intervalMs: number;
   concurrency: number;
-  /** Provider attempts before a retryable failure becomes `failed`; 0: no limit (retried until the message's send_by). */
+  /** Provider attempts before a retryable failure becomes `failed`; 0: no limit (retried until the message's deadline, then TOO_LATE). */
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
+  /** How long after its lease a claim that was never settled stays unclaimable (in doubt). */
+  inDoubtMs: number;
+  /** SMS_MAX_DELAY_HOURS in ms: the deadline of a message without send_by (queued before it existed) is its creation plus this. */
+  maxDelayMs: number;
 }
 
 /**
@@ -23,6 +27,9 @@ export interface SenderOptions {
  * settling, so a lease cannot lapse while its send is in flight.
  */
 export const sendTimeoutMs = (leaseMs: number) => Math.floor(leaseMs / 3);
+
+/** Longest wait between two tries of settling results kept through a database outage: once it is back they commit within this. */
+export const SETTLE_RETRY_MAX_MS = 1000;
 
 /** The reason of a follow-up that could not be sent within SMS_MAX_DELAY_HOURS of its call (API.md). */
 export const TOO_LATE = 'TOO_LATE';
@@ -42,13 +49,18 @@ type Settlement =
  * the lease is given back unsent, and the provider timeout is at most a third of it.
  *
  * Settling is retried until it commits (a database outage does not make a sent message look
- * unsent), and this sender claims nothing new while results of its own are unsettled.
+ * unsent), at most SETTLE_RETRY_MAX_MS apart, and this sender claims nothing new while results of
+ * its own are unsettled. A claim whose lease lapsed unsettled (its claim token still set) is in
+ * doubt: no replica claims it again until SMS_SEND_IN_DOUBT_MS after its lease, so through a
+ * database outage or stall shorter than that the holder's kept result is the one that counts and
+ * no other replica sends the message again.
  *
- * Crash window: a process that dies after a provider accepted a message and before its settlement
- * commits leaves it `queued`; when its lease expires it is sent again. Only messages in flight at
- * the crash (claimed and not yet settled, at most SMS_SEND_CONCURRENCY per replica) can be sent
- * twice, and every send carries the message id as its idempotency key, so a provider that honours
- * it (the simulated one does) delivers it once.
+ * Crash window: a process that dies (or stops, giving up on a database that stays away) after a
+ * provider accepted a message and before its settlement commits leaves it `queued` and in doubt;
+ * SMS_SEND_IN_DOUBT_MS after its lease it is sent again. Only messages in flight at the crash
+ * (claimed and not yet settled, at most SMS_SEND_CONCURRENCY per replica) can be sent twice, and
+ * every send carries the message id as its idempotency key, so a provider that honours it (the
+ * simulated one does) delivers it once.
  */
 export class SmsSender {
   private timer?: NodeJS.Timeout;
@@ -97,6 +109,13 @@ export class SmsSender {
     const giveUpAt = Date.now() + 2 * sendTimeoutMs(this.opts.leaseMs);
     while ((this.claiming || this.inFlight > 0) && Date.now() < giveUpAt) await new Promise((r) => setTimeout(r, 10));
     clearTimeout(this.settleRetry);
+    if (this.inFlight > 0) {
+      const kept = this.settlements.map((x) => x.msg.id);
+      this.logger.error(
+        { messages: this.inFlight, unsettled: kept, inDoubtMs: this.opts.inDoubtMs },
+        'sms sender: stopped with results it could not settle; those messages are in doubt and will be sent again once their lease and SMS_SEND_IN_DOUBT_MS have passed',
+      );
+    }
   }
 
   private async fill(): Promise<void> {
@@ -112,11 +131,19 @@ export class SmsSender {
         const room = this.opts.concurrency - this.inFlight;
         if (room <= 0 || this.stopped || this.unsettled > 0) break;
         const claimedAt = performance.now(); // before the claim: the lease began after this
-        const claimed = await messageRepository.claimDue(this.db.manager, room, this.opts.leaseMs);
+        const claimed = await messageRepository.claimDue(this.db.manager, room, this.opts.leaseMs, this.opts.inDoubtMs);
         if (claimed.length > 0) {
           this.inFlight += claimed.length;
+          const doubtful = claimed.filter((c) => c.in_doubt);
+          if (doubtful.length > 0) {
+            this.logger.warn(
+              { messages: doubtful.map((c) => c.id) },
+              'sms sender: claimed messages whose earlier send was never settled (its sender crashed or lost the database); the provider may have them already',
+            );
+          }
           const accounts = await accountRepository.findMany(this.db.manager, [...new Set(claimed.map((c) => c.tenant_id))]).catch((err: Error) => {
-            this.inFlight -= claimed.length; // their leases expire and they are claimed again
+            // give them back unsent (clearing their claim tokens) once the database answers again, rather than leave them in doubt
+            for (const msg of claimed) this.settle({ msg, retryInMs: 0, reason: null, sent: false });
             throw err;
           });
           const byTenant = new Map(accounts.map((a) => [a.tenant_id, a]));
@@ -141,7 +168,8 @@ export class SmsSender {
   }
 
   private async sendOne(msg: ClaimedRow, account: AccountRow | undefined, claimedAt: number): Promise<void> {
-    if (msg.send_by && msg.send_by.getTime() <= Date.now()) return this.settle({ msg, status: 'skipped', reason: TOO_LATE });
+    const sendBy = msg.send_by?.getTime() ?? msg.created_at.getTime() + this.opts.maxDelayMs;
+    if (sendBy <= Date.now()) return this.settle({ msg, status: 'skipped', reason: TOO_LATE });
     if (!account || account.status !== 'active') return this.settle({ msg, status: 'skipped', reason: account ? 'SMS account inactive' : 'no SMS account' });
     if (performance.now() - claimedAt > sendTimeoutMs(this.opts.leaseMs)) {
       // too slow to start: the request might outlive the lease. Give it back unsent, at once.
@@ -183,7 +211,7 @@ export class SmsSender {
           // sender claims nothing (so it never re-sends what it has not settled yet).
           this.settlements = [...batch, ...this.settlements];
           this.unsettled = this.settlements.length;
-          this.settleDelayMs = Math.min(5000, Math.max(100, this.settleDelayMs * 2));
+          this.settleDelayMs = Math.min(SETTLE_RETRY_MAX_MS, Math.max(100, this.settleDelayMs * 2));
           this.logger.error({ err: (err as Error).message, messages: this.settlements.length, retryInMs: this.settleDelayMs }, 'sms sender: could not settle messages; will retry');
           failed = true;
           break;
