@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import * as amqp from 'amqplib';
-import { deleteVhost, isStale, listVhosts } from './isolation';
+import { deleteVhost, isStale, listVhosts, newRunId } from './isolation';
 
 /**
  * Runs once before the suite: checks the real PostgreSQL and RabbitMQ answer (tests never mock
@@ -8,7 +8,7 @@ import { deleteVhost, isStale, listVhosts } from './isolation';
  * leftovers of runs that died hours ago — never those of a run still going on this machine.
  */
 export default async function globalSetup(): Promise<void> {
-  process.env.AUTOCALL_TEST_RUN = Math.floor(Date.now() / 1000).toString(36);
+  process.env.AUTOCALL_TEST_RUN = newRunId();
   const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const client = new Client({ connectionString: base });
   try {
