@@ -131,8 +131,12 @@ export class TaskRepository {
    * called, so they are not failed), and numbers not loaded from the roster yet (total − final − in
    * flight). The carrier's pre-INVITE check then finds a claimed one no longer `dialing` and drops
    * it without a result. Returns the count, which every repeat answers.
+   * The attempts it will cancel are locked first, in id order: the sweeper (settleInterrupted, SKIP
+   * LOCKED) cannot settle one of them as failed between the count and the update, and one it is
+   * settling right now is waited for and then counted final — a number counts once.
    */
   private async cancelNumbers(m: EntityManager, taskId: string, total: number): Promise<number> {
+    await m.query(`SELECT id FROM call_attempts WHERE task_id = $1 AND (status = 'queued' OR (status = 'dialing' AND sent_at IS NULL)) ORDER BY id FOR UPDATE`, [taskId]);
     const [c] = (await m.query(
       `SELECT count(*) FILTER (WHERE final)::int AS final,
               count(DISTINCT row_number) FILTER (WHERE status = 'dialing' AND sent_at IS NOT NULL)::int AS in_flight
