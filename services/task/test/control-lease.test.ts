@@ -7,7 +7,7 @@
  */
 import { newId } from '@autocall/contracts';
 import { newTenantId } from '@autocall/testing';
-import { taskRepository as repo, type TaskRow } from '../src/data/task.repository';
+import { taskRepository as repo, type TaskRow, type TaskStatus } from '../src/data/task.repository';
 import type { ControlAck, ControlOrder, Dependencies } from '../src/domain/dependencies';
 import { ControlReconciler, type Lease, TaskControl } from '../src/domain/task-control';
 import { startTask } from './helpers';
@@ -38,15 +38,21 @@ function fakeDialer(onRelease: () => Promise<void>) {
   return { state, deps };
 }
 
+/** A task row of its own (no neighbour service is asked anything here). */
+async function task(status: TaskStatus) {
+  const tenantId = newTenantId();
+  const id = newId();
+  const db = svc.deps.db;
+  await repo.insert(db.manager, {
+    id, tenant_id: tenantId, name: 'Lease test', status, recording_id: newId(), recording_duration_ms: 1000, roster_id: newId(), roster_columns: [],
+    total: 1, start_mode: 'immediate', start_at: new Date(), timezone: 'Asia/Jakarta', sms: {} as never, dialing: {} as never, started_at: new Date(),
+  });
+  return { tenantId, id, db };
+}
+
 describe('control lease', () => {
   it('when a pause’s commit stalls past its lease and the reconciler takes the lease and releases, then the stale pause is refused 503 and the task shows what the dialer holds', async () => {
-    const tenantId = newTenantId();
-    const id = newId();
-    const db = svc.deps.db;
-    await repo.insert(db.manager, {
-      id, tenant_id: tenantId, name: 'Lease test', status: 'running', recording_id: newId(), recording_duration_ms: 1000, roster_id: newId(), roster_columns: [],
-      total: 1, start_mode: 'immediate', start_at: new Date(), timezone: 'Asia/Jakarta', sms: {} as never, dialing: {} as never, started_at: new Date(),
-    });
+    const { tenantId, id, db } = await task('running');
 
     let releaseSent!: () => void;
     const releaseSeen = new Promise<void>((r) => (releaseSent = r));
@@ -90,5 +96,27 @@ describe('control lease', () => {
     expect(Number(row.control_generation)).toBe(dialer.state.generation);
     // the stale holder was told nothing changed
     expect(paused).toMatchObject({ status: 'rejected', reason: { status: 503 } });
+  }, 30_000);
+
+  it('when a resume’s commit fails after the dialer released, then the task is due at once, and the next reconciler pass holds the dialer again', async () => {
+    const { tenantId, id, db } = await task('paused');
+    const dialer = fakeDialer(async () => undefined);
+    dialer.state.held = true;
+    const opts = { rpcTimeoutMs: 2000, replyGraceMs: 1000 }; // lease 6 s: the mark drawGeneration leaves is far off
+    const a = new TaskControl(db, svc.deps.relay, dialer.deps, opts);
+    const resume = a.withLease(tenantId, id, async (row, lease) => {
+      const ack = await a.send(lease, row, 'release');
+      return a.commit(lease, 'release', ack, async () => {
+        throw new Error('connection lost');
+      });
+    });
+    await expect(resume).rejects.toThrow('connection lost');
+    expect(dialer.state.held).toBe(false);
+    const [due] = await db.query(`SELECT control_due_at <= clock_timestamp() AS now FROM tasks WHERE id = $1`, [id]);
+    expect(due).toEqual({ now: true });
+    const reconciler = new ControlReconciler(db, a, svc.deps.logger, { tickMs: 50, maxBackoffMs: 100 });
+    const inner = reconciler as unknown as { reconcile(row: TaskRow, lease: Lease): Promise<boolean> };
+    expect(await a.withLease(tenantId, id, (row, lease) => inner.reconcile(row, lease), false)).toBe(true);
+    expect({ status: (await repo.find(db.manager, tenantId, id))!.status, held: dialer.state.held }).toEqual({ status: 'paused', held: true });
   }, 30_000);
 });

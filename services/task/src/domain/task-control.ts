@@ -144,17 +144,13 @@ export class TaskControl {
    * — and `adopted` says so; `apply` does not run then.
    */
   async commit<T>(lease: Lease, cmd: ControlCommand, ack: ControlAck, apply: (m: EntityManager, row: TaskRow) => Promise<T>): Promise<{ adopted: boolean; value?: T }> {
-    let lost = false;
     const out = await this.db
       .transaction(async (m) => {
         const row = await repo.find(m, lease.tenantId, lease.taskId, true);
         if (!row) throw taskErrors.TASK_NOT_FOUND();
         // The lease lapsed and another holder took it (a stalled commit): it may have sent the dialer
         // a newer order already, so this one's acknowledgement must not be committed over it.
-        if (row.control_holder !== lease.holder) {
-          lost = true;
-          throw unavailable();
-        }
+        if (row.control_holder !== lease.holder) throw unavailable();
         if (!(await repo.ackControl(m, row.id, ack.generation, lease.holder))) throw unavailable(); // a newer order has been acknowledged
         if (cmd !== 'cancel' && ack.cancelled && row.status !== 'cancelled' && row.status !== 'completed') {
           const r = await repo.update(m, row.id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
@@ -164,8 +160,10 @@ export class TaskControl {
         return { adopted: false, value: await apply(m, row) };
       })
       .catch(async (err: unknown) => {
-        // the dialer applied an order this row does not show: the reconciler re-sends the row's state
-        if (lost) await repo.controlDue(this.db.manager, lease.taskId, 0, false).catch(() => undefined);
+        // The dialer applied an order this row does not show (the lease was lost, or the commit
+        // failed): due now, not when the lease lapses, so the reconciler re-sends the row's state at
+        // its next pass. Best effort: failing that, the mark drawGeneration left takes over.
+        await repo.controlDue(this.db.manager, lease.taskId, 0, false).catch(() => undefined);
         throw err;
       });
     this.relay.nudge();
