@@ -1,4 +1,4 @@
-import { DialerTaskCancelV2, DialerTaskHold, DialerTaskHoldV2, DialerTaskRelease, DialerTaskReleaseV2 } from '@autocall/contracts';
+import { DialerTaskCancel, DialerTaskCancelV2, DialerTaskHold, DialerTaskHoldV2, DialerTaskRelease, DialerTaskReleaseV2 } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
 import { Client } from 'pg';
 import { newId } from '@autocall/contracts';
@@ -116,6 +116,8 @@ describe('versioned control (v2 hold/release/cancel)', () => {
     expect(cancel).toMatchObject({ applied: true, generation: 12, cancelled: true });
     expect(await bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: 13, deadline: soon() })).toEqual({ applied: true, generation: 13, cancelled: true, cancelledCount: cancel.cancelledCount });
     expect(await heldOf(taskId)).toMatchObject({ held: true, cancelled: true });
+    // a v1 cancel of a task a v2 order cancelled: done, with the same count
+    expect(await bus.request(DialerTaskCancel, { tenantId, taskId, total: 200 })).toEqual({ ok: true, cancelled: cancel.cancelledCount });
   });
 
   it('when an order’s handler starts after its deadline, then it does nothing: no hold, no cancel, no generation taken', async () => {
