@@ -1,6 +1,8 @@
-import { DialerTaskCancelV2, DialerTaskHold, DialerTaskHoldV2, DialerTaskRelease, DialerTaskReleaseV2 } from '@autocall/contracts';
+import { DialerTaskCancel, DialerTaskCancelV2, DialerTaskHold, DialerTaskHoldV2, DialerTaskRelease, DialerTaskReleaseV2 } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
-import { eventually, newTenantId } from '@autocall/testing';
+import { Client } from 'pg';
+import { newId } from '@autocall/contracts';
+import { eventually, newTenantId, testDatabaseUrl } from '@autocall/testing';
 import { callsPerNumber, connectBus, dialerSql, EventLog, rosterOf, RosterStub, snapshot, startDialer, startTask, type Dialer } from './helpers';
 
 let a: Dialer;
@@ -114,6 +116,8 @@ describe('versioned control (v2 hold/release/cancel)', () => {
     expect(cancel).toMatchObject({ applied: true, generation: 12, cancelled: true });
     expect(await bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: 13, deadline: soon() })).toEqual({ applied: true, generation: 13, cancelled: true, cancelledCount: cancel.cancelledCount });
     expect(await heldOf(taskId)).toMatchObject({ held: true, cancelled: true });
+    // a v1 cancel of a task a v2 order cancelled: done, with the same count
+    expect(await bus.request(DialerTaskCancel, { tenantId, taskId, total: 200 })).toEqual({ ok: true, cancelled: cancel.cancelledCount });
   });
 
   it('when an order’s handler starts after its deadline, then it does nothing: no hold, no cancel, no generation taken', async () => {
@@ -125,5 +129,38 @@ describe('versioned control (v2 hold/release/cancel)', () => {
     // the task was never held: it dials every number
     expect(await events.drainedOf(taskId, 30_000)).toMatchObject({ finalCount: 30, cancelled: 0 });
     expect((await callsPerNumber(taskId)).size).toBe(30);
+  });
+
+  it('when the sweeper settles a lapsed claimed-but-never-sent attempt while a cancel counts, then the number counts once: failed, not also cancelled', async () => {
+    const tenantId = newTenantId();
+    const taskId = newId();
+    const attemptId = newId();
+    // a task of 2 numbers: number 1 claimed by a replica that died before sending it, number 2 not loaded
+    await dialerSql(`INSERT INTO tasks (task_id, tenant_id) VALUES ($1, $2)`, [taskId, tenantId]);
+    await dialerSql(
+      `INSERT INTO call_attempts (id, task_id, phone, row_number, attempt, status, due_at, claimed_by, lease_until) VALUES ($1, $2, '+628120000001', 1, 1, 'dialing', now(), 'dead-replica', now() + interval '1 hour')`,
+      [attemptId, taskId],
+    );
+    // the sweeper, mid-transaction: it holds the attempt (its lease lapsed in this transaction only, so no live sweeper takes it)
+    const sweeper = new Client({ connectionString: testDatabaseUrl() });
+    await sweeper.connect();
+    try {
+      await sweeper.query('BEGIN');
+      await sweeper.query(`SELECT 1 FROM dialer.call_attempts WHERE id = $1 FOR UPDATE`, [attemptId]);
+      const cancel = bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 1, deadline: soon(), total: 2 });
+      // the cancel waits for the sweeper's lock
+      const pid = (await sweeper.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      await eventually(async () => (await dialerSql(`SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))`, [pid])).length > 0, 10_000, 5);
+      // what settleInterrupted does to it, then commit
+      await sweeper.query(
+        `UPDATE dialer.call_attempts SET status = 'completed', final = true, outcome = 'failed', failure_reason = 'interrupted', ended_at = clock_timestamp(), duration_ms = 0, lease_until = NULL WHERE id = $1`,
+        [attemptId],
+      );
+      await sweeper.query('COMMIT');
+      expect(await cancel).toMatchObject({ applied: true, cancelled: true, cancelledCount: 1 });
+    } finally {
+      await sweeper.end();
+    }
+    expect(await dialerSql(`SELECT status, outcome FROM call_attempts WHERE task_id = $1`, [taskId])).toEqual([{ status: 'completed', outcome: 'failed' }]);
   });
 });

@@ -3,6 +3,7 @@ import { readiness, type ServiceDeps } from '@autocall/service';
 import type { TaskConfig } from './config';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { ControlGeneration1764200000000 } from './data/migrations/1764200000000-ControlGeneration';
+import { ControlRepair1764300000000 } from './data/migrations/1764300000000-ControlRepair';
 import { ProgressService } from './domain/progress.service';
 import { Scheduler } from './domain/scheduler';
 import { ControlReconciler, TaskControl } from './domain/task-control';
@@ -14,7 +15,7 @@ import { releaseConsumer } from './messaging/release.consumer';
 import { taskResponders } from './messaging/task.rpc';
 
 export const TASK_SCHEMA = 'task';
-export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000];
+export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000, ControlRepair1764300000000];
 
 /** Wires the task service: routes, RPC responder, consumers and the scheduler. Never listens. */
 export async function buildApp(deps: ServiceDeps<TaskConfig>): Promise<App> {

@@ -131,8 +131,12 @@ export class TaskRepository {
    * called, so they are not failed), and numbers not loaded from the roster yet (total − final − in
    * flight). The carrier's pre-INVITE check then finds a claimed one no longer `dialing` and drops
    * it without a result. Returns the count, which every repeat answers.
+   * The attempts it will cancel are locked first, in id order: the sweeper (settleInterrupted, SKIP
+   * LOCKED) cannot settle one of them as failed between the count and the update, and one it is
+   * settling right now is waited for and then counted final — a number counts once.
    */
   private async cancelNumbers(m: EntityManager, taskId: string, total: number): Promise<number> {
+    await m.query(`SELECT id FROM call_attempts WHERE task_id = $1 AND (status = 'queued' OR (status = 'dialing' AND sent_at IS NULL)) ORDER BY id FOR UPDATE`, [taskId]);
     const [c] = (await m.query(
       `SELECT count(*) FILTER (WHERE final)::int AS final,
               count(DISTINCT row_number) FILTER (WHERE status = 'dialing' AND sent_at IS NOT NULL)::int AS in_flight
@@ -200,8 +204,15 @@ export class TaskRepository {
           ).map((r) => r.id),
         );
         batch.forEach((b, i) => {
-          if (!mine.has(b.attemptId)) return verdicts.set(i, 'lost');
-          if (!open.has(b.taskId)) return verdicts.set(i, 'held');
+          if (!mine.has(b.attemptId)) verdicts.set(i, 'lost');
+          else if (!open.has(b.taskId)) verdicts.set(i, 'held');
+        });
+        // sent_at is written before any send (committed with the look, so a cancel after it counts
+        // these calls in flight, not cancelled): if it cannot be written, nothing is sent
+        const dialable = batch.filter((_, i) => !verdicts.has(i)).map((b) => b.attemptId);
+        if (dialable.length > 0) await m.query(`UPDATE call_attempts SET sent_at = clock_timestamp() WHERE id = ANY ($1::uuid[])`, [dialable]);
+        batch.forEach((b, i) => {
+          if (verdicts.has(i)) return;
           try {
             b.send();
             verdicts.set(i, 'sent');
@@ -209,15 +220,24 @@ export class TaskRepository {
             failed.set(i, err as Error);
           }
         });
-        // committed with the look, so a cancel after it counts these calls in flight, not cancelled
-        const sent = batch.filter((_, i) => verdicts.get(i) === 'sent').map((b) => b.attemptId);
-        if (sent.length > 0) await m.query(`UPDATE call_attempts SET sent_at = clock_timestamp() WHERE id = ANY ($1::uuid[])`, [sent]);
+        // a send that threw placed nothing: it goes back to the queue unsent
+        const unsent = batch.filter((_, i) => failed.has(i)).map((b) => b.attemptId);
+        if (unsent.length > 0) await m.query(`UPDATE call_attempts SET sent_at = NULL WHERE id = ANY ($1::uuid[])`, [unsent]);
       });
     } catch (err) {
-      // sent ones are out whatever the commit did; the others were not sent. Their sent_at is
-      // written again (best effort), so a cancel does not take them for never placed.
+      // The commit failed after the sends: those are out whatever it did, and their sent_at is
+      // written again so a cancel does not take them for never placed (a few tries; if the database
+      // stays unreachable the attempt stays `dialing` with no sent_at until its lease lapses, and the
+      // sweeper settles it failed `interrupted`, never redialled). The others were not sent.
       const sent = batch.filter((_, i) => verdicts.get(i) === 'sent').map((b) => b.attemptId);
-      if (sent.length > 0) await this.db.query(`UPDATE call_attempts SET sent_at = COALESCE(sent_at, clock_timestamp()) WHERE id = ANY ($1::uuid[])`, [sent]).catch(() => undefined);
+      for (let tries = 0, pause = 50; sent.length > 0 && tries < 3; tries++, pause *= 4) {
+        const ok = await this.db.query(`UPDATE call_attempts SET sent_at = COALESCE(sent_at, clock_timestamp()) WHERE id = ANY ($1::uuid[])`, [sent]).then(
+          () => true,
+          () => false,
+        );
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, pause));
+      }
       batch.forEach((b, i) => (verdicts.get(i) === 'sent' ? b.resolve('sent') : b.reject(failed.get(i) ?? (err as Error))));
       return;
     }

@@ -4,7 +4,20 @@ import type { ControlCommand, ControlState, TaskRepository } from '../data/task.
 import type { DialerEngine } from '../domain/dialer.engine';
 import { dialerErrors } from '../domain/errors';
 
-/** Pause, resume and cancel, synchronous with the task service (ARCHITECTURE.md). */
+/**
+ * Pause, resume and cancel, synchronous with the task service (ARCHITECTURE.md).
+ *
+ * Contract notes:
+ * - Deploy order: dialers before task services. A dialer of this version answers both the v2
+ *   (versioned) RPCs and v1; a task service of this version sends only v2, which an older dialer
+ *   does not answer (every transition would time out, 503, until the dialers are upgraded).
+ * - Shared clock: a v2 order's `deadline` is epoch ms read from the task service's database clock
+ *   and compared here with the dialer's database clock (clock_timestamp()). Both must agree to well
+ *   under the RPC timeout (the same PostgreSQL server, or NTP-synced hosts): a dialer clock that runs
+ *   ahead refuses orders sent in time (`expired`, retried by the reconciler); one that runs behind
+ *   lets a late handler apply an order its caller has already answered 503 for — the generation
+ *   still keeps a newer order from being undone, and the reconciler re-sends what the API shows.
+ */
 export async function dialerResponders(bus: Bus, tasks: TaskRepository, engine: DialerEngine, nudgeOutbox: () => void) {
   const apply = async (tenantId: string, taskId: string, c: ControlCommand): Promise<ControlState> => {
     const state = await tasks.control(tenantId, taskId, c);
@@ -35,7 +48,9 @@ export async function dialerResponders(bus: Bus, tasks: TaskRepository, engine: 
     return { ok: true };
   });
   await bus.respond(DialerTaskCancel, async (q) => {
-    const state = await v1(q.tenantId, q.taskId, { kind: 'cancel', generation: null, deadline: null, total: q.total });
+    // a task a v2 order has cancelled already: the v1 cancel's wish holds, so it is answered as done
+    const state = await apply(q.tenantId, q.taskId, { kind: 'cancel', generation: null, deadline: null, total: q.total });
+    if (!state.applied && !state.cancelled) throw dialerErrors.CONTROL_SUPERSEDED();
     return { ok: true, cancelled: state.cancelledCount ?? 0 };
   });
 }

@@ -231,12 +231,16 @@ export const taskRepository = {
     return row ? { generation: Number(row.generation), nowMs: Number(row.now_ms) } : undefined;
   },
 
-  /** Records the dialer's acknowledgement of `generation`: the task is in sync, unless a newer one is recorded already. */
-  async ackControl(m: Q, id: string, generation: number): Promise<boolean> {
-    const [rows] = (await m.query(`UPDATE tasks SET control_generation = $2, control_due_at = NULL, control_tries = 0 WHERE id = $1 AND control_generation < $2 RETURNING id`, [
-      id,
-      generation,
-    ])) as [unknown[], number];
+  /**
+   * Records the dialer's acknowledgement of `generation`: the task is in sync, unless a newer one is
+   * recorded already or `holder` no longer holds the control lease (another holder took it and may
+   * have sent a newer order: its own commit clears the mark).
+   */
+  async ackControl(m: Q, id: string, generation: number, holder: string): Promise<boolean> {
+    const [rows] = (await m.query(
+      `UPDATE tasks SET control_generation = $2, control_due_at = NULL, control_tries = 0 WHERE id = $1 AND control_generation < $2 AND control_holder = $3 RETURNING id`,
+      [id, generation, holder],
+    )) as [unknown[], number];
     return rows.length > 0;
   },
 

@@ -144,17 +144,28 @@ export class TaskControl {
    * — and `adopted` says so; `apply` does not run then.
    */
   async commit<T>(lease: Lease, cmd: ControlCommand, ack: ControlAck, apply: (m: EntityManager, row: TaskRow) => Promise<T>): Promise<{ adopted: boolean; value?: T }> {
-    const out = await this.db.transaction(async (m) => {
-      const row = await repo.find(m, lease.tenantId, lease.taskId, true);
-      if (!row) throw taskErrors.TASK_NOT_FOUND();
-      if (!(await repo.ackControl(m, row.id, ack.generation))) throw unavailable(); // a newer order has been acknowledged
-      if (cmd !== 'cancel' && ack.cancelled && row.status !== 'cancelled' && row.status !== 'completed') {
-        const r = await repo.update(m, row.id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
-        await publishInTransaction(m, TaskCancelled, toSnapshot(r));
-        return { adopted: true };
-      }
-      return { adopted: false, value: await apply(m, row) };
-    });
+    const out = await this.db
+      .transaction(async (m) => {
+        const row = await repo.find(m, lease.tenantId, lease.taskId, true);
+        if (!row) throw taskErrors.TASK_NOT_FOUND();
+        // The lease lapsed and another holder took it (a stalled commit): it may have sent the dialer
+        // a newer order already, so this one's acknowledgement must not be committed over it.
+        if (row.control_holder !== lease.holder) throw unavailable();
+        if (!(await repo.ackControl(m, row.id, ack.generation, lease.holder))) throw unavailable(); // a newer order has been acknowledged
+        if (cmd !== 'cancel' && ack.cancelled && row.status !== 'cancelled' && row.status !== 'completed') {
+          const r = await repo.update(m, row.id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
+          await publishInTransaction(m, TaskCancelled, toSnapshot(r));
+          return { adopted: true };
+        }
+        return { adopted: false, value: await apply(m, row) };
+      })
+      .catch(async (err: unknown) => {
+        // The dialer applied an order this row does not show (the lease was lost, or the commit
+        // failed): due now, not when the lease lapses, so the reconciler re-sends the row's state at
+        // its next pass. Best effort: failing that, the mark drawGeneration left takes over.
+        await repo.controlDue(this.db.manager, lease.taskId, 0, false).catch(() => undefined);
+        throw err;
+      });
     this.relay.nudge();
     return out;
   }
@@ -225,7 +236,10 @@ export class ControlReconciler {
     }
     const retryInMs = Math.min(this.opts.maxBackoffMs, this.opts.tickMs * 2 ** Math.min(row.control_tries, 10));
     const ack = await this.control.send(lease, row, cmd, retryInMs);
-    const { adopted } = await this.control.commit(lease, cmd, ack, async () => undefined);
+    const { adopted } = await this.control.commit(lease, cmd, ack, async (m, now) => {
+      // the row (under its lock) no longer shows what was sent: still owed, re-sent at the next pass
+      if (desiredCommand(now.status) !== cmd) await repo.controlDue(m, now.id, 0, false);
+    });
     this.logger.info({ taskId: row.id, status: adopted ? 'cancelled' : row.status, command: cmd, generation: ack.generation }, 'the dialer acknowledged the task’s state');
     return true;
   }
