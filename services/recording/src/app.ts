@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import { createServer, type App } from '@autocall/http';
 import { readiness, type ServiceDeps } from '@autocall/service';
 import type { RecordingConfig } from './config';
-import { RecordingService } from './domain/recording.service';
+import { RecordingService } from './usecases/recording.service';
 import { internalRoutes, recordingHttpRoutes } from './http/recording.routes';
 import { recordingResponders } from './messaging/recording.rpc';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';

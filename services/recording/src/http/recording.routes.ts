@@ -3,7 +3,8 @@ import { commonMultipartProblem, route, tenantOf, type App } from '@autocall/htt
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { recordingErrors } from '../domain/errors';
-import { cleanFileName, type RecordingService } from '../domain/recording.service';
+import { cleanFileName } from '../domain/recording';
+import type { RecordingService } from '../usecases/recording.service';
 
 const unknownField = (field: string) => new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field, message: 'is not a known field' }]);
 

@@ -1,6 +1,6 @@
 import { RecordingGet, RecordingRelease, RecordingReserve } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
-import type { RecordingService } from '../domain/recording.service';
+import type { RecordingService } from '../usecases/recording.service';
 
 export async function recordingResponders(bus: Bus, recordings: RecordingService) {
   await bus.respond(RecordingGet, (q) => recordings.lookup(q.tenantId, q.recordingId));

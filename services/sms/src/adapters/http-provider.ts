@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
-import type { AccountSettings } from '../data/account.repository';
-import { isPrivate, PRIVATE_ADDRESS, publicOnlyLookup } from '../domain/account.service';
-import type { OutgoingSms, SendOutcome, SmsProvider } from './sms-provider';
+import type { AccountSettings, OutgoingSms, SendOutcome, SmsProvider } from '../domain/sms-provider';
+import { isPrivate, PRIVATE_ADDRESS, publicOnlyLookup } from './address-guard';
 
 export interface HttpProviderOptions {
   /** Allow private, loopback and link-local provider addresses (checked again at every send). */

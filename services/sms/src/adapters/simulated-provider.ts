@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
-import type { OutgoingSms, SendOutcome, SmsProvider } from './sms-provider';
+import type { OutgoingSms, SendOutcome, SmsProvider } from '../domain/sms-provider';
 
 interface Waiting {
   sms: OutgoingSms;

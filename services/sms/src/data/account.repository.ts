@@ -1,16 +1,9 @@
 import type { EntityManager } from 'typeorm';
-
-export interface AccountSettings {
-  url?: string;
-  username?: string;
-  password?: string;
-  apiKey?: string;
-  timeoutMs?: number;
-}
+import type { AccountSettings, ProviderName } from '../domain/sms-provider';
 
 export interface AccountRow {
   tenant_id: string;
-  provider: 'simulated' | 'http';
+  provider: ProviderName;
   sender_id: string;
   status: 'active' | 'inactive';
   settings: AccountSettings;

@@ -1,6 +1,6 @@
 import { smsRoutes as r } from '@autocall/contracts';
 import { route, tenantOf, type App } from '@autocall/http';
-import type { AccountService } from '../domain/account.service';
+import type { AccountService } from '../usecases/account.service';
 
 export function accountRoutes(app: App, accounts: AccountService) {
   route(app, r.getAccount, (req) => accounts.get(tenantOf(req)));

@@ -2,7 +2,7 @@ import { smsRoutes as r } from '@autocall/contracts';
 import { route, type App } from '@autocall/http';
 import type { FastifyRequest } from 'fastify';
 import { smsErrors } from '../domain/errors';
-import type { TemplateService } from '../domain/template.service';
+import type { TemplateService } from '../usecases/template.service';
 
 function adminOnly(req: FastifyRequest) {
   if (!req.isAdmin) throw smsErrors.ADMIN_ONLY();

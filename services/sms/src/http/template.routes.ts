@@ -1,6 +1,6 @@
 import { smsRoutes as r } from '@autocall/contracts';
 import { route, tenantOf, type App } from '@autocall/http';
-import type { TemplateService } from '../domain/template.service';
+import type { TemplateService } from '../usecases/template.service';
 
 export function templateRoutes(app: App, templates: TemplateService) {
   route(app, r.createTemplate, async (req, reply) => {

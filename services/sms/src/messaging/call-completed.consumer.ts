@@ -1,6 +1,6 @@
 import { CallCompleted } from '@autocall/contracts';
 import type { Bus, ParkOptions } from '@autocall/bus';
-import type { FollowUpService } from '../domain/follow-up.service';
+import type { FollowUpService } from '../usecases/follow-up.service';
 
 export const callCompletedQueue = (queuePrefix: string) => `${queuePrefix}.call-completed`;
 

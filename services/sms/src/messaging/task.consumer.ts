@@ -1,6 +1,6 @@
 import { TaskCompleted, TaskCancelled, TaskCreated, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type TaskSnapshotT } from '@autocall/contracts';
 import { on, type Bus, type MessageContext, type ParkOptions } from '@autocall/bus';
-import type { FollowUpService } from '../domain/follow-up.service';
+import type { FollowUpService } from '../usecases/follow-up.service';
 
 /** The event's time when the bus passes it on; otherwise arrival order decides (newest arrival wins). */
 const occurredAt = (ctx: MessageContext) => ctx.occurredAt ?? new Date().toISOString();

@@ -1,7 +1,7 @@
 import { SmsAccountGet, SmsTemplateGet, SmsTemplateRelease, SmsTemplateReserve } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
-import type { AccountService } from '../domain/account.service';
-import type { TemplateService } from '../domain/template.service';
+import type { AccountService } from '../usecases/account.service';
+import type { TemplateService } from '../usecases/template.service';
 
 export async function templateResponders(bus: Bus, templates: TemplateService, accounts: AccountService) {
   await bus.respond(SmsTemplateGet, (q) => templates.lookup(q.tenantId, q.templateId));

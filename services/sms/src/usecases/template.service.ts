@@ -2,8 +2,8 @@ import type { DataSource } from 'typeorm';
 import { SmsTemplateCreated, SmsTemplateDeleted, SmsTemplateUpdated, newId } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { templateRepository as repo, type TemplateRow } from '../data/template.repository';
-import { smsErrors } from './errors';
-import { measureSms, parseTemplate, renderTemplate } from './template';
+import { smsErrors } from '../domain/errors';
+import { measureSms, parseTemplate, renderTemplate } from '../domain/template';
 
 export interface TemplateView {
   id: string;

@@ -2,10 +2,10 @@ import type { DataSource } from 'typeorm';
 import { SmsFailed, SmsSent } from '@autocall/contracts';
 import { publishManyInTransaction, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
-import type { SmsProviders } from '../adapters/sms-provider';
+import type { SmsProviders } from '../domain/sms-provider';
 import { accountRepository, type AccountRow } from '../data/account.repository';
 import { messageRepository, type ClaimedRow } from '../data/message.repository';
-import { retryDelayMs } from './follow-up';
+import { retryDelayMs } from '../domain/follow-up';
 import { resultEvent } from './message.view';
 
 export interface SenderOptions {

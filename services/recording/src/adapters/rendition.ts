@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { MPEGDecoder } from 'mpg123-decoder';
-import { recordingErrors } from './errors';
+import { recordingErrors } from '../domain/errors';
 import { alawOf, toInt16, ulawOf } from './g711';
 import type { Mp3Analysis } from './mp3';
 import { Resampler } from './resample';

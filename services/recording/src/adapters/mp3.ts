@@ -1,6 +1,6 @@
 import CodecParser, { type CodecFrame, type MPEGHeader } from 'codec-parser';
 import { parseBuffer } from 'music-metadata';
-import { recordingErrors } from './errors';
+import { recordingErrors } from '../domain/errors';
 
 /**
  * Bytes that are neither MPEG frames nor tags: a truncated last frame (≤ 1441 bytes) fits; a

@@ -4,9 +4,9 @@ import { DeadLetterError, handleBatchOnce, publishManyInTransaction, type BatchI
 import type { Logger } from '@autocall/logger';
 import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
 import { taskRepository } from '../data/task.repository';
-import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from './follow-up';
+import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from '../domain/follow-up';
 import { messageView, resultEvent } from './message.view';
-import { measureSms, renderTemplate } from './template';
+import { measureSms, renderTemplate } from '../domain/template';
 import { TOO_LATE } from './sms-sender';
 
 /** Thrown when a call result arrives before its task's snapshot: the bus retries it later. */
