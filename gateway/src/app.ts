@@ -15,7 +15,7 @@ import { idempotencyRepository } from './data/idempotency.repository';
 import { ApiKeyCache } from './domain/api-key-cache';
 import { FixedWindows } from './domain/rate-limit';
 import { BodySealer } from './domain/sealed-body';
-import { TenantService } from './domain/tenant.service';
+import { TenantService } from './usecases/tenant.service';
 import { adminRoutes } from './http/admin.routes';
 import { authHook } from './http/auth';
 import { buildOpenApi } from './openapi/openapi';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from '@autocall/testing';
 import { bodyDigest, fingerprint } from '../src/domain/fingerprint';
-import { ADMIN_TENANT } from '../src/http/idempotency';
+import { ADMIN_TENANT } from '../src/usecases/idempotency';
 import { admin, call, closeClient, createTenant, deadUrl, startGateway, type Gateway, type Res } from './helpers';
 
 /**

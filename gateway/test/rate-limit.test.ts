@@ -1,4 +1,5 @@
-import { addressBucket, FixedWindows } from '../src/domain/rate-limit';
+import { addressBucket } from '../src/adapters/address-bucket';
+import { FixedWindows } from '../src/domain/rate-limit';
 
 describe('FixedWindows', () => {
   it('when a key uses up its window, then it is blocked until the window ends, and then starts afresh', () => {

@@ -2,8 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { gatewayRoutes as r } from '@autocall/contracts';
 import { route, type App } from '@autocall/http';
 import { fingerprint, parsedBodyDigest } from '../domain/fingerprint';
-import type { TenantService } from '../domain/tenant.service';
-import { idempotencyKeyOf, idempotent, type IdempotencyOptions } from './idempotency';
+import { idempotent, type IdempotencyOptions } from '../usecases/idempotency';
+import type { TenantService } from '../usecases/tenant.service';
+import { idempotencyKeyOf } from './idempotency';
 
 export interface AdminRouteOptions {
   bodyLimit: number;

@@ -2,8 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { secretsEqual } from '@autocall/http';
 import { presentedKey } from '../domain/api-key';
 import { errors } from '../domain/errors';
-import { addressBucket, type FixedWindows } from '../domain/rate-limit';
-import type { TenantService } from '../domain/tenant.service';
+import { addressBucket } from '../adapters/address-bucket';
+import type { FixedWindows } from '../domain/rate-limit';
+import type { TenantService } from '../usecases/tenant.service';
 
 const isAdminPath = (url: string) => url === '/v1/admin' || url.startsWith('/v1/admin/') || url.startsWith('/v1/admin?');
 

@@ -6,7 +6,8 @@ import { AppError } from '@autocall/contracts';
 import { ADMIN_HEADER, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER, TENANT_HEADER, type App } from '@autocall/http';
 import { errors } from '../domain/errors';
 import { bodyDigest, fingerprint } from '../domain/fingerprint';
-import { idempotencyKeyOf, idempotent, type IdempotencyOptions, type Produced } from '../http/idempotency';
+import { idempotencyKeyOf } from '../http/idempotency';
+import { idempotent, type IdempotencyOptions, type Produced } from '../usecases/idempotency';
 import { multipartTap } from './multipart-digest';
 import { proxyTable, type Upstreams } from './upstreams';
 

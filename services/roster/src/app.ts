@@ -3,8 +3,8 @@ import { readiness, type ServiceDeps } from '@autocall/service';
 import type { RosterConfig } from './config';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { UploadParts1764200000000 } from './data/migrations/1764200000000-UploadParts';
-import { ImportWorker } from './domain/import-worker';
-import { buildTemplate, RosterService } from './domain/roster.service';
+import { ImportWorker } from './usecases/import-worker';
+import { buildTemplate, RosterService } from './usecases/roster.service';
 import { rosterHttpRoutes } from './http/roster.routes';
 import { rosterResponders } from './messaging/roster.rpc';
 

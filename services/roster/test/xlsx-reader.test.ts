@@ -1,6 +1,7 @@
 import { PhoneNormalizer } from '../src/domain/phone';
-import { parseRoster, PhoneSet, type RowReason } from '../src/domain/roster-parser';
-import { SharedStrings, TooManySharedStrings, XlsxFile } from '../src/domain/xlsx-reader';
+import { parseRoster } from '../src/adapters/roster-parser';
+import { SharedStrings, TooManySharedStrings, XlsxFile } from '../src/adapters/xlsx-reader';
+import { PhoneSet, type RowReason } from '../src/domain/roster-rows';
 import { bigRoster, rawRoster, rawRow, roster, workbook, zip } from './helpers';
 
 const phones = new PhoneNormalizer({ defaultRegion: 'ID', allowedRegions: ['ID'] });

@@ -1,4 +1,4 @@
-import type { RowReason } from '../domain/roster-parser';
+import type { RowReason } from '../domain/roster-rows';
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const NEEDS_ESCAPE = /[\\\t\n\r]/;

@@ -3,7 +3,7 @@ import { AppError, rosterRoutes as r } from '@autocall/contracts';
 import { commonMultipartProblem, route, tenantOf, type App } from '@autocall/http';
 import type { FastifyRequest } from 'fastify';
 import { rosterErrors } from '../domain/errors';
-import type { RosterService } from '../domain/roster.service';
+import type { RosterService } from '../usecases/roster.service';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

@@ -1,6 +1,6 @@
 import { RosterEntriesPage, RosterGet, RosterRelease, RosterReserve } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
-import type { RosterService } from '../domain/roster.service';
+import type { RosterService } from '../usecases/roster.service';
 
 export async function rosterResponders(bus: Bus, rosters: RosterService) {
   await bus.respond(RosterGet, (q) => rosters.lookup(q.tenantId, q.rosterId));

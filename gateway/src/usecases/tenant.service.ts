@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { newId } from '@autocall/contracts';
 import { tenantRepository as repo, type ApiKeyRow, type TenantRow } from '../data/tenant.repository';
-import type { ApiKeyCache, LiveKey } from './api-key-cache';
-import { hashApiKey, looksLikeApiKey, newApiKey } from './api-key';
-import { errors } from './errors';
+import type { ApiKeyCache, LiveKey } from '../domain/api-key-cache';
+import { hashApiKey, looksLikeApiKey, newApiKey } from '../domain/api-key';
+import { errors } from '../domain/errors';
 
 const tenantView = (t: TenantRow) => ({ id: t.id, name: t.name, createdAt: t.created_at.toISOString() });
 const keyView = (k: ApiKeyRow) => ({

@@ -1,8 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CopyLines } from '../data/copy-text';
-import { ImportFailure, type FailureReason } from './import-failure';
-import { PhoneNormalizer } from './phone';
-import { parseRoster, type ParseCounts, type RowReason, type RowSink } from './roster-parser';
+import { ImportFailure, type FailureReason } from '../domain/import-failure';
+import { PhoneNormalizer } from '../domain/phone';
+import type { ParseCounts, RowReason, RowSink } from '../domain/roster-rows';
+import { parseRoster } from './roster-parser';
 
 /**
  * The import's parse, on its own thread (worker_threads): unzip, scan, normalise and deduplicate,

@@ -1,6 +1,5 @@
 import { ImportFailure } from './import-failure';
 import type { PhoneNormalizer } from './phone';
-import { TextBudgetExceeded, TooManySharedStrings, XlsxFile, type SheetRow } from './xlsx-reader';
 
 export type RowReason = 'EMPTY' | 'NOT_A_NUMBER' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_NUMBER' | 'FOREIGN_NUMBER' | 'DUPLICATE' | 'VALUE_TOO_LONG' | 'ROW_TOO_LARGE';
 
@@ -51,21 +50,34 @@ export const headerKey = (h: string) => h.toLowerCase().replace(/[._\-:]+/g, ' '
 const PHONE_KEYS = new Set(PHONE_HEADERS);
 const NAME_KEYS = new Set(NAME_HEADERS);
 
-export interface ParseOptions {
+/** A row as the reader yields it: its non-empty columns, their text (cut to MAX_CELL_CHARS), whether a cell was cut. */
+export interface RowCells {
+  readonly count: number;
+  readonly cols: ArrayLike<number>;
+  readonly hasText: boolean;
+  readonly tooLong: boolean;
+  text(col: number): string;
+}
+
+/** What the roster's text may still expand to (shared with the reader, which counts cells). */
+export interface TextBudget {
+  left: number;
+  limit: number;
+}
+
+export interface RowRuleOptions {
   maxRows: number;
   /** Most columns (non-empty header cells, the phone one included). */
   maxColumns: number;
-  /** Text the roster may expand to: cells as they are read (a shared string at each reference), then each entry's variables JSON. */
-  maxExpandedBytes: number;
-  /** Decompressed bytes the parts read may yield, all together (checked while inflating). */
-  maxUncompressedBytes: number;
   phones: PhoneNormalizer;
   sink: RowSink;
-  /** Checked between chunks; when it answers true the parse stops with ImportAborted. */
-  aborted: () => boolean;
   /** Called as rows go by (the caller throttles its own writes). */
   onProgress: (c: ParseCounts) => void;
 }
+
+/** The text budget spent: the roster is too large. */
+export const textTooLarge = (maxExpandedBytes: number) =>
+  new ImportFailure('ROSTER_TOO_LARGE', `The roster's text (its cells as read, its entries' variables) expands to more than ${maxExpandedBytes} bytes.`);
 
 interface SheetInfo {
   name: string;
@@ -129,13 +141,12 @@ const wrapSink = (f: () => Promise<void> | void): Promise<void> | void => {
 };
 
 /**
- * Streams the roster sheet of an xlsx held in memory: finds the header row (the first non-blank
- * row) and the phone column, classifies every non-blank row and hands it to the sink. Memory
- * stays flat except for the duplicate set (8 bytes a slot) and the shared strings (their UTF-8
- * in one buffer). The sheet is the one named `Roster` (case-insensitive) else the first in tab
- * order, read from workbook.xml and its relationships.
+ * The roster's row rules, row by row: the header row (the first non-blank row) names the phone
+ * column, the name column and the variables; every later non-blank row is classified (phone
+ * normalisation, reasons, duplicates) and handed to the sink. Memory stays flat except for the
+ * duplicate set (8 bytes a slot). `end()` answers the counts and columns once the sheet is read.
  */
-export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ counts: ParseCounts; columns: string[] }> {
+export function rosterRows(opts: RowRuleOptions, text: TextBudget) {
   const counts: ParseCounts = { processed: 0, total: 0, valid: 0, invalid: 0, duplicate: 0 };
   const seen = new PhoneSet();
   const columns: string[] = [];
@@ -144,9 +155,8 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
   const varCols: number[] = [];
   const varKeys: string[] = [];
   let headerSeen = false;
-  const text = { left: opts.maxExpandedBytes, limit: opts.maxExpandedBytes };
 
-  const handleRow = (number: number, row: SheetRow): Promise<void> | void => {
+  const classify = (number: number, row: RowCells): Promise<void> | void => {
     if (!headerSeen) {
       const headers: { col: number; text: string }[] = [];
       for (let k = 0; k < row.count; k++) {
@@ -199,7 +209,7 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
     vars += '}';
     // What the entry stores counts against the text budget too: keys repeat in every row, so
     // 50 long headers over a million rows of empty cells would store gigabytes read from nothing.
-    if ((text.left -= vars.length) < 0) throw new TextBudgetExceeded(text.limit);
+    if ((text.left -= vars.length) < 0) throw textTooLarge(text.limit);
     // Measured on the text built once; UTF-8 is at most 3 bytes per UTF-16 unit, so bytes are counted only near the cap.
     if (vars.length * 3 > MAX_VARIABLES_BYTES && (vars.length > MAX_VARIABLES_BYTES || Buffer.byteLength(vars) > MAX_VARIABLES_BYTES)) {
       // Before the duplicate check: a row not kept is no first to later duplicates.
@@ -215,22 +225,10 @@ export async function parseRoster(buf: Buffer, opts: ParseOptions): Promise<{ co
     return wrapSink(() => opts.sink.entry(number, result.e164, rawPhone, name, vars));
   };
 
-  try {
-    const file = new XlsxFile(buf, opts.maxUncompressedBytes);
-    const wb = await file.workbook();
-    const sheet = pickSheet(wb.sheets);
-    if (!sheet || sheet.part === undefined || !file.has(sheet.part)) throw new ImportFailure('ROSTER_UNREADABLE', 'The workbook has no readable worksheet.');
-    const sst = await file.sharedStrings(wb.sharedStrings);
-    await file.rows(sheet.part, sst, { maxCellChars: MAX_CELL_CHARS, text }, handleRow, () => {
-      if (opts.aborted()) throw new ImportAborted();
-    });
-  } catch (err) {
-    if (err instanceof ImportFailure || err instanceof SinkError || err instanceof ImportAborted) throw err;
-    if (err instanceof TooManySharedStrings) throw new ImportFailure('ROSTER_TOO_LARGE', `The workbook has more distinct texts than a roster may (${(err as Error).message}).`);
-    if (err instanceof TextBudgetExceeded) throw new ImportFailure('ROSTER_TOO_LARGE', `The roster's text (its cells as read, its entries' variables) expands to more than ${opts.maxExpandedBytes} bytes.`);
-    throw new ImportFailure('ROSTER_UNREADABLE', `The workbook could not be read: ${(err as Error).message}`);
-  }
-  if (!headerSeen || counts.total === 0) throw new ImportFailure('ROSTER_EMPTY', 'The roster has no non-blank row.');
-  opts.onProgress(counts);
-  return { counts, columns };
+  const end = (): { counts: ParseCounts; columns: string[] } => {
+    if (!headerSeen || counts.total === 0) throw new ImportFailure('ROSTER_EMPTY', 'The roster has no non-blank row.');
+    opts.onProgress(counts);
+    return { counts, columns };
+  };
+  return { row: classify, end };
 }

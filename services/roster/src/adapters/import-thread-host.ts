@@ -1,9 +1,9 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EntryWriter } from '../data/entry-writer';
-import { ImportFailure } from './import-failure';
+import { ImportFailure } from '../domain/import-failure';
+import { ImportAborted, SinkError, type ParseCounts } from '../domain/roster-rows';
 import type { BatchText, ThreadInput, ThreadMessage } from './import-thread';
-import { ImportAborted, SinkError, type ParseCounts } from './roster-parser';
 
 /** Two batches in flight, each up to 2 MiB of entry text and 2 MiB of error text. */
 const SLOT_BYTES = 4 * 1024 * 1024;

@@ -6,10 +6,10 @@ import type { Logger } from '@autocall/logger';
 import { EntryWriter } from '../data/entry-writer';
 import { rosterRepository as repo, type Counts } from '../data/roster.repository';
 import { readUpload } from '../data/upload-reader';
-import { ImportFailure } from './errors';
-import { parseOnThread } from './import-thread-host';
-import { ImportAborted, SinkError } from './roster-parser';
-import { inspectXlsx } from './zip';
+import { parseOnThread } from '../adapters/import-thread-host';
+import { inspectXlsx } from '../adapters/zip';
+import { ImportFailure } from '../domain/errors';
+import { ImportAborted, SinkError } from '../domain/roster-rows';
 
 export interface ImportWorkerOptions {
   leaseMs: number;

@@ -3,8 +3,8 @@ import type { DataSource } from 'typeorm';
 import { commonErrors, decodeCursor, encodeCursor, newId, RosterDeleted } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { rosterRepository as repo, type RosterRow } from '../data/roster.repository';
-import { rosterErrors, rosterReferenceNotFound } from './errors';
-import { inspectXlsx } from './zip';
+import { inspectXlsx } from '../adapters/zip';
+import { rosterErrors, rosterReferenceNotFound } from '../domain/errors';
 
 /** exceljs is loaded on first use (template, errors export): ~28 MB the service does not hold until then. */
 const excel = async () => (await import('exceljs')).default;
