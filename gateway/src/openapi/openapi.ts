@@ -31,15 +31,25 @@ class SchemaRegistry {
 
 const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-function operationId(r: RouteDef): string {
-  const words = r.url
-    .replace(/^\/v1\//, '')
-    .split('/')
-    .map((s) => (s.startsWith(':') ? `by-${s.slice(1)}` : s))
-    .join('-')
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean);
-  return r.method.toLowerCase() + words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+/**
+ * Each route's `operationId` is declared in libs/contracts so that client SDKs keep their method
+ * names; two routes under one id, or one group under two spellings (`tasks`, `Tasks`), would make a
+ * client generator drop or split operations, so the document refuses to build.
+ */
+function assertDistinct(routes: RouteDef[]): void {
+  const ids = new Map<string, string>();
+  const tags = new Map<string, string>();
+  for (const r of routes) {
+    const where = `${r.method} ${r.url}`;
+    const seen = ids.get(r.operationId);
+    if (seen) throw new Error(`operationId ${r.operationId} is used by both ${seen} and ${where}`);
+    ids.set(r.operationId, where);
+    for (const t of r.tags) {
+      const spelled = tags.get(t.toLowerCase());
+      if (spelled !== undefined && spelled !== t) throw new Error(`tag ${t} (${where}) is also spelled ${spelled}`);
+      tags.set(t.toLowerCase(), t);
+    }
+  }
 }
 
 function parameters(reg: SchemaRegistry, schema: unknown, where: 'path' | 'query'): Json[] {
@@ -86,6 +96,7 @@ function responses(reg: SchemaRegistry, r: RouteDef): Json {
 
 /** One OpenAPI 3.1 document for every public route of the platform (libs/contracts `publicRoutes`). */
 export function buildOpenApi(routes: RouteDef[], info: { version: string }): Json {
+  assertDistinct(routes);
   const reg = new SchemaRegistry();
   const paths: Record<string, Record<string, Json>> = {};
   const tags = new Set<string>();
@@ -99,7 +110,7 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string }): Jso
       { $ref: '#/components/parameters/RequestId' },
     ];
     const op: Json = {
-      operationId: operationId(r),
+      operationId: r.operationId,
       summary: r.summary,
       tags: r.tags,
       security: admin ? [{ adminToken: [] }] : [{ bearerApiKey: [] }, { headerApiKey: [] }],

@@ -80,7 +80,14 @@ export const Problem = Type.Object(
 export interface RouteDef {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
+  /**
+   * The OpenAPI operation id, what a generated client names the call: verb + resource, singular for
+   * one, plural for a list (`getTask`, `listTasks`, `listTaskCalls`). Unique over the public routes;
+   * gateway/test/openapi.test.ts pins them, so a rename is a deliberate, visible change.
+   */
+  operationId: string;
   summary: string;
+  /** One Swagger UI group, capitalised like the others (`Tasks`, `SMS`, `Admin`). */
   tags: string[];
   /** multipart/form-data body documented by hand (fields), not validated by schema */
   multipart?: Record<string, { type: 'file' | 'string'; required?: boolean; description?: string }>;

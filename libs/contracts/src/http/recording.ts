@@ -29,7 +29,7 @@ const problems = { 400: Problem, 404: Problem };
 
 export const recordingRoutes = defineRoutes({
   createRecording: {
-    method: 'POST', url: '/v1/recordings', summary: 'Upload an MP3 recording (multipart)', tags: ['Recordings'],
+    method: 'POST', url: '/v1/recordings', operationId: 'createRecording', summary: 'Upload an MP3 recording (multipart)', tags: ['Recordings'],
     multipart: {
       file: { type: 'file', required: true, description: 'The MP3. Its bytes decide, never its name or MIME type.' },
       name: { type: 'string', description: '1–100 characters; defaults to the file name without extension.' },
@@ -37,27 +37,27 @@ export const recordingRoutes = defineRoutes({
     schema: { response: { 201: Recording, 400: Problem, 413: Problem, 415: Problem, 422: Problem } },
   },
   listRecordings: {
-    method: 'GET', url: '/v1/recordings', summary: 'List recordings (newest first)', tags: ['Recordings'],
+    method: 'GET', url: '/v1/recordings', operationId: 'listRecordings', summary: 'List recordings (newest first)', tags: ['Recordings'],
     schema: {
       querystring: Type.Object({ ...PageQuery, name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
       response: { 200: Page(Recording), 400: Problem },
     },
   },
   getRecording: {
-    method: 'GET', url: '/v1/recordings/:id', summary: 'Get a recording', tags: ['Recordings'],
+    method: 'GET', url: '/v1/recordings/:id', operationId: 'getRecording', summary: 'Get a recording', tags: ['Recordings'],
     schema: { params: IdParams, response: { 200: Recording, ...problems } },
   },
   getRecordingAudio: {
-    method: 'GET', url: '/v1/recordings/:id/audio', summary: 'Download the original MP3 (Range supported)', tags: ['Recordings'],
+    method: 'GET', url: '/v1/recordings/:id/audio', operationId: 'getRecordingAudio', summary: 'Download the original MP3 (Range supported)', tags: ['Recordings'],
     produces: ['audio/mpeg'],
     schema: { params: IdParams, response: { ...problems, 416: Problem } },
   },
   updateRecording: {
-    method: 'PATCH', url: '/v1/recordings/:id', summary: 'Rename a recording', tags: ['Recordings'],
+    method: 'PATCH', url: '/v1/recordings/:id', operationId: 'updateRecording', summary: 'Rename a recording', tags: ['Recordings'],
     schema: { params: IdParams, body: UpdateRecording, response: { 200: Recording, ...problems } },
   },
   deleteRecording: {
-    method: 'DELETE', url: '/v1/recordings/:id', summary: 'Delete a recording (409 while a task uses it)', tags: ['Recordings'],
+    method: 'DELETE', url: '/v1/recordings/:id', operationId: 'deleteRecording', summary: 'Delete a recording (409 while a task uses it)', tags: ['Recordings'],
     schema: { params: IdParams, response: { 204: Type.Null(), ...problems, 409: Problem } },
   },
 });

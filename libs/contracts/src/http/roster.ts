@@ -43,11 +43,11 @@ const problems = { 400: Problem, 404: Problem, 409: Problem, 422: Problem };
 
 export const rosterRoutes = defineRoutes({
   getTemplate: {
-    method: 'GET', url: '/v1/rosters/template', summary: 'Download the standard roster .xlsx template', tags: ['Rosters'], produces: [XLSX],
+    method: 'GET', url: '/v1/rosters/template', operationId: 'getRosterTemplate', summary: 'Download the standard roster .xlsx template', tags: ['Rosters'], produces: [XLSX],
     schema: {},
   },
   createRoster: {
-    method: 'POST', url: '/v1/rosters', summary: 'Upload an .xlsx roster (validated in the background)', tags: ['Rosters'],
+    method: 'POST', url: '/v1/rosters', operationId: 'createRoster', summary: 'Upload an .xlsx roster (validated in the background)', tags: ['Rosters'],
     multipart: {
       file: { type: 'file', required: true, description: '.xlsx workbook; the sheet named Roster, else the first' },
       name: { type: 'string', required: true, description: '1–100 characters' },
@@ -59,22 +59,22 @@ export const rosterRoutes = defineRoutes({
     },
   },
   listRosters: {
-    method: 'GET', url: '/v1/rosters', summary: 'List rosters (newest first)', tags: ['Rosters'],
+    method: 'GET', url: '/v1/rosters', operationId: 'listRosters', summary: 'List rosters (newest first)', tags: ['Rosters'],
     schema: {
       querystring: Type.Object({ ...PageQuery, name: Type.Optional(Type.String({ maxLength: 100 })), status: Type.Optional(RosterStatus) }, { additionalProperties: false }),
       response: { 200: Page(Roster), 400: Problem },
     },
   },
   getRoster: {
-    method: 'GET', url: '/v1/rosters/:id', summary: 'Get a roster with its progress and counts', tags: ['Rosters'],
+    method: 'GET', url: '/v1/rosters/:id', operationId: 'getRoster', summary: 'Get a roster with its progress and counts', tags: ['Rosters'],
     schema: { params: IdParams, response: { 200: Roster, ...problems } },
   },
   listEntries: {
-    method: 'GET', url: '/v1/rosters/:id/entries', summary: 'Valid entries in row order (cursor list)', tags: ['Rosters'],
+    method: 'GET', url: '/v1/rosters/:id/entries', operationId: 'listRosterEntries', summary: 'Valid entries in row order (cursor list)', tags: ['Rosters'],
     schema: { params: IdParams, querystring: Type.Object({ ...CursorQuery }, { additionalProperties: false }), response: { 200: CursorPage(RosterEntryView), ...problems } },
   },
   listErrors: {
-    method: 'GET', url: '/v1/rosters/:id/errors', summary: 'Rejected rows with reasons, duplicates included (cursor list, or ?format=xlsx)', tags: ['Rosters'],
+    method: 'GET', url: '/v1/rosters/:id/errors', operationId: 'listRosterErrors', summary: 'Rejected rows with reasons, duplicates included (cursor list, or ?format=xlsx)', tags: ['Rosters'],
     produces: ['application/json', XLSX],
     schema: {
       params: IdParams,
@@ -83,11 +83,11 @@ export const rosterRoutes = defineRoutes({
     },
   },
   updateRoster: {
-    method: 'PATCH', url: '/v1/rosters/:id', summary: 'Rename a roster or edit its description', tags: ['Rosters'],
+    method: 'PATCH', url: '/v1/rosters/:id', operationId: 'updateRoster', summary: 'Rename a roster or edit its description', tags: ['Rosters'],
     schema: { params: IdParams, body: UpdateRoster, response: { 200: Roster, ...problems } },
   },
   deleteRoster: {
-    method: 'DELETE', url: '/v1/rosters/:id', summary: 'Delete a roster (409 while a task uses it)', tags: ['Rosters'],
+    method: 'DELETE', url: '/v1/rosters/:id', operationId: 'deleteRoster', summary: 'Delete a roster (409 while a task uses it)', tags: ['Rosters'],
     schema: { params: IdParams, response: { 204: Type.Null(), ...problems } },
   },
 });

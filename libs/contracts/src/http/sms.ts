@@ -87,60 +87,60 @@ const problems = { 400: Problem, 404: Problem, 409: Problem, 422: Problem };
 
 export const smsRoutes = defineRoutes({
   createTemplate: {
-    method: 'POST', url: '/v1/sms-templates', summary: 'Create an SMS template', tags: ['SMS'],
+    method: 'POST', url: '/v1/sms-templates', operationId: 'createSmsTemplate', summary: 'Create an SMS template', tags: ['SMS'],
     schema: { body: CreateSmsTemplate, response: { 201: SmsTemplate, ...problems } },
   },
   listTemplates: {
-    method: 'GET', url: '/v1/sms-templates', summary: 'List SMS templates (newest first)', tags: ['SMS'],
+    method: 'GET', url: '/v1/sms-templates', operationId: 'listSmsTemplates', summary: 'List SMS templates (newest first)', tags: ['SMS'],
     schema: {
       querystring: Type.Object({ ...PageQuery, name: Type.Optional(Type.String({ maxLength: 100 })), status: Type.Optional(TemplateStatus)  }, { additionalProperties: false }),
       response: { 200: Page(SmsTemplate), 400: Problem },
     },
   },
   getTemplate: {
-    method: 'GET', url: '/v1/sms-templates/:id', summary: 'Get an SMS template', tags: ['SMS'],
+    method: 'GET', url: '/v1/sms-templates/:id', operationId: 'getSmsTemplate', summary: 'Get an SMS template', tags: ['SMS'],
     schema: { params: IdParams, response: { 200: SmsTemplate, ...problems } },
   },
   updateTemplate: {
-    method: 'PATCH', url: '/v1/sms-templates/:id', summary: 'Rename or edit an SMS template', tags: ['SMS'],
+    method: 'PATCH', url: '/v1/sms-templates/:id', operationId: 'updateSmsTemplate', summary: 'Rename or edit an SMS template', tags: ['SMS'],
     schema: { params: IdParams, body: UpdateSmsTemplate, response: { 200: SmsTemplate, ...problems } },
   },
   deleteTemplate: {
-    method: 'DELETE', url: '/v1/sms-templates/:id', summary: 'Delete an SMS template', tags: ['SMS'],
+    method: 'DELETE', url: '/v1/sms-templates/:id', operationId: 'deleteSmsTemplate', summary: 'Delete an SMS template', tags: ['SMS'],
     schema: { params: IdParams, response: { 204: Type.Null(), ...problems } },
   },
   previewTemplate: {
-    method: 'POST', url: '/v1/sms-templates/:id/preview', summary: 'Render a template with variables', tags: ['SMS'],
+    method: 'POST', url: '/v1/sms-templates/:id/preview', operationId: 'previewSmsTemplate', summary: 'Render a template with variables', tags: ['SMS'],
     schema: { params: IdParams, body: PreviewSmsTemplate, response: { 200: SmsPreview, ...problems } },
   },
   getAccount: {
-    method: 'GET', url: '/v1/sms-account', summary: "The tenant's SMS account", tags: ['SMS'],
+    method: 'GET', url: '/v1/sms-account', operationId: 'getSmsAccount', summary: "The tenant's SMS account", tags: ['SMS'],
     schema: { response: { 200: SmsAccount } },
   },
   putAccount: {
-    method: 'PUT', url: '/v1/sms-account', summary: "Set the tenant's SMS account", tags: ['SMS'],
+    method: 'PUT', url: '/v1/sms-account', operationId: 'putSmsAccount', summary: "Set the tenant's SMS account", tags: ['SMS'],
     schema: { body: PutSmsAccount, response: { 200: SmsAccount, ...problems } },
   },
   listMessages: {
-    method: 'GET', url: '/v1/sms-messages', summary: 'Follow-up SMS messages (cursor list)', tags: ['SMS'],
+    method: 'GET', url: '/v1/sms-messages', operationId: 'listSmsMessages', summary: 'Follow-up SMS messages (cursor list)', tags: ['SMS'],
     schema: {
       querystring: Type.Object({ ...CursorQuery, taskId: Type.Optional(Uuid), status: Type.Optional(SmsMessageStatus), kind: Type.Optional(SmsKind)  }, { additionalProperties: false }),
       response: { 200: CursorPage(SmsMessage), 400: Problem },
     },
   },
   adminListTemplates: {
-    method: 'GET', url: '/v1/admin/sms-templates', summary: 'Templates of all tenants (admin)', tags: ['Admin'],
+    method: 'GET', url: '/v1/admin/sms-templates', operationId: 'listAllSmsTemplates', summary: 'Templates of all tenants (admin)', tags: ['Admin'],
     schema: {
       querystring: Type.Object({ ...PageQuery, status: Type.Optional(TemplateStatus)  }, { additionalProperties: false }),
       response: { 200: Page(Type.Object({ ...SmsTemplate.properties, tenantId: Uuid })), 400: Problem },
     },
   },
   adminApproveTemplate: {
-    method: 'POST', url: '/v1/admin/sms-templates/:id/approve', summary: 'Approve a template (admin)', tags: ['Admin'],
+    method: 'POST', url: '/v1/admin/sms-templates/:id/approve', operationId: 'approveSmsTemplate', summary: 'Approve a template (admin)', tags: ['Admin'],
     schema: { params: IdParams, response: { 200: SmsTemplate, ...problems } },
   },
   adminRejectTemplate: {
-    method: 'POST', url: '/v1/admin/sms-templates/:id/reject', summary: 'Reject a template (admin)', tags: ['Admin'],
+    method: 'POST', url: '/v1/admin/sms-templates/:id/reject', operationId: 'rejectSmsTemplate', summary: 'Reject a template (admin)', tags: ['Admin'],
     schema: {
       params: IdParams,
       body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),

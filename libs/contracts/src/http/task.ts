@@ -140,38 +140,38 @@ const problems = { 400: Problem, 404: Problem, 409: Problem, 422: Problem, 503: 
 
 export const taskRoutes = defineRoutes({
   createTask: {
-    method: 'POST', url: '/v1/tasks', summary: 'Create a task (starts now or at a WIB time)', tags: ['Tasks'],
+    method: 'POST', url: '/v1/tasks', operationId: 'createTask', summary: 'Create a task (starts now or at a WIB time)', tags: ['Tasks'],
     schema: { body: CreateTask, response: { 201: Task, ...problems } },
   },
   listTasks: {
-    method: 'GET', url: '/v1/tasks', summary: 'List tasks (newest first)', tags: ['Tasks'],
+    method: 'GET', url: '/v1/tasks', operationId: 'listTasks', summary: 'List tasks (newest first)', tags: ['Tasks'],
     schema: {
       querystring: Type.Object({ ...PageQuery, status: Type.Optional(TaskStatus), name: Type.Optional(Type.String({ maxLength: 100, description: 'substring, case-insensitive' })) }, { additionalProperties: false }),
       response: { 200: Page(Task), 400: Problem },
     },
   },
   getTask: {
-    method: 'GET', url: '/v1/tasks/:id', summary: 'Get a task with live progress', tags: ['Tasks'],
+    method: 'GET', url: '/v1/tasks/:id', operationId: 'getTask', summary: 'Get a task with live progress', tags: ['Tasks'],
     schema: { params: IdParams, response: { 200: Task, ...problems } },
   },
   updateTask: {
-    method: 'PATCH', url: '/v1/tasks/:id', summary: 'Edit a task (name always; start until started; sms/dialing until completed/cancelled)', tags: ['Tasks'],
+    method: 'PATCH', url: '/v1/tasks/:id', operationId: 'updateTask', summary: 'Edit a task (name always; start until started; sms/dialing until completed/cancelled)', tags: ['Tasks'],
     schema: { params: IdParams, body: UpdateTask, response: { 200: Task, ...problems } },
   },
   deleteTask: {
-    method: 'DELETE', url: '/v1/tasks/:id', summary: 'Delete a completed or cancelled task', tags: ['Tasks'],
+    method: 'DELETE', url: '/v1/tasks/:id', operationId: 'deleteTask', summary: 'Delete a completed or cancelled task', tags: ['Tasks'],
     schema: { params: IdParams, response: { 204: Type.Null(), ...problems } },
   },
   pauseTask: {
-    method: 'POST', url: '/v1/tasks/:id/pause', summary: 'Pause: no new call once this answers', tags: ['Tasks'],
+    method: 'POST', url: '/v1/tasks/:id/pause', operationId: 'pauseTask', summary: 'Pause: no new call once this answers', tags: ['Tasks'],
     schema: { params: IdParams, response: { 200: Task, ...problems } },
   },
   resumeTask: {
-    method: 'POST', url: '/v1/tasks/:id/resume', summary: 'Resume a paused task', tags: ['Tasks'],
+    method: 'POST', url: '/v1/tasks/:id/resume', operationId: 'resumeTask', summary: 'Resume a paused task', tags: ['Tasks'],
     schema: { params: IdParams, response: { 200: Task, ...problems } },
   },
   cancelTask: {
-    method: 'POST', url: '/v1/tasks/:id/cancel', summary: 'Cancel: pending numbers become cancelled', tags: ['Tasks'],
+    method: 'POST', url: '/v1/tasks/:id/cancel', operationId: 'cancelTask', summary: 'Cancel: pending numbers become cancelled', tags: ['Tasks'],
     schema: { params: IdParams, response: { 200: Task, ...problems } },
   },
 });

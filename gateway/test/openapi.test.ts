@@ -1,0 +1,103 @@
+import { publicRoutes, type RouteDef } from '@autocall/contracts';
+import { buildOpenApi } from '../src/openapi/openapi';
+import { call, closeClient, deadUrl, startGateway, type Gateway } from './helpers';
+
+let gw: Gateway;
+let doc: any;
+
+beforeAll(async () => {
+  const dead = await deadUrl();
+  gw = await startGateway({ SMS_URL: dead, ROSTER_URL: dead, TASK_URL: dead, RECORDING_URL: dead, DIALER_URL: dead });
+  doc = (await call(gw.url, 'GET', '/docs/json')).body;
+});
+afterAll(async () => {
+  await gw?.close();
+  await closeClient();
+});
+
+const operations = (d: any) =>
+  Object.entries(d.paths as Record<string, Record<string, { operationId: string; tags: string[] }>>).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, ...op })),
+  );
+
+describe('the OpenAPI document (/docs/json)', () => {
+  it('when read, then every operation has the id a client SDK calls it by: verb + resource, singular for one, plural for a list', () => {
+    const ids = operations(doc)
+      .map((o) => `${o.key} → ${o.operationId}`)
+      .sort();
+    // A change here renames a method in every generated client: make it on purpose.
+    expect(ids).toEqual([
+      'DELETE /v1/admin/tenants/{id}/api-keys/{keyId} → revokeTenantApiKey',
+      'DELETE /v1/recordings/{id} → deleteRecording',
+      'DELETE /v1/rosters/{id} → deleteRoster',
+      'DELETE /v1/sms-templates/{id} → deleteSmsTemplate',
+      'DELETE /v1/tasks/{id} → deleteTask',
+      'GET /v1/admin/sms-templates → listAllSmsTemplates',
+      'GET /v1/admin/tenants → listTenants',
+      'GET /v1/admin/tenants/{id} → getTenant',
+      'GET /v1/admin/tenants/{id}/api-keys → listTenantApiKeys',
+      'GET /v1/recordings → listRecordings',
+      'GET /v1/recordings/{id} → getRecording',
+      'GET /v1/recordings/{id}/audio → getRecordingAudio',
+      'GET /v1/rosters → listRosters',
+      'GET /v1/rosters/template → getRosterTemplate',
+      'GET /v1/rosters/{id} → getRoster',
+      'GET /v1/rosters/{id}/entries → listRosterEntries',
+      'GET /v1/rosters/{id}/errors → listRosterErrors',
+      'GET /v1/sms-account → getSmsAccount',
+      'GET /v1/sms-messages → listSmsMessages',
+      'GET /v1/sms-templates → listSmsTemplates',
+      'GET /v1/sms-templates/{id} → getSmsTemplate',
+      'GET /v1/tasks → listTasks',
+      'GET /v1/tasks/{id} → getTask',
+      'GET /v1/tasks/{id}/calls → listTaskCalls',
+      'GET /v1/tasks/{id}/report → getTaskReport',
+      'PATCH /v1/recordings/{id} → updateRecording',
+      'PATCH /v1/rosters/{id} → updateRoster',
+      'PATCH /v1/sms-templates/{id} → updateSmsTemplate',
+      'PATCH /v1/tasks/{id} → updateTask',
+      'POST /v1/admin/sms-templates/{id}/approve → approveSmsTemplate',
+      'POST /v1/admin/sms-templates/{id}/reject → rejectSmsTemplate',
+      'POST /v1/admin/tenants → createTenant',
+      'POST /v1/admin/tenants/{id}/api-keys → createTenantApiKey',
+      'POST /v1/recordings → createRecording',
+      'POST /v1/rosters → createRoster',
+      'POST /v1/sms-templates → createSmsTemplate',
+      'POST /v1/sms-templates/{id}/preview → previewSmsTemplate',
+      'POST /v1/tasks → createTask',
+      'POST /v1/tasks/{id}/cancel → cancelTask',
+      'POST /v1/tasks/{id}/pause → pauseTask',
+      'POST /v1/tasks/{id}/resume → resumeTask',
+      'PUT /v1/sms-account → putSmsAccount',
+    ]);
+  });
+
+  it('when read, then no two operations share an id and every public route is documented', () => {
+    const ids = operations(doc).map((o) => o.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(publicRoutes.length);
+  });
+
+  it('when read, then each operation sits in exactly one group, and each group has one capitalised spelling', () => {
+    const ops = operations(doc);
+    expect(ops.filter((o) => o.tags.length !== 1).map((o) => o.key)).toEqual([]);
+    const names = (doc.tags as { name: string }[]).map((t) => t.name);
+    expect(names).toEqual(['Admin', 'Recordings', 'Rosters', 'SMS', 'Tasks']);
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
+    expect([...new Set(ops.flatMap((o) => o.tags))].sort()).toEqual(names);
+  });
+});
+
+describe('buildOpenApi', () => {
+  const [a, b] = publicRoutes;
+
+  it('when two routes share an operationId, then it refuses to build the document', () => {
+    const twin: RouteDef = { ...b, operationId: a.operationId };
+    expect(() => buildOpenApi([a, twin], { version: '1' })).toThrow(`operationId ${a.operationId} is used by both ${a.method} ${a.url} and ${b.method} ${b.url}`);
+  });
+
+  it('when one group is spelled two ways (tasks, Tasks), then it refuses to build the document', () => {
+    const lower: RouteDef = { ...b, tags: [a.tags[0].toLowerCase()] };
+    expect(() => buildOpenApi([a, lower], { version: '1' })).toThrow(/is also spelled/);
+  });
+});
