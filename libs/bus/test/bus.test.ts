@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { createServer, Socket, type Server } from 'node:net';
 import * as amqp from 'amqplib';
 import { Type } from '@sinclair/typebox';
 import { defineEvent, defineRpc } from '@autocall/contracts';
 import { createDataSource, createOutboxAndInbox, migrate, ensureDatabase, type DataSource } from '@autocall/db';
-import { eventually, testAmqpUrl, testDatabaseUrl, testLogger } from '@autocall/testing';
+import { eventually, TcpRelay, testAmqpUrl, testDatabaseUrl, testLogger } from '@autocall/testing';
 import { BusUnavailableError, DeadLetterError, handleBatchOnce, handleOnce, on, OutboxRelay, PgBus, publishInTransaction, RabbitBus, RpcTimeoutError, type Bus } from '../src';
 
 const Ping = defineEvent('bustest.ping', 1, Type.Object({ n: Type.Integer(), run: Type.String() }));
@@ -82,33 +81,6 @@ const inProcessTransport: Transport = {
 const effects = async (n?: number) =>
   (await db.query(`SELECT n FROM effects WHERE run = $1 ${n === undefined ? '' : 'AND n = $2'} ORDER BY n`, n === undefined ? [run] : [run, n])) as { n: number }[];
 
-/** A TCP relay in front of RabbitMQ so a test can take "the broker" away from one client only. */
-class BrokerProxy {
-  private server?: Server;
-  private sockets = new Set<Socket>();
-  port = 0;
-  async start(port = 0) {
-    this.server = createServer((client) => {
-      const upstream = new Socket();
-      upstream.connect(5672, '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
-    this.port = (this.server!.address() as { port: number }).port;
-  }
-  async stop() {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
-  }
-}
 
 beforeAll(async () => {
   AMQP_URL = testAmqpUrl();
@@ -311,8 +283,7 @@ describe('RabbitBus', () => {
   }, 60_000);
 
   it('when an outbox row is written while the broker is down, then it is published once the broker is back', async () => {
-    const proxy = new BrokerProxy();
-    await proxy.start();
+    const proxy = await new TcpRelay(5672).start(); // "the broker", for this client only
     const port = proxy.port;
     const bus = await connectRabbit(`amqp://guest:guest@127.0.0.1:${port}${new URL(AMQP_URL).pathname}`);
     const q = queueName('outbox');
@@ -320,7 +291,7 @@ describe('RabbitBus', () => {
     await bus.subscribe(q, [on(Ping, async (p) => void got.push(p.n))]);
     const relay = new OutboxRelay(db, bus, testLogger(), { intervalMs: 20 });
     relay.start();
-    await proxy.stop(); // the broker goes away
+    await proxy.cut(); // the broker goes away
     await eventually(() => !bus.isConnected());
     await expect(bus.publish(Ping, { n: 1, run })).rejects.toBeInstanceOf(BusUnavailableError);
     await db.transaction((m) => publishInTransaction(m, Ping, { n: 5000, run }));
@@ -328,13 +299,13 @@ describe('RabbitBus', () => {
     const [{ pending }] = await db.query(`SELECT count(*)::int AS pending FROM outbox WHERE sent_at IS NULL AND payload->>'run' = $1`, [run]);
     expect(pending).toBe(1);
     expect(got).toEqual([]);
-    await proxy.start(port); // the broker is back
+    await proxy.restore(); // the broker is back, on the same port
     await eventually(() => got.includes(5000), 20_000);
     await relay.stop();
     expect(got).toEqual([5000]);
     // the proxy's listening server would keep jest from exiting (the bus first, or it reconnects)
     await bus.close();
-    await proxy.stop();
+    await proxy.cut();
   }, 40_000);
 });
 
