@@ -1,7 +1,7 @@
 import { createLogger } from '@autocall/logger';
 import { WorkLoop, type TurnResult, type WorkLoopOptions } from '../src';
 
-const logger = createLogger({ name: 'work-loop-test', level: 'silent' });
+const logger = createLogger('work-loop-test', 'silent');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(cond: () => boolean, ms = 2000): Promise<void> {
   const end = Date.now() + ms;
