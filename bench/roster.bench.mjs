@@ -8,6 +8,10 @@
 // (generate the files with a shared-strings table, as Excel saves them, instead of inline strings),
 // BENCH_LIST_EVERY_MS (20: pause between the GET /v1/rosters polls), BENCH_REPEAT=n (import each file n times in the same service process: later imports show what a
 // process that has already run one keeps; their peak RSS is sampled every 50 ms, VmHWM being the first's).
+// The raw floor, in the same run: this machine inflating every part of the same file (zlib, one
+// thread) plus a bare binary-free `COPY … FROM STDIN` of as many (row, phone, name) lines into a
+// fresh table with a primary key; `floorRatio` = floor seconds / time to ready (1 = as fast as
+// the floor; compare builds by this ratio, not by seconds, on a shared machine).
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -16,10 +20,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir, loadavg } from 'node:os';
+import { inflateRawSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'services/roster/package.json'));
 const ExcelJS = require('exceljs');
+const pg = require('pg');
+const { from: copyFrom } = require('pg-copy-streams');
 
 const PORT = Number(process.env.BENCH_PORT ?? 3902);
 const GATEWAY_PORT = PORT + 1;
@@ -98,6 +105,54 @@ const pct = (arr, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 
+/** Every zip entry of `bytes` inflated (by its central directory): the floor's decompression. */
+function inflateAll(bytes) {
+  let eocd = bytes.length - 22;
+  while (eocd >= 0 && bytes.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  const entries = bytes.readUInt16LE(eocd + 10);
+  let p = bytes.readUInt32LE(eocd + 16);
+  let total = 0;
+  for (let i = 0; i < entries; i++) {
+    const method = bytes.readUInt16LE(p + 10);
+    const size = bytes.readUInt32LE(p + 20);
+    const [nameLen, extraLen, commentLen] = [bytes.readUInt16LE(p + 28), bytes.readUInt16LE(p + 30), bytes.readUInt16LE(p + 32)];
+    const local = bytes.readUInt32LE(p + 42);
+    const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+    const data = bytes.subarray(start, start + size);
+    total += method === 8 ? inflateRawSync(data).length : data.length;
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return total;
+}
+
+/** The raw floor for `rows` rows of `file`: inflate it all, then COPY that many lines into PostgreSQL. */
+async function floor(file, rows) {
+  const t0 = performance.now();
+  const inflated = inflateAll(readFileSync(file));
+  const inflateS = (performance.now() - t0) / 1000;
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS bench_roster_floor');
+    await client.query('CREATE TABLE bench_roster_floor (row_number int PRIMARY KEY, phone text NOT NULL, name text)');
+    const t1 = performance.now();
+    const stream = client.query(copyFrom('COPY bench_roster_floor (row_number, phone, name) FROM STDIN'));
+    const chunk = 10_000;
+    for (let i = 0; i < rows; i += chunk) {
+      let text = '';
+      for (let j = i; j < Math.min(rows, i + chunk); j++) text += `${j + 2}\t+62812${10_000_000 + j}\tPerson ${j}\n`;
+      if (!stream.write(text)) await once(stream, 'drain');
+    }
+    stream.end();
+    await once(stream, 'finish');
+    const copyS = (performance.now() - t1) / 1000;
+    await client.query('DROP TABLE bench_roster_floor');
+    return { inflatedMiB: +(inflated / 1048576).toFixed(1), floorS: +(inflateS + copyS).toFixed(2), floorInflateS: +inflateS.toFixed(2), floorCopyS: +copyS.toFixed(2) };
+  } finally {
+    await client.end();
+  }
+}
+
 async function run(rows) {
   const file = await generate(rows);
   const child = spawn(process.execPath, [join(root, 'services/roster/dist/main.js')], {
@@ -108,6 +163,7 @@ async function run(rows) {
   let gateway;
   try {
     await waitReady(SERVICE);
+    const raw = await floor(file, rows); // the service is up (it made the database) and idle
     if (!DIRECT) gateway = await startGateway();
     const out = [];
     for (let n = 0; n < repeat; n++) {
@@ -165,6 +221,8 @@ async function run(rows) {
         listMaxMs: +Math.max(...latencies).toFixed(1),
         // The machine may be shared: the service's own CPU time and the 1-minute load average
         // (before the upload, after ready) say how contended the wall time was.
+        ...raw,
+        floorRatio: +(raw.floorS / (elapsed / 1000)).toFixed(3),
         serviceCpuS: +cpuS.toFixed(2),
         load1: `${load0.toFixed(1)}→${loadavg()[0].toFixed(1)}`,
       });
