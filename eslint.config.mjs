@@ -17,11 +17,6 @@ const notYetInShape = [
   'services/dialer/src/messaging/dialer.rpc.ts',
   'services/dialer/src/messaging/sms-events.consumer.ts',
   'services/dialer/src/messaging/task-events.consumer.ts',
-  'services/task/src/domain/progress.service.ts',
-  'services/task/src/domain/scheduler.ts',
-  'services/task/src/domain/task-control.ts',
-  'services/task/src/domain/task.service.ts',
-  'services/task/src/domain/task.ts',
 ];
 
 const layer = (message, names) => names.map((name) => ({ name, message }));

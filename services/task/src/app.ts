@@ -4,12 +4,14 @@ import type { TaskConfig } from './config';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { ControlGeneration1764200000000 } from './data/migrations/1764200000000-ControlGeneration';
 import { ControlRepair1764300000000 } from './data/migrations/1764300000000-ControlRepair';
-import { ProgressService } from './domain/progress.service';
-import { Scheduler } from './domain/scheduler';
-import { ControlReconciler, TaskControl } from './domain/task-control';
-import { TaskService } from './domain/task.service';
+import { rpcDependencies } from './adapters/rpc-dependencies';
+import { ControlReconciler } from './usecases/control-reconciler';
+import { ProgressService } from './usecases/progress.service';
+import { Reservations } from './usecases/reservations';
+import { Scheduler } from './usecases/scheduler';
+import { TaskControl } from './usecases/task-control';
+import { TaskService } from './usecases/task.service';
 import { taskRoutes } from './http/task.routes';
-import { rpcDependencies } from './messaging/dependencies.client';
 import { progressConsumer } from './messaging/progress.consumer';
 import { releaseConsumer } from './messaging/release.consumer';
 import { taskResponders } from './messaging/task.rpc';
@@ -17,13 +19,14 @@ import { taskResponders } from './messaging/task.rpc';
 export const TASK_SCHEMA = 'task';
 export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000, ControlRepair1764300000000];
 
-/** Wires the task service: routes, RPC responder, consumers and the scheduler. Never listens. */
+/** Wires the task service: routes, RPC responder, consumers and the loops (scheduler, reservation clean-up, control reconciler). Never listens. */
 export async function buildApp(deps: ServiceDeps<TaskConfig>): Promise<App> {
   const { config } = deps;
   const app = createServer({ name: 'task', logger: deps.logger, internalToken: config.INTERNAL_TOKEN, readiness: readiness(deps) });
   const dependencies = rpcDependencies(deps.bus, config.TASK_RPC_TIMEOUT_MS);
   const control = new TaskControl(deps.db, deps.relay, dependencies, { rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS, replyGraceMs: config.TASK_CONTROL_REPLY_GRACE_MS });
-  const tasks = new TaskService(deps.db, deps.relay, dependencies, { timezone: config.PLATFORM_TIMEZONE, rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS }, control);
+  const reservations = new Reservations(deps.db, dependencies, deps.logger.child({ component: 'reservations' }), { rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS });
+  const tasks = new TaskService(deps.db, deps.relay, dependencies, { timezone: config.PLATFORM_TIMEZONE, rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS }, control, reservations);
   const reconciler = new ControlReconciler(deps.db, control, deps.logger.child({ component: 'control-reconciler' }), {
     tickMs: config.TASK_CONTROL_RECONCILE_MS,
     maxBackoffMs: config.TASK_CONTROL_RECONCILE_MAX_BACKOFF_MS,
@@ -32,19 +35,21 @@ export async function buildApp(deps: ServiceDeps<TaskConfig>): Promise<App> {
   taskRoutes(app, tasks);
   await taskResponders(deps.bus, tasks);
   await progressConsumer(deps.bus, progress);
-  await releaseConsumer(deps.bus, dependencies);
-  const scheduler = new Scheduler(deps.db, deps.relay, dependencies, deps.logger.child({ component: 'scheduler' }), {
-    tickMs: config.TASK_SCHEDULER_TICK_MS,
-    batch: config.TASK_SCHEDULER_BATCH,
-    rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS,
-  });
+  await releaseConsumer(deps.bus, reservations);
+  const scheduler = new Scheduler(deps.db, deps.relay, deps.logger.child({ component: 'scheduler' }), { tickMs: config.TASK_SCHEDULER_TICK_MS, batch: config.TASK_SCHEDULER_BATCH });
   app.addHook('onClose', async () => {
     await reconciler.stop();
     await scheduler.stop();
+    await reservations.stop();
   });
   await app.ready();
   // Started here, not in an onReady hook: with one, fastify refuses runService's later addHook.
-  if (config.TASK_SCHEDULER_ENABLED) scheduler.start();
+  // The clean-up of failed creations' reservations has always run beside the scheduler, so only
+  // where it is enabled.
+  if (config.TASK_SCHEDULER_ENABLED) {
+    scheduler.start();
+    reservations.start();
+  }
   reconciler.start();
   return app;
 }

@@ -7,9 +7,11 @@
  */
 import { newId } from '@autocall/contracts';
 import { newTenantId } from '@autocall/testing';
-import { taskRepository as repo, type TaskRow, type TaskStatus } from '../src/data/task.repository';
+import { taskRepository as repo } from '../src/data/task.repository';
 import type { ControlAck, ControlOrder, Dependencies } from '../src/domain/dependencies';
-import { ControlReconciler, type Lease, TaskControl } from '../src/domain/task-control';
+import type { TaskRow, TaskStatus } from '../src/domain/task';
+import { ControlReconciler } from '../src/usecases/control-reconciler';
+import { type Lease, TaskControl } from '../src/usecases/task-control';
 import { startTask } from './helpers';
 
 let svc: Awaited<ReturnType<typeof startTask>>;

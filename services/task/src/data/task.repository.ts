@@ -1,47 +1,6 @@
 import { listPage } from '@autocall/db';
 import type { EntityManager } from 'typeorm';
-import type { DialingSettings, SmsSettings } from '../domain/settings';
-
-export type TaskStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
-export type Outcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed';
-
-export interface TaskRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  status: TaskStatus;
-  recording_id: string;
-  recording_duration_ms: number;
-  roster_id: string;
-  roster_columns: string[];
-  total: number;
-  start_mode: 'immediate' | 'scheduled';
-  start_at: Date;
-  timezone: string;
-  sms: SmsSettings;
-  dialing: DialingSettings;
-  answered: number;
-  no_answer: number;
-  busy: number;
-  unavailable: number;
-  failed: number;
-  cancelled: number;
-  sms_sent: number;
-  sms_failed: number;
-  final_count: number | null;
-  started_at: Date | null;
-  paused_at: Date | null;
-  completed_at: Date | null;
-  cancelled_at: Date | null;
-  /** bigint: the generation the dialer acknowledged for the state this row shows */
-  control_generation: string;
-  control_holder: string | null;
-  control_lease_until: Date | null;
-  control_due_at: Date | null;
-  control_tries: number;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { Outcome, TaskRow } from '../domain/task';
 
 export type NewTask = Pick<
   TaskRow,
@@ -196,7 +155,7 @@ export const taskRepository = {
     );
   },
 
-  // ---- versioned control (domain/task-control.ts) ----
+  // ---- versioned control (usecases/task-control.ts) ----
   /** Takes the task's control lease for `holder` when it is free or lapsed; the row as it is now, or undefined. */
   async takeControl(m: Q, tenantId: string, id: string, holder: string, leaseMs: number): Promise<TaskRow | undefined> {
     return updated(

@@ -1,5 +1,5 @@
 /**
- * What the task service asks other services (implemented over RPC in messaging/): the domain
+ * What the task service asks other services (implemented over RPC in adapters/rpc-dependencies.ts): the domain
  * knows nothing of AMQP. Every call may throw a timeout (→ 503 DEPENDENCY_UNAVAILABLE).
  */
 export interface Dependencies {

@@ -1,8 +1,50 @@
-import type { TaskSnapshotT } from '@autocall/contracts';
-import type { TaskRow } from '../data/task.repository';
-import { nextWindowOpening, toLocalIso } from './time';
+import type { CreateTask } from '@autocall/contracts';
+import type { Static } from '@sinclair/typebox';
+import { invalidField, taskErrors } from './errors';
+import type { DialingSettings, SmsSettings } from './settings';
+import { parseStartAt } from './time';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+export type TaskStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+export type Outcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed';
+
+/** A task as stored (data/task.repository.ts reads and writes it): what every rule below reads. */
+export interface TaskRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  status: TaskStatus;
+  recording_id: string;
+  recording_duration_ms: number;
+  roster_id: string;
+  roster_columns: string[];
+  total: number;
+  start_mode: 'immediate' | 'scheduled';
+  start_at: Date;
+  timezone: string;
+  sms: SmsSettings;
+  dialing: DialingSettings;
+  answered: number;
+  no_answer: number;
+  busy: number;
+  unavailable: number;
+  failed: number;
+  cancelled: number;
+  sms_sent: number;
+  sms_failed: number;
+  final_count: number | null;
+  started_at: Date | null;
+  paused_at: Date | null;
+  completed_at: Date | null;
+  cancelled_at: Date | null;
+  /** bigint: the generation the dialer acknowledged for the state this row shows */
+  control_generation: string;
+  control_holder: string | null;
+  control_lease_until: Date | null;
+  control_due_at: Date | null;
+  control_tries: number;
+  created_at: Date;
+  updated_at: Date;
+}
 
 /** Numbers with a final outcome (cancelled ones are counted apart). */
 export const finalOf = (r: TaskRow) => r.answered + r.no_answer + r.busy + r.unavailable + r.failed;
@@ -10,63 +52,13 @@ export const finalOf = (r: TaskRow) => r.answered + r.no_answer + r.busy + r.una
 /** percent = final numbers / total × 100, rounded to two decimals. */
 export const percentOf = (r: TaskRow) => (r.total > 0 ? Math.round((finalOf(r) / r.total) * 10000) / 100 : 0);
 
-export function toView(r: TaskRow, now = new Date()) {
-  const final = finalOf(r);
-  return {
-    id: r.id,
-    name: r.name,
-    status: r.status,
-    recordingId: r.recording_id,
-    rosterId: r.roster_id,
-    start: { mode: r.start_mode, at: r.start_at.toISOString(), atLocal: toLocalIso(r.start_at, r.timezone) },
-    sms: r.sms,
-    dialing: r.dialing,
-    progress: {
-      total: r.total,
-      pending: Math.max(0, r.total - final - r.cancelled),
-      answered: r.answered,
-      noAnswer: r.no_answer,
-      busy: r.busy,
-      unavailable: r.unavailable,
-      failed: r.failed,
-      cancelled: r.cancelled,
-      smsSent: r.sms_sent,
-      smsFailed: r.sms_failed,
-      percent: percentOf(r),
-    },
-    nextCallAt: r.status === 'running' ? iso(nextWindowOpening(r.dialing.callingWindow, now, r.timezone)) : null,
-    startedAt: iso(r.started_at),
-    pausedAt: iso(r.paused_at),
-    completedAt: iso(r.completed_at),
-    cancelledAt: iso(r.cancelled_at),
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
-}
-export type TaskView = ReturnType<typeof toView>;
-
-/** What every task.* event carries: all the dialer and the sms service need, no cross-schema read. */
-export function toSnapshot(r: TaskRow): TaskSnapshotT {
-  return {
-    tenantId: r.tenant_id,
-    taskId: r.id,
-    name: r.name,
-    status: r.status,
-    recordingId: r.recording_id,
-    recordingDurationMs: r.recording_duration_ms,
-    rosterId: r.roster_id,
-    total: r.total,
-    sms: r.sms,
-    dialing: r.dialing,
-    timezone: r.timezone,
-    startAt: r.start_at.toISOString(),
-  };
-}
+/** A completed or cancelled task: it holds no reference and takes no more transitions but delete. */
+export const hasEnded = (status: TaskStatus) => status === 'completed' || status === 'cancelled';
 
 /** Pure transition rules (API.md "Status"). `same` = an idempotent repeat: 200, no change. */
 export type Transition = { kind: 'same' } | { kind: 'invalid' } | { kind: 'go' };
 
-export function pauseRule(status: TaskRow['status']): Transition {
+export function pauseRule(status: TaskStatus): Transition {
   switch (status) {
     case 'scheduled':
     case 'running':
@@ -79,7 +71,7 @@ export function pauseRule(status: TaskRow['status']): Transition {
   }
 }
 
-export function resumeRule(status: TaskRow['status']): Transition {
+export function resumeRule(status: TaskStatus): Transition {
   switch (status) {
     case 'paused':
       return { kind: 'go' };
@@ -92,7 +84,7 @@ export function resumeRule(status: TaskRow['status']): Transition {
   }
 }
 
-export function cancelRule(status: TaskRow['status']): Transition {
+export function cancelRule(status: TaskStatus): Transition {
   switch (status) {
     case 'scheduled':
     case 'running':
@@ -103,9 +95,59 @@ export function cancelRule(status: TaskRow['status']): Transition {
     case 'completed':
       return { kind: 'invalid' };
   }
+}
+
+/**
+ * Where a paused task goes on resume: paused before its time and resumed before it too, back to
+ * waiting for the scheduler; otherwise running, and `firstStart` when it had never started.
+ */
+export function resumedState(r: Pick<TaskRow, 'started_at' | 'start_at'>, now: Date): { status: 'scheduled' | 'running'; firstStart: boolean } {
+  const waiting = r.started_at === null && r.start_at.getTime() > now.getTime();
+  return { status: waiting ? 'scheduled' : 'running', firstStart: !waiting && r.started_at === null };
 }
 
 /** A task completes in the transaction where its own counters reach the dialer's final count. */
 export function shouldComplete(r: TaskRow): boolean {
   return (r.status === 'running' || r.status === 'paused') && r.final_count !== null && finalOf(r) + r.cancelled >= r.final_count;
+}
+
+export type ControlCommand = 'hold' | 'release' | 'cancel';
+
+/** What the dialer must hold for a task in this state; a completed task needs nothing. */
+export function desiredCommand(status: TaskStatus): ControlCommand | undefined {
+  switch (status) {
+    case 'paused':
+      return 'hold';
+    case 'cancelled':
+      return 'cancel';
+    case 'running':
+    case 'scheduled':
+      return 'release';
+    case 'completed':
+      return undefined;
+  }
+}
+
+export type StartInput = Static<typeof CreateTask>['start'];
+
+/**
+ * A task's start from the request: immediate is now (no `at`); scheduled needs an `at` (wall-clock
+ * time in `timezone` unless it has an offset) after `now`, else 422 SCHEDULE_IN_PAST.
+ */
+export function startFrom(start: StartInput, now: Date, timezone: string): { mode: 'immediate' | 'scheduled'; at: Date } {
+  if (start.mode === 'immediate') {
+    if (start.at !== undefined) throw invalidField('start.at', 'must not be given for an immediate start');
+    return { mode: 'immediate', at: now };
+  }
+  if (start.at === undefined) throw invalidField('start.at', 'is required for a scheduled start');
+  const at = parseStartAt(start.at, timezone);
+  if (at.getTime() <= now.getTime()) throw taskErrors.SCHEDULE_IN_PAST();
+  return { mode: 'scheduled', at };
+}
+
+/** Which fields a PATCH may change in the task's state: `start` only before it starts; `sms` and `dialing` until it ends. 409 otherwise. */
+export function assertEditable(r: Pick<TaskRow, 'status' | 'started_at'>, change: { start: boolean; settings: boolean }): void {
+  const notStarted = r.started_at === null && (r.status === 'scheduled' || r.status === 'paused');
+  if (change.start && !notStarted) throw taskErrors.TASK_NOT_EDITABLE('start can change only before the task starts.');
+  if (change.settings && hasEnded(r.status)) throw taskErrors.TASK_NOT_EDITABLE('sms and dialing cannot change once the task is completed or cancelled.');
 }

@@ -1,6 +1,6 @@
 import { taskRoutes as r } from '@autocall/contracts';
 import { route, tenantOf, type App } from '@autocall/http';
-import type { TaskService } from '../domain/task.service';
+import type { TaskService } from '../usecases/task.service';
 
 export function taskRoutes(app: App, tasks: TaskService) {
   route(app, r.createTask, async (req, reply) => {

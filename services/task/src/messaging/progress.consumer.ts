@@ -1,6 +1,6 @@
 import { CallCompleted, DialerTaskDrained, SmsFailed, SmsSent } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
-import type { ProgressService } from '../domain/progress.service';
+import type { ProgressService } from '../usecases/progress.service';
 
 /**
  * call.completed, sms.sent|failed and dialer.task.drained → the task's progress counters, in

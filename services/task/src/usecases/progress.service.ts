@@ -1,27 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { CallCompleted, DialerTaskDrained, SmsFailed, SmsSent, TaskCompleted, type CallCompletedT, type EventPayload, type TaskSnapshotT } from '@autocall/contracts';
+import { TaskCompleted, type TaskSnapshotT } from '@autocall/contracts';
 import { handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
-import { PROGRESS_COUNTERS, taskRepository as repo, type Outcome, type ProgressCounter, type TaskRow } from '../data/task.repository';
-import { shouldComplete, toSnapshot } from './task';
-
-type SmsResult = EventPayload<typeof SmsSent>;
-type Drained = EventPayload<typeof DialerTaskDrained>;
+import { PROGRESS_COUNTERS, taskRepository as repo, type ProgressCounter } from '../data/task.repository';
+import { foldKey, foldProgress, movesProgress, type TaskFold } from '../domain/progress';
+import { shouldComplete, type TaskRow } from '../domain/task';
+import { toSnapshot } from '../domain/task-view';
 
 export const PROGRESS_CONSUMER = 'task.progress';
-
-/** What one batch of messages does to each task, before any SQL runs. */
-interface TaskFold {
-  taskId: string;
-  tenantId: string;
-  /** one entry per number: its latest final attempt in the batch */
-  finals: Map<string, { phone: string; outcome: Outcome; attempt: number }>;
-  /** one entry per (number, kind): its latest SMS end state in the batch */
-  sms: Map<string, { phone: string; kind: string; status: string }>;
-  finalCount?: number;
-  /** numbers the dialer never loaded (roster refused by its owner): counted failed */
-  unreached?: number;
-  requestId?: string;
-}
 
 /**
  * Folds the dialer's and the sms service's results into the task's counters, once per message
@@ -41,7 +26,7 @@ export class ProgressService {
   /** Handles call.completed, sms.sent|failed and dialer.task.drained messages, in arrival order. */
   async applyBatch(items: BatchItem[]): Promise<void> {
     // a non-final call result changes nothing (a retry follows): it needs no inbox row either
-    const relevant = items.filter((i) => i.contract !== CallCompleted || (i.payload as CallCompletedT).final);
+    const relevant = items.filter(movesProgress);
     if (relevant.length === 0) return;
     const fresh = await handleBatchOnce(this.db, PROGRESS_CONSUMER, relevant, (m, todo) => this.fold(m, todo));
     if (fresh > 0) this.relay.nudge();
@@ -49,38 +34,13 @@ export class ProgressService {
 
   private async fold(m: EntityManager, items: BatchItem[]): Promise<void> {
     // keyed by task and tenant: a message naming another tenant than its task's is ignored below
-    const folds = new Map<string, TaskFold>();
-    const foldOf = (tenantId: string, taskId: string) => {
-      let f = folds.get(`${taskId}/${tenantId}`);
-      if (!f) folds.set(`${taskId}/${tenantId}`, (f = { taskId, tenantId, finals: new Map(), sms: new Map() }));
-      return f;
-    };
-    for (const { contract, payload, ctx } of items) {
-      if (contract === CallCompleted) {
-        const e = payload as CallCompletedT;
-        const f = foldOf(e.tenantId, e.taskId);
-        const seen = f.finals.get(e.phone);
-        // as if applied one by one: a later attempt replaces an earlier one, an equal or older one does not
-        if (!seen || e.attempt > seen.attempt) f.finals.set(e.phone, { phone: e.phone, outcome: e.outcome as Outcome, attempt: e.attempt });
-        f.requestId = ctx.requestId ?? f.requestId;
-      } else if (contract === SmsSent || contract === SmsFailed) {
-        const e = payload as SmsResult;
-        const f = foldOf(e.tenantId, e.taskId);
-        f.sms.set(`${e.phone}\u0000${e.kind}`, { phone: e.phone, kind: e.kind, status: e.status }); // the latest end state counts
-      } else if (contract === DialerTaskDrained) {
-        const e = payload as Drained;
-        const f = foldOf(e.tenantId, e.taskId);
-        f.finalCount = e.finalCount;
-        f.unreached = e.unreached ?? 0;
-        f.requestId = ctx.requestId ?? f.requestId;
-      }
-    }
+    const folds = foldProgress(items);
     // Lock the tasks first: their counters, numbers and completion change under this lock only.
     const tasks = await repo.lockForProgress(m, [...new Set([...folds.values()].map((f) => f.taskId))]);
     // deleted, or another tenant's: ignored
     const byTask = new Map<string, TaskFold>();
     for (const t of tasks) {
-      const f = folds.get(`${t.id}/${t.tenant_id}`);
+      const f = folds.get(foldKey(t.id, t.tenant_id));
       if (f) byTask.set(t.id, f);
     }
     const mine = [...byTask.entries()];

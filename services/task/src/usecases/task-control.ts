@@ -2,28 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, commonErrors, TaskCancelled } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
-import type { Logger } from '@autocall/logger';
-import { taskRepository as repo, type TaskRow, type TaskStatus } from '../data/task.repository';
-import type { ControlAck, Dependencies } from './dependencies';
-import { taskErrors } from './errors';
-import { toSnapshot } from './task';
-
-export type ControlCommand = 'hold' | 'release' | 'cancel';
-
-/** What the dialer must hold for a task in this state; a completed task needs nothing. */
-export function desiredCommand(status: TaskStatus): ControlCommand | undefined {
-  switch (status) {
-    case 'paused':
-      return 'hold';
-    case 'cancelled':
-      return 'cancel';
-    case 'running':
-    case 'scheduled':
-      return 'release';
-    case 'completed':
-      return undefined;
-  }
-}
+import { taskRepository as repo } from '../data/task.repository';
+import type { ControlAck, Dependencies } from '../domain/dependencies';
+import { taskErrors } from '../domain/errors';
+import type { ControlCommand, TaskRow } from '../domain/task';
+import { toSnapshot } from '../domain/task-view';
 
 export interface ControlOptions {
   rpcTimeoutMs: number;
@@ -168,79 +151,5 @@ export class TaskControl {
       });
     this.relay.nudge();
     return out;
-  }
-}
-
-/**
- * Brings the dialer in line with what the API shows after a transition that timed out (or whose
- * process died mid-way): re-sends each due task's current state under a fresh, higher generation
- * until the dialer acknowledges it. Every replica runs one; the control lease gives each due task
- * to one holder at a time, and never while a transition of it is in progress.
- */
-export class ControlReconciler {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = true;
-
-  constructor(
-    private readonly db: DataSource,
-    private readonly control: TaskControl,
-    private readonly logger: Logger,
-    private readonly opts: { tickMs: number; maxBackoffMs: number },
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.reconcileDue()
-        .catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'control reconcile failed; will retry'))
-        .then(() => undefined)
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.opts.tickMs);
-  }
-
-  /** One pass over the due tasks; returns how many the dialer acknowledged. */
-  async reconcileDue(): Promise<number> {
-    let synced = 0;
-    for (const t of await repo.dueControls(this.db.manager, 50)) {
-      if (this.stopped) break;
-      try {
-        if (await this.control.withLease(t.tenant_id, t.id, (row, lease) => this.reconcile(row, lease), false)) synced++;
-      } catch (err) {
-        this.logger.warn({ err: (err as Error).message, taskId: t.id }, 'the dialer did not acknowledge the task’s state; will retry');
-      }
-    }
-    return synced;
-  }
-
-  private async reconcile(row: TaskRow, lease: Lease): Promise<boolean> {
-    if (!row.control_due_at) return false; // reconciled by another holder since it was listed
-    const cmd = desiredCommand(row.status);
-    if (!cmd) {
-      await repo.controlInSync(this.db.manager, row.id);
-      return true;
-    }
-    const retryInMs = Math.min(this.opts.maxBackoffMs, this.opts.tickMs * 2 ** Math.min(row.control_tries, 10));
-    const ack = await this.control.send(lease, row, cmd, retryInMs);
-    const { adopted } = await this.control.commit(lease, cmd, ack, async (m, now) => {
-      // the row (under its lock) no longer shows what was sent: still owed, re-sent at the next pass
-      if (desiredCommand(now.status) !== cmd) await repo.controlDue(m, now.id, 0, false);
-    });
-    this.logger.info({ taskId: row.id, status: adopted ? 'cancelled' : row.status, command: cmd, generation: ack.generation }, 'the dialer acknowledged the task’s state');
-    return true;
   }
 }

@@ -2,20 +2,19 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Static } from '@sinclair/typebox';
 import { AppError, newId, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type UpdateTask } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
-import { taskRepository as repo, type TaskRow } from '../data/task.repository';
-import type { Dependencies } from './dependencies';
-import { invalidField, taskErrors } from './errors';
-import { DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from './settings';
-import { cancelRule, pauseRule, resumeRule, toSnapshot, toView, type TaskView } from './task';
+import { taskRepository as repo } from '../data/task.repository';
+import type { Dependencies } from '../domain/dependencies';
+import { assertUsableTemplate, usableRecording, usableRoster } from '../domain/references';
+import { taskErrors } from '../domain/errors';
+import { DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from '../domain/settings';
+import { assertEditable, cancelRule, hasEnded, pauseRule, resumedState, resumeRule, startFrom, type TaskRow } from '../domain/task';
+import { toSnapshot, toView, type TaskView } from '../domain/task-view';
+import { validateTaskName } from '../domain/task-name';
+import type { Reservations } from './reservations';
 import { type Lease, TaskControl } from './task-control';
-import { validateTaskName } from './task-name';
-import { parseStartAt } from './time';
 
 type CreateInput = Static<typeof CreateTask>;
 type UpdateInput = Static<typeof UpdateTask>;
-
-/** Variables every template may use whatever the roster (the sms service renders them). */
-export const BUILT_IN_VARIABLES = ['name', 'phone', 'taskName'];
 
 export interface TaskServiceOptions {
   timezone: string;
@@ -35,6 +34,7 @@ export class TaskService {
     private readonly deps: Dependencies,
     private readonly opts: TaskServiceOptions,
     private readonly control: TaskControl,
+    private readonly reservations: Reservations,
   ) {}
 
   // ---- reads ----
@@ -56,17 +56,6 @@ export class TaskService {
   }
 
   // ---- create ----
-  private startOf(start: CreateInput['start'], now: Date): { mode: 'immediate' | 'scheduled'; at: Date } {
-    if (start.mode === 'immediate') {
-      if (start.at !== undefined) throw invalidField('start.at', 'must not be given for an immediate start');
-      return { mode: 'immediate', at: now };
-    }
-    if (start.at === undefined) throw invalidField('start.at', 'is required for a scheduled start');
-    const at = parseStartAt(start.at, this.opts.timezone);
-    if (at.getTime() <= now.getTime()) throw taskErrors.SCHEDULE_IN_PAST();
-    return { mode: 'scheduled', at };
-  }
-
   /** Templates enabled in `sms`: each exists for the tenant, is approved and uses known variables; the account is active. */
   private async checkSms(tenantId: string, sms: SmsSettings, columns: string[]): Promise<void> {
     const ids = enabledTemplates(sms);
@@ -75,46 +64,22 @@ export class TaskService {
       Promise.allSettled(ids.map((id) => this.deps.template(tenantId, id))),
       Promise.allSettled([this.deps.smsAccountActive(tenantId)]),
     ]);
-    // Variables match exactly (after the sms service's trimming), as the sms renderer looks them up.
-    const allowed = new Set([...BUILT_IN_VARIABLES, ...columns.map((c) => c.trim())]);
-    for (const settled of templates) {
-      const t = valueOf(settled);
-      if (!t.found) throw taskErrors.TEMPLATE_NOT_FOUND();
-      if (t.status !== 'approved') throw taskErrors.TEMPLATE_NOT_APPROVED();
-      const missing = (t.variables ?? []).filter((v) => !allowed.has(v));
-      if (missing.length > 0) throw taskErrors.TEMPLATE_VARIABLES_MISSING(`The SMS template uses ${missing.map((v) => `{{${v}}}`).join(', ')}, which is neither built in (name, phone, taskName) nor a roster column.`);
-    }
+    for (const settled of templates) assertUsableTemplate(valueOf(settled), columns);
     if (!valueOf(account[0])) throw taskErrors.SMS_ACCOUNT_INACTIVE();
   }
 
   private async checkReferences(tenantId: string, input: CreateInput, sms: SmsSettings) {
     const [recording, roster] = await Promise.allSettled([this.deps.recording(tenantId, input.recordingId), this.deps.roster(tenantId, input.rosterId)]);
-    const rec = valueOf(recording);
-    if (!rec.found) throw taskErrors.RECORDING_NOT_FOUND();
-    if (rec.status !== undefined && rec.status !== 'ready') throw taskErrors.RECORDING_NOT_READY();
-    const ros = valueOf(roster);
-    if (!ros.found) throw taskErrors.ROSTER_NOT_FOUND();
-    if (ros.status !== 'ready') throw taskErrors.ROSTER_NOT_READY();
-    if (!ros.valid || ros.valid <= 0) throw taskErrors.ROSTER_EMPTY();
-    const columns = ros.columns ?? [];
+    const rec = usableRecording(valueOf(recording));
+    const { total, columns } = usableRoster(valueOf(roster));
     await this.checkSms(tenantId, sms, columns);
-    return { recordingDurationMs: rec.durationMs ?? 0, total: ros.valid, columns };
-  }
-
-  /**
-   * Undoes reservations of a creation that failed: released now (best effort) and again after
-   * twice the RPC timeout from a durable row, so a reserve that timed out here and landed late
-   * at its owner is released too.
-   */
-  private async compensate(tenantId: string, taskId: string): Promise<void> {
-    await repo.addCleanup(this.db.manager, tenantId, taskId, this.opts.rpcTimeoutMs * 2).catch(() => undefined);
-    await this.deps.releaseAll(tenantId, taskId).catch(() => undefined);
+    return { recordingDurationMs: rec.durationMs, total, columns };
   }
 
   async create(tenantId: string, input: CreateInput, requestId?: string): Promise<TaskView> {
     const name = validateTaskName(input.name);
     const now = new Date();
-    const start = this.startOf(input.start, now);
+    const start = startFrom(input.start, now, this.opts.timezone);
     const sms = mergeSms(DEFAULT_SMS, input.sms);
     const dialing = mergeDialing(DEFAULT_DIALING, input.dialing);
     const refs = await this.checkReferences(tenantId, input, sms);
@@ -146,7 +111,7 @@ export class TaskService {
         return r;
       });
     } catch (err) {
-      await this.compensate(tenantId, id);
+      await this.reservations.compensate(tenantId, id);
       throw err;
     }
     this.relay.nudge();
@@ -173,18 +138,14 @@ export class TaskService {
   async update(tenantId: string, id: string, input: UpdateInput, requestId?: string): Promise<TaskView> {
     const name = input.name !== undefined ? validateTaskName(input.name) : undefined;
     const before = await this.current(tenantId, id);
-    const notStarted = (r: TaskRow) => r.started_at === null && (r.status === 'scheduled' || r.status === 'paused');
-    const open = (r: TaskRow) => r.status !== 'completed' && r.status !== 'cancelled';
-    const assertEditable = (r: TaskRow) => {
-      if (input.start !== undefined && !notStarted(r)) throw taskErrors.TASK_NOT_EDITABLE('start can change only before the task starts.');
-      if ((input.sms !== undefined || input.dialing !== undefined) && !open(r)) throw taskErrors.TASK_NOT_EDITABLE('sms and dialing cannot change once the task is completed or cancelled.');
-    };
-    assertEditable(before);
+    const change = { start: input.start !== undefined, settings: input.sms !== undefined || input.dialing !== undefined };
+    const editable = (r: TaskRow) => assertEditable(r, change);
+    editable(before);
     const now = new Date();
-    const start = input.start !== undefined ? this.startOf(input.start, now) : undefined;
+    const start = input.start !== undefined ? startFrom(input.start, now, this.opts.timezone) : undefined;
     const sms = input.sms !== undefined ? mergeSms(before.sms, input.sms) : undefined;
     const dialing = input.dialing !== undefined ? mergeDialing(before.dialing, input.dialing) : undefined;
-    if (!sms) return this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, assertEditable, requestId);
+    if (!sms) return this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, editable, requestId);
     await this.checkSms(tenantId, sms, before.roster_columns);
     // PATCHes that change sms run one at a time per task (a session advisory lock, not the row lock: the
     // RPCs below must not block progress, pause or the scheduler), so one's settle cannot release the
@@ -196,7 +157,7 @@ export class TaskService {
         // Added to the task's reservations before the change commits, so the new templates cannot be
         // deleted under it; the ones it stops using are released once it has committed.
         await this.deps.reserveTemplates(tenantId, id, enabledTemplates(sms));
-        return await this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, assertEditable, requestId);
+        return await this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, editable, requestId);
       } finally {
         await this.settleTemplates(tenantId, id);
       }
@@ -234,7 +195,7 @@ export class TaskService {
    * Best effort: a failure leaves a reservation too many, never one too few.
    */
   private async settleTemplates(tenantId: string, id: string): Promise<void> {
-    const ended = (r: TaskRow | undefined) => !r || r.status === 'completed' || r.status === 'cancelled';
+    const ended = (r: TaskRow | undefined) => !r || hasEnded(r.status);
     try {
       const row = await repo.find(this.db.manager, tenantId, id);
       if (!ended(row)) {
@@ -244,19 +205,19 @@ export class TaskService {
     } catch {
       return;
     }
-    await this.compensate(tenantId, id);
+    await this.reservations.compensate(tenantId, id);
   }
 
   private applyUpdate(
     tenantId: string,
     id: string,
     change: { name?: string; sms?: SmsSettings; dialing?: ReturnType<typeof mergeDialing>; start?: { mode: 'immediate' | 'scheduled'; at: Date }; now: Date },
-    assertEditable: (r: TaskRow) => void,
+    editable: (r: TaskRow) => void,
     requestId?: string,
   ): Promise<TaskView> {
     const { name, sms, dialing, start, now } = change;
     return this.locked(tenantId, id, async (m, row) => {
-      assertEditable(row);
+      editable(row);
       const fields: Parameters<typeof repo.update>[2] = {};
       if (name !== undefined && name !== row.name) fields.name = name;
       if (sms) fields.sms = sms;
@@ -315,10 +276,8 @@ export class TaskService {
         if (again.kind === 'same') return toView(row);
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be resumed.`);
         const now = new Date();
-        // Paused before its time and resumed before it too: back to waiting for the scheduler.
-        const waiting = row.started_at === null && row.start_at.getTime() > now.getTime();
-        const firstStart = !waiting && row.started_at === null;
-        const r = await repo.update(m, id, { status: waiting ? 'scheduled' : 'running', paused_at: null, ...(firstStart ? { started_at: now } : {}) });
+        const { status, firstStart } = resumedState(row, now);
+        const r = await repo.update(m, id, { status, paused_at: null, ...(firstStart ? { started_at: now } : {}) });
         await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
         if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
         return toView(r);
@@ -345,7 +304,7 @@ export class TaskService {
 
   async remove(tenantId: string, id: string, requestId?: string): Promise<void> {
     await this.locked(tenantId, id, async (m, row) => {
-      if (row.status !== 'completed' && row.status !== 'cancelled') throw taskErrors.TASK_NOT_DELETABLE();
+      if (!hasEnded(row.status)) throw taskErrors.TASK_NOT_DELETABLE();
       await repo.remove(m, id);
       await publishInTransaction(m, TaskDeleted, { tenantId, taskId: id }, { requestId });
     });

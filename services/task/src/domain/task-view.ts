@@ -1,0 +1,59 @@
+import type { TaskSnapshotT } from '@autocall/contracts';
+import { finalOf, percentOf, type TaskRow } from './task';
+import { nextWindowOpening, toLocalIso } from './time';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The task as the API shows it. */
+export function toView(r: TaskRow, now = new Date()) {
+  const final = finalOf(r);
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    recordingId: r.recording_id,
+    rosterId: r.roster_id,
+    start: { mode: r.start_mode, at: r.start_at.toISOString(), atLocal: toLocalIso(r.start_at, r.timezone) },
+    sms: r.sms,
+    dialing: r.dialing,
+    progress: {
+      total: r.total,
+      pending: Math.max(0, r.total - final - r.cancelled),
+      answered: r.answered,
+      noAnswer: r.no_answer,
+      busy: r.busy,
+      unavailable: r.unavailable,
+      failed: r.failed,
+      cancelled: r.cancelled,
+      smsSent: r.sms_sent,
+      smsFailed: r.sms_failed,
+      percent: percentOf(r),
+    },
+    nextCallAt: r.status === 'running' ? iso(nextWindowOpening(r.dialing.callingWindow, now, r.timezone)) : null,
+    startedAt: iso(r.started_at),
+    pausedAt: iso(r.paused_at),
+    completedAt: iso(r.completed_at),
+    cancelledAt: iso(r.cancelled_at),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+export type TaskView = ReturnType<typeof toView>;
+
+/** What every task.* event carries: all the dialer and the sms service need, no cross-schema read. */
+export function toSnapshot(r: TaskRow): TaskSnapshotT {
+  return {
+    tenantId: r.tenant_id,
+    taskId: r.id,
+    name: r.name,
+    status: r.status,
+    recordingId: r.recording_id,
+    recordingDurationMs: r.recording_duration_ms,
+    rosterId: r.roster_id,
+    total: r.total,
+    sms: r.sms,
+    dialing: r.dialing,
+    timezone: r.timezone,
+    startAt: r.start_at.toISOString(),
+  };
+}
