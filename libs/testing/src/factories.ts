@@ -8,7 +8,9 @@ import type { Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TaskDialingInput, type Recording, type Roster, type SmsTemplate, type Task, type TaskDialingSettings } from '@autocall/contracts';
 import type { App } from '@autocall/http';
-import { asTenant } from './index';
+import { randomUUID } from 'node:crypto';
+import type { CreatedTenant } from '@autocall/contracts';
+import { asTenant, TEST_ADMIN_TOKEN } from './index';
 
 /** A service under test (a TestService, or anything with its fastify app). */
 export interface Target {
@@ -73,6 +75,16 @@ export async function workbook(sheets: { name: string; rows: Cell[][] }[]): Prom
 }
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** A JSON POST over real HTTP (the gateway tests' own client, whose sockets they close). */
+export type JsonPost = (path: string, json: unknown, headers: Record<string, string>) => Promise<{ status: number; body: any; text: string }>;
+
+/** POST /v1/admin/tenants on the gateway as the platform admin: 201, the tenant with its first API key. */
+export async function createTenant(post: JsonPost, name = `t-${randomUUID().slice(0, 8)}`): Promise<CreatedTenant> {
+  const res = await post('/v1/admin/tenants', { name }, { authorization: `Bearer ${TEST_ADMIN_TOKEN}` });
+  if (res.status !== 201) throw new Error(`tenant: ${res.status} ${res.text}`);
+  return res.body;
+}
 
 /** POST /v1/recordings with an MP3: 201, the recording. */
 export async function createRecording(svc: Target, tenantId: string, mp3: Buffer, opts: { fileName?: string; name?: string } = {}): Promise<Recording> {
