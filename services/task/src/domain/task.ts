@@ -1,4 +1,4 @@
-import type { Task, TaskSnapshotT } from '@autocall/contracts';
+import type { TaskSnapshotT } from '@autocall/contracts';
 import type { TaskRow } from '../data/task.repository';
 import { nextWindowOpening, toLocalIso } from './time';
 
@@ -10,8 +10,7 @@ export const finalOf = (r: TaskRow) => r.answered + r.no_answer + r.busy + r.una
 /** percent = final numbers / total × 100, rounded to two decimals. */
 export const percentOf = (r: TaskRow) => (r.total > 0 ? Math.round((finalOf(r) / r.total) * 10000) / 100 : 0);
 
-/** A task as the API shows it: the contract's `Task` schema. */
-export function toView(r: TaskRow, now = new Date()): Task {
+export function toView(r: TaskRow, now = new Date()) {
   const final = finalOf(r);
   return {
     id: r.id,
@@ -44,7 +43,7 @@ export function toView(r: TaskRow, now = new Date()): Task {
     updatedAt: r.updated_at.toISOString(),
   };
 }
-export type TaskView = Task;
+export type TaskView = ReturnType<typeof toView>;
 
 /** What every task.* event carries: all the dialer and the sms service need, no cross-schema read. */
 export function toSnapshot(r: TaskRow): TaskSnapshotT {
