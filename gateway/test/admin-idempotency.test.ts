@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from '@autocall/testing';
+import { expectProblem, sql } from '@autocall/testing';
 import { bodyDigest, fingerprint } from '../src/domain/fingerprint';
 import { ADMIN_TENANT } from '../src/usecases/idempotency';
 import { admin, call, closeClient, createTenant, deadUrl, startGateway, type Gateway, type Res } from './helpers';
@@ -26,10 +26,6 @@ afterAll(async () => {
   await closeClient();
 });
 
-const expectProblem = (res: Res, status: number, code: string) => {
-  expect([res.status, res.body?.code]).toEqual([status, code]);
-  expect(String(res.headers['content-type'])).toContain('application/problem+json');
-};
 const uniqueName = () => `idem-${randomUUID()}`;
 const tenantsNamed = async (name: string) => (await sql(`SELECT id FROM gateway.tenants WHERE name = $1`, [name])).map((r) => r.id as string);
 const keysOf = async (tenantId: string) => (await sql(`SELECT id FROM gateway.api_keys WHERE tenant_id = $1`, [tenantId])).map((r) => r.id as string);

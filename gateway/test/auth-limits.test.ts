@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { Agent } from 'undici';
-import { eventually, sql, testDatabaseUrl } from '@autocall/testing';
+import { eventually, expectProblem, sql, testDatabaseUrl } from '@autocall/testing';
 import { LISTENER_APPLICATION_NAME } from '../src/data/api-key-listener';
 import { admin, bearer, call, clientFrom, closeClient, createTenant, startGateway, startSms, type Gateway, type Res } from './helpers';
 
@@ -29,10 +29,6 @@ afterAll(async () => {
 });
 
 const randomKey = () => `ak_${randomBytes(32).toString('base64url')}`;
-const expectProblem = (res: Res, status: number, code: string) => {
-  expect([res.status, res.body?.code]).toEqual([status, code]);
-  expect(String(res.headers['content-type'])).toContain('application/problem+json');
-};
 const templates = (gw: Gateway, key: string, dispatcher?: Agent, headers: Record<string, string> = {}) =>
   call(gw.url, 'GET', '/v1/sms-templates', { headers: { ...bearer(key), ...headers }, dispatcher });
 

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { request } from 'undici';
-import { newTenantId, sql, testDatabaseUrl, TEST_INTERNAL_TOKEN } from '@autocall/testing';
+import { expectProblem, newTenantId, sql, TEST_INTERNAL_TOKEN, testDatabaseUrl } from '@autocall/testing';
 import { admin, bearer, call, client, closeClient, createTenant, deadUrl, startFakeUpstream, startGateway, startSms, type Gateway } from './helpers';
 
 let sms: Awaited<ReturnType<typeof startSms>>;
@@ -24,10 +24,6 @@ afterAll(async () => {
   await closeClient();
 });
 
-const expectProblem = (res: { status: number; headers: Record<string, unknown>; body: any }, status: number, code: string) => {
-  expect([res.status, res.body?.code]).toEqual([status, code]);
-  expect(String(res.headers['content-type'])).toContain('application/problem+json');
-};
 
 describe('admin: tenants and API keys', () => {
   it('when the admin creates a tenant, then 201 with a one-time ak_ key stored only as a hash', async () => {

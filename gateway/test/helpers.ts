@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '@autocall/testing';
+import { createTenant as tenantFactory, startTestService, TEST_ADMIN_TOKEN, type TestService } from '@autocall/testing';
 import { buildApp as buildSms, SMS_SCHEMA, smsMigrations } from '../../services/sms/src/app';
 import { smsConfigSchema } from '../../services/sms/src/config';
 import { buildApp, GATEWAY_SCHEMA, gatewayMigrations } from '../src/app';
@@ -62,11 +62,8 @@ export async function call(base: string, method: string, path: string, opts: { h
 export const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-export async function createTenant(base: string, name = `t-${randomUUID().slice(0, 8)}`): Promise<{ id: string; apiKey: string; apiKeyId: string }> {
-  const res = await call(base, 'POST', '/v1/admin/tenants', { headers: admin, json: { name } });
-  if (res.status !== 201) throw new Error(`tenant: ${res.status} ${res.text}`);
-  return res.body;
-}
+/** A tenant made through the gateway's admin API (libs/testing's factory over this file's client). */
+export const createTenant = (base: string, name?: string) => tenantFactory((path, json, headers) => call(base, 'POST', path, { headers, json }), name);
 
 export interface Seen {
   method: string;

@@ -1,6 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { gatewayRoutes as r } from '@autocall/contracts';
-import { route, type App } from '@autocall/http';
+import type { FastifyRequest } from 'fastify';
+import { gatewayRoutes as r, type RouteDef } from '@autocall/contracts';
+import { plainReply, route, sentBy, type App, type ResponseBody, type RouteReply } from '@autocall/http';
 import { fingerprint, parsedBodyDigest } from '../domain/fingerprint';
 import { idempotent, type IdempotencyOptions } from '../usecases/idempotency';
 import type { TenantService } from '../usecases/tenant.service';
@@ -25,7 +25,8 @@ async function takeFingerprint(req: FastifyRequest) {
  * in plain text, the copy kept for replays is encrypted (BodySealer). A refusal (thrown error) keeps
  * nothing: nothing was created, so the key stays free.
  */
-async function created(req: FastifyRequest, reply: FastifyReply, opts: AdminRouteOptions, create: () => Promise<{ body: object; location: string }>) {
+async function created<R extends RouteDef>(req: FastifyRequest, typed: RouteReply<R>, opts: AdminRouteOptions, create: () => Promise<{ body: ResponseBody<R, 201>; location: string }>) {
+  const reply = plainReply(typed); // sends the bytes serialized below, which the body's type vouches for
   const answer = async () => {
     const { body, location } = await create();
     // the bytes fastify would send (the route's response schema), so that a replay is the same
@@ -35,16 +36,18 @@ async function created(req: FastifyRequest, reply: FastifyReply, opts: AdminRout
   const key = idempotencyKeyOf(req);
   if (key === undefined) {
     const a = await answer();
-    return reply.code(201).headers(a.headers).send(a.text);
+    return sentBy(reply.code(201).headers(a.headers).send(a.text));
   }
   const fp = fingerprints.get(req) ?? fingerprintOf(req);
-  return idempotent(req, reply, opts.idempotency, { key, fingerprint: fp, sealed: true }, async () => {
-    const a = await answer();
-    return {
-      keep: { fingerprint: fp, response: { status: 201, headers: a.headers, body: Buffer.from(a.text) } },
-      send: () => reply.code(201).headers(a.headers).send(a.text),
-    };
-  });
+  return sentBy(
+    await idempotent(req, reply, opts.idempotency, { key, fingerprint: fp, sealed: true }, async () => {
+      const a = await answer();
+      return {
+        keep: { fingerprint: fp, response: { status: 201, headers: a.headers, body: Buffer.from(a.text) } },
+        send: () => reply.code(201).headers(a.headers).send(a.text),
+      };
+    }),
+  );
 }
 
 /** The gateway's own admin routes (tenants and API keys); the admin check is the auth hook's. */
@@ -54,7 +57,7 @@ export function adminRoutes(app: App, tenants: TenantService, opts: AdminRouteOp
     app,
     r.createTenant,
     (req, reply) =>
-      created(req, reply, opts, async () => {
+      created<typeof r.createTenant>(req, reply, opts, async () => {
         const t = await tenants.create(req.body.name);
         return { body: t, location: `/v1/admin/tenants/${t.id}` };
       }),
@@ -66,7 +69,7 @@ export function adminRoutes(app: App, tenants: TenantService, opts: AdminRouteOp
     app,
     r.createApiKey,
     (req, reply) =>
-      created(req, reply, opts, async () => {
+      created<typeof r.createApiKey>(req, reply, opts, async () => {
         const k = await tenants.createKey(req.params.id);
         return { body: k, location: `/v1/admin/tenants/${req.params.id}/api-keys/${k.id}` };
       }),

@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { newId } from '@autocall/contracts';
+import { newId, type ApiKeyInfo, type Tenant } from '@autocall/contracts';
 import { tenantRepository as repo, type ApiKeyRow, type TenantRow } from '../data/tenant.repository';
 import type { ApiKeyCache, LiveKey } from '../domain/api-key-cache';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../domain/api-key';
 import { errors } from '../domain/errors';
 
-const tenantView = (t: TenantRow) => ({ id: t.id, name: t.name, createdAt: t.created_at.toISOString() });
-const keyView = (k: ApiKeyRow) => ({
+const tenantView = (t: TenantRow): Tenant => ({ id: t.id, name: t.name, createdAt: t.created_at.toISOString() });
+const keyView = (k: ApiKeyRow): ApiKeyInfo => ({
   id: k.id,
   createdAt: k.created_at.toISOString(),
   lastUsedAt: k.last_used_at?.toISOString() ?? null,

@@ -1,11 +1,10 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Static, TSchema } from '@sinclair/typebox';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
-import { AppError, type RouteDef } from '@autocall/contracts';
+import { AppError } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
 import { MAX_JSON_DEPTH, badQueryField, boundIntegers, replaceBadStrings, checkPart, decodeUtf8Body, findBadString, jsonDepthOver, parseQuery, stringsError } from './strings';
 
@@ -338,19 +337,6 @@ function checkMultipartStrings(req: FastifyRequest): void {
     for await (const p of r.parts(o)) if (p.type === 'file') return p;
     return undefined;
   };
-}
-
-type StaticOf<T> = T extends TSchema ? Static<T> : unknown;
-/** The request a contract route's handler receives, typed from the route's schemas. */
-export type RouteRequest<R extends RouteDef> = FastifyRequest<{
-  Body: StaticOf<R['schema']['body']>;
-  Querystring: StaticOf<R['schema']['querystring']>;
-  Params: StaticOf<R['schema']['params']>;
-}>;
-
-/** Registers a contract route (libs/contracts) with its schemas and a handler. */
-export function route<R extends RouteDef>(app: App, def: R, handler: (req: RouteRequest<R>, reply: FastifyReply) => unknown, extra: Record<string, unknown> = {}) {
-  app.route({ method: def.method, url: def.url, schema: def.schema as any, handler: handler as any, ...extra });
 }
 
 /** The tenant of a request, or 401 when the gateway sent none. */

@@ -100,3 +100,4 @@ export async function sql<T = any>(query: string, params: unknown[] = [], url = 
 export * from './service';
 export * from './isolation';
 export * from './tcp-relay';
+export * from './factories';

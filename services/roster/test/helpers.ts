@@ -1,23 +1,8 @@
 import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import { multipart, workbook, type Cell } from '@autocall/testing';
 
-export type Cell = string | number | null | { formula: string; result?: string | number } | { richText: { text: string }[] };
-
-/** An .xlsx built with the exceljs writer: sheets in tab order, rows as given (row 1 first). */
-export async function workbook(sheets: { name: string; rows: Cell[][] }[]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  for (const s of sheets) {
-    const ws = wb.addWorksheet(s.name);
-    s.rows.forEach((row, i) => {
-      const r = ws.getRow(i + 1);
-      row.forEach((v, c) => {
-        if (v !== null) r.getCell(c + 1).value = v as ExcelJS.CellValue;
-      });
-      r.commit();
-    });
-  }
-  return Buffer.from(await wb.xlsx.writeBuffer());
-}
+export { workbook, type Cell } from '@autocall/testing';
 
 export const roster = (rows: Cell[][]) => workbook([{ name: 'Roster', rows }]);
 
@@ -79,18 +64,12 @@ export function zip(entries: { name: string; data: Buffer; deflate?: boolean; an
   return Buffer.concat([...locals, cd, eocd]);
 }
 
-/** A multipart/form-data body for app.inject. */
-export function form(parts: { name: string; value: string | Buffer; filename?: string }[]) {
-  const boundary = '----autocall-test-boundary';
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const disp = `Content-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}\r\n`;
-    const type = p.filename ? 'Content-Type: application/octet-stream\r\n' : '';
-    chunks.push(Buffer.from(`--${boundary}\r\n${disp}${type}\r\n`), Buffer.isBuffer(p.value) ? p.value : Buffer.from(p.value), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
+/** A multipart/form-data body for app.inject: a part with a file name is sent as application/octet-stream. */
+export const form = (parts: { name: string; value: string | Buffer; filename?: string }[]) =>
+  multipart(
+    parts.map((p) => ({ name: p.name, data: p.value, filename: p.filename || undefined, contentType: p.filename ? 'application/octet-stream' : undefined })),
+    '----autocall-test-boundary',
+  );
 
 export async function readXlsx(buf: Buffer) {
   const wb = new ExcelJS.Workbook();

@@ -1,13 +1,10 @@
-import type { Static } from '@sinclair/typebox';
 import type { SmsMessage } from '@autocall/contracts';
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { CallCompleted, TaskCreated, type CallCompletedT, type TaskSnapshotT } from '@autocall/contracts';
 import pino from 'pino';
-import { loadConfig } from '@autocall/config';
 import { loggerOptions } from '@autocall/logger';
-import { closeDeps, createDeps } from '@autocall/service';
-import { asTenant, startTestService, testAmqpUrl, testEnv, type TestService } from '@autocall/testing';
+import { asTenant, createTemplate as createSmsTemplate, defaultDialing, putSmsAccount, startTestService, testAmqpUrl, type TestService } from '@autocall/testing';
 import type { Bus } from '@autocall/bus';
 import { buildApp, SMS_SCHEMA, smsMigrations } from '../src/app';
 import { smsConfigSchema, type SmsConfig } from '../src/config';
@@ -38,18 +35,8 @@ export async function startSms(env: Record<string, string> = {}): Promise<Sms> {
 
 /** As startSms, logging at debug level (with the platform's redaction) into `lines`, to check what logs say. */
 export async function startSmsLoggingTo(lines: string[], env: Record<string, string> = {}): Promise<Sms> {
-  const config = loadConfig(smsConfigSchema, testEnv(smsEnv(env)));
   const logger = pino({ ...loggerOptions('sms', 'debug'), transport: undefined }, { write: (line: string) => void lines.push(line) });
-  const deps = await createDeps({ name: 'sms', schema: SMS_SCHEMA, migrations: smsMigrations, config, logger, poolSize: 4 });
-  const app = await buildApp(deps);
-  return {
-    app,
-    deps,
-    async close() {
-      await app.close();
-      await closeDeps(deps);
-    },
-  };
+  return startTestService({ name: 'sms', schema: SMS_SCHEMA, migrations: smsMigrations, configSchema: smsConfigSchema, buildApp, env: smsEnv(env), logger });
 }
 
 /** The parking queues' suffixes of the parking waits the tests configure (and the defaults). */
@@ -89,15 +76,7 @@ export function taskSnapshot(o: TaskOptions): TaskSnapshotT {
       onDisconnect: o.disconnect ? { enabled: true, templateId: o.disconnect.templateId, when: o.disconnect.when ?? 'anyAnswered' } : { enabled: false, templateId: null },
       onUnanswered: o.unanswered ? { enabled: true, templateId: o.unanswered.templateId } : { enabled: false, templateId: null },
     },
-    dialing: {
-      maxConcurrentCalls: 10,
-      callsPerSecond: 5,
-      ringTimeoutSeconds: 30,
-      maxAttempts: 1,
-      retryDelayMinutes: 30,
-      callerId: null,
-      callingWindow: { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] },
-    },
+    dialing: defaultDialing(),
     timezone: 'Asia/Jakarta',
     startAt: null,
   };
@@ -135,19 +114,14 @@ export async function publishCall(bus: Bus, call: CallCompletedT, id?: string) {
   await bus.publish(CallCompleted, call, { id });
 }
 
+/** An SMS template of the tenant (libs/testing's factory): its id. */
 export async function createTemplate(sms: Sms, tenantId: string, content: string): Promise<string> {
-  const res = await sms.app.inject({ method: 'POST', url: '/v1/sms-templates', headers: asTenant(tenantId), payload: { name: 'Follow-up', content } });
-  if (res.statusCode !== 201) throw new Error(`template: ${res.statusCode} ${res.body}`);
-  return res.json<{ id: string }>().id;
+  return (await createSmsTemplate(sms, tenantId, { name: 'Follow-up', content })).id;
 }
 
-export async function putAccount(sms: Sms, tenantId: string, body: Record<string, unknown>) {
-  const res = await sms.app.inject({ method: 'PUT', url: '/v1/sms-account', headers: asTenant(tenantId), payload: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active', ...body } });
-  if (res.statusCode !== 200) throw new Error(`account: ${res.statusCode} ${res.body}`);
-  return res;
-}
+export const putAccount = (sms: Sms, tenantId: string, body: Record<string, unknown>) => putSmsAccount(sms, tenantId, body);
 
-export type MessageItem = Static<typeof SmsMessage>;
+export type MessageItem = SmsMessage;
 
 /** Every message of a task, through the public route. */
 export async function messagesOf(sms: Sms, tenantId: string, taskId: string): Promise<MessageItem[]> {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { CallCompleted, DialerTaskDrained, SmsFailed, SmsSent, TaskGet, type CallCompletedT } from '@autocall/contracts';
-import { asTenant, eventually, newTenantId, sql, testDatabaseUrl } from '@autocall/testing';
+import { asTenant, createTemplate, eventually, newTenantId, putSmsAccount, sql, testDatabaseUrl } from '@autocall/testing';
 import { SMS_SCHEMA } from '../../sms/src/app';
 import { TASK_SCHEMA } from '../src/app';
 import { closedDays, phone, rosterRows, startDialer, startRecording, startRoster, startSms, startTask, uploadRecording, uploadRoster } from './helpers';
@@ -57,8 +57,8 @@ async function world(o: { sms?: boolean; content?: string; valid?: number } = {}
   expect(ros).toMatchObject({ status: 'ready', counts: { valid: o.valid ?? 3 } });
   let templateId: string | undefined;
   if (o.sms) {
-    templateId = (await sms.app.inject({ method: 'POST', url: '/v1/sms-templates', headers: asTenant(tenant), payload: { name: 'T', content: o.content ?? 'Hi {{name}}, order {{Order Id}} of {{taskName}}' } })).json().id;
-    await sms.app.inject({ method: 'PUT', url: '/v1/sms-account', headers: asTenant(tenant), payload: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' } });
+    templateId = (await createTemplate(sms, tenant, { name: 'T', content: o.content ?? 'Hi {{name}}, order {{Order Id}} of {{taskName}}' })).id;
+    await putSmsAccount(sms, tenant);
   }
   const body = (extra: Json = {}): Json => ({ name: 'January 2026 Promotion', recordingId: rec.id, rosterId: ros.id, start: { mode: 'immediate' }, dialing: { callingWindow: { days: closedDays() } }, ...extra });
   return { tenant, recordingId: rec.id, recordingDurationMs: rec.durationMs, rosterId: ros.id, templateId: templateId as string, body };

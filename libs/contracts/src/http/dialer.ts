@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { CursorPage, CursorQuery, DateTime, defineRoutes, IdParams, Nullable, Problem, Uuid } from '../core';
 import { CallOutcome } from '../events/dialer.events';
 
@@ -53,3 +53,6 @@ export const dialerRoutes = defineRoutes({
     schema: { params: IdParams, querystring: ReportQuery, response: { 400: Problem, 404: Problem } },
   },
 });
+
+/** The response body, as the schema above says (a view built by hand beside it would drift). */
+export type CallAttempt = Static<typeof CallAttempt>;

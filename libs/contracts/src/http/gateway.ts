@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
 export const Tenant = Type.Object({ id: Uuid, name: Type.String(), createdAt: DateTime });
@@ -35,3 +35,9 @@ export const gatewayRoutes = defineRoutes({
     schema: { params: Type.Object({ id: Uuid, keyId: Uuid }, { additionalProperties: false }), response: { 204: Type.Null(), 400: Problem, 401: Problem, 404: Problem } },
   },
 });
+
+/** The response bodies, as the schemas above say (a view built by hand beside them would drift). */
+export type Tenant = Static<typeof Tenant>;
+export type CreatedTenant = Static<typeof CreatedTenant>;
+export type ApiKeyInfo = Static<typeof ApiKeyInfo>;
+export type CreatedApiKey = Static<typeof CreatedApiKey>;

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, IdParams, Page, PageQuery, Problem, Uuid } from '../core';
 
 /** A recording's name: 1–100 characters. */
@@ -61,3 +61,6 @@ export const recordingRoutes = defineRoutes({
     schema: { params: IdParams, response: { 204: Type.Null(), ...problems, 409: Problem } },
   },
 });
+
+/** The response bodies, as the schemas above say (a view built by hand beside them would drift). */
+export type Recording = Static<typeof Recording>;

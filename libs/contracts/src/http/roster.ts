@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { CursorPage, CursorQuery, DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
 export const RosterStatus = Type.Union([Type.Literal('validating'), Type.Literal('ready'), Type.Literal('failed')]);
@@ -91,3 +91,8 @@ export const rosterRoutes = defineRoutes({
     schema: { params: IdParams, response: { 204: Type.Null(), ...problems } },
   },
 });
+
+/** The response bodies, as the schemas above say (a view built by hand beside them would drift). */
+export type Roster = Static<typeof Roster>;
+export type RosterEntryView = Static<typeof RosterEntryView>;
+export type RosterRowError = Static<typeof RosterRowError>;

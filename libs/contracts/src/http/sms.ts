@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { CursorPage, CursorQuery, DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
 export const TemplateStatus = Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]);
@@ -148,3 +148,10 @@ export const smsRoutes = defineRoutes({
     },
   },
 });
+
+/** The response bodies, as the schemas above say (a view built by hand beside them would drift). */
+export type SmsTemplate = Static<typeof SmsTemplate>;
+export type SmsPreview = Static<typeof SmsPreview>;
+export type SmsAccount = Static<typeof SmsAccount>;
+export type SmsAccountSettings = Static<typeof SmsAccountSettings>;
+export type SmsMessage = Static<typeof SmsMessage>;

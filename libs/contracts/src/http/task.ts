@@ -1,5 +1,5 @@
 import { TaskDialingSettings } from '../events/task.events';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
 export const TaskStatus = Type.Union(['scheduled', 'running', 'paused', 'completed', 'cancelled'].map((s) => Type.Literal(s)));
@@ -175,3 +175,6 @@ export const taskRoutes = defineRoutes({
     schema: { params: IdParams, response: { 200: Task, ...problems } },
   },
 });
+
+/** The response body, as the schema above says (a view built by hand beside it would drift). */
+export type Task = Static<typeof Task>;

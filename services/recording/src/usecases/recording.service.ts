@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { AppError, newId, RecordingCreated, RecordingDeleted } from '@autocall/contracts';
+import { AppError, newId, RecordingCreated, RecordingDeleted, type Recording } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { analyseMp3 } from '../adapters/mp3';
 import { makeRendition } from '../adapters/rendition';
@@ -7,19 +7,8 @@ import { recordingRepository as repo, type RecordingRow } from '../data/recordin
 import { recordingErrors } from '../domain/errors';
 import { parseRange, recordingName, type ByteRange } from '../domain/recording';
 
-export interface RecordingView {
-  id: string;
-  name: string;
-  fileName: string;
-  sizeBytes: number;
-  durationMs: number;
-  bitrateKbps: number;
-  sampleRateHz: number;
-  channels: number;
-  status: 'ready';
-  createdAt: string;
-  updatedAt: string;
-}
+/** A recording as the API shows it: the contract's `Recording` schema. */
+export type RecordingView = Recording;
 
 export const toView = (r: RecordingRow): RecordingView => ({
   id: r.id,

@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import { commonErrors, decodeCursor, encodeCursor, newId, RosterDeleted } from '@autocall/contracts';
+import { commonErrors, decodeCursor, encodeCursor, newId, RosterDeleted, type Roster } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { rosterRepository as repo, type RosterRow } from '../data/roster.repository';
 import { inspectXlsx } from '../adapters/zip';
@@ -9,20 +9,8 @@ import { rosterErrors, rosterReferenceNotFound } from '../domain/errors';
 /** exceljs is loaded on first use (template, errors export): ~28 MB the service does not hold until then. */
 const excel = async () => (await import('exceljs')).default;
 
-export interface RosterView {
-  id: string;
-  name: string;
-  description: string | null;
-  fileName: string;
-  sizeBytes: number;
-  status: RosterRow['status'];
-  progress: { processedRows: number };
-  counts: { totalRows: number; valid: number; invalid: number; duplicate: number };
-  failureReason: string | null;
-  columns: string[];
-  createdAt: string;
-  updatedAt: string;
-}
+/** A roster as the API shows it: the contract's `Roster` schema. */
+export type RosterView = Roster;
 
 export const toView = (r: RosterRow): RosterView => ({
   id: r.id,

@@ -1,16 +1,12 @@
 import type { DataSource } from 'typeorm';
+import type { SmsAccount } from '@autocall/contracts';
 import { accountRepository, type AccountRow } from '../data/account.repository';
 import { assertPublicUrl } from '../adapters/address-guard';
 import { smsErrors } from '../domain/errors';
 import type { AccountSettings, ProviderName } from '../domain/sms-provider';
 
-export interface AccountView {
-  provider: ProviderName;
-  senderId: string | null;
-  status: 'active' | 'inactive';
-  settings: { url?: string; username?: string; timeoutMs?: number; passwordSet: boolean; apiKeySet: boolean } | null;
-  updatedAt: string | null;
-}
+/** The SMS account as the API shows it: the contract's `SmsAccount` schema. */
+export type AccountView = SmsAccount;
 
 /** Secrets are write-only: the view says whether they are set, never what they are. */
 export function accountView(row: AccountRow | undefined): AccountView {

@@ -1,9 +1,8 @@
-import type { Static } from '@sinclair/typebox';
 import type { SmsMessage } from '@autocall/contracts';
 import type { MessageRow } from '../data/message.repository';
 
 /** A message as GET /v1/sms-messages shows it: the contract's schema, not a copy of it. */
-export type MessageView = Static<typeof SmsMessage>;
+export type MessageView = SmsMessage;
 
 export const messageView = (r: MessageRow): MessageView => ({
   id: r.id,

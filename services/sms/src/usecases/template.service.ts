@@ -1,22 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { SmsTemplateCreated, SmsTemplateDeleted, SmsTemplateUpdated, newId } from '@autocall/contracts';
+import { SmsTemplateCreated, SmsTemplateDeleted, SmsTemplateUpdated, newId, type SmsTemplate } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { templateRepository as repo, type TemplateRow } from '../data/template.repository';
 import { smsErrors } from '../domain/errors';
 import { measureSms, parseTemplate, renderTemplate } from '../domain/template';
 
-export interface TemplateView {
-  id: string;
-  name: string;
-  content: string;
-  variables: string[];
-  encoding: 'GSM-7' | 'UCS-2';
-  segments: number;
-  status: 'pending' | 'approved' | 'rejected';
-  rejectionReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A template as the API shows it: the contract's `SmsTemplate` schema. */
+export type TemplateView = SmsTemplate;
 
 export const toView = (r: TemplateRow): TemplateView => ({
   id: r.id,
