@@ -1,11 +1,11 @@
-import type { TaskSnapshotT } from '@autocall/contracts';
+import type { Task, TaskSnapshotT } from '@autocall/contracts';
 import { finalOf, percentOf, type TaskRow } from './task';
 import { nextWindowOpening, toLocalIso } from './time';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The task as the API shows it. */
-export function toView(r: TaskRow, now = new Date()) {
+export function toView(r: TaskRow, now = new Date()): Task {
   const final = finalOf(r);
   return {
     id: r.id,
@@ -38,7 +38,8 @@ export function toView(r: TaskRow, now = new Date()) {
     updatedAt: r.updated_at.toISOString(),
   };
 }
-export type TaskView = ReturnType<typeof toView>;
+/** The contract's type (`Static` of its schema), not one written beside it. */
+export type TaskView = Task;
 
 /** What every task.* event carries: all the dialer and the sms service need, no cross-schema read. */
 export function toSnapshot(r: TaskRow): TaskSnapshotT {
