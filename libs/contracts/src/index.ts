@@ -5,6 +5,7 @@ export * from './cursor';
 export * from './rpc/errors';
 export * from './http/routes';
 export * from './http/gateway';
+export * from './http/access';
 export * from './http/sms';
 export * from './http/recording';
 export * from './http/roster';
