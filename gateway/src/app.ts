@@ -19,6 +19,7 @@ import { AuditService } from './usecases/audit.service';
 import { SessionService } from './usecases/session.service';
 import { UserService } from './usecases/user.service';
 import { accessRoutes } from './http/access.routes';
+import { systemAuditConsumer } from './messaging/system-audit.consumer';
 import { idempotencyRepository } from './data/idempotency.repository';
 import { ApiKeyCache } from './domain/api-key-cache';
 import { FixedWindows } from './domain/rate-limit';
@@ -94,6 +95,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     listener.start();
     app.addHook('onClose', async () => listener.close());
   }
+  await systemAuditConsumer(deps.bus, audit);
   const upstreams = createUpstreams(c);
   app.addHook('onClose', async () => closeUpstreams(upstreams));
 

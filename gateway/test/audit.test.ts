@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { SystemActionRecorded, TaskCompleted, TaskStarted } from '@autocall/contracts';
 import { eventually, sql } from '@autocall/testing';
+import { snapshot } from '../../services/dialer/test/helpers';
+import { auditIdOf, systemTaskAction } from '../src/domain/system-audit';
 import { auditRepository } from '../src/data/audit.repository';
 import { admin, bearer, call, closeClient, deadUrl, startFakeUpstream, startGateway, startSms, type Gateway, type Res } from './helpers';
 
@@ -115,5 +118,40 @@ describe('the audit log', () => {
     await call(gw.url, 'PATCH', `/v1/rosters/${randomUUID()}`, { headers: t.h, json: { name: 'kept' } });
     await auditRepository.purgeOlderThan(gw.svc.deps.db.manager, 365);
     expect((await sql(`SELECT action FROM gateway.audit_events WHERE tenant_id = $1`, [t.id])).map((r) => r.action)).toEqual(['roster.update']);
+  });
+
+  it('when the platform starts a scheduled task, completes one or a service reports an action of its own, then the log shows actor system, once per message; a start a request caused is not a system action', async () => {
+    const t = await tenantWithOwner();
+    const bus = gw.svc.deps.bus;
+    const scheduled = snapshot({ tenantId: t.id, rosterId: randomUUID(), total: 1 });
+    const immediate = snapshot({ tenantId: t.id, rosterId: randomUUID(), total: 1 });
+    const startedId = randomUUID();
+    await bus.publish(TaskStarted, scheduled, { id: startedId });
+    await bus.publish(TaskStarted, scheduled, { id: startedId }); // redelivered
+    await bus.publish(TaskStarted, immediate, { requestId: 'req-user-create' });
+    await bus.publish(TaskCompleted, { ...scheduled, status: 'completed' }, { requestId: 'req-some-call' });
+    await bus.publish(SystemActionRecorded, { tenantId: t.id, action: 'webhook.disable', resource: { type: 'webhook', id: 'wh-1' } });
+    const system = await eventually(async () => {
+      const items = (await events(t)).items.filter((e: { actor: { type: string } }) => e.actor.type === 'system');
+      return items.length >= 3 && items;
+    });
+    await new Promise((r) => setTimeout(r, 300)); // a second record would have arrived by now
+    const again = (await events(t)).items.filter((e: { actor: { type: string } }) => e.actor.type === 'system');
+    expect(again.map((e: any) => [e.action, e.resource.type, e.resource.id, e.actor]).sort()).toEqual(
+      [
+        ['task.complete', 'task', scheduled.taskId, { type: 'system', id: null, label: 'system' }],
+        ['task.start', 'task', scheduled.taskId, { type: 'system', id: null, label: 'system' }],
+        ['webhook.disable', 'webhook', 'wh-1', { type: 'system', id: null, label: 'system' }],
+      ].sort(),
+    );
+    expect(system.length).toBe(3);
+  });
+
+  it('when task events are read as system actions, then a start without a request is one, a start with one is not, a completion always is; a message gets one stable record id', () => {
+    expect([systemTaskAction('task.started', undefined), systemTaskAction('task.started', 'r'), systemTaskAction('task.completed', 'r')]).toEqual(['task.start', undefined, 'task.complete']);
+    const id = auditIdOf('m1', 'task.started');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(auditIdOf('m1', 'task.started')).toBe(id);
+    expect(auditIdOf('m1', 'task.completed')).not.toBe(id);
   });
 });

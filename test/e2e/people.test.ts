@@ -38,7 +38,7 @@ async function login(email: string): Promise<Person> {
 }
 
 describe('people, roles and the audit log end to end', () => {
-  it('when an owner adds an operator and a viewer, then the operator runs a task, the viewer watches but gets 403 on pause, and the audit log names each of them', async () => {
+  it('when an owner adds an operator and a viewer, then the operator runs a task, the viewer watches but gets 403 on pause, and the audit log names each of them and the platform as the one that completed the task', async () => {
     const ownerEmail = `owner-${randomUUID().slice(0, 8)}@example.com`;
     const tenant = await call(p.url, 'POST', '/v1/admin/tenants', { headers: admin, json: { name: 'People E2E', owner: { email: ownerEmail, name: 'Owner', password: PASSWORD } } });
     expect(tenant.status).toBe(201);
@@ -78,9 +78,12 @@ describe('people, roles and the audit log end to end', () => {
 
     const log = await eventually(async () => {
       const res = await call(p.url, 'GET', '/v1/audit-events?limit=200', { headers: owner.h });
-      return res.body.items.every((e: { status: number | null }) => e.status !== null) && res.body.items;
+      const items = res.body.items as any[];
+      // settled, and the task completed by the platform (actor system, no status: no request asked for it)
+      return items.every((e) => e.status !== null || e.actor.type === 'system') && items.some((e) => e.action === 'task.complete') && items;
     });
-    const changes = log.filter((e: { action: string }) => !e.action.startsWith('auth.')).reverse();
+    expect(log.find((e: any) => e.action === 'task.complete')).toMatchObject({ actor: { type: 'system' }, resource: { type: 'task', id: task.body.id } });
+    const changes = log.filter((e: { action: string; actor: { type: string } }) => !e.action.startsWith('auth.') && e.actor.type !== 'system').reverse();
     expect(changes.map((e: any) => ({ action: e.action, actor: e.actor.id, status: e.status, requestId: e.requestId }))).toEqual(
       steps.map((s) => ({ action: s.action, actor: s.who.id, status: s.res.status, requestId: s.res.headers['x-request-id'] })),
     );

@@ -37,9 +37,10 @@ const COLUMNS = ['id', 'tenant_id', 'actor_type', 'actor_id', 'actor_label', 'ac
 
 /** The append-only audit log: rows are inserted, settled once (status), and only the retention purge deletes. */
 export const auditRepository = {
-  async insert(m: Q, r: NewAuditRow): Promise<void> {
+  /** `once`: a record of this id already there is kept as it is (a redelivered message). */
+  async insert(m: Q, r: NewAuditRow, once = false): Promise<void> {
     await m.query(
-      `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+      `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})${once ? ' ON CONFLICT (id) DO NOTHING' : ''}`,
       COLUMNS.map((c) => r[c]),
     );
   },

@@ -54,6 +54,12 @@ export class AuditService {
     await repo.insert(this.db.manager, this.row(newId(), e, status));
   }
 
+  /** What the platform did by itself (actor `system`), under an id of the message's, so that a redelivery records nothing more. */
+  async recordSystem(id: string, e: { tenantId: string; action: string; resource: { type: string; id: string | null } }, requestId: string | undefined): Promise<void> {
+    const row = this.row(id, { ...e, actor: { type: 'system', id: null, label: 'system' }, requestId: requestId ?? null, ip: null, userAgent: null }, null);
+    await repo.insert(this.db.manager, row, true);
+  }
+
   async list(q: AuditQuery) {
     const key = decodeCursor('audit-events', q.cursor, 2) as [string, string] | undefined;
     const rows = await repo.list(this.db.manager, { ...q, before: key, limit: q.limit + 1 });
@@ -66,7 +72,7 @@ export class AuditService {
     await repo.purgeOlderThan(this.db.manager, retentionDays);
   }
 
-  private row(id: string, e: AuditEntry, status: number | null) {
+  private row(id: string, e: Omit<AuditEntry, 'requestId' | 'ip'> & { requestId: string | null; ip: string | null }, status: number | null) {
     return {
       id,
       tenant_id: e.tenantId,

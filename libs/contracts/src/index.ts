@@ -16,6 +16,7 @@ export * from './events/recording.events';
 export * from './events/roster.events';
 export * from './events/task.events';
 export * from './events/dialer.events';
+export * from './events/audit.events';
 export * from './rpc/sms.rpc';
 export * from './rpc/recording.rpc';
 export * from './rpc/roster.rpc';

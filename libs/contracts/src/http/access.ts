@@ -49,7 +49,7 @@ export const AuditEvent = Type.Object(
     actor: Type.Object({ type: AuditActorType, id: Nullable(Type.String()), label: Nullable(Type.String()) }),
     action: Type.String(),
     resource: Type.Object({ type: Nullable(Type.String()), id: Nullable(Type.String()) }),
-    /** The answer's status; null while the request has not been answered (or its gateway died). */
+    /** The answer's status; null while the request has not been answered (or its gateway died), and for actor `system` (no request). */
     status: Nullable(Type.Integer()),
     requestId: Nullable(Type.String()),
     ip: Nullable(Type.String()),
