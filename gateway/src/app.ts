@@ -13,7 +13,15 @@ import { ApiKeyNotify1764200000000 } from './data/migrations/1764200000000-ApiKe
 import { IdempotencySealedBody1764300000000 } from './data/migrations/1764300000000-IdempotencySealedBody';
 import { People1764400000000 } from './data/migrations/1764400000000-People';
 import { PasswordHasher } from './adapters/password-hasher';
+import { CredentialEnds } from './domain/credential-ends';
 import { RouteTable } from './domain/roles';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where a long-lived request learns that its API key or session ended (see CredentialEnds). */
+    credentialEnds: CredentialEnds;
+  }
+}
 import type { LiveSession } from './domain/session';
 import { AuditService } from './usecases/audit.service';
 import { SessionService } from './usecases/session.service';
@@ -83,15 +91,18 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
       req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, tenantId: req.tenantId || undefined }, 'request');
     });
   }
-  const keyCache = new ApiKeyCache(c.API_KEY_CACHE_TTL_MS);
-  const sessionCache = new ApiKeyCache<LiveSession>(c.API_KEY_CACHE_TTL_MS);
+  // the hook for the /v1/events stream (its own issue): it watches its key or session id (and a session's user id) here and closes when told
+  const credentialEnds = new CredentialEnds();
+  app.decorate('credentialEnds', credentialEnds);
+  const keyCache = new ApiKeyCache(c.API_KEY_CACHE_TTL_MS, undefined, credentialEnds);
+  const sessionCache = new ApiKeyCache<LiveSession>(c.API_KEY_CACHE_TTL_MS, undefined, credentialEnds);
   const hasher = new PasswordHasher(c.PASSWORD_SCRYPT_LOG_N);
   const tenants = new TenantService(deps.db, keyCache, hasher);
   const audit = new AuditService(deps.db);
   const sessions = new SessionService(deps.db, sessionCache, hasher, audit, { idleMinutes: c.SESSION_IDLE_MINUTES, maxHours: c.SESSION_MAX_HOURS });
   const users = new UserService(deps.db, hasher, sessionCache);
   if (c.API_KEY_CACHE_TTL_MS > 0) {
-    const listener = new ApiKeyListener(c.DATABASE_URL, keyCache, deps.logger, sessionCache);
+    const listener = new ApiKeyListener(c.DATABASE_URL, keyCache, deps.logger, sessionCache, credentialEnds);
     listener.start();
     app.addHook('onClose', async () => listener.close());
   }

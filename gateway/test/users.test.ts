@@ -364,3 +364,24 @@ describe("the tenant's own API keys", () => {
     expectProblem(await call(gw.url, 'DELETE', `/v1/api-keys/${other.created.body.apiKeyId}`, { headers: adm.session.h() }), 404, 'API_KEY_NOT_FOUND');
   });
 });
+
+describe('the hook for open streams', () => {
+  it('when a session is logged out or its user changed on one replica, or a key revoked, then a stream watching it on the other replica is told', async () => {
+    const t = await tenantWithOwner();
+    const v = await addUser(t.owner, 'viewer');
+    const seen: string[] = [];
+    const ends = gw2.svc.app.credentialEnds;
+    const sessionId = (await sql<{ id: string }>(`SELECT id FROM gateway.sessions WHERE user_id = $1 AND ended_at IS NULL`, [t.owner.user.id]))[0].id;
+    ends.watch(sessionId, () => seen.push('owner session'));
+    ends.watch(v.id, () => seen.push('viewer user'));
+    const key = await call(gw.url, 'POST', '/v1/api-keys', { headers: t.owner.h(), json: { name: 'stream', role: 'viewer' } });
+    ends.watch(key.body.id, () => seen.push('key'));
+    const stop = ends.watch(key.body.id, () => seen.push('stopped watcher'));
+    stop();
+    await call(gw.url, 'PATCH', `/v1/users/${v.id}`, { headers: t.owner.h(), json: { disabled: true } });
+    await call(gw.url, 'DELETE', `/v1/api-keys/${key.body.id}`, { headers: t.owner.h() });
+    await call(gw.url, 'POST', '/v1/auth/logout', { headers: t.owner.h() });
+    await eventually(() => seen.length === 3, 3_000, 20);
+    expect(seen.sort()).toEqual(['key', 'owner session', 'viewer user']);
+  });
+});

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { Logger } from '@autocall/logger';
 import type { ApiKeyCache } from '../domain/api-key-cache';
+import type { CredentialEnds } from '../domain/credential-ends';
 import type { LiveSession } from '../domain/session';
 
 /** Notified (with the key id) by a trigger on every revocation, change or deletion of an API key. */
@@ -29,6 +30,8 @@ export class ApiKeyListener {
     private readonly cache: ApiKeyCache,
     private readonly logger: Logger,
     private readonly sessions?: ApiKeyCache<LiveSession>,
+    /** Also told of user changes by user id, whether or not a session of the user is cached. */
+    private readonly ends?: CredentialEnds,
   ) {}
 
   start(): void {
@@ -57,7 +60,10 @@ export class ApiKeyListener {
       if (n.channel === SESSIONS_CHANNEL && n.payload) {
         const id = n.payload.slice(2);
         if (n.payload.startsWith('s:')) this.sessions?.invalidateKey(id);
-        else this.sessions?.invalidateWhere((s) => s.userId === id);
+        else {
+          this.sessions?.invalidateWhere((s) => s.userId === id);
+          this.ends?.ended(id);
+        }
       }
     });
     client.on('error', onLost);

@@ -1,3 +1,4 @@
+import type { CredentialEnds } from './credential-ends';
 import type { Role } from './roles';
 
 export interface LiveKey {
@@ -28,6 +29,8 @@ export class ApiKeyCache<T extends LiveKey = LiveKey> {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
+    /** Told of every invalidation (open streams close on it). */
+    private readonly ends?: CredentialEnds,
   ) {}
 
   get epoch(): number {
@@ -55,13 +58,18 @@ export class ApiKeyCache<T extends LiveKey = LiveKey> {
   /** A key was revoked (or changed): forget it at once. */
   invalidateKey(keyId: string): void {
     this.epochValue++;
+    this.ends?.ended(keyId);
     for (const [hash, e] of this.entries) if (e.keyId === keyId) this.entries.delete(hash);
   }
 
   /** Forgets every entry `drop` picks (a user's sessions when the user changed). */
   invalidateWhere(drop: (e: T) => boolean): void {
     this.epochValue++;
-    for (const [hash, e] of this.entries) if (drop(e)) this.entries.delete(hash);
+    for (const [hash, e] of this.entries) {
+      if (!drop(e)) continue;
+      this.entries.delete(hash);
+      this.ends?.ended(e.keyId);
+    }
   }
 
   /** Revocations may have been missed (listener lost): nothing cached is trusted or filled until `enable`. */
