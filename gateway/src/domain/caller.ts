@@ -1,10 +1,12 @@
 import type { Role } from './roles';
 
+// a user's csrfToken is a function: it costs a hash, which only changes and GET /v1/me need
+
 /** Who a request comes from, once the gateway has authenticated it. */
 export type Caller =
   | { type: 'admin' }
   | { type: 'apiKey'; id: string; tenantId: string; role: Role }
-  | { type: 'user'; id: string; tenantId: string; role: Role; email: string; name: string; sessionId: string; csrfToken: string };
+  | { type: 'user'; id: string; tenantId: string; role: Role; email: string; name: string; sessionId: string; csrfToken: () => string };
 
 export type TenantCaller = Exclude<Caller, { type: 'admin' }>;
 

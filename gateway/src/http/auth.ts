@@ -109,10 +109,10 @@ export function authHook(o: AuthOptions) {
         const s = cached ?? (await o.sessions.authenticate(token));
         if (!s) throw refuse('The session has ended or is unknown: log in again.');
         req.tenantId = s.tenantId;
-        req.caller = { type: 'user', id: s.userId, tenantId: s.tenantId, role: s.role, email: s.email, name: s.name, sessionId: s.keyId, csrfToken: csrfTokenOf(token) };
+        req.caller = { type: 'user', id: s.userId, tenantId: s.tenantId, role: s.role, email: s.email, name: s.name, sessionId: s.keyId, csrfToken: () => csrfTokenOf(token) };
         subject = s.userId;
         const csrf = req.headers['x-csrf-token'];
-        if (UNSAFE.has(req.method) && (typeof csrf !== 'string' || !secretsEqual(csrf, req.caller.csrfToken))) throw errors.CSRF_TOKEN_INVALID();
+        if (UNSAFE.has(req.method) && (typeof csrf !== 'string' || !secretsEqual(csrf, req.caller.csrfToken()))) throw errors.CSRF_TOKEN_INVALID();
       } else {
         const cached = key ? o.tenants.authenticateCached(key) : undefined;
         if (!cached && wait > 0) throw blocked();

@@ -133,7 +133,7 @@ export class SessionService {
     const tenant = await tenantRepository.findTenant(this.db.manager, caller.tenantId);
     if (!tenant) throw errors.UNAUTHORIZED();
     const t = { id: tenant.id, name: tenant.name };
-    if (caller.type === 'user') return { user: userRef(caller), tenant: t, role: caller.role, csrfToken: caller.csrfToken };
+    if (caller.type === 'user') return { user: userRef(caller), tenant: t, role: caller.role, csrfToken: caller.csrfToken() };
     const key = await tenantRepository.findKey(this.db.manager, caller.tenantId, caller.id);
     return { apiKey: { id: caller.id, name: key?.name ?? null, role: caller.role }, tenant: t, role: caller.role };
   }
