@@ -330,6 +330,24 @@ describe('sessions end on every replica', () => {
     for (const base of [gw.url, gw2.url]) await eventually(async () => (await call(base, 'GET', '/v1/users', { headers: a.session.h() })).status === 403, 3_000, 20);
   });
 
+  it('when a session has been idle longer than SESSION_IDLE_MINUTES or is past SESSION_MAX_HOURS, then 401', async () => {
+    const t = await tenantWithOwner();
+    const other = await login(gw.url, t.owner.user.email);
+    // a replica without the cache, so that the database's word is read on every request
+    const uncached = await startGateway({ SMS_URL: sms.url, API_KEY_CACHE_TTL_MS: '0', SESSION_IDLE_MINUTES: '30' });
+    try {
+      expect((await me(uncached.url, t.owner)).status).toBe(200);
+      const sessionOf = async (s: Session) => (await sql<{ id: string }>(`SELECT id FROM gateway.sessions WHERE token_hash = sha256(convert_to('session:' || $1, 'UTF8'))`, [s.cookie.split('=')[1]]))[0].id;
+      await sql(`UPDATE gateway.sessions SET last_seen_at = now() - interval '31 minutes' WHERE id = $1`, [await sessionOf(t.owner)]);
+      expectProblem(await me(uncached.url, t.owner), 401, 'UNAUTHORIZED');
+      expect((await me(uncached.url, other)).status).toBe(200);
+      await sql(`UPDATE gateway.sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [await sessionOf(other)]);
+      expectProblem(await me(uncached.url, other), 401, 'UNAUTHORIZED');
+    } finally {
+      await uncached.close();
+    }
+  });
+
   it('when a cookie is unknown, then 401, and such failures count toward the per-address limit like unknown keys', async () => {
     const strict = await startGateway({ SMS_URL: sms.url, AUTH_FAILURES_PER_WINDOW: '3' });
     try {
