@@ -124,7 +124,17 @@ async function main() {
   const gwChild = start('gateway', process.env.BENCH_GATEWAY_MAIN ?? 'gateway/dist/main.js', { GATEWAY_PORT: String(gwPort), SMS_URL: smsUrl, ADMIN_TOKEN, RATE_LIMIT_PER_SECOND: '1000000000' });
   await waitReady(gwUrl);
 
-  const tenant = await json(`${gwUrl}/v1/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ name: 'bench' }) });
+  const ownerEmail = `bench-${randomBytes(4).toString('hex')}@example.com`;
+  const ownerPassword = randomBytes(12).toString('hex');
+  const tenant = await json(`${gwUrl}/v1/admin/tenants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ name: 'bench', owner: { email: ownerEmail, name: 'Bench', password: ownerPassword } }),
+  });
+  const loginBody = JSON.stringify({ email: ownerEmail, password: ownerPassword });
+  const loginRes = await fetch(`${gwUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody });
+  if (loginRes.status !== 200) throw new Error(`login: ${loginRes.status}`);
+  const cookie = (loginRes.headers.get('set-cookie') ?? '').split(';')[0];
   const template = await json(`${gwUrl}/v1/sms-templates`, {
     method: 'POST',
     headers: { authorization: `Bearer ${tenant.apiKey}` },
@@ -133,33 +143,47 @@ async function main() {
   const path = `/v1/sms-templates/${template.id}`;
   const direct = () => run(`${smsUrl}${path}`, { 'x-internal-token': INTERNAL_TOKEN, 'x-autocall-tenant-id': tenant.id });
   const viaGateway = () => run(`${gwUrl}${path}`, { authorization: `Bearer ${tenant.apiKey}` });
+  const viaCookie = () => run(`${gwUrl}${path}`, { cookie });
 
   console.log(`\nwarm-up (3 s each) …`);
   await autocannon({ url: `${smsUrl}${path}`, headers: { 'x-internal-token': INTERNAL_TOKEN, 'x-autocall-tenant-id': tenant.id }, connections, duration: 3 });
   await autocannon({ url: `${gwUrl}${path}`, headers: { authorization: `Bearer ${tenant.apiKey}` }, connections, duration: 3 });
+  await autocannon({ url: `${gwUrl}${path}`, headers: { cookie }, connections, duration: 3 });
 
-  const results = { direct: [], gateway: [] };
+  const results = { direct: [], gateway: [], cookie: [] };
   for (let i = 0; i < rounds; i++) {
-    console.log(`round ${i + 1}/${rounds}: direct ${duration} s, then gateway ${duration} s (${connections} connections)`);
+    console.log(`round ${i + 1}/${rounds}: direct ${duration} s, then gateway ${duration} s with the API key, then with the session cookie (${connections} connections)`);
     results.direct.push(await measured(direct, [['sms', smsChild]]));
     results.gateway.push(await measured(viaGateway, [['sms', smsChild], ['gateway', gwChild]]));
+    results.cookie.push(await measured(viaCookie, [['sms', smsChild], ['gateway', gwChild]]));
   }
+  // Login is bounded by the password hash on purpose: one core's worth of logins (2 connections keep it busy).
+  const logins = await measured(
+    () => autocannon({ url: `${gwUrl}/v1/auth/login`, method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody, connections: 2, duration }),
+    [['gateway', gwChild]],
+  );
   const avg = (xs, k) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
   const d = { reqPerSec: avg(results.direct, 'reqPerSec'), p99Ms: avg(results.direct, 'p99Ms') };
   const g = { reqPerSec: avg(results.gateway, 'reqPerSec'), p99Ms: avg(results.gateway, 'p99Ms') };
+  const k = { reqPerSec: avg(results.cookie, 'reqPerSec'), p99Ms: avg(results.cookie, 'p99Ms') };
   const ratio = g.reqPerSec / d.reqPerSec;
-  const bad = [...results.direct, ...results.gateway].reduce((s, r) => s + r.non2xx + r.errors, 0);
+  const bad = [...results.direct, ...results.gateway, ...results.cookie].reduce((s, r) => s + r.non2xx + r.errors, 0);
 
   console.log(`\nGET /v1/sms-templates/{id} — ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}, ${connections} connections, ${rounds} × ${duration} s each`);
   console.log(`| path | req/s | p99 latency |`);
   console.log(`| --- | ---: | ---: |`);
   console.log(`| direct to sms | ${d.reqPerSec.toFixed(0)} | ${d.p99Ms.toFixed(1)} ms |`);
-  console.log(`| through the gateway | ${g.reqPerSec.toFixed(0)} | ${g.p99Ms.toFixed(1)} ms |`);
-  console.log(`gateway / direct = ${(ratio * 100).toFixed(1)} % (goal ≥ 80 %)${bad ? `; ${bad} non-2xx or errored requests!` : ''}`);
+  console.log(`| through the gateway, API key | ${g.reqPerSec.toFixed(0)} | ${g.p99Ms.toFixed(1)} ms |`);
+  console.log(`| through the gateway, session cookie | ${k.reqPerSec.toFixed(0)} | ${k.p99Ms.toFixed(1)} ms |`);
+  console.log(`gateway / direct = ${(ratio * 100).toFixed(1)} % (goal ≥ 80 %); cookie / key = ${((k.reqPerSec / g.reqPerSec) * 100).toFixed(1)} % (goal ≥ 90 %)${bad ? `; ${bad} non-2xx or errored requests!` : ''}`);
+  const loginCpuMs = logins.gatewayCpuUsPerReq === undefined ? undefined : logins.gatewayCpuUsPerReq / 1000;
+  console.log(
+    `POST /v1/auth/login: ${logins.reqPerSec.toFixed(1)} logins/s (2 connections), p99 ${logins.p99Ms.toFixed(0)} ms${loginCpuMs ? `, ${loginCpuMs.toFixed(0)} ms gateway CPU each ≈ ${(1000 / loginCpuMs).toFixed(1)} logins/s per core` : ''}; hash scrypt N=2^${process.env.PASSWORD_SCRYPT_LOG_N ?? 17}, r=8, p=1${logins.non2xx ? `; ${logins.non2xx} non-2xx!` : ''}`,
+  );
   if (results.gateway[0].gatewayCpuUsPerReq !== undefined) {
     console.log(`CPU per request: sms ${avg(results.direct, 'smsCpuUsPerReq').toFixed(0)} µs direct, ${avg(results.gateway, 'smsCpuUsPerReq').toFixed(0)} µs via gateway; gateway ${avg(results.gateway, 'gatewayCpuUsPerReq').toFixed(0)} µs`);
   }
-  console.log(JSON.stringify({ direct: results.direct, gateway: results.gateway, ratio }));
+  console.log(JSON.stringify({ direct: results.direct, gateway: results.gateway, cookie: results.cookie, logins, ratio }));
 }
 
 main()

@@ -11,19 +11,36 @@ import { ApiKeyListener } from './data/api-key-listener';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { ApiKeyNotify1764200000000 } from './data/migrations/1764200000000-ApiKeyNotify';
 import { IdempotencySealedBody1764300000000 } from './data/migrations/1764300000000-IdempotencySealedBody';
+import { People1764400000000 } from './data/migrations/1764400000000-People';
+import { PasswordHasher } from './adapters/password-hasher';
+import { CredentialEnds } from './domain/credential-ends';
+import { RouteTable } from './domain/roles';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where a long-lived request learns that its API key or session ended (see CredentialEnds). */
+    credentialEnds: CredentialEnds;
+  }
+}
+import type { LiveSession } from './domain/session';
+import { AuditService } from './usecases/audit.service';
+import { SessionService } from './usecases/session.service';
+import { UserService } from './usecases/user.service';
+import { accessRoutes } from './http/access.routes';
+import { systemAuditConsumer } from './messaging/system-audit.consumer';
 import { idempotencyRepository } from './data/idempotency.repository';
 import { ApiKeyCache } from './domain/api-key-cache';
 import { FixedWindows } from './domain/rate-limit';
 import { BodySealer } from './domain/sealed-body';
 import { TenantService } from './usecases/tenant.service';
 import { adminRoutes } from './http/admin.routes';
-import { authHook } from './http/auth';
+import { authHook, settleAudit } from './http/auth';
 import { buildOpenApi } from './openapi/openapi';
 import { proxyRoutes } from './proxy/proxy';
 import { closeUpstreams, createUpstreams } from './proxy/upstreams';
 
 export const GATEWAY_SCHEMA = 'gateway';
-export const gatewayMigrations = [Init1764100000000, ApiKeyNotify1764200000000, IdempotencySealedBody1764300000000];
+export const gatewayMigrations = [Init1764100000000, ApiKeyNotify1764200000000, IdempotencySealedBody1764300000000, People1764400000000];
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
@@ -48,6 +65,8 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     trustProxy: trustProxy(c.TRUST_PROXY),
     disableRequestLogging: true,
   });
+  app.decorateRequest('caller', undefined);
+  app.decorateRequest('auditId', undefined);
   // `Expect: 100-continue` (curl's default for bodies over 1 MiB): Node would answer `100 Continue`
   // before any hook ran; here it is answered once the request has passed auth and the limits
   // (preParsing runs after every onRequest hook), so a refused upload is never sent at all. Node
@@ -72,13 +91,22 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
       req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, tenantId: req.tenantId || undefined }, 'request');
     });
   }
-  const keyCache = new ApiKeyCache(c.API_KEY_CACHE_TTL_MS);
-  const tenants = new TenantService(deps.db, keyCache);
+  // the hook for the /v1/events stream (its own issue): it watches its key or session id (and a session's user id) here and closes when told
+  const credentialEnds = new CredentialEnds();
+  app.decorate('credentialEnds', credentialEnds);
+  const keyCache = new ApiKeyCache(c.API_KEY_CACHE_TTL_MS, undefined, credentialEnds);
+  const sessionCache = new ApiKeyCache<LiveSession>(c.API_KEY_CACHE_TTL_MS, undefined, credentialEnds);
+  const hasher = new PasswordHasher(c.PASSWORD_SCRYPT_LOG_N);
+  const tenants = new TenantService(deps.db, keyCache, hasher);
+  const audit = new AuditService(deps.db);
+  const sessions = new SessionService(deps.db, sessionCache, hasher, audit, { idleMinutes: c.SESSION_IDLE_MINUTES, maxHours: c.SESSION_MAX_HOURS });
+  const users = new UserService(deps.db, hasher, sessionCache);
   if (c.API_KEY_CACHE_TTL_MS > 0) {
-    const listener = new ApiKeyListener(c.DATABASE_URL, keyCache, deps.logger);
+    const listener = new ApiKeyListener(c.DATABASE_URL, keyCache, deps.logger, sessionCache, credentialEnds);
     listener.start();
     app.addHook('onClose', async () => listener.close());
   }
+  await systemAuditConsumer(deps.bus, audit);
   const upstreams = createUpstreams(c);
   app.addHook('onClose', async () => closeUpstreams(upstreams));
 
@@ -86,7 +114,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
   await app.register(cors, {
     origin: origins.includes('*') ? '*' : origins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Range'],
+    allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Range', 'X-CSRF-Token'],
     exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Content-Disposition', 'Idempotent-Replayed'],
     maxAge: 600,
   });
@@ -103,8 +131,12 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
         adminToken: c.ADMIN_TOKEN,
         perKey: new FixedWindows(c.RATE_LIMIT_PER_SECOND, 1000),
         failures: new FixedWindows(c.AUTH_FAILURES_PER_WINDOW, c.AUTH_FAILURE_WINDOW_SECONDS * 1000),
+        sessions,
+        routes: new RouteTable(),
+        audit,
       }),
     );
+    v1.addHook('onResponse', settleAudit(audit));
     // One Idempotency-Key store for proxied and admin POSTs; an in-flight record outliving any upstream answer is a dead replica's.
     const idempotency = {
       db: deps.db,
@@ -112,12 +144,15 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
       staleMs: c.UPSTREAM_TIMEOUT_MS + 60_000,
       sealer: c.ADMIN_TOKEN === undefined ? undefined : new BodySealer(c.ADMIN_TOKEN),
     };
-    adminRoutes(v1 as App, tenants, { bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
+    adminRoutes(v1 as App, tenants, audit, { bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
+    accessRoutes(v1 as App, { sessions, users, tenants, audit }, { bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
     await v1.register(proxyRoutes, { upstreams, internalToken: c.INTERNAL_TOKEN, bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
   });
 
   const purge = setInterval(() => {
     idempotencyRepository.purgeExpired(deps.db.manager).catch((err: unknown) => deps.logger.warn({ err }, 'idempotency purge failed'));
+    sessions.purge().catch((err: unknown) => deps.logger.warn({ err }, 'session purge failed'));
+    audit.purge(c.AUDIT_RETENTION_DAYS).catch((err: unknown) => deps.logger.warn({ err }, 'audit purge failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));

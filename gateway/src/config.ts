@@ -23,6 +23,18 @@ export const gatewayConfigSchema = configSchema({
    * Unset: the socket's address is the client's. Per-address limits need it behind a load balancer.
    */
   TRUST_PROXY: Type.Optional(Type.String()),
+  /** A session ends after this many minutes without a request. */
+  SESSION_IDLE_MINUTES: Type.Integer({ default: 720, minimum: 1 }),
+  /** A session ends this many hours after its login, however busy. */
+  SESSION_MAX_HOURS: Type.Integer({ default: 168, minimum: 1 }),
+  /**
+   * The cost of password hashing (scrypt, r = 8, p = 1): log2 of N. 17 takes 128 MiB and about a
+   * quarter second of one core per hash (OWASP's recommendation); each step up doubles both. Hashes
+   * keep their own cost, so changing it leaves existing passwords working.
+   */
+  PASSWORD_SCRYPT_LOG_N: Type.Integer({ default: 17, minimum: 14, maximum: 20 }),
+  /** Audit events older than this many days are deleted. */
+  AUDIT_RETENTION_DAYS: Type.Integer({ default: 365, minimum: 1 }),
   /** Base URL of the task service. */
   TASK_URL: Type.String({ default: 'http://127.0.0.1:3001' }),
   /** Base URL of the roster service. */

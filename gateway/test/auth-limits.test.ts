@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { Agent } from 'undici';
 import { eventually, expectProblem, sql, testDatabaseUrl } from '@autocall/testing';
 import { LISTENER_APPLICATION_NAME } from '../src/data/api-key-listener';
-import { admin, bearer, call, clientFrom, closeClient, createTenant, startGateway, startSms, type Gateway, type Res } from './helpers';
+import { admin, bearer, call, clientsFrom, closeClient, createTenant, startGateway, startSms, type Gateway, type Res } from './helpers';
 
 /**
  * Failed authentications are limited per client address before any key lookup, and the gateway's
@@ -12,18 +12,14 @@ import { admin, bearer, call, clientFrom, closeClient, createTenant, startGatewa
  * connection lost) the cache is dropped.
  */
 let sms: Awaited<ReturnType<typeof startSms>>;
-const agents: Agent[] = [];
-const from = (address: string) => {
-  const a = clientFrom(address);
-  agents.push(a);
-  return a;
-};
+const clients = clientsFrom();
+const from = clients.from;
 
 beforeAll(async () => {
   sms = await startSms();
 });
 afterAll(async () => {
-  await Promise.all(agents.map((a) => a.close()));
+  await clients.close();
   await sms?.svc.close();
   await closeClient();
 });

@@ -25,7 +25,7 @@ export interface Gateway {
 
 /** The gateway in-process, listening on an ephemeral port. */
 export async function startGateway(env: Record<string, string>): Promise<Gateway> {
-  const svc = await startTestService({ name: 'gateway', schema: GATEWAY_SCHEMA, migrations: gatewayMigrations, configSchema: gatewayConfigSchema, buildApp, env });
+  const svc = await startTestService({ name: 'gateway', schema: GATEWAY_SCHEMA, migrations: gatewayMigrations, configSchema: gatewayConfigSchema, buildApp, env: { PASSWORD_SCRYPT_LOG_N: '14', ...env } });
   await svc.app.listen({ port: 0, host: '127.0.0.1' });
   return { svc, url: urlOf(svc.app.server), close: () => svc.close() };
 }
@@ -43,6 +43,19 @@ export const closeClient = () => client.close();
 
 /** A client whose connections come from another loopback address (the whole of 127/8 is local on Linux): another client IP. */
 export const clientFrom = (localAddress: string) => new Agent({ keepAliveTimeout: 1_000, localAddress });
+
+/** Clients from other addresses (clientFrom), each kept so that `close()` in afterAll ends them all. */
+export function clientsFrom() {
+  const agents: Agent[] = [];
+  return {
+    from(localAddress: string) {
+      const a = clientFrom(localAddress);
+      agents.push(a);
+      return a;
+    },
+    close: () => Promise.all(agents.map((a) => a.close())),
+  };
+}
 
 /** A real HTTP call; JSON bodies are sent as JSON and parsed when the answer is JSON. */
 export async function call(base: string, method: string, path: string, opts: { headers?: Record<string, string>; json?: unknown; body?: any; dispatcher?: Agent } = {}): Promise<Res> {

@@ -28,14 +28,20 @@ describe('the OpenAPI document (/docs/json)', () => {
     // A change here renames a method in every generated client: make it on purpose.
     expect(ids).toEqual([
       'DELETE /v1/admin/tenants/{id}/api-keys/{keyId} → revokeTenantApiKey',
+      'DELETE /v1/api-keys/{id} → revokeApiKey',
       'DELETE /v1/recordings/{id} → deleteRecording',
       'DELETE /v1/rosters/{id} → deleteRoster',
       'DELETE /v1/sms-templates/{id} → deleteSmsTemplate',
       'DELETE /v1/tasks/{id} → deleteTask',
+      'DELETE /v1/users/{id} → deleteUser',
+      'GET /v1/admin/audit-events → listAllAuditEvents',
       'GET /v1/admin/sms-templates → listAllSmsTemplates',
       'GET /v1/admin/tenants → listTenants',
       'GET /v1/admin/tenants/{id} → getTenant',
       'GET /v1/admin/tenants/{id}/api-keys → listTenantApiKeys',
+      'GET /v1/api-keys → listApiKeys',
+      'GET /v1/audit-events → listAuditEvents',
+      'GET /v1/me → getMe',
       'GET /v1/recordings → listRecordings',
       'GET /v1/recordings/{id} → getRecording',
       'GET /v1/recordings/{id}/audio → getRecordingAudio',
@@ -52,14 +58,21 @@ describe('the OpenAPI document (/docs/json)', () => {
       'GET /v1/tasks/{id} → getTask',
       'GET /v1/tasks/{id}/calls → listTaskCalls',
       'GET /v1/tasks/{id}/report → getTaskReport',
+      'GET /v1/users → listUsers',
+      'GET /v1/users/{id} → getUser',
       'PATCH /v1/recordings/{id} → updateRecording',
       'PATCH /v1/rosters/{id} → updateRoster',
       'PATCH /v1/sms-templates/{id} → updateSmsTemplate',
       'PATCH /v1/tasks/{id} → updateTask',
+      'PATCH /v1/users/{id} → updateUser',
       'POST /v1/admin/sms-templates/{id}/approve → approveSmsTemplate',
       'POST /v1/admin/sms-templates/{id}/reject → rejectSmsTemplate',
       'POST /v1/admin/tenants → createTenant',
       'POST /v1/admin/tenants/{id}/api-keys → createTenantApiKey',
+      'POST /v1/api-keys → createApiKey',
+      'POST /v1/auth/login → login',
+      'POST /v1/auth/logout → logout',
+      'POST /v1/me/password → changeMyPassword',
       'POST /v1/recordings → createRecording',
       'POST /v1/rosters → createRoster',
       'POST /v1/sms-templates → createSmsTemplate',
@@ -68,6 +81,7 @@ describe('the OpenAPI document (/docs/json)', () => {
       'POST /v1/tasks/{id}/cancel → cancelTask',
       'POST /v1/tasks/{id}/pause → pauseTask',
       'POST /v1/tasks/{id}/resume → resumeTask',
+      'POST /v1/users → createUser',
       'PUT /v1/sms-account → putSmsAccount',
     ]);
   });
@@ -82,7 +96,7 @@ describe('the OpenAPI document (/docs/json)', () => {
     const ops = operations(doc);
     expect(ops.filter((o) => o.tags.length !== 1).map((o) => o.key)).toEqual([]);
     const names = (doc.tags as { name: string }[]).map((t) => t.name);
-    expect(names).toEqual(['Admin', 'Recordings', 'Rosters', 'SMS', 'Tasks']);
+    expect(names).toEqual(['API keys', 'Admin', 'Audit', 'Auth', 'Recordings', 'Rosters', 'SMS', 'Tasks', 'Users']);
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
     expect([...new Set(ops.flatMap((o) => o.tags))].sort()).toEqual(names);
   });

@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@autocall/logger';
 import { sql } from '@autocall/testing';
 import { SMS_SCHEMA } from '../../services/sms/src/app';
+import { admin } from '../../gateway/test/helpers';
 import { call, newTenant, startPlatform, type Platform } from './platform';
 
 const PASSWORD = 'pw-Zq8v4Lr2Nk7x';
@@ -59,5 +60,29 @@ describe('logs', () => {
     const leaks = lines.filter((l) => l.includes(PASSWORD) || l.includes(API_KEY) || l.includes(NATIONAL) || /"(query|parameters|detail|where|internalQuery|driverError)"/.test(l));
     expect(leaks).toEqual([]);
     expect(lines.length).toBeGreaterThan(5); // the loggers were really writing
+  });
+
+  it('when people log in, fail to, change and set passwords and use their sessions, then no line holds a password, a password hash, a session token or a CSRF token', async () => {
+    const from = lines.length;
+    const email = `owner-${Date.now()}@example.com`;
+    const secret = 'owner-Pw-7Yq2Lm9Xc4';
+    const next = 'owner-Next-3Rt8Vb1Kd6';
+    const userPassword = 'user-Pw-5Hs2Nq8Zt3';
+    await call(platform.url, 'POST', '/v1/admin/tenants', { headers: admin, json: { name: 'logs', owner: { email, name: 'O', password: secret } } });
+    const failed = await call(platform.url, 'POST', '/v1/auth/login', { json: { email, password: `${secret}-wrong` } });
+    expect(failed.status).toBe(401);
+    const res = await call(platform.url, 'POST', '/v1/auth/login', { json: { email, password: secret } });
+    expect(res.status).toBe(200);
+    const token = String(res.headers['set-cookie']).split(';')[0].split('=')[1];
+    const h = { cookie: `autocall_session=${token}`, 'x-csrf-token': res.body.csrfToken as string };
+    expect((await call(platform.url, 'GET', '/v1/me', { headers: h })).status).toBe(200);
+    expect((await call(platform.url, 'POST', '/v1/users', { headers: h, json: { email: `u-${Date.now()}@example.com`, name: 'U', role: 'viewer', password: userPassword } })).status).toBe(201);
+    expect((await call(platform.url, 'POST', '/v1/me/password', { headers: h, json: { currentPassword: secret, newPassword: next } })).status).toBe(204);
+    expect((await call(platform.url, 'GET', '/v1/rosters', { headers: h })).status).toBe(200);
+    const hashes = (await sql<{ password_hash: string }>(`SELECT password_hash FROM gateway.users`)).map((r) => r.password_hash.split('$').pop() as string);
+    const mine = lines.slice(from);
+    expect(mine.length).toBeGreaterThan(5);
+    const secrets = [secret, next, userPassword, token, res.body.csrfToken as string, ...hashes];
+    expect(mine.filter((l) => secrets.some((x) => l.includes(x)))).toEqual([]);
   });
 });

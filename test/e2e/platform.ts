@@ -113,7 +113,7 @@ export async function startPlatform(opts: { dialerEnv?: Record<string, string>; 
         migrations: gatewayMigrations,
         configSchema: gatewayConfigSchema,
         buildApp: buildGateway,
-        env: { TASK_URL: task.url, ROSTER_URL: roster.url, RECORDING_URL: recording.url, SMS_URL: sms.url, DIALER_URL: dialer.url, RATE_LIMIT_PER_SECOND: '1000', ...env },
+        env: { TASK_URL: task.url, ROSTER_URL: roster.url, RECORDING_URL: recording.url, SMS_URL: sms.url, DIALER_URL: dialer.url, RATE_LIMIT_PER_SECOND: '1000', PASSWORD_SCRYPT_LOG_N: '14', ...env },
       }),
     );
     started.push(gateway);

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Role } from '../domain/roles';
 
 export interface TenantRow {
   id: string;
@@ -9,14 +10,19 @@ export interface TenantRow {
 export interface ApiKeyRow {
   id: string;
   tenant_id: string;
+  name: string | null;
+  role: Role;
+  created_by: string | null;
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
 }
 
 type Q = Pick<EntityManager, 'query'>;
+type LiveKeyRow = { id: string; tenant_id: string; role: Role };
+const KEY_COLUMNS = 'id, tenant_id, name, role, created_by, created_at, last_used_at, revoked_at';
 interface PgPool {
-  query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: { id: string; tenant_id: string }[] }>;
+  query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: LiveKeyRow[] }>;
 }
 
 export const tenantRepository = {
@@ -36,26 +42,38 @@ export const tenantRepository = {
     return { rows, total: count };
   },
 
-  async insertKey(m: Q, id: string, tenantId: string, keyHash: Buffer): Promise<ApiKeyRow> {
-    const [row] = (await m.query(
-      `INSERT INTO api_keys (id, tenant_id, key_hash) VALUES ($1, $2, $3) RETURNING id, tenant_id, created_at, last_used_at, revoked_at`,
-      [id, tenantId, keyHash],
-    )) as ApiKeyRow[];
+  /** A key; without `made`, the admin's (role owner, no name). */
+  async insertKey(m: Q, id: string, tenantId: string, keyHash: Buffer, made?: { name: string; role: Role; createdBy: string }): Promise<ApiKeyRow> {
+    const [row] = (await m.query(`INSERT INTO api_keys (id, tenant_id, key_hash, name, role, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${KEY_COLUMNS}`, [
+      id,
+      tenantId,
+      keyHash,
+      made?.name ?? null,
+      made?.role ?? 'owner',
+      made?.createdBy ?? null,
+    ])) as ApiKeyRow[];
     return row;
   },
 
   async listKeys(m: Q, tenantId: string): Promise<ApiKeyRow[]> {
-    return (await m.query(
-      `SELECT id, tenant_id, created_at, last_used_at, revoked_at FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`,
-      [tenantId],
-    )) as ApiKeyRow[];
+    return (await m.query(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, [tenantId])) as ApiKeyRow[];
+  },
+
+  async pageKeys(m: Q, tenantId: string, page: number, pageSize: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
+    const [{ count }] = (await m.query(`SELECT count(*)::int AS count FROM api_keys WHERE tenant_id = $1`, [tenantId])) as { count: number }[];
+    const rows = (await m.query(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, [tenantId, pageSize, (page - 1) * pageSize])) as ApiKeyRow[];
+    return { rows, total: count };
+  },
+
+  async findKey(m: Q, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {
+    return ((await m.query(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND tenant_id = $2`, [keyId, tenantId])) as ApiKeyRow[])[0];
   },
 
   /** Revokes the key (keeps the first revocation time); undefined when the tenant has no such key. */
   async revokeKey(m: Q, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {
     const [rows] = (await m.query(
       `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND tenant_id = $2
-       RETURNING id, tenant_id, created_at, last_used_at, revoked_at`,
+       RETURNING ${KEY_COLUMNS}`,
       [keyId, tenantId],
     )) as [ApiKeyRow[], number];
     return rows[0];
@@ -65,12 +83,12 @@ export const tenantRepository = {
    * The live key with this hash: an indexed lookup on a key-cache miss (see ApiKeyCache). It goes
    * straight to the driver's pool as a named prepared statement rather than through a TypeORM query runner.
    */
-  async findLiveKey(db: DataSource, keyHash: Buffer): Promise<{ id: string; tenant_id: string } | undefined> {
-    const text = `SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`;
+  async findLiveKey(db: DataSource, keyHash: Buffer): Promise<LiveKeyRow | undefined> {
+    const text = `SELECT id, tenant_id, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`;
     const pool = (db.driver as unknown as { master?: PgPool }).master;
     const rows = pool
-      ? (await pool.query({ name: 'gateway_find_live_key', text, values: [keyHash] })).rows
-      : ((await db.query(text, [keyHash])) as { id: string; tenant_id: string }[]);
+      ? (await pool.query({ name: 'gateway_find_live_key_role', text, values: [keyHash] })).rows
+      : ((await db.query(text, [keyHash])) as LiveKeyRow[]);
     return rows[0];
   },
 

@@ -3,6 +3,14 @@ import { defineErrors } from '@autocall/contracts';
 /** The gateway's error catalogue. */
 export const errors = defineErrors({
   UNAUTHORIZED: { status: 401, message: 'Missing, unknown or revoked API key.' },
+  FORBIDDEN: { status: 403, message: 'Your role may not do this.' },
+  CSRF_TOKEN_INVALID: { status: 403, message: 'A cookie-authenticated change needs X-CSRF-Token equal to the session’s CSRF token (from the login answer or GET /v1/me).' },
+  INVALID_CREDENTIALS: { status: 401, message: 'The email or the password is wrong.' },
+  LOGIN_RATE_LIMITED: { status: 429, message: 'Too many failed logins for this email or from this address; retry after the time in Retry-After.' },
+  CURRENT_PASSWORD_WRONG: { status: 403, message: 'The current password is wrong.' },
+  USER_NOT_FOUND: { status: 404, message: 'The user does not exist.' },
+  EMAIL_TAKEN: { status: 409, message: 'A user with this email already exists.' },
+  LAST_OWNER: { status: 409, message: 'The tenant’s last owner cannot be removed, demoted or disabled.' },
   INVALID_PATH: { status: 400, message: 'The path is not canonical (percent-escapes, backslashes, empty or dot segments are refused).' },
   TENANT_NOT_FOUND: { status: 404, message: 'The tenant does not exist.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'The API key does not exist for this tenant.' },

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import { gatewayRoutes as r, type RouteDef } from '@autocall/contracts';
+import { accessRoutes, gatewayRoutes as r, type RouteDef } from '@autocall/contracts';
 import { plainReply, route, sentBy, type App, type ResponseBody, type RouteReply } from '@autocall/http';
 import { fingerprint, parsedBodyDigest } from '../domain/fingerprint';
 import { idempotent, type IdempotencyOptions } from '../usecases/idempotency';
+import type { AuditService } from '../usecases/audit.service';
 import type { TenantService } from '../usecases/tenant.service';
 import { idempotencyKeyOf } from './idempotency';
 
@@ -15,7 +16,7 @@ export interface AdminRouteOptions {
 const fingerprints = new WeakMap<FastifyRequest, string>();
 const fingerprintOf = (req: FastifyRequest) => fingerprint(req.method, req.url, parsedBodyDigest(req.body, req.headers['content-type']));
 
-async function takeFingerprint(req: FastifyRequest) {
+export async function takeFingerprint(req: FastifyRequest) {
   if (req.headers['idempotency-key'] !== undefined) fingerprints.set(req, fingerprintOf(req));
 }
 
@@ -25,7 +26,7 @@ async function takeFingerprint(req: FastifyRequest) {
  * in plain text, the copy kept for replays is encrypted (BodySealer). A refusal (thrown error) keeps
  * nothing: nothing was created, so the key stays free.
  */
-async function created<R extends RouteDef>(req: FastifyRequest, typed: RouteReply<R>, opts: AdminRouteOptions, create: () => Promise<{ body: ResponseBody<R, 201>; location: string }>) {
+export async function created<R extends RouteDef>(req: FastifyRequest, typed: RouteReply<R>, opts: AdminRouteOptions, create: () => Promise<{ body: ResponseBody<R, 201>; location: string }>) {
   const reply = plainReply(typed); // sends the bytes serialized below, which the body's type vouches for
   const answer = async () => {
     const { body, location } = await create();
@@ -51,14 +52,14 @@ async function created<R extends RouteDef>(req: FastifyRequest, typed: RouteRepl
 }
 
 /** The gateway's own admin routes (tenants and API keys); the admin check is the auth hook's. */
-export function adminRoutes(app: App, tenants: TenantService, opts: AdminRouteOptions) {
+export function adminRoutes(app: App, tenants: TenantService, audit: AuditService, opts: AdminRouteOptions) {
   const post = { bodyLimit: opts.bodyLimit, preValidation: takeFingerprint };
   route(
     app,
     r.createTenant,
     (req, reply) =>
       created<typeof r.createTenant>(req, reply, opts, async () => {
-        const t = await tenants.create(req.body.name);
+        const t = await tenants.create(req.body.name, req.body.owner);
         return { body: t, location: `/v1/admin/tenants/${t.id}` };
       }),
     post,
@@ -76,6 +77,7 @@ export function adminRoutes(app: App, tenants: TenantService, opts: AdminRouteOp
     post,
   );
   route(app, r.listApiKeys, (req) => tenants.listKeys(req.params.id));
+  route(app, accessRoutes.listAllAuditEvents, (req) => audit.list(req.query));
   route(app, r.revokeApiKey, async (req, reply) => {
     await tenants.revokeKey(req.params.id, req.params.keyId);
     return reply.code(204).send();

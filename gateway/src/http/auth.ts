@@ -1,10 +1,33 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { secretsEqual } from '@autocall/http';
 import { presentedKey } from '../domain/api-key';
+import { actorOf, type Caller, type TenantCaller } from '../domain/caller';
 import { errors } from '../domain/errors';
 import { addressBucket } from '../adapters/address-bucket';
 import type { FixedWindows } from '../domain/rate-limit';
+import { atLeast, resourceTypeOf, UNLISTED, type MatchedRoute, type RouteTable } from '../domain/roles';
+import { csrfTokenOf, sessionTokenFrom } from '../domain/session';
+import type { AuditService } from '../usecases/audit.service';
+import type { SessionService } from '../usecases/session.service';
 import type { TenantService } from '../usecases/tenant.service';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the gateway authenticated (undefined on public routes). */
+    caller: Caller | undefined;
+    /** The pending audit record of this request, settled when it is answered. */
+    auditId: string | undefined;
+  }
+}
+
+/** The authenticated tenant caller of a request (the auth hook guarantees one on tenant routes). */
+export function tenantCaller(req: FastifyRequest): TenantCaller {
+  const c = req.caller;
+  if (!c || c.type === 'admin') throw errors.UNAUTHORIZED();
+  return c;
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const isAdminPath = (url: string) => url === '/v1/admin' || url.startsWith('/v1/admin/') || url.startsWith('/v1/admin?');
 
@@ -29,13 +52,19 @@ export interface AuthOptions {
   perKey: FixedWindows;
   /** Failed authentications per window per client address. */
   failures: FixedWindows;
+  sessions: SessionService;
+  routes: RouteTable;
+  audit: AuditService;
 }
 
 const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 
 /**
  * /v1/admin/*: `Authorization: Bearer $ADMIN_TOKEN` only (a tenant key, X-API-Key or no configured
- * token: 401). Every other /v1 route: a live API key, which names the tenant.
+ * token: 401). Every other /v1 route: a live API key, or else a session cookie, which names the
+ * tenant and the role; a cookie-authenticated change needs the session's `X-CSRF-Token`. Public
+ * routes (login) need nothing. Then the role table decides (403 FORBIDDEN below the route's least
+ * role), after the change has been written to the audit log as pending.
  *
  * Two limits, in this order: an address that failed to authenticate `failures.limit` times in the
  * window gets 429 AUTH_RATE_LIMITED for every /v1 request whose credential would need a database
@@ -47,6 +76,11 @@ const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 export function authHook(o: AuthOptions) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     assertCanonicalPath(req.url); // first: routing, the admin check and the proxy must see one path
+    const q = req.url.indexOf('?');
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    const route = o.routes.match(req.method, path);
+    const access = route?.access ?? UNLISTED;
+    if (access.least === 'public') return;
     const address = addressBucket(req.ip);
     const wait = o.failures.blockedFor(address);
     const blocked = () => {
@@ -64,16 +98,32 @@ export function authHook(o: AuthOptions) {
       const m = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       if (!o.adminToken || !m || !secretsEqual(m[1], o.adminToken)) throw wait > 0 ? blocked() : refuse('This route needs the admin token.');
       req.isAdmin = true;
+      req.caller = { type: 'admin' };
       subject = 'admin';
     } else {
       const key = presentedKey(req.headers);
-      const cached = key ? o.tenants.authenticateCached(key) : undefined;
-      if (!cached && wait > 0) throw blocked();
-      const found = cached ?? (key ? await o.tenants.authenticate(key) : undefined);
-      if (!found) throw refuse(key ? 'The API key is unknown or revoked.' : 'Send the API key as `Authorization: Bearer <key>` or `X-API-Key`.');
-      req.tenantId = found.tenantId;
-      subject = found.keyId;
+      const token = key === undefined ? sessionTokenFrom(req.headers.cookie) : undefined;
+      if (token !== undefined) {
+        const cached = o.sessions.authenticateCached(token);
+        if (!cached && wait > 0) throw blocked();
+        const s = cached ?? (await o.sessions.authenticate(token));
+        if (!s) throw refuse('The session has ended or is unknown: log in again.');
+        req.tenantId = s.tenantId;
+        req.caller = { type: 'user', id: s.userId, tenantId: s.tenantId, role: s.role, email: s.email, name: s.name, sessionId: s.keyId, csrfToken: () => csrfTokenOf(token) };
+        subject = s.userId;
+        const csrf = req.headers['x-csrf-token'];
+        if (UNSAFE.has(req.method) && (typeof csrf !== 'string' || !secretsEqual(csrf, req.caller.csrfToken()))) throw errors.CSRF_TOKEN_INVALID();
+      } else {
+        const cached = key ? o.tenants.authenticateCached(key) : undefined;
+        if (!cached && wait > 0) throw blocked();
+        const found = cached ?? (key ? await o.tenants.authenticate(key) : undefined);
+        if (!found) throw refuse(key ? 'The API key is unknown or revoked.' : 'Send the API key as `Authorization: Bearer <key>` or `X-API-Key`, or log in for a session cookie.');
+        req.tenantId = found.tenantId;
+        req.caller = { type: 'apiKey', id: found.keyId, tenantId: found.tenantId, role: found.role };
+        subject = found.keyId;
+      }
     }
+    if (UNSAFE.has(req.method) && access.action !== undefined && !isDryRun(req)) req.auditId = await o.audit.begin(auditEntry(req, req.caller, route, access.action));
     const now = Date.now();
     const w = o.perKey.hit(subject, now);
     const reset = seconds(w.resetAt - now);
@@ -84,5 +134,35 @@ export function authHook(o: AuthOptions) {
       reply.header('retry-after', reset);
       throw errors.RATE_LIMITED();
     }
+    const c = req.caller;
+    if (c.type !== 'admin' && (access.least === 'platform' || !atLeast(c.role, access.least))) throw errors.FORBIDDEN(`This needs the role ${access.least === 'platform' ? 'of the platform admin' : access.least}; yours is ${c.role}.`);
+  };
+}
+
+/** `?dryRun=true` checks a create without making anything: not a change, not audited. */
+const isDryRun = (req: FastifyRequest) => /[?&]dryRun=true(&|$)/.test(req.url);
+
+function auditEntry(req: FastifyRequest, caller: Caller, route: MatchedRoute | undefined, action: string) {
+  const params = route ? Object.values(route.params) : [];
+  const ua = req.headers['user-agent'];
+  return {
+    tenantId: caller.type === 'admin' ? (route?.pattern.startsWith('/v1/admin/tenants/:id') ? (route.params.id ?? null) : null) : caller.tenantId,
+    actor: actorOf(caller),
+    action,
+    resource: { type: resourceTypeOf(action), id: params.length > 0 ? params[params.length - 1] : null },
+    requestId: req.id,
+    ip: req.ip,
+    userAgent: typeof ua === 'string' ? ua : null,
+  };
+}
+
+/** Settles the request's pending audit record with its status (and the new resource's id from a 201's Location). */
+export function settleAudit(audit: AuditService) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const id = req.auditId;
+    if (id === undefined) return;
+    const location = reply.getHeader('location');
+    const created = reply.statusCode === 201 && typeof location === 'string' ? (location.split('?')[0].split('/').pop() ?? null) : null;
+    audit.settle(id, reply.statusCode, created).catch((err: unknown) => req.log.warn({ err }, 'audit settle failed'));
   };
 }

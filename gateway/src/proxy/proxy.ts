@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher, Pool } from 'undici';
 import { AppError } from '@autocall/contracts';
-import { ADMIN_HEADER, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER, TENANT_HEADER, type App } from '@autocall/http';
+import { ACTOR_HEADER, ADMIN_HEADER, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER, ROLE_HEADER, TENANT_HEADER, type App } from '@autocall/http';
+import { actorHeaderOf } from '../domain/caller';
 import { errors } from '../domain/errors';
 import { bodyDigest, fingerprint } from '../domain/fingerprint';
 import { idempotencyKeyOf } from '../http/idempotency';
@@ -15,7 +16,7 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-aut
 /** Never forwarded: hop-by-hop, the client's credentials, and the headers only the gateway may set. */
 // `expect` too: the gateway has answered the client's `100-continue` itself and sends the body at once
 // (undici refuses the header).
-const DROP_REQUEST = new Set([...HOP_BY_HOP, 'expect', 'host', 'authorization', 'x-api-key', 'idempotency-key', INTERNAL_TOKEN_HEADER, TENANT_HEADER, ADMIN_HEADER, REQUEST_ID_HEADER]);
+const DROP_REQUEST = new Set([...HOP_BY_HOP, 'expect', 'host', 'authorization', 'x-api-key', 'idempotency-key', INTERNAL_TOKEN_HEADER, TENANT_HEADER, ADMIN_HEADER, ROLE_HEADER, ACTOR_HEADER, REQUEST_ID_HEADER, 'cookie', 'x-csrf-token']);
 const DROP_RESPONSE = new Set([...HOP_BY_HOP, REQUEST_ID_HEADER]);
 /** Response headers an idempotent replay repeats. */
 const REPLAYED_HEADERS = ['content-type', 'location', 'content-disposition'];
@@ -38,6 +39,11 @@ export function upstreamHeaders(req: FastifyRequest, internalToken: string): Rec
   out[REQUEST_ID_HEADER] = req.id;
   if (req.isAdmin) out[ADMIN_HEADER] = 'true';
   else out[TENANT_HEADER] = req.tenantId;
+  const c = req.caller;
+  if (c) {
+    out[ACTOR_HEADER] = actorHeaderOf(c);
+    if (c.type !== 'admin') out[ROLE_HEADER] = c.role;
+  }
   const fwd = req.headers['x-forwarded-for'];
   out['x-forwarded-for'] = fwd ? `${String(fwd)}, ${req.ip}` : req.ip;
   return out;

@@ -4,6 +4,11 @@ import { tenantRepository as repo, type ApiKeyRow, type TenantRow } from '../dat
 import type { ApiKeyCache, LiveKey } from '../domain/api-key-cache';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../domain/api-key';
 import { errors } from '../domain/errors';
+import { Throttle } from '../domain/throttle';
+import type { PasswordHasher } from '../adapters/password-hasher';
+import type { TenantCaller } from '../domain/caller';
+import { atLeast, type Role } from '../domain/roles';
+import { UserService } from './user.service';
 
 const tenantView = (t: TenantRow): Tenant => ({ id: t.id, name: t.name, createdAt: t.created_at.toISOString() });
 const keyView = (k: ApiKeyRow): ApiKeyInfo => ({
@@ -18,20 +23,43 @@ const TOUCH_EVERY_MS = 60_000;
 
 /** Tenants and their API keys. A key is shown once, at creation; only its SHA-256 is stored. */
 export class TenantService {
-  private readonly touched = new Map<string, number>();
+  private readonly touched = new Throttle(TOUCH_EVERY_MS);
 
   constructor(
     private readonly db: DataSource,
     private readonly cache: ApiKeyCache,
+    private readonly hasher?: PasswordHasher,
   ) {}
 
-  async create(name: string) {
+  /** A tenant, its first API key (role owner) and, when named, its first owner. */
+  async create(name: string, owner?: { email: string; name: string; password: string }) {
     const apiKey = newApiKey();
+    const passwordHash = owner && this.hasher ? await this.hasher.hash(owner.password) : undefined;
     return this.db.transaction(async (m) => {
       const t = await repo.insertTenant(m, newId(), name);
       const k = await repo.insertKey(m, newId(), t.id, hashApiKey(apiKey));
-      return { ...tenantView(t), apiKey, apiKeyId: k.id };
+      const o = owner && passwordHash ? await UserService.insertOwner(m, t.id, owner, passwordHash) : undefined;
+      return { ...tenantView(t), apiKey, apiKeyId: k.id, ...(o ? { owner: { id: o.id, email: o.email, name: o.name, role: o.role } } : {}) };
     });
+  }
+
+  /** A key the tenant makes itself (`/v1/api-keys`): its role at most the creator's. */
+  async createTenantKey(caller: TenantCaller, name: string, role: Role) {
+    if (!atLeast(caller.role, role)) throw errors.FORBIDDEN(`A ${caller.role} may not make a key with role ${role}.`);
+    const apiKey = newApiKey();
+    const k = await repo.insertKey(this.db.manager, newId(), caller.tenantId, hashApiKey(apiKey), { name, role, createdBy: caller.id });
+    return { id: k.id, name, role: k.role, apiKey, createdAt: k.created_at.toISOString() };
+  }
+
+  async pageTenantKeys(caller: TenantCaller, page: number, pageSize: number) {
+    const { rows, total } = await repo.pageKeys(this.db.manager, caller.tenantId, page, pageSize);
+    return { items: rows.map((k) => ({ ...keyView(k), name: k.name, role: k.role, createdBy: k.created_by })), page, pageSize, total };
+  }
+
+  async revokeTenantKey(caller: TenantCaller, keyId: string): Promise<void> {
+    const revoked = await repo.revokeKey(this.db.manager, caller.tenantId, keyId);
+    if (!revoked) throw errors.API_KEY_NOT_FOUND();
+    this.cache.invalidateKey(keyId);
   }
 
   async get(id: string) {
@@ -91,18 +119,14 @@ export class TenantService {
     const epoch = this.cache.epoch;
     const row = await repo.findLiveKey(this.db, keyHash);
     if (!row) return undefined;
-    const live = { keyId: row.id, tenantId: row.tenant_id };
+    const live = { keyId: row.id, tenantId: row.tenant_id, role: row.role };
     this.cache.fill(keyHash.toString('base64'), live, epoch);
     this.touch(row.id);
     return live;
   }
 
   private touch(keyId: string): void {
-    const now = Date.now();
-    if ((this.touched.get(keyId) ?? 0) < now - TOUCH_EVERY_MS) {
-      this.touched.set(keyId, now);
-      if (this.touched.size > 100_000) this.touched.clear();
-      repo.touchKey(this.db.manager, keyId).catch(() => this.touched.delete(keyId));
-    }
+    if (this.touched.due(keyId)) repo.touchKey(this.db.manager, keyId).catch(() => this.touched.forget(keyId));
   }
+
 }

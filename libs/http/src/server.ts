@@ -16,6 +16,10 @@ declare module 'fastify' {
     tenantId: string;
     /** True when the gateway authenticated the platform admin. */
     isAdmin: boolean;
+    /** The caller's role in its tenant (`viewer`…`owner`), as the gateway sent it; '' for the admin. */
+    actorRole: string;
+    /** Who calls: `user:<id>`, `apiKey:<id>` or `admin`, as the gateway sent it (for `createdBy` fields). */
+    actorId: string;
   }
   interface FastifyInstance {
     metrics: Registry;
@@ -24,6 +28,9 @@ declare module 'fastify' {
 
 export const TENANT_HEADER = 'x-autocall-tenant-id';
 export const ADMIN_HEADER = 'x-autocall-admin';
+/** The caller's role and identity; the gateway always overwrites them, as it does the tenant. */
+export const ROLE_HEADER = 'x-autocall-role';
+export const ACTOR_HEADER = 'x-autocall-actor';
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -170,6 +177,8 @@ export function createServer(opts: ServerOptions): App {
   app.decorate('metrics', metrics);
   app.decorateRequest('tenantId', '');
   app.decorateRequest('isAdmin', false);
+  app.decorateRequest('actorRole', '');
+  app.decorateRequest('actorId', '');
 
   const internalDigest = opts.internalToken === undefined ? undefined : digest(opts.internalToken);
   const metricsDigest = opts.metricsToken === undefined ? internalDigest : digest(opts.metricsToken);
@@ -185,6 +194,10 @@ export function createServer(opts: ServerOptions): App {
     const tenant = req.headers[TENANT_HEADER];
     req.tenantId = typeof tenant === 'string' ? tenant : '';
     req.isAdmin = req.headers[ADMIN_HEADER] === 'true';
+    const role = req.headers[ROLE_HEADER];
+    req.actorRole = typeof role === 'string' ? role : '';
+    const actor = req.headers[ACTOR_HEADER];
+    req.actorId = typeof actor === 'string' ? actor : '';
   });
 
   // The strings rule (strings.ts): JSON and text bodies are decoded strictly (bytes that are not

@@ -1,8 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
+import { NewUser, UserRef } from './access';
 
 export const Tenant = Type.Object({ id: Uuid, name: Type.String(), createdAt: DateTime });
-export const CreatedTenant = Type.Object({ id: Uuid, name: Type.String(), apiKey: Type.String(), apiKeyId: Uuid, createdAt: DateTime });
+export const CreatedTenant = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  apiKey: Type.String(),
+  apiKeyId: Uuid,
+  createdAt: DateTime,
+  /** The first owner, when the request named one. */
+  owner: Type.Optional(UserRef),
+});
 export const ApiKeyInfo = Type.Object({ id: Uuid, createdAt: DateTime, lastUsedAt: Nullable(DateTime), revokedAt: Nullable(DateTime) });
 export const CreatedApiKey = Type.Object({ id: Uuid, apiKey: Type.String(), createdAt: DateTime });
 
@@ -12,7 +21,7 @@ const TenantParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const gatewayRoutes = defineRoutes({
   createTenant: {
     method: 'POST', url: '/v1/admin/tenants', operationId: 'createTenant', summary: 'Create a tenant and its first API key', tags: ['Admin'],
-    schema: { body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: { 201: CreatedTenant, 400: Problem, 401: Problem, 409: Problem, 413: Problem, 422: Problem, 429: Problem } },
+    schema: { body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), owner: Type.Optional(Type.Omit(NewUser, ['role'], { additionalProperties: false })) }, { additionalProperties: false }), response: { 201: CreatedTenant, 400: Problem, 401: Problem, 409: Problem, 413: Problem, 422: Problem, 429: Problem } },
   },
   listTenants: {
     method: 'GET', url: '/v1/admin/tenants', operationId: 'listTenants', summary: 'List tenants (newest first)', tags: ['Admin'],

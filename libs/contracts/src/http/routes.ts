@@ -1,4 +1,5 @@
 import type { RouteDef } from '../core';
+import { accessRoutes } from './access';
 import { dialerRoutes } from './dialer';
 import { gatewayRoutes } from './gateway';
 import { recordingRoutes } from './recording';
@@ -7,4 +8,4 @@ import { smsRoutes } from './sms';
 import { taskRoutes } from './task';
 
 /** Every public route of the platform, for the gateway's OpenAPI document. */
-export const publicRoutes: RouteDef[] = [gatewayRoutes, recordingRoutes, rosterRoutes, smsRoutes, taskRoutes, dialerRoutes].flatMap((r) => Object.values(r) as RouteDef[]);
+export const publicRoutes: RouteDef[] = [gatewayRoutes, accessRoutes, recordingRoutes, rosterRoutes, smsRoutes, taskRoutes, dialerRoutes].flatMap((r) => Object.values(r) as RouteDef[]);
