@@ -1,8 +1,8 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import { commonErrors, decodeCursor, encodeCursor, newId, RosterDeleted } from '@autocall/contracts';
+import { commonErrors, decodeCursor, encodeCursor, escapeFormula, newId, RosterDeleted } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
-import { rosterRepository as repo, type RosterRow } from '../data/roster.repository';
+import { rosterRepository as repo, rosterUsages, type RosterRow } from '../data/roster.repository';
 import { inspectXlsx } from '../adapters/zip';
 import { rosterErrors, rosterReferenceNotFound } from '../domain/errors';
 
@@ -38,9 +38,6 @@ export const toView = (r: RosterRow): RosterView => ({
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 });
-
-/** A text cell that a spreadsheet would read as a formula gets a leading apostrophe. */
-export const escapeFormula = (s: string) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
 
 export interface UploadLimits {
   maxUncompressedBytes: number;
@@ -107,7 +104,7 @@ export class RosterService {
   async remove(tenantId: string, id: string, requestId?: string): Promise<void> {
     await this.db.transaction(async (m) => {
       if (!(await repo.find(m, tenantId, id, true))) throw rosterErrors.ROSTER_NOT_FOUND();
-      if (await repo.inUse(m, id)) throw rosterErrors.ROSTER_IN_USE();
+      if (await rosterUsages.inUse(m, id)) throw rosterErrors.ROSTER_IN_USE();
       await repo.remove(m, id);
       await publishInTransaction(m, RosterDeleted, { tenantId, rosterId: id }, { requestId });
     });
@@ -177,13 +174,13 @@ export class RosterService {
     await this.db.transaction(async (m) => {
       // FOR UPDATE: a delete of this roster waits for us (or we for it), never a window in between.
       if (!(await repo.find(m, tenantId, rosterId, true))) throw rosterReferenceNotFound();
-      await repo.reserve(m, tenantId, rosterId, taskId);
+      await rosterUsages.reserve(m, tenantId, taskId, [rosterId]);
     });
     return { ok: true };
   }
 
   async release(tenantId: string, taskId: string) {
-    await repo.release(this.db.manager, tenantId, taskId);
+    await rosterUsages.release(this.db.manager, tenantId, taskId);
     return { ok: true };
   }
 
