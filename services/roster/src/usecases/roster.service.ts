@@ -2,8 +2,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { commonErrors, decodeCursor, encodeCursor, escapeFormula, newId, RosterDeleted } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import { inspectXlsx } from '@autocall/xlsx';
 import { rosterRepository as repo, rosterUsages, type RosterRow } from '../data/roster.repository';
-import { inspectXlsx } from '../adapters/zip';
 import { rosterErrors, rosterReferenceNotFound } from '../domain/errors';
 
 /** exceljs is loaded on first use (template, errors export): ~28 MB the service does not hold until then. */
