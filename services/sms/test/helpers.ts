@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type { SmsMessage } from '@autocall/contracts';
+import type { PutSmsAccount, SmsMessage } from '@autocall/contracts';
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { CallCompleted, TaskCreated, type CallCompletedT, type TaskSnapshotT } from '@autocall/contracts';
@@ -141,7 +141,8 @@ export async function createTemplate(sms: Sms, tenantId: string, content: string
   return res.json<{ id: string }>().id;
 }
 
-export async function putAccount(sms: Sms, tenantId: string, body: Record<string, unknown>) {
+/** PUT /v1/sms-account, typed by the contract: a provider name the contract does not declare does not compile. */
+export async function putAccount(sms: Sms, tenantId: string, body: Partial<Static<typeof PutSmsAccount>>) {
   const res = await sms.app.inject({ method: 'PUT', url: '/v1/sms-account', headers: asTenant(tenantId), payload: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active', ...body } });
   if (res.statusCode !== 200) throw new Error(`account: ${res.statusCode} ${res.body}`);
   return res;

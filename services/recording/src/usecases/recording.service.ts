@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { AppError, newId, RecordingCreated, RecordingDeleted } from '@autocall/contracts';
+import { newId, RecordingCreated, RecordingDeleted, referenceErrors } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { analyseMp3 } from '../adapters/mp3';
 import { makeRendition } from '../adapters/rendition';
@@ -132,7 +132,7 @@ export class RecordingService {
   async reserve(tenantId: string, recordingId: string, taskId: string) {
     await this.db.transaction(async (m) => {
       const row = await repo.find(m, tenantId, recordingId, 'share');
-      if (!row) throw new AppError('RECORDING_NOT_FOUND', 422, 'The recording does not exist.');
+      if (!row) throw referenceErrors.RECORDING_NOT_FOUND();
       await recordingUsages.reserve(m, tenantId, taskId, [recordingId]);
     });
     return { ok: true };

@@ -1,10 +1,10 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import { commonErrors, decodeCursor, encodeCursor, escapeFormula, newId, RosterDeleted } from '@autocall/contracts';
+import { commonErrors, decodeCursor, encodeCursor, escapeFormula, newId, referenceErrors, RosterDeleted } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { inspectXlsx } from '@autocall/xlsx';
 import { rosterRepository as repo, rosterUsages, type RosterRow } from '../data/roster.repository';
-import { rosterErrors, rosterReferenceNotFound } from '../domain/errors';
+import { rosterErrors } from '../domain/errors';
 
 /** exceljs is loaded on first use (template, errors export): ~28 MB the service does not hold until then. */
 const excel = async () => (await import('exceljs')).default;
@@ -173,7 +173,8 @@ export class RosterService {
   async reserve(tenantId: string, rosterId: string, taskId: string) {
     await this.db.transaction(async (m) => {
       // FOR UPDATE: a delete of this roster waits for us (or we for it), never a window in between.
-      if (!(await repo.find(m, tenantId, rosterId, true))) throw rosterReferenceNotFound();
+      // not the tenant's: the task service answers 422 ROSTER_NOT_FOUND (API.md)
+      if (!(await repo.find(m, tenantId, rosterId, true))) throw referenceErrors.ROSTER_NOT_FOUND();
       await rosterUsages.reserve(m, tenantId, taskId, [rosterId]);
     });
     return { ok: true };
@@ -186,7 +187,7 @@ export class RosterService {
 
   async entriesPage(tenantId: string, rosterId: string, afterRowNumber: number, limit: number) {
     const row = await repo.find(this.db.manager, tenantId, rosterId);
-    if (!row) throw rosterReferenceNotFound();
+    if (!row) throw referenceErrors.ROSTER_NOT_FOUND();
     if (row.status !== 'ready') return { entries: [], nextAfterRowNumber: null };
     const rows = await repo.entries(this.db.manager, rosterId, row.attempt, afterRowNumber, limit);
     return {
