@@ -31,6 +31,22 @@ export function defineErrors<T extends Record<string, ErrorSpec>>(specs: T): { [
   return out;
 }
 
+/** A 400 VALIDATION_FAILED naming one field, for what the JSON schema cannot judge (a real date, a repeated multipart field). */
+export const invalidField = (field: string, message: string) => new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field, message }]);
+
+/**
+ * A reference a task names (a recording, a roster, an SMS template) that cannot be used: 422, as the
+ * task API answers it (API.md). Declared once for the owners, which answer them to reserve RPCs,
+ * and the task service, which answers them for its own checks.
+ */
+export const referenceErrorSpecs = {
+  RECORDING_NOT_FOUND: { status: 422, message: 'The recording does not exist.' },
+  ROSTER_NOT_FOUND: { status: 422, message: 'The roster does not exist.' },
+  TEMPLATE_NOT_FOUND: { status: 422, message: 'The SMS template does not exist.' },
+  TEMPLATE_NOT_APPROVED: { status: 422, message: 'The SMS template is not approved.' },
+} satisfies Record<string, ErrorSpec>;
+export const referenceErrors = defineErrors(referenceErrorSpecs);
+
 /** Errors every service may answer. */
 export const commonErrors = defineErrors({
   NOT_FOUND: { status: 404, message: 'The resource does not exist.' },

@@ -2,6 +2,7 @@ export * from './core';
 export * from './errors';
 export * from './ids';
 export * from './cursor';
+export * from './spreadsheet';
 export * from './rpc/errors';
 export * from './http/routes';
 export * from './http/gateway';

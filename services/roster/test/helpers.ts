@@ -1,6 +1,9 @@
-import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { multipart, workbook, type Cell } from '@autocall/testing';
+import { zip } from '../../../libs/xlsx/test/fixtures';
+
+// The zip writer is @autocall/xlsx's test fixture: one hand-made zip for both packages' tests.
+export { zip };
 
 export { workbook, type Cell } from '@autocall/testing';
 
@@ -22,46 +25,6 @@ export async function bigRoster(rows: number, phone: (i: number) => string = (i)
   ws.commit();
   await wb.commit();
   return Buffer.concat(chunks);
-}
-
-/** A hand-made zip (stored or deflated entries), for inputs exceljs would never write. */
-/** `announce` overrides the uncompressed size the headers state (a lying directory). */
-export function zip(entries: { name: string; data: Buffer; deflate?: boolean; announce?: number }[]): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const body = e.deflate ? deflateRawSync(e.data) : e.data;
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(20, 4);
-    lh.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    lh.writeUInt32LE(0, 14);
-    lh.writeUInt32LE(body.length, 18);
-    lh.writeUInt32LE(e.announce ?? e.data.length, 22);
-    lh.writeUInt16LE(name.length, 26);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE(20, 4);
-    ch.writeUInt16LE(20, 6);
-    ch.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    ch.writeUInt32LE(body.length, 20);
-    ch.writeUInt32LE(e.announce ?? e.data.length, 24);
-    ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt32LE(offset, 42);
-    locals.push(lh, name, body);
-    central.push(ch, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(central);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
 }
 
 /** A multipart/form-data body for app.inject: a part with a file name is sent as application/octet-stream. */

@@ -1,4 +1,5 @@
-import type { SmsMessage } from '@autocall/contracts';
+import type { Static } from '@sinclair/typebox';
+import type { PutSmsAccount, SmsMessage } from '@autocall/contracts';
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { CallCompleted, TaskCreated, type CallCompletedT, type TaskSnapshotT } from '@autocall/contracts';
@@ -119,7 +120,8 @@ export async function createTemplate(sms: Sms, tenantId: string, content: string
   return (await createSmsTemplate(sms, tenantId, { name: 'Follow-up', content })).id;
 }
 
-export const putAccount = (sms: Sms, tenantId: string, body: Record<string, unknown>) => putSmsAccount(sms, tenantId, body);
+/** PUT /v1/sms-account, typed by the contract: a provider name the contract does not declare does not compile. */
+export const putAccount = (sms: Sms, tenantId: string, body: Partial<Static<typeof PutSmsAccount>>) => putSmsAccount(sms, tenantId, body);
 
 export type MessageItem = SmsMessage;
 

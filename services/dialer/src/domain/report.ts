@@ -1,3 +1,5 @@
+import { escapeFormula as escapeCell } from '@autocall/contracts';
+
 /** A row of the task report: one per number, its latest attempt. */
 export interface ReportRow {
   rowNumber: number;
@@ -33,13 +35,8 @@ export const REPORT_COLUMNS: { header: string; key: keyof ReportRow; width: numb
   { header: 'SMS Status', key: 'smsStatus', width: 10 },
 ];
 
-/**
- * Spreadsheet apps run a cell that starts with = + - @ (or a tab / carriage return before one) as a
- * formula; a leading apostrophe makes it text. Phone numbers (+62…) are escaped too, on purpose.
- */
-export function escapeCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
+/** Every export escapes cells with the platform's one formula escape (libs/contracts spreadsheet.ts). */
+export { escapeCell };
 
 /** Every cell as text (times ISO 8601 UTC), escaped. */
 export function reportCells(row: ReportRow): string[] {

@@ -1,4 +1,4 @@
-import { listPage } from '@autocall/db';
+import { listPage, usages } from '@autocall/db';
 import type { EntityManager } from 'typeorm';
 
 export interface RecordingRow {
@@ -68,17 +68,7 @@ export const recordingRepository = {
     )) as { bytes: Buffer }[];
     return rows[0]?.bytes;
   },
-
-  async inUse(m: Q, id: string): Promise<boolean> {
-    const rows = (await m.query(`SELECT 1 FROM recording_usages WHERE recording_id = $1 LIMIT 1`, [id])) as unknown[];
-    return rows.length > 0;
-  },
-
-  async reserve(m: Q, tenantId: string, recordingId: string, taskId: string): Promise<void> {
-    await m.query(`INSERT INTO recording_usages (recording_id, task_id, tenant_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`, [recordingId, taskId, tenantId]);
-  },
-
-  async release(m: Q, tenantId: string, taskId: string): Promise<void> {
-    await m.query(`DELETE FROM recording_usages WHERE task_id = $1 AND tenant_id = $2`, [taskId, tenantId]);
-  },
 };
+
+/** Tasks' uses of recordings (recording.reserve / release), checked by the delete. */
+export const recordingUsages = usages('recording_usages', 'recording_id');

@@ -1,5 +1,5 @@
 /** Recording rules: names, file names and byte ranges. Pure, no I/O. */
-import { AppError } from '@autocall/contracts';
+import { invalidField } from '@autocall/contracts';
 
 export const NAME_MAX = 100;
 const codePoints = (s: string) => [...s].length;
@@ -17,7 +17,7 @@ export function recordingName(name: string | undefined, fileName: string): strin
   if (name !== undefined) {
     const trimmed = name.trim();
     if (codePoints(trimmed) < 1 || codePoints(trimmed) > NAME_MAX) {
-      throw new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field: 'name', message: `must be 1–${NAME_MAX} characters` }]);
+      throw invalidField('name', `must be 1–${NAME_MAX} characters`);
     }
     return trimmed;
   }

@@ -1,4 +1,4 @@
-import { recordingRoutes as r, AppError, RECORDING_RENDITION_PATH, IdParams } from '@autocall/contracts';
+import { recordingRoutes as r, AppError, invalidField, RECORDING_RENDITION_PATH, IdParams } from '@autocall/contracts';
 import { commonMultipartProblem, route, tenantOf, type App } from '@autocall/http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -6,7 +6,7 @@ import { recordingErrors } from '../domain/errors';
 import { cleanFileName } from '../domain/recording';
 import type { RecordingService } from '../usecases/recording.service';
 
-const unknownField = (field: string) => new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field, message: 'is not a known field' }]);
+const unknownField = (field: string) => invalidField(field, 'is not a known field');
 
 /** @fastify/multipart and busboy errors as the API's problems. */
 function multipartProblem(err: unknown, maxBytes: number): unknown {
@@ -35,8 +35,8 @@ async function readUpload(req: FastifyRequest, maxBytes: number): Promise<{ byte
         file = { bytes: await part.toBuffer(), fileName: cleanFileName(part.filename) };
       } else {
         if (part.fieldname !== 'name') throw unknownField(part.fieldname);
-        if (name !== undefined) throw new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field: 'name', message: 'must be sent once' }]);
-        if (part.valueTruncated) throw new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field: 'name', message: 'must be 1–100 characters' }]);
+        if (name !== undefined) throw invalidField('name', 'must be sent once');
+        if (part.valueTruncated) throw invalidField('name', 'must be 1–100 characters');
         name = String(part.value);
       }
     }

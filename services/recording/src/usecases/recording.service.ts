@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { AppError, newId, RecordingCreated, RecordingDeleted, type Recording } from '@autocall/contracts';
+import { newId, RecordingCreated, RecordingDeleted, referenceErrors, type Recording } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { analyseMp3 } from '../adapters/mp3';
 import { makeRendition } from '../adapters/rendition';
-import { recordingRepository as repo, type RecordingRow } from '../data/recording.repository';
+import { recordingRepository as repo, recordingUsages, type RecordingRow } from '../data/recording.repository';
 import { recordingErrors } from '../domain/errors';
 import { parseRange, recordingName, type ByteRange } from '../domain/recording';
 
@@ -85,7 +85,7 @@ export class RecordingService {
     await this.db.transaction(async (m) => {
       const current = await repo.find(m, tenantId, id, 'update');
       if (!current) throw recordingErrors.RECORDING_NOT_FOUND();
-      if (await repo.inUse(m, id)) throw recordingErrors.RECORDING_IN_USE();
+      if (await recordingUsages.inUse(m, id)) throw recordingErrors.RECORDING_IN_USE();
       await repo.remove(m, id);
       await publishInTransaction(m, RecordingDeleted, { tenantId, recordingId: id }, { requestId });
     });
@@ -121,14 +121,14 @@ export class RecordingService {
   async reserve(tenantId: string, recordingId: string, taskId: string) {
     await this.db.transaction(async (m) => {
       const row = await repo.find(m, tenantId, recordingId, 'share');
-      if (!row) throw new AppError('RECORDING_NOT_FOUND', 422, 'The recording does not exist.');
-      await repo.reserve(m, tenantId, recordingId, taskId);
+      if (!row) throw referenceErrors.RECORDING_NOT_FOUND();
+      await recordingUsages.reserve(m, tenantId, taskId, [recordingId]);
     });
     return { ok: true };
   }
 
   async release(tenantId: string, taskId: string) {
-    await repo.release(this.db.manager, tenantId, taskId);
+    await recordingUsages.release(this.db.manager, tenantId, taskId);
     return { ok: true };
   }
 }

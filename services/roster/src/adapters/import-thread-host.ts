@@ -24,8 +24,10 @@ export interface ThreadOptions {
 }
 
 /**
- * The import thread's script. Built code runs import-thread.js; from sources (jest) the thread
- * compiles the TypeScript it requires with @swc/core (a dev dependency), as the tests' transform does.
+ * The import thread's script. Built code runs import-thread.js, which finds @autocall/xlsx's built
+ * dist/ as any package. From sources (jest) the thread compiles the TypeScript it requires with
+ * @swc/core (a dev dependency), as the tests' transform does, and resolves an @autocall package to
+ * its sources (its package.json `types`), as jest's moduleNameMapper does: never to a stale dist/.
  */
 function threadScript(): { script: string; eval: boolean } {
   const ext = extname(__filename);
@@ -36,7 +38,15 @@ function threadScript(): { script: string; eval: boolean } {
   return {
     eval: true,
     script: `const swc = require(${JSON.stringify(swc)});
+const Module = require('node:module');
+const { dirname, join } = require('node:path');
 require.extensions['.ts'] = (m, f) => m._compile(swc.transformFileSync(f, ${JSON.stringify(options)}).code, f);
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (!/^@autocall\\/[^/]+$/.test(request)) return resolve.call(this, request, ...rest);
+  const pkg = resolve.call(this, request + '/package.json', ...rest);
+  return join(dirname(pkg), require(pkg).types);
+};
 require(${JSON.stringify(file)});`,
   };
 }

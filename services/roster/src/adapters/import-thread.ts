@@ -13,7 +13,7 @@ import { parseRoster } from './roster-parser';
  *
  * Protocol: this thread posts `batch` messages and waits for an `ack` once `maxInFlight` are
  * unanswered (back-pressure: the parse never runs ahead of the database); it ends with one `done`
- * or `failed` message. Imports nothing from @autocall (see startImportThread).
+ * or `failed` message. Of @autocall it imports only @autocall/xlsx (node: modules only; see threadScript).
  */
 
 export interface ThreadInput {

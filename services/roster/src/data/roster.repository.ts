@@ -1,4 +1,4 @@
-import { listPage } from '@autocall/db';
+import { listPage, usages } from '@autocall/db';
 import type { EntityManager } from 'typeorm';
 
 export type RosterStatus = 'validating' | 'ready' | 'failed';
@@ -49,6 +49,9 @@ type Q = Pick<EntityManager, 'query'>;
 
 const UPLOAD_PART = 4 * 1024 * 1024;
 
+/** Tasks' uses of rosters (roster.reserve / release), checked by the delete. */
+export const rosterUsages = usages('roster_usages', 'roster_id');
+
 export const rosterRepository = {
   async insert(m: Q, r: { id: string; tenant_id: string; name: string; description: string | null; file_name: string; size_bytes: number }, bytes: Buffer, requestId?: string): Promise<RosterRow> {
     const [row] = (await m.query(
@@ -90,19 +93,6 @@ export const rosterRepository = {
     await m.query(`DELETE FROM roster_entries WHERE roster_id = $1`, [id]);
     await m.query(`DELETE FROM roster_errors WHERE roster_id = $1`, [id]);
     await m.query(`DELETE FROM rosters WHERE id = $1`, [id]);
-  },
-
-  async inUse(m: Q, id: string): Promise<boolean> {
-    const rows = (await m.query(`SELECT 1 FROM roster_usages WHERE roster_id = $1 LIMIT 1`, [id])) as unknown[];
-    return rows.length > 0;
-  },
-
-  async reserve(m: Q, tenantId: string, rosterId: string, taskId: string): Promise<void> {
-    await m.query(`INSERT INTO roster_usages (roster_id, task_id, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [rosterId, taskId, tenantId]);
-  },
-
-  async release(m: Q, tenantId: string, taskId: string): Promise<void> {
-    await m.query(`DELETE FROM roster_usages WHERE task_id = $1 AND tenant_id = $2`, [taskId, tenantId]);
   },
 
   async entries(m: Q, rosterId: string, attempt: number, afterRow: number, limit: number): Promise<EntryRow[]> {

@@ -1,4 +1,4 @@
-import { AppError, defineErrors } from '@autocall/contracts';
+import { defineErrors } from '@autocall/contracts';
 
 export const rosterErrors = defineErrors({
   ROSTER_NOT_FOUND: { status: 404, message: 'The roster does not exist.' },
@@ -11,6 +11,3 @@ export const rosterErrors = defineErrors({
 });
 
 export { ImportFailure, type FailureReason } from './import-failure';
-
-/** A reference to a roster that is not the tenant's, over RPC: the caller answers 422 ROSTER_NOT_FOUND (API.md). */
-export const rosterReferenceNotFound = () => new AppError('ROSTER_NOT_FOUND', 422, 'The roster does not exist.');

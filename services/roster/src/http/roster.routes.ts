@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import { AppError, rosterRoutes as r } from '@autocall/contracts';
+import { invalidField, rosterRoutes as r } from '@autocall/contracts';
 import { commonMultipartProblem, route, tenantOf, type App } from '@autocall/http';
 import type { FastifyRequest } from 'fastify';
 import { rosterErrors } from '../domain/errors';
@@ -7,7 +7,6 @@ import type { RosterService } from '../usecases/roster.service';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-const invalid = (field: string, message: string) => new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field, message }]);
 
 /**
  * The file part's bytes in one buffer that owns its memory, sized up front from the request's
@@ -41,13 +40,13 @@ async function readUpload(req: FastifyRequest, maxBytes: number) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') {
           part.file.resume();
-          throw invalid(part.fieldname, 'is not a known field');
+          throw invalidField(part.fieldname, 'is not a known field');
         }
         bytes = await fileBytes(part.file, Number(req.headers['content-length']) || 0, maxBytes);
         if (part.filename) fileName = part.filename.slice(0, 255);
       } else {
-        if (part.fieldname !== 'name' && part.fieldname !== 'description') throw invalid(part.fieldname, 'is not a known field');
-        if (part.fieldname in fields) throw invalid(part.fieldname, 'is given more than once');
+        if (part.fieldname !== 'name' && part.fieldname !== 'description') throw invalidField(part.fieldname, 'is not a known field');
+        if (part.fieldname in fields) throw invalidField(part.fieldname, 'is given more than once');
         fields[part.fieldname] = String(part.value);
       }
     }
@@ -57,10 +56,10 @@ async function readUpload(req: FastifyRequest, maxBytes: number) {
     throw commonMultipartProblem(err, '"file", "name" and optionally "description"') ?? err;
   }
   const name = fields.name;
-  if (name === undefined) throw invalid('name', "must have required property 'name'");
-  if (name.length < 1 || name.length > 100) throw invalid('name', 'must be 1–100 characters');
+  if (name === undefined) throw invalidField('name', "must have required property 'name'");
+  if (name.length < 1 || name.length > 100) throw invalidField('name', 'must be 1–100 characters');
   const description = fields.description ?? null;
-  if (description !== null && description.length > 500) throw invalid('description', 'must be at most 500 characters');
+  if (description !== null && description.length > 500) throw invalidField('description', 'must be at most 500 characters');
   if (!bytes) throw rosterErrors.ROSTER_FILE_MISSING();
   return { name, description, fileName, bytes };
 }

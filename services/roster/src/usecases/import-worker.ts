@@ -7,7 +7,7 @@ import { EntryWriter } from '../data/entry-writer';
 import { rosterRepository as repo, type Counts } from '../data/roster.repository';
 import { readUpload } from '../data/upload-reader';
 import { parseOnThread } from '../adapters/import-thread-host';
-import { inspectXlsx } from '../adapters/zip';
+import { inspectXlsx } from '@autocall/xlsx';
 import { ImportFailure } from '../domain/errors';
 import { ImportAborted, SinkError } from '../domain/roster-rows';
 

@@ -1,10 +1,10 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import { commonErrors, decodeCursor, encodeCursor, newId, RosterDeleted, type Roster } from '@autocall/contracts';
+import { commonErrors, decodeCursor, encodeCursor, escapeFormula, newId, referenceErrors, RosterDeleted, type Roster } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
-import { rosterRepository as repo, type RosterRow } from '../data/roster.repository';
-import { inspectXlsx } from '../adapters/zip';
-import { rosterErrors, rosterReferenceNotFound } from '../domain/errors';
+import { inspectXlsx } from '@autocall/xlsx';
+import { rosterRepository as repo, rosterUsages, type RosterRow } from '../data/roster.repository';
+import { rosterErrors } from '../domain/errors';
 
 /** exceljs is loaded on first use (template, errors export): ~28 MB the service does not hold until then. */
 const excel = async () => (await import('exceljs')).default;
@@ -26,9 +26,6 @@ export const toView = (r: RosterRow): RosterView => ({
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 });
-
-/** A text cell that a spreadsheet would read as a formula gets a leading apostrophe. */
-export const escapeFormula = (s: string) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
 
 export interface UploadLimits {
   maxUncompressedBytes: number;
@@ -95,7 +92,7 @@ export class RosterService {
   async remove(tenantId: string, id: string, requestId?: string): Promise<void> {
     await this.db.transaction(async (m) => {
       if (!(await repo.find(m, tenantId, id, true))) throw rosterErrors.ROSTER_NOT_FOUND();
-      if (await repo.inUse(m, id)) throw rosterErrors.ROSTER_IN_USE();
+      if (await rosterUsages.inUse(m, id)) throw rosterErrors.ROSTER_IN_USE();
       await repo.remove(m, id);
       await publishInTransaction(m, RosterDeleted, { tenantId, rosterId: id }, { requestId });
     });
@@ -164,20 +161,21 @@ export class RosterService {
   async reserve(tenantId: string, rosterId: string, taskId: string) {
     await this.db.transaction(async (m) => {
       // FOR UPDATE: a delete of this roster waits for us (or we for it), never a window in between.
-      if (!(await repo.find(m, tenantId, rosterId, true))) throw rosterReferenceNotFound();
-      await repo.reserve(m, tenantId, rosterId, taskId);
+      // not the tenant's: the task service answers 422 ROSTER_NOT_FOUND (API.md)
+      if (!(await repo.find(m, tenantId, rosterId, true))) throw referenceErrors.ROSTER_NOT_FOUND();
+      await rosterUsages.reserve(m, tenantId, taskId, [rosterId]);
     });
     return { ok: true };
   }
 
   async release(tenantId: string, taskId: string) {
-    await repo.release(this.db.manager, tenantId, taskId);
+    await rosterUsages.release(this.db.manager, tenantId, taskId);
     return { ok: true };
   }
 
   async entriesPage(tenantId: string, rosterId: string, afterRowNumber: number, limit: number) {
     const row = await repo.find(this.db.manager, tenantId, rosterId);
-    if (!row) throw rosterReferenceNotFound();
+    if (!row) throw referenceErrors.ROSTER_NOT_FOUND();
     if (row.status !== 'ready') return { entries: [], nextAfterRowNumber: null };
     const rows = await repo.entries(this.db.manager, rosterId, row.attempt, afterRowNumber, limit);
     return {

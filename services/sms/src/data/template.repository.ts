@@ -1,4 +1,4 @@
-import { listPage } from '@autocall/db';
+import { listPage, usages } from '@autocall/db';
 import type { EntityManager } from 'typeorm';
 
 export interface TemplateRow {
@@ -52,25 +52,7 @@ export const templateRepository = {
   async remove(m: Q, id: string): Promise<void> {
     await m.query(`DELETE FROM templates WHERE id = $1`, [id]);
   },
-
-  async inUse(m: Q, id: string): Promise<boolean> {
-    const rows = (await m.query(`SELECT 1 FROM template_usages WHERE template_id = $1 LIMIT 1`, [id])) as unknown[];
-    return rows.length > 0;
-  },
-
-  async reserve(m: Q, tenantId: string, taskId: string, templateIds: string[]): Promise<void> {
-    await m.query(
-      `INSERT INTO template_usages (template_id, task_id, tenant_id) SELECT unnest($1::uuid[]), $2, $3 ON CONFLICT DO NOTHING`,
-      [templateIds, taskId, tenantId],
-    );
-  },
-
-  /** Releases the task's templates other than `keep`. */
-  async releaseOthers(m: Q, tenantId: string, taskId: string, keep: string[]): Promise<void> {
-    await m.query(`DELETE FROM template_usages WHERE task_id = $1 AND tenant_id = $2 AND template_id <> ALL($3::uuid[])`, [taskId, tenantId, keep]);
-  },
-
-  async release(m: Q, tenantId: string, taskId: string): Promise<void> {
-    await m.query(`DELETE FROM template_usages WHERE task_id = $1 AND tenant_id = $2`, [taskId, tenantId]);
-  },
 };
+
+/** Tasks' uses of templates (sms-template.reserve / release), checked by the edit and the delete. */
+export const templateUsages = usages('template_usages', 'template_id');

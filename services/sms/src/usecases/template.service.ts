@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { SmsTemplateCreated, SmsTemplateDeleted, SmsTemplateUpdated, newId, type SmsTemplate } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
-import { templateRepository as repo, type TemplateRow } from '../data/template.repository';
+import { templateRepository as repo, templateUsages, type TemplateRow } from '../data/template.repository';
 import { smsErrors } from '../domain/errors';
 import { measureSms, parseTemplate, renderTemplate } from '../domain/template';
 
@@ -71,7 +71,7 @@ export class TemplateService {
       const fields: Parameters<typeof repo.update>[2] = {};
       if (input.name !== undefined) fields.name = input.name;
       if (input.content !== undefined && input.content !== current.content) {
-        if (await repo.inUse(m, id)) throw smsErrors.TEMPLATE_IN_USE();
+        if (await templateUsages.inUse(m, id)) throw smsErrors.TEMPLATE_IN_USE();
         Object.assign(fields, this.describe(input.content), { content: input.content });
         if (this.approval === 'manual') Object.assign(fields, { status: 'pending', rejection_reason: null });
       }
@@ -88,7 +88,7 @@ export class TemplateService {
     await this.db.transaction(async (m) => {
       const current = await repo.find(m, tenantId, id, true);
       if (!current) throw smsErrors.TEMPLATE_NOT_FOUND();
-      if (await repo.inUse(m, id)) throw smsErrors.TEMPLATE_IN_USE();
+      if (await templateUsages.inUse(m, id)) throw smsErrors.TEMPLATE_IN_USE();
       await repo.remove(m, id);
       await publishInTransaction(m, SmsTemplateDeleted, { tenantId, templateId: id }, { requestId });
     });
@@ -142,14 +142,14 @@ export class TemplateService {
         if (!row) throw smsErrors.TEMPLATE_NOT_FOUND();
         if (row.status !== 'approved') throw smsErrors.TEMPLATE_NOT_APPROVED();
       }
-      await repo.reserve(m, tenantId, taskId, templateIds);
-      if (only) await repo.releaseOthers(m, tenantId, taskId, templateIds);
+      await templateUsages.reserve(m, tenantId, taskId, templateIds);
+      if (only) await templateUsages.releaseExcept(m, tenantId, taskId, templateIds);
     });
     return { ok: true };
   }
 
   async release(tenantId: string, taskId: string) {
-    await repo.release(this.db.manager, tenantId, taskId);
+    await templateUsages.release(this.db.manager, tenantId, taskId);
     return { ok: true };
   }
 }

@@ -1,16 +1,13 @@
-import { AppError, defineErrors } from '@autocall/contracts';
+import { defineErrors, referenceErrorSpecs } from '@autocall/contracts';
 
 export const taskErrors = defineErrors({
+  ...referenceErrorSpecs, // RECORDING_NOT_FOUND, ROSTER_NOT_FOUND, TEMPLATE_NOT_FOUND, TEMPLATE_NOT_APPROVED: 422
   TASK_NOT_FOUND: { status: 404, message: 'The task does not exist.' },
   TASK_NAME_INVALID: { status: 400, message: 'The name must be 1–64 characters (after trimming) of A–Z, a–z, 0–9, Chinese (Han) characters and spaces.' },
   SCHEDULE_IN_PAST: { status: 422, message: 'The scheduled start time is in the past.' },
-  RECORDING_NOT_FOUND: { status: 422, message: 'The recording does not exist.' },
   RECORDING_NOT_READY: { status: 422, message: 'The recording is not ready.' },
-  ROSTER_NOT_FOUND: { status: 422, message: 'The roster does not exist.' },
   ROSTER_NOT_READY: { status: 422, message: 'The roster is not ready (still validating or failed).' },
   ROSTER_EMPTY: { status: 422, message: 'The roster has no valid phone number.' },
-  TEMPLATE_NOT_FOUND: { status: 422, message: 'The SMS template does not exist.' },
-  TEMPLATE_NOT_APPROVED: { status: 422, message: 'The SMS template is not approved.' },
   TEMPLATE_VARIABLES_MISSING: { status: 422, message: 'The SMS template uses a variable that is neither built in nor a roster column.' },
   SMS_ACCOUNT_INACTIVE: { status: 422, message: 'SMS is enabled but the SMS account is not active.' },
   TASK_NOT_EDITABLE: { status: 409, message: 'This field cannot be changed in the task’s current state.' },
@@ -19,4 +16,4 @@ export const taskErrors = defineErrors({
 });
 
 /** A schema-like 400 for a field the JSON schema cannot judge (a start time that is not a real date). */
-export const invalidField = (field: string, message: string) => new AppError('VALIDATION_FAILED', 400, 'The request does not match the schema.', [{ field, message }]);
+export { invalidField } from '@autocall/contracts';

@@ -1,6 +1,6 @@
 import { PhoneNormalizer } from '../src/domain/phone';
 import { parseRoster } from '../src/adapters/roster-parser';
-import { SharedStrings, TooManySharedStrings, XlsxFile } from '../src/adapters/xlsx-reader';
+import { CT, rels, sheetXml, wbXml } from '../../../libs/xlsx/test/fixtures';
 import { PhoneSet, type RowReason } from '../src/domain/roster-rows';
 import { bigRoster, rawRoster, rawRow, roster, workbook, zip } from './helpers';
 
@@ -26,19 +26,7 @@ async function parse(file: Buffer, maxUncompressedBytes = 1 << 30, caps: { maxCo
   return { ...result, entries, errors };
 }
 
-const CT = { name: '[Content_Types].xml', data: Buffer.from('<Types/>') };
-const rels = (sheets: string[], extra = '') =>
-  Buffer.from(`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${sheets
-    .map((t, i) => `<Relationship Id="rId${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="${t}"/>`)
-    .join('')}${extra}</Relationships>`);
-const wbXml = (names: [string, string][], prefix = '') =>
-  Buffer.from(`<?xml version="1.0"?><${prefix}workbook xmlns${prefix ? `:${prefix.slice(0, -1)}` : ''}="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><${prefix}sheets>${names
-    .map(([n, id]) => `<${prefix}sheet name="${n}" sheetId="1" r:id="${id}"/>`)
-    .join('')}</${prefix}sheets></${prefix}workbook>`);
-const sheetXml = (rows: string, prefix = '') =>
-  Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<${prefix}worksheet xmlns${prefix ? `:${prefix.slice(0, -1)}` : ''}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><${prefix}sheetData>${rows}</${prefix}sheetData></${prefix}worksheet>`);
-
-describe('xlsx reader', () => {
+describe('roster parse (the xlsx reader under the row rules)', () => {
   it('when cells are inline strings, shared strings (rich, phonetic runs, entities) and numbers, then each reads as Excel shows it', async () => {
     const sst = Buffer.from(
       '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3"><si><t>Phone</t></si><si><r><rPr><b/></rPr><t>Bu</t></r><r><t xml:space="preserve">di &amp; co</t></r><rPh sb="0" eb="1"><t>ブ</t></rPh></si><si><t>0812&#45;3456&#x2d;7890</t></si><si><t/></si></sst>',
@@ -71,35 +59,6 @@ describe('xlsx reader', () => {
     // row 6: an error cell and an empty shared string: blank, counted nowhere; row 8: EMPTY
     expect(r.errors).toEqual([{ row: 8, raw: '', reason: 'EMPTY' }]);
     expect(r.counts).toMatchObject({ total: 4, valid: 3, invalid: 1, duplicate: 0 });
-  });
-
-  it('when shared strings are read on their bytes, then plain, preserved, multi-byte, entity, CDATA and empty items, and one cut by a chunk edge inside a character, read as Excel shows them', async () => {
-    const head = Buffer.from('\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="9">');
-    const items = ['<x:si><x:t>Phone</x:t></x:si>', '<x:si/>', '<x:si><x:t xml:space="preserve">  Ñoño 名前 </x:t></x:si>', '<x:si><x:t><![CDATA[a<b & c]]></x:t></x:si>', '<x:si><x:t>a &amp; b</x:t></x:si>', '<x:si><x:t/></x:si>'];
-    const before = Buffer.byteLength(head) + Buffer.byteLength(items.join(''));
-    // A stored (not deflated) part is read in 256 KiB slices: the padding puts 名's three bytes across the first edge.
-    const padOpen = '<x:si><x:t>';
-    const padClose = '</x:t></x:si>';
-    const pad = 'p'.repeat(256 * 1024 - 1 - before - padOpen.length - padClose.length - padOpen.length);
-    items.push(`${padOpen}${pad}${padClose}`, `${padOpen}名前${padClose}`);
-    for (let i = 0; i < 3000; i++) items.push(`<x:si><x:t>n${i}</x:t></x:si>`);
-    const sst = Buffer.concat([head, Buffer.from(items.join('') + '</x:sst>')]);
-    expect(sst.subarray(256 * 1024 - 1, 256 * 1024 + 2).toString()).toBe('名');
-    const file = zip([
-      CT,
-      { name: 'xl/workbook.xml', data: wbXml([['Roster', 'rId1']]) },
-      { name: 'xl/_rels/workbook.xml.rels', data: rels(['worksheets/sheet1.xml']) },
-      { name: 'xl/sharedStrings.xml', data: sst },
-      { name: 'xl/worksheets/sheet1.xml', data: sheetXml('<row r="1"><c r="A1" t="s"><v>0</v></c></row>') },
-    ]);
-    const x = new XlsxFile(file, 1 << 30);
-    const table = await x.sharedStrings((await x.workbook()).sharedStrings);
-    expect(table.length).toBe(3008);
-    // An item longer than a cell may be is kept cut (its start), with its full length.
-    expect(Array.from({ length: 8 }, (_, i) => table.get(i))).toEqual(['Phone', '', '  Ñoño 名前 ', 'a<b & c', 'a & b', '', pad.slice(0, 2048), '名前']);
-    expect([table.size(6), table.size(7), table.size(2)]).toEqual([pad.length, 6, Buffer.byteLength('  Ñoño 名前 ')]);
-    expect(table.get(3007)).toBe('n2999');
-    expect(table.get(3008)).toBe('');
   });
 
   it('when the workbook lists its sheets in another order than their parts, then tab order (workbook.xml + rels) decides', async () => {
@@ -166,15 +125,6 @@ describe('xlsx reader', () => {
     await expect(parse(rawRoster(sheet(4), { shared: ['z'.repeat(3000)] }), 1 << 30, { maxExpandedBytes: 10_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
     // multi-byte text counts its UTF-8 bytes: 1,000 × 3 bytes
     await expect(parse(rawRoster(sheet(4), { shared: ['名'.repeat(1000)] }), 1 << 30, { maxExpandedBytes: 10_000 })).rejects.toMatchObject({ reason: 'ROSTER_TOO_LARGE' });
-  });
-
-  it('when a workbook lists more shared strings than the table takes (empty items cost offsets too), then it stops as too many', () => {
-    const table = new SharedStrings(1024, 3000);
-    for (let i = 0; i < 3000; i++) table.add('');
-    expect(() => {
-      for (let i = 0; i < 2000; i++) table.add('');
-    }).toThrow(TooManySharedStrings);
-    expect(table.length).toBe(3000);
   });
 
   it('when long headers repeat in the variables of many rows of empty cells, then the variables built count against the text budget too: ROSTER_TOO_LARGE', async () => {

@@ -1,105 +1,17 @@
-import { createInflateRaw } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
+import { NoWorksheet, TextBudgetExceeded, TooManySharedStrings, XlsxError } from './errors';
+import { partChunks, zipDirectory, type InflateBudget, type ZipEntry } from './zip';
 
 /**
  * A streaming xlsx reader made for one job: hand over the rows of one worksheet as cell texts.
- * The upload is already in memory, so the zip is read by its central directory (random access,
- * no temp files, parts read in any order), each part is inflated as a stream with its size
+ * The upload is already in memory, so the zip is read by its central directory (zipDirectory:
+ * random access, no temp files, parts read in any order), each part is inflated as a stream with its size
  * counted (a part that inflates past what the directory announced, or past the total budget, is
  * stopped at once: the zip-bomb check happens while reading, not in a separate pass), and the
  * XML is scanned with indexOf over decoded chunks (no DOM, no SAX event per node).
  *
- * Never imports anything from @autocall: it also runs inside the import worker thread.
+ * Imports nothing but node: modules: it also runs inside the roster's import worker thread.
  */
-
-export class XlsxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'XlsxError';
-  }
-}
-
-export interface ZipEntry {
-  name: string;
-  method: number;
-  compressed: number;
-  uncompressed: number;
-  dataStart: number;
-}
-
-const EOCD = 0x06054b50;
-const CEN = 0x02014b50;
-const LOC = 0x04034b50;
-
-/** The zip's central directory, by part name. */
-export function zipEntries(buf: Buffer): Map<string, ZipEntry> {
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {
-    if (buf.readUInt32LE(i) === EOCD) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new XlsxError('no zip directory');
-  const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
-  const out = new Map<string, ZipEntry>();
-  for (let n = 0; n < count; n++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== CEN) throw new XlsxError('bad zip directory');
-    const method = buf.readUInt16LE(p + 10);
-    const compressed = buf.readUInt32LE(p + 20);
-    const uncompressed = buf.readUInt32LE(p + 24);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    const local = buf.readUInt32LE(p + 42);
-    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
-    p += 46 + nameLen + extraLen + commentLen;
-    if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOC) throw new XlsxError(`part ${name} has no local header`);
-    const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    if (dataStart + compressed > buf.length) throw new XlsxError(`part ${name} is truncated`);
-    out.set(name, { name, method, compressed, uncompressed, dataStart });
-  }
-  return out;
-}
-
-/** Bytes left to inflate, all parts together (the decompressed-size cap). */
-export interface InflateBudget {
-  left: number;
-}
-
-/**
- * A part's bytes, inflated as they are read. Stops (XlsxError) as soon as the part yields more
- * than its directory entry announced or than the budget allows; a part that ends short, or
- * whose data is corrupt, is an XlsxError too. Breaking out of the loop stops the inflation.
- */
-export async function* partChunks(buf: Buffer, e: ZipEntry, budget: InflateBudget): AsyncGenerator<Buffer> {
-  const data = buf.subarray(e.dataStart, e.dataStart + e.compressed);
-  if (e.method === 0) {
-    if (e.compressed !== e.uncompressed) throw new XlsxError(`part ${e.name} has the wrong size`);
-    if ((budget.left -= e.uncompressed) < 0) throw new XlsxError('the workbook decompresses to more than allowed');
-    for (let i = 0; i < data.length; i += 256 * 1024) yield data.subarray(i, Math.min(data.length, i + 256 * 1024));
-    return;
-  }
-  if (e.method !== 8) throw new XlsxError(`part ${e.name} uses an unsupported compression method`);
-  const inflate = createInflateRaw({ chunkSize: 128 * 1024 });
-  inflate.end(data);
-  let total = 0;
-  try {
-    for await (const chunk of inflate as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > e.uncompressed) throw new XlsxError(`part ${e.name} inflates past its announced size (zip bomb?)`);
-      if ((budget.left -= chunk.length) < 0) throw new XlsxError('the workbook decompresses to more than allowed');
-      yield chunk;
-    }
-  } catch (err) {
-    if (err instanceof XlsxError) throw err;
-    throw new XlsxError(`part ${e.name} is corrupt`);
-  } finally {
-    inflate.destroy();
-  }
-  if (total !== e.uncompressed) throw new XlsxError(`part ${e.name} does not decompress to its announced size`);
-}
 
 /** A part's text, decoded (UTF-8) chunk by chunk. */
 async function* partText(buf: Buffer, e: ZipEntry, budget: InflateBudget): AsyncGenerator<string> {
@@ -259,18 +171,10 @@ const KEEP_CHARS = 512;
  */
 export const MAX_SHARED_STRINGS = 1 << 24;
 
-/** The shared-strings table holds more items than MAX_SHARED_STRINGS. */
-export class TooManySharedStrings extends XlsxError {
-  constructor(max: number) {
-    super(`the workbook has more than ${max} shared strings`);
-    this.name = 'TooManySharedStrings';
-  }
-}
-
 export class SharedStrings {
   private bytes: Buffer;
   private used = 0;
-  private offsets = new Uint32Array(1024);
+  private offsets: Uint32Array;
   private n = 0;
   /** Full UTF-8 length of the items kept cut, by index (rare: items over KEEP_CHARS). */
   private readonly cut = new Map<number, number>();
@@ -285,6 +189,8 @@ export class SharedStrings {
     private readonly maxItems = MAX_SHARED_STRINGS,
   ) {
     this.bytes = Buffer.allocUnsafe(Math.min(Math.max(capacity, 1024), 256 * 1024 * 1024));
+    // no larger than the cap needs, so a small cap is exact too (it is checked when this grows)
+    this.offsets = new Uint32Array(Math.min(1024, maxItems + 1));
   }
 
   get length(): number {
@@ -403,8 +309,8 @@ function openTagBytes(b: Uint8Array, tag: Uint8Array, from: number, to: number):
  * `<t>` (no runs, entities, CDATA or markup inside: what Excel writes for most cells) has its
  * UTF-8 copied straight into the table; any other item is decoded and read by richText.
  */
-async function readSharedStrings(buf: Buffer, e: ZipEntry, budget: InflateBudget): Promise<SharedStrings> {
-  const out = new SharedStrings(e.uncompressed);
+async function readSharedStrings(buf: Buffer, e: ZipEntry, budget: InflateBudget, maxItems: number): Promise<SharedStrings> {
+  const out = new SharedStrings(e.uncompressed, maxItems);
   let p: string | undefined;
   let carry: Buffer | undefined;
   let SI = Buffer.alloc(0);
@@ -523,11 +429,18 @@ export class XlsxFile {
   private readonly entries: Map<string, ZipEntry>;
   readonly budget: InflateBudget;
 
+  /**
+   * `maxUncompressedBytes`: what the parts read may inflate to, all together (counted while
+   * inflating: a directory that lies is caught there). `maxSharedStrings`: most items the
+   * shared-strings table takes (TooManySharedStrings past it).
+   */
   constructor(
     private readonly buf: Buffer,
     maxUncompressedBytes: number,
+    private readonly maxSharedStrings = MAX_SHARED_STRINGS,
   ) {
-    this.entries = zipEntries(buf);
+    this.entries = zipDirectory(buf);
+    for (const e of this.entries.values()) if (e.dataStart + e.compressed > buf.length) throw new XlsxError(`part ${e.name} is truncated`);
     this.budget = { left: maxUncompressedBytes };
   }
 
@@ -561,7 +474,7 @@ export class XlsxFile {
 
   async sharedStrings(part: string | undefined): Promise<SharedStrings> {
     const e = part === undefined ? undefined : this.entries.get(part);
-    return e ? readSharedStrings(this.buf, e, this.budget) : new SharedStrings();
+    return e ? readSharedStrings(this.buf, e, this.budget, this.maxSharedStrings) : new SharedStrings(undefined, this.maxSharedStrings);
   }
 
   has(part: string): boolean {
@@ -595,19 +508,39 @@ export class XlsxFile {
   }
 }
 
+export interface SheetOptions {
+  /** What the parts read may inflate to, all together (workbook, shared strings, the sheet). */
+  maxUncompressedBytes: number;
+  /** Most items of the shared-strings table (default MAX_SHARED_STRINGS). */
+  maxSharedStrings?: number;
+  /** The caps of the cells: the longest kept, and the text they may expand to. */
+  limits: RowLimits;
+  /** Which sheet to read, from the workbook's sheets in tab order; none: NoWorksheet. */
+  pick: (sheets: SheetRef[]) => SheetRef | undefined;
+  /** Called before each chunk of the sheet is scanned: throw from it to stop the read. */
+  beforeChunk?: () => void;
+}
+
+/**
+ * Reads one sheet of an xlsx held in memory, row by row, within the caps: opens the workbook,
+ * picks the sheet, loads its shared strings, then streams its rows to `onRow` (see XlsxFile.rows).
+ * Throws NoWorksheet when nothing is picked, TooManySharedStrings and TextBudgetExceeded past
+ * those caps, and XlsxError for any other unreadable file.
+ */
+export async function readSheet(buf: Buffer, opts: SheetOptions, onRow: (rowNumber: number, row: SheetRow) => void | Promise<void>): Promise<void> {
+  const file = new XlsxFile(buf, opts.maxUncompressedBytes, opts.maxSharedStrings);
+  const wb = await file.workbook();
+  const sheet = opts.pick(wb.sheets);
+  if (!sheet || sheet.part === undefined || !file.has(sheet.part)) throw new NoWorksheet();
+  const sst = await file.sharedStrings(wb.sharedStrings);
+  await file.rows(sheet.part, sst, opts.limits, onRow, opts.beforeChunk);
+}
+
 export interface RowLimits {
   /** A cell longer than this is kept cut to it and marks its row `tooLong`. */
   maxCellChars: number;
   /** Text the sheet may still expand to (shared strings counted at each reference); the caller may count more against it. */
   text: { left: number; limit: number };
-}
-
-/** The sheet's cells expand to more text than allowed (a shared string referenced too often). */
-export class TextBudgetExceeded extends XlsxError {
-  constructor(limit: number) {
-    super(`the roster's text expands to more than ${limit} bytes`);
-    this.name = 'TextBudgetExceeded';
-  }
 }
 
 /**
