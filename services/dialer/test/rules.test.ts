@@ -1,5 +1,5 @@
 import { AppError } from '@autocall/contracts';
-import { isDefinitiveRefusal } from '../src/domain/dialer.engine';
+import { isDefinitiveRefusal } from '../src/domain/roster-refusal';
 import { durationMs, isFinal, simulatedPlan } from '../src/domain/outcome';
 import { csvLine, escapeCell } from '../src/domain/report';
 
