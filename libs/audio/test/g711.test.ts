@@ -1,7 +1,7 @@
 import { alawOf, alawToLinear, SILENCE, toInt16, ulawOf, ulawToAlaw, ulawToLinear } from '../src';
 
 describe('G.711 (ITU-T G.711, Sun reference algorithm)', () => {
-  it('encodes the known μ-law values: zero 0xff, full scale 0x80 / 0x00, and the segment ends', () => {
+  it('encodes the known μ-law values (zero 0xff, full scale 0x80 / 0x00) and decodes full scale, both zeros and the first steps', () => {
     expect(ulawOf(0)).toBe(0xff);
     expect(ulawOf(32767)).toBe(0x80);
     expect(ulawOf(-32768)).toBe(0x00);

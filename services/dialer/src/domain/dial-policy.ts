@@ -7,7 +7,7 @@ import type { NotPlacedReason } from './carrier';
  *   a fast pre-filter of this function, which is the rule (control state, calling window, due);
  * - the pre-INVITE check (`TaskRepository.whileDialable`, the carrier's `beforeSend`): the task's
  *   committed control state and whether the attempt is still this replica's, read under row locks;
- * - an attempt the carrier did not place (`DialerEngine` today, `usecases/dial-attempt.ts`): back
+ * - an attempt the carrier did not place (`usecases/dial-attempt.ts`): back
  *   to the queue after a back-off, or settled once unplaced tries keep failing.
  *
  * `DialContext` is the facts a checkpoint has; each rule applies where its fact is given and is
