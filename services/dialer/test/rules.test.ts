@@ -64,26 +64,17 @@ describe('report cells', () => {
 
 describe('roster refusals', () => {
   it.each([
-    [new AppError('ROSTER_NOT_FOUND', 422, 'The roster does not exist.'), true],
-    [new AppError('ROSTER_NOT_FOUND', 404, 'gone'), true],
-    [new AppError('FORBIDDEN', 403, 'not yours'), true],
-    [new AppError('DEPENDENCY_UNAVAILABLE', 503, 'down'), false],
-    [new AppError('INTERNAL_ERROR', 500, 'bug'), false],
-    [new AppError('RPC_INVALID_REQUEST', 400, 'schema mismatch during an upgrade'), false],
-    [new Error('RPC roster.entries.page timed out'), false],
-  ])('when the roster page fails with %p, then it is a definitive refusal: %p', (err, definitive) => {
+    [new AppError('ROSTER_NOT_FOUND', 422, 'The roster does not exist.'), true, true],
+    [new AppError('ROSTER_NOT_FOUND', 404, 'gone'), true, true],
+    [new AppError('FORBIDDEN', 403, 'not yours'), true, true],
+    [new AppError('DEPENDENCY_UNAVAILABLE', 503, 'down'), false, false],
+    [new AppError('INTERNAL_ERROR', 500, 'bug'), false, false],
+    [new AppError('RPC_INVALID_REQUEST', 400, 'schema mismatch during an upgrade'), false, true],
+    [new AppError('CONFLICT', 409, 'odd'), false, true],
+    [new Error('RPC roster.entries.page timed out'), false, false],
+  ])('when the roster page fails with %p, then it is a definitive refusal: %p; a 4xx (retried in 60 s unless definitive): %p', (err, definitive, fourXx) => {
     expect(isDefinitiveRefusal(err)).toBe(definitive);
-  });
-});
-
-describe('roster refusals retried slowly', () => {
-  it.each([
-    [new AppError('RPC_INVALID_REQUEST', 400, 'schema mismatch during an upgrade'), true],
-    [new AppError('CONFLICT', 409, 'odd'), true],
-    [new AppError('DEPENDENCY_UNAVAILABLE', 503, 'down'), false],
-    [new Error('RPC roster.entries.page timed out'), false],
-  ])('when the roster page fails with %p, then it is an odd 4xx (retried in 60 s): %p', (err, odd) => {
-    expect(isOddRefusal(err)).toBe(odd);
+    expect(isOddRefusal(err)).toBe(fourXx);
   });
 });
 
