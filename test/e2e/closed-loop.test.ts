@@ -3,6 +3,7 @@
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
 import { eventually } from '@autocall/testing';
+import { OUTCOME_BY_DIGIT as TABLE } from '../../services/dialer/test/outcome-table';
 import { allPages, call, e164, newTenant, OPEN_DIALING, rosterRows, simCallsPerNumber, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
 /**
@@ -20,19 +21,6 @@ afterAll(async () => {
   await p?.close();
 });
 
-/** Outcome and hang-up side by last digit; `8` is the first attempt (it answers on a later one). */
-const TABLE: Record<string, [string, string | null]> = {
-  '0': ['answered', 'callee'],
-  '1': ['answered', 'callee'],
-  '2': ['answered', 'callee'],
-  '3': ['answered', 'system'],
-  '4': ['answered', 'system'],
-  '5': ['no_answer', null],
-  '6': ['busy', null],
-  '7': ['unavailable', null],
-  '8': ['no_answer', null],
-  '9': ['failed', null],
-};
 const digitOf = (phone: string) => phone.charAt(phone.length - 1);
 
 /** A tenant with a recording, a ready roster of ten numbers (87630021320…29), both templates approved and an active simulated SMS account. */

@@ -10,12 +10,16 @@ import { NotPlaced1765200000000 } from './data/migrations/1765200000000-NotPlace
 import { NotPlacedFailed1765300000000 } from './data/migrations/1765300000000-NotPlacedFailed';
 import { ControlGeneration1765400000000 } from './data/migrations/1765400000000-ControlGeneration';
 import { TaskRepository } from './data/task.repository';
-import { DialerEngine } from './domain/dialer.engine';
+import { DialerEngine } from './usecases/dialer';
 import { callsRoutes } from './http/calls.routes';
 import { dialerResponders } from './messaging/dialer.rpc';
-import { smsEventsConsumer } from './messaging/sms-events.consumer';
+import { SMS_EVENTS_QUEUE, smsEventsConsumer } from './messaging/sms-events.consumer';
 import { taskEventsConsumer } from './messaging/task-events.consumer';
-import type { Carrier } from './adapters/carrier';
+import type { Carrier } from './domain/carrier';
+import { TaskCalls } from './usecases/calls';
+import { smsStatusHandler } from './usecases/sms-status';
+import { TaskControl } from './usecases/task-control';
+import { TaskSnapshots } from './usecases/task-snapshots';
 
 export const DIALER_SCHEMA = 'dialer';
 export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000, ControlGeneration1765400000000];
@@ -55,10 +59,10 @@ export async function buildApp(deps: DialerDeps): Promise<App> {
     },
   );
   app.decorate('dialer', engine);
-  callsRoutes(app, tasks, attempts, bus);
-  await dialerResponders(bus, tasks, engine, () => relay.nudge());
-  await taskEventsConsumer(bus, db, tasks, engine);
-  await smsEventsConsumer(bus, db, attempts);
+  callsRoutes(app, new TaskCalls(tasks, attempts, bus));
+  await dialerResponders(bus, new TaskControl(tasks, engine, () => relay.nudge()));
+  await taskEventsConsumer(bus, new TaskSnapshots(db, tasks, engine));
+  await smsEventsConsumer(bus, smsStatusHandler(db, attempts, SMS_EVENTS_QUEUE));
   app.addHook('onClose', async () => {
     await engine.stop();
     await carrier.close();

@@ -1,50 +1,33 @@
 import ExcelJS from 'exceljs';
 import { DialerTaskCancel, SmsSent, TaskDeleted, TaskGet } from '@autocall/contracts';
-import type { Bus } from '@autocall/bus';
 import { asTenant, eventually, newTenantId } from '@autocall/testing';
-import { callsPerNumber, connectBus, dialerSql, EventLog, OUTCOME_BY_DIGIT, rosterOf, RosterStub, snapshot, startDialer, startTask, type Dialer } from './helpers';
+import { callsPerNumber, dialerSql, dialerWorld, OUTCOME_BY_DIGIT, rosterOf, snapshot, startDialer, startTask } from './helpers';
 
-let dialer: Dialer;
-let roster: RosterStub;
-let events: EventLog;
-let bus: Bus;
+const w = dialerWorld();
 
-beforeAll(async () => {
-  roster = await RosterStub.start();
-  events = await EventLog.start();
-  bus = await connectBus();
-  dialer = await startDialer();
-});
-afterAll(async () => {
-  await dialer?.close();
-  await roster?.close();
-  await events?.close();
-  await bus?.close();
-});
-
-const get = (tenantId: string, url: string) => dialer.app.inject({ method: 'GET', url, headers: asTenant(tenantId) });
+const get = (tenantId: string, url: string) => w.dialer.app.inject({ method: 'GET', url, headers: asTenant(tenantId) });
 
 async function runTask(count: number, dialing: Parameters<typeof snapshot>[0]['dialing'] = {}) {
   const tenantId = newTenantId();
   const entries = rosterOf(count);
-  const s = snapshot({ tenantId, rosterId: roster.add(entries), total: count, dialing });
-  events.watch(s.taskId);
-  await startTask(bus, s);
+  const s = snapshot({ tenantId, rosterId: w.roster.add(entries), total: count, dialing });
+  w.events.watch(s.taskId);
+  await startTask(w.bus, s);
   return { s, tenantId, entries };
 }
 
 describe('dialing with the simulated carrier', () => {
   it('when a task with numbers ending 0–9 starts, then each is called once with the outcome of the table, one call.completed each, and the task drains once', async () => {
     const { s } = await runTask(10);
-    const drained = await events.drainedOf(s.taskId);
+    const drained = await w.events.drainedOf(s.taskId);
     expect(drained).toMatchObject({ tenantId: s.tenantId, finalCount: 10, cancelled: 0 });
 
     const perNumber = await callsPerNumber(s.taskId);
     expect(perNumber.size).toBe(10);
     expect([...perNumber.values()].every((n) => n === 1)).toBe(true);
 
-    await eventually(() => events.callsOf(s.taskId).length === 10);
-    const calls = events.callsOf(s.taskId);
+    await eventually(() => w.events.callsOf(s.taskId).length === 10);
+    const calls = w.events.callsOf(s.taskId);
     for (const c of calls) {
       const [outcome, hangupBy] = OUTCOME_BY_DIGIT[c.phone.slice(-1)];
       expect([c.phone, c.outcome, c.hangupBy, c.final, c.attempt]).toEqual([c.phone, outcome, hangupBy, true, 1]);
@@ -58,14 +41,14 @@ describe('dialing with the simulated carrier', () => {
     }
     // drained once, even after more sweeps
     await new Promise((r) => setTimeout(r, 700));
-    expect(events.drained.filter((d) => d.taskId === s.taskId)).toHaveLength(1);
+    expect(w.events.drained.filter((d) => d.taskId === s.taskId)).toHaveLength(1);
   });
 
   it('when maxAttempts is 2, then 5, 6, 7 and 8 are retried once (8 answers), 9 and the answered are not, and only last attempts are final', async () => {
     const { s } = await runTask(10, { maxAttempts: 2, retryDelayMinutes: 0 });
-    expect(await events.drainedOf(s.taskId)).toMatchObject({ finalCount: 10, cancelled: 0 });
-    await eventually(() => events.callsOf(s.taskId).length === 14);
-    const calls = events.callsOf(s.taskId);
+    expect(await w.events.drainedOf(s.taskId)).toMatchObject({ finalCount: 10, cancelled: 0 });
+    await eventually(() => w.events.callsOf(s.taskId).length === 14);
+    const calls = w.events.callsOf(s.taskId);
     const byDigit = (d: string) => calls.filter((c) => c.phone.endsWith(d)).sort((a, b) => a.attempt - b.attempt);
     for (const d of ['0', '1', '2', '3', '4', '9']) expect(byDigit(d).map((c) => [c.attempt, c.final])).toEqual([[1, true]]);
     for (const d of ['5', '6', '7']) {
@@ -88,11 +71,11 @@ describe('dialing with the simulated carrier', () => {
 
   it('when the retry delay has not passed, then the retry waits queued and the task does not drain', async () => {
     const { s } = await runTask(10, { maxAttempts: 3, retryDelayMinutes: 30 });
-    await eventually(() => events.callsOf(s.taskId).length === 10);
+    await eventually(() => w.events.callsOf(s.taskId).length === 10);
     const queued = await dialerSql<{ phone: string; due_at: Date }>(`SELECT phone, due_at FROM call_attempts WHERE task_id = $1 AND status = 'queued' ORDER BY phone`, [s.taskId]);
     expect(queued.map((q) => q.phone.slice(-1))).toEqual(['5', '6', '7', '8']);
     expect(queued[0].due_at.getTime() - Date.now()).toBeGreaterThan(29 * 60_000);
-    expect(events.drained.find((d) => d.taskId === s.taskId)).toBeUndefined();
+    expect(w.events.drained.find((d) => d.taskId === s.taskId)).toBeUndefined();
   });
 
   it('when the calling window is closed today, then nothing is dialled', async () => {
@@ -106,7 +89,7 @@ describe('dialing with the simulated carrier', () => {
 
   it('when callsPerSecond is 20, then 40 calls take about two seconds', async () => {
     const { s } = await runTask(40, { callsPerSecond: 20 });
-    await events.drainedOf(s.taskId);
+    await w.events.drainedOf(s.taskId);
     const [span] = await dialerSql<{ ms: number }>(
       `SELECT (extract(epoch FROM max(placed_at) - min(placed_at)) * 1000)::int AS ms FROM sim_calls s JOIN call_attempts a ON a.id = s.attempt_id WHERE a.task_id = $1`,
       [s.taskId],
@@ -129,7 +112,7 @@ describe('dialing with the simulated carrier', () => {
           await new Promise((res) => setTimeout(res, 10));
         }
       })();
-      await events.drainedOf(s.taskId, 30_000);
+      await w.events.drainedOf(s.taskId, 30_000);
       done = true;
       await watch;
       expect(peak).toBeGreaterThan(0);
@@ -143,47 +126,47 @@ describe('dialing with the simulated carrier', () => {
 describe('cancel', () => {
   it('when a running task is cancelled, then numbers not yet final become cancelled, the count is the same on repeat and the task drains with it', async () => {
     const { s } = await runTask(200, { callsPerSecond: 20 });
-    await eventually(() => events.callsOf(s.taskId).length >= 5);
-    const first = await bus.request(DialerTaskCancel, { tenantId: s.tenantId, taskId: s.taskId, total: 200 });
-    const again = await bus.request(DialerTaskCancel, { tenantId: s.tenantId, taskId: s.taskId, total: 200 });
+    await eventually(() => w.events.callsOf(s.taskId).length >= 5);
+    const first = await w.bus.request(DialerTaskCancel, { tenantId: s.tenantId, taskId: s.taskId, total: 200 });
+    const again = await w.bus.request(DialerTaskCancel, { tenantId: s.tenantId, taskId: s.taskId, total: 200 });
     expect(again).toEqual(first);
     expect(first.cancelled).toBeGreaterThan(100);
-    const drained = await events.drainedOf(s.taskId);
+    const drained = await w.events.drainedOf(s.taskId);
     expect(drained.cancelled).toBe(first.cancelled);
     expect(drained.finalCount).toBe(200);
-    const calls = events.callsOf(s.taskId);
+    const calls = w.events.callsOf(s.taskId);
     expect(calls.length + first.cancelled).toBe(200);
     const [c] = await dialerSql<{ n: number }>(`SELECT count(*)::int AS n FROM call_attempts WHERE task_id = $1 AND status = 'cancelled'`, [s.taskId]);
     expect(c.n).toBe(first.cancelled);
     await new Promise((r) => setTimeout(r, 300));
-    expect(events.callsOf(s.taskId).length).toBe(calls.length);
+    expect(w.events.callsOf(s.taskId).length).toBe(calls.length);
   });
 
   it('when a task is cancelled before it started, then every number is cancelled and no call is made', async () => {
     const tenantId = newTenantId();
-    const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(7)), total: 7 });
-    events.watch(s.taskId);
-    const res = await bus.request(DialerTaskCancel, { tenantId, taskId: s.taskId, total: 7 });
+    const s = snapshot({ tenantId, rosterId: w.roster.add(rosterOf(7)), total: 7 });
+    w.events.watch(s.taskId);
+    const res = await w.bus.request(DialerTaskCancel, { tenantId, taskId: s.taskId, total: 7 });
     expect(res).toEqual({ ok: true, cancelled: 7 });
-    await startTask(bus, s);
-    expect(await events.drainedOf(s.taskId)).toMatchObject({ finalCount: 7, cancelled: 7 });
+    await startTask(w.bus, s);
+    expect(await w.events.drainedOf(s.taskId)).toMatchObject({ finalCount: 7, cancelled: 7 });
     await new Promise((r) => setTimeout(r, 300));
     expect((await callsPerNumber(s.taskId)).size).toBe(0);
   });
 
   it("when another tenant cancels a task, then 404 and nothing changes", async () => {
     const { s } = await runTask(3);
-    await events.drainedOf(s.taskId);
-    await expect(bus.request(DialerTaskCancel, { tenantId: newTenantId(), taskId: s.taskId, total: 3 })).rejects.toMatchObject({ code: 'TASK_NOT_FOUND', status: 404 });
+    await w.events.drainedOf(s.taskId);
+    await expect(w.bus.request(DialerTaskCancel, { tenantId: newTenantId(), taskId: s.taskId, total: 3 })).rejects.toMatchObject({ code: 'TASK_NOT_FOUND', status: 404 });
   });
 });
 
 describe('GET /v1/tasks/:id/calls and /report', () => {
   it('when a task has run, then its calls list pages by cursor, filters by outcome and shows each SMS', async () => {
     const { s, tenantId } = await runTask(10);
-    await events.drainedOf(s.taskId);
-    const zero = events.callsOf(s.taskId).find((c) => c.phone.endsWith('0'))!;
-    await bus.publish(SmsSent, { tenantId, taskId: s.taskId, messageId: zero.attemptId, phone: zero.phone, kind: 'disconnect', status: 'sent', failureReason: null });
+    await w.events.drainedOf(s.taskId);
+    const zero = w.events.callsOf(s.taskId).find((c) => c.phone.endsWith('0'))!;
+    await w.bus.publish(SmsSent, { tenantId, taskId: s.taskId, messageId: zero.attemptId, phone: zero.phone, kind: 'disconnect', status: 'sent', failureReason: null });
 
     const page1 = await get(tenantId, `/v1/tasks/${s.taskId}/calls?limit=4`);
     expect(page1.statusCode).toBe(200);
@@ -212,14 +195,14 @@ describe('GET /v1/tasks/:id/calls and /report', () => {
 
   it('when the task is another tenant’s or unknown, then 404; a bad cursor or outcome 400; a task not started lists nothing', async () => {
     const { s, tenantId } = await runTask(2);
-    await events.drainedOf(s.taskId);
+    await w.events.drainedOf(s.taskId);
     for (const url of [`/v1/tasks/${s.taskId}/calls`, `/v1/tasks/${s.taskId}/report?format=csv`]) {
       const res = await get(newTenantId(), url);
       expect([res.statusCode, res.json().code]).toEqual([404, 'TASK_NOT_FOUND']);
     }
     // a task the dialer has not heard of is asked of the task service (here a stand-in answering for one task)
     const justCreated = newTenantId();
-    await bus.respond(TaskGet, async (q) => (q.taskId === justCreated && q.tenantId === tenantId ? { found: true, task: { ...s, taskId: justCreated } } : { found: false }));
+    await w.bus.respond(TaskGet, async (q) => (q.taskId === justCreated && q.tenantId === tenantId ? { found: true, task: { ...s, taskId: justCreated } } : { found: false }));
     expect((await get(tenantId, `/v1/tasks/${newTenantId()}/calls`)).statusCode).toBe(404);
     expect((await get(newTenantId(), `/v1/tasks/${justCreated}/calls`)).statusCode).toBe(404);
     const fresh = await get(tenantId, `/v1/tasks/${justCreated}/calls`);
@@ -231,15 +214,15 @@ describe('GET /v1/tasks/:id/calls and /report', () => {
     expect((await get(tenantId, `/v1/tasks/${s.taskId}/calls?outcome=maybe`)).json().code).toBe('VALIDATION_FAILED');
     expect((await get(tenantId, `/v1/tasks/${s.taskId}/calls?limit=201`)).json().code).toBe('VALIDATION_FAILED');
 
-    const notStarted = snapshot({ tenantId, rosterId: roster.add(rosterOf(3)), total: 3, status: 'scheduled' });
-    await bus.publish((await import('@autocall/contracts')).TaskCreated, notStarted);
+    const notStarted = snapshot({ tenantId, rosterId: w.roster.add(rosterOf(3)), total: 3, status: 'scheduled' });
+    await w.bus.publish((await import('@autocall/contracts')).TaskCreated, notStarted);
     await eventually(async () => (await get(tenantId, `/v1/tasks/${notStarted.taskId}/calls`)).statusCode === 200);
     expect((await get(tenantId, `/v1/tasks/${notStarted.taskId}/calls`)).json()).toEqual({ items: [], nextCursor: null });
   });
 
   it('when the report is asked as csv and xlsx, then one row per number with outcome, attempts, times and SMS, formula-like cells escaped', async () => {
     const { s, tenantId } = await runTask(10, { maxAttempts: 2 });
-    await events.drainedOf(s.taskId);
+    await w.events.drainedOf(s.taskId);
     const csv = await get(tenantId, `/v1/tasks/${s.taskId}/report?format=csv`);
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
@@ -264,8 +247,8 @@ describe('GET /v1/tasks/:id/calls and /report', () => {
 
   it('when a task is deleted, then its calls answer 404', async () => {
     const { s, tenantId } = await runTask(2);
-    await events.drainedOf(s.taskId);
-    await bus.publish(TaskDeleted, { tenantId, taskId: s.taskId });
+    await w.events.drainedOf(s.taskId);
+    await w.bus.publish(TaskDeleted, { tenantId, taskId: s.taskId });
     await eventually(async () => (await get(tenantId, `/v1/tasks/${s.taskId}/calls`)).statusCode === 404);
   });
 });

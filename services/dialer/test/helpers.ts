@@ -191,18 +191,33 @@ export async function callsPerNumber(taskId: string): Promise<Map<string, number
   return new Map(rows.map((r) => [r.phone, r.n]));
 }
 
-export const OUTCOME_BY_DIGIT: Record<string, [string, string | null]> = {
-  '0': ['answered', 'callee'],
-  '1': ['answered', 'callee'],
-  '2': ['answered', 'callee'],
-  '3': ['answered', 'system'],
-  '4': ['answered', 'system'],
-  '5': ['no_answer', null],
-  '6': ['busy', null],
-  '7': ['unavailable', null],
-  '8': ['no_answer', null],
-  '9': ['failed', null],
-};
+export { OUTCOME_BY_DIGIT } from './outcome-table';
+
+/** What a test file's dialer tests share: the roster stand-in, the event log, a bus client and (unless `env` is null) one dialer. */
+export interface DialerWorld {
+  roster: RosterStub;
+  events: EventLog;
+  bus: Bus;
+  dialer: Dialer;
+}
+
+/** Starts a DialerWorld before the file's tests (the dialer with `env`; none with null) and closes it after them. */
+export function dialerWorld(env: Record<string, string> | null = {}): DialerWorld {
+  const w = {} as DialerWorld;
+  beforeAll(async () => {
+    w.roster = await RosterStub.start();
+    w.events = await EventLog.start();
+    w.bus = await connectBus();
+    if (env) w.dialer = await startDialer(env);
+  });
+  afterAll(async () => {
+    await w.dialer?.close();
+    await w.roster?.close();
+    await w.events?.close();
+    await w.bus?.close();
+  });
+  return w;
+}
 
 /** A dialer process run from dist (build first), as in production, on this worker's database and vhost. */
 export function spawnDialer(id: string, env: Record<string, string> = {}): ChildProcess {

@@ -1,20 +1,14 @@
 import { DialerTaskCancel, DialerTaskCancelV2, DialerTaskHold, DialerTaskHoldV2, DialerTaskRelease, DialerTaskReleaseV2 } from '@autocall/contracts';
-import type { Bus } from '@autocall/bus';
 import { Client } from 'pg';
 import { newId } from '@autocall/contracts';
 import { eventually, newTenantId, testDatabaseUrl } from '@autocall/testing';
-import { callsPerNumber, connectBus, dialerSql, EventLog, rosterOf, RosterStub, snapshot, startDialer, startTask, type Dialer } from './helpers';
+import { callsPerNumber, dialerSql, dialerWorld, rosterOf, snapshot, startDialer, startTask, type Dialer } from './helpers';
 
+const w = dialerWorld(null);
 let a: Dialer;
 let b: Dialer;
-let roster: RosterStub;
-let events: EventLog;
-let bus: Bus;
 
 beforeAll(async () => {
-  roster = await RosterStub.start();
-  events = await EventLog.start();
-  bus = await connectBus();
   // calls take ~50–250 ms (ring and talk at 1/100 of real time), so some are always in flight; 20
   // channels each under a task limit of 40 concurrent calls, so both replicas hold calls at once
   a = await startDialer({ DIALER_ID: 'dialer-a', SIM_TIME_SCALE: '0.01', SIM_MAX_CHANNELS: '20' });
@@ -23,21 +17,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await a?.close();
   await b?.close();
-  await roster?.close();
-  await events?.close();
-  await bus?.close();
 });
 
 describe('pause and resume with two dialer replicas', () => {
   it('when the hold answers, then no call starts after it; in-flight calls finish; after release every number is called exactly once', async () => {
     const tenantId = newTenantId();
     const count = 300;
-    const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(count)), total: count, dialing: { maxConcurrentCalls: 40, callsPerSecond: 150 } });
-    events.watch(s.taskId);
-    await startTask(bus, s);
+    const s = snapshot({ tenantId, rosterId: w.roster.add(rosterOf(count)), total: count, dialing: { maxConcurrentCalls: 40, callsPerSecond: 150 } });
+    w.events.watch(s.taskId);
+    await startTask(w.bus, s);
     await eventually(async () => (await callsPerNumber(s.taskId)).size >= 60, 20_000);
 
-    await bus.request(DialerTaskHold, { tenantId, taskId: s.taskId });
+    await w.bus.request(DialerTaskHold, { tenantId, taskId: s.taskId });
     // what had been claimed (committed `dialing`) when the hold answered: nothing else may be placed
     const claimed = new Set(
       (await dialerSql<{ id: string }>(`SELECT id FROM call_attempts WHERE task_id = $1 AND status IN ('dialing', 'completed')`, [s.taskId])).map((r) => r.id),
@@ -60,27 +51,27 @@ describe('pause and resume with two dialer replicas', () => {
     expect(requeued.every((r) => r.not_placed > 0)).toBe(true);
     const placedIds = new Set(placed.map((p) => p.attempt_id));
     expect(requeued.filter((r) => placedIds.has(r.id))).toEqual([]);
-    expect(events.drained.find((d) => d.taskId === s.taskId)).toBeUndefined();
+    expect(w.events.drained.find((d) => d.taskId === s.taskId)).toBeUndefined();
 
     // a repeated hold is harmless
-    await bus.request(DialerTaskHold, { tenantId, taskId: s.taskId });
-    await bus.request(DialerTaskRelease, { tenantId, taskId: s.taskId });
-    expect(await events.drainedOf(s.taskId, 30_000)).toMatchObject({ finalCount: count, cancelled: 0 });
+    await w.bus.request(DialerTaskHold, { tenantId, taskId: s.taskId });
+    await w.bus.request(DialerTaskRelease, { tenantId, taskId: s.taskId });
+    expect(await w.events.drainedOf(s.taskId, 30_000)).toMatchObject({ finalCount: count, cancelled: 0 });
 
     const perNumber = await callsPerNumber(s.taskId);
     expect(perNumber.size).toBe(count);
     expect([...perNumber.entries()].filter(([, n]) => n !== 1)).toEqual([]);
-    await eventually(() => events.callsOf(s.taskId).length === count);
+    await eventually(() => w.events.callsOf(s.taskId).length === count);
   });
 
   it('when the hold is for another tenant, then it answers 404 and the task keeps dialling', async () => {
     const tenantId = newTenantId();
-    const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(20)), total: 20 });
-    events.watch(s.taskId);
-    await startTask(bus, s);
+    const s = snapshot({ tenantId, rosterId: w.roster.add(rosterOf(20)), total: 20 });
+    w.events.watch(s.taskId);
+    await startTask(w.bus, s);
     await eventually(async () => (await dialerSql(`SELECT 1 FROM tasks WHERE task_id = $1`, [s.taskId])).length === 1);
-    await expect(bus.request(DialerTaskHold, { tenantId: newTenantId(), taskId: s.taskId })).rejects.toMatchObject({ status: 404 });
-    expect(await events.drainedOf(s.taskId)).toMatchObject({ finalCount: 20 });
+    await expect(w.bus.request(DialerTaskHold, { tenantId: newTenantId(), taskId: s.taskId })).rejects.toMatchObject({ status: 404 });
+    expect(await w.events.drainedOf(s.taskId)).toMatchObject({ finalCount: 20 });
   });
 });
 
@@ -89,9 +80,9 @@ const heldOf = async (taskId: string) => (await dialerSql<{ held: boolean; cance
 
 async function runningTask(count: number, dialing: Record<string, number> = {}) {
   const tenantId = newTenantId();
-  const s = snapshot({ tenantId, rosterId: roster.add(rosterOf(count)), total: count, dialing: { maxConcurrentCalls: 5, callsPerSecond: 20, ...dialing } });
-  events.watch(s.taskId);
-  await startTask(bus, s);
+  const s = snapshot({ tenantId, rosterId: w.roster.add(rosterOf(count)), total: count, dialing: { maxConcurrentCalls: 5, callsPerSecond: 20, ...dialing } });
+  w.events.watch(s.taskId);
+  await startTask(w.bus, s);
   await eventually(async () => (await heldOf(s.taskId)) !== undefined);
   return { tenantId, taskId: s.taskId };
 }
@@ -99,35 +90,35 @@ async function runningTask(count: number, dialing: Record<string, number> = {}) 
 describe('versioned control (v2 hold/release/cancel)', () => {
   it('when an order’s generation is not higher than the one the dialer holds, then it changes nothing and the answer says what is held', async () => {
     const { tenantId, taskId } = await runningTask(200);
-    expect(await bus.request(DialerTaskHoldV2, { tenantId, taskId, generation: 10, deadline: soon() })).toEqual({ applied: true, generation: 10, cancelled: false, cancelledCount: null });
+    expect(await w.bus.request(DialerTaskHoldV2, { tenantId, taskId, generation: 10, deadline: soon() })).toEqual({ applied: true, generation: 10, cancelled: false, cancelledCount: null });
     // an older release (a resume that timed out, arriving late) and an equal one: ignored
     for (const generation of [9, 10]) {
-      expect(await bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation, deadline: soon() })).toEqual({ applied: false, reason: 'stale', generation: 10, cancelled: false, cancelledCount: null });
+      expect(await w.bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation, deadline: soon() })).toEqual({ applied: false, reason: 'stale', generation: 10, cancelled: false, cancelledCount: null });
     }
     expect(await heldOf(taskId)).toMatchObject({ held: true, control_generation: '10' });
     // an older cancel does not cancel
-    expect(await bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 3, deadline: soon(), total: 200 })).toMatchObject({ applied: false, reason: 'stale', cancelled: false });
+    expect(await w.bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 3, deadline: soon(), total: 200 })).toMatchObject({ applied: false, reason: 'stale', cancelled: false });
     // an unversioned (v1) order cannot undo a versioned one
-    await expect(bus.request(DialerTaskHold, { tenantId, taskId })).rejects.toMatchObject({ code: 'CONTROL_SUPERSEDED', status: 409 });
-    expect(await bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: 11, deadline: soon() })).toMatchObject({ applied: true, generation: 11 });
+    await expect(w.bus.request(DialerTaskHold, { tenantId, taskId })).rejects.toMatchObject({ code: 'CONTROL_SUPERSEDED', status: 409 });
+    expect(await w.bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: 11, deadline: soon() })).toMatchObject({ applied: true, generation: 11 });
     expect(await heldOf(taskId)).toMatchObject({ held: false, cancelled: false });
     // a release after a cancel keeps it cancelled (and held), and reports the cancel's count
-    const cancel = await bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 12, deadline: soon(), total: 200 });
+    const cancel = await w.bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 12, deadline: soon(), total: 200 });
     expect(cancel).toMatchObject({ applied: true, generation: 12, cancelled: true });
-    expect(await bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: 13, deadline: soon() })).toEqual({ applied: true, generation: 13, cancelled: true, cancelledCount: cancel.cancelledCount });
+    expect(await w.bus.request(DialerTaskReleaseV2, { tenantId, taskId, generation: 13, deadline: soon() })).toEqual({ applied: true, generation: 13, cancelled: true, cancelledCount: cancel.cancelledCount });
     expect(await heldOf(taskId)).toMatchObject({ held: true, cancelled: true });
     // a v1 cancel of a task a v2 order cancelled: done, with the same count
-    expect(await bus.request(DialerTaskCancel, { tenantId, taskId, total: 200 })).toEqual({ ok: true, cancelled: cancel.cancelledCount });
+    expect(await w.bus.request(DialerTaskCancel, { tenantId, taskId, total: 200 })).toEqual({ ok: true, cancelled: cancel.cancelledCount });
   });
 
   it('when an order’s handler starts after its deadline, then it does nothing: no hold, no cancel, no generation taken', async () => {
     const { tenantId, taskId } = await runningTask(30, { callsPerSecond: 1000, maxConcurrentCalls: 30 });
     const past = Date.now() - 1;
-    expect(await bus.request(DialerTaskHoldV2, { tenantId, taskId, generation: 5, deadline: past })).toEqual({ applied: false, reason: 'expired', generation: 0, cancelled: false, cancelledCount: null });
-    expect(await bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 6, deadline: past, total: 30 })).toMatchObject({ applied: false, reason: 'expired', cancelled: false });
+    expect(await w.bus.request(DialerTaskHoldV2, { tenantId, taskId, generation: 5, deadline: past })).toEqual({ applied: false, reason: 'expired', generation: 0, cancelled: false, cancelledCount: null });
+    expect(await w.bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 6, deadline: past, total: 30 })).toMatchObject({ applied: false, reason: 'expired', cancelled: false });
     expect(await heldOf(taskId)).toMatchObject({ held: false, cancelled: false, control_generation: '0' });
     // the task was never held: it dials every number
-    expect(await events.drainedOf(taskId, 30_000)).toMatchObject({ finalCount: 30, cancelled: 0 });
+    expect(await w.events.drainedOf(taskId, 30_000)).toMatchObject({ finalCount: 30, cancelled: 0 });
     expect((await callsPerNumber(taskId)).size).toBe(30);
   });
 
@@ -147,7 +138,7 @@ describe('versioned control (v2 hold/release/cancel)', () => {
     try {
       await sweeper.query('BEGIN');
       await sweeper.query(`SELECT 1 FROM dialer.call_attempts WHERE id = $1 FOR UPDATE`, [attemptId]);
-      const cancel = bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 1, deadline: soon(), total: 2 });
+      const cancel = w.bus.request(DialerTaskCancelV2, { tenantId, taskId, generation: 1, deadline: soon(), total: 2 });
       // the cancel waits for the sweeper's lock
       const pid = (await sweeper.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
       await eventually(async () => (await dialerSql(`SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))`, [pid])).length > 0, 10_000, 5);

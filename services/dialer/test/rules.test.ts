@@ -1,6 +1,6 @@
 import { AppError } from '@autocall/contracts';
-import { isDefinitiveRefusal } from '../src/domain/dialer.engine';
-import { durationMs, isFinal, simulatedPlan } from '../src/domain/outcome';
+import { durationMs, isFinal, settledFailedEvent, simulatedPlan } from '../src/domain/outcome';
+import { isDefinitiveRefusal, isOddRefusal } from '../src/domain/roster-refusal';
 import { csvLine, escapeCell } from '../src/domain/report';
 
 describe('retry rules (API.md outcome table)', () => {
@@ -64,14 +64,32 @@ describe('report cells', () => {
 
 describe('roster refusals', () => {
   it.each([
-    [new AppError('ROSTER_NOT_FOUND', 422, 'The roster does not exist.'), true],
-    [new AppError('ROSTER_NOT_FOUND', 404, 'gone'), true],
-    [new AppError('FORBIDDEN', 403, 'not yours'), true],
-    [new AppError('DEPENDENCY_UNAVAILABLE', 503, 'down'), false],
-    [new AppError('INTERNAL_ERROR', 500, 'bug'), false],
-    [new AppError('RPC_INVALID_REQUEST', 400, 'schema mismatch during an upgrade'), false],
-    [new Error('RPC roster.entries.page timed out'), false],
-  ])('when the roster page fails with %p, then it is a definitive refusal: %p', (err, definitive) => {
+    [new AppError('ROSTER_NOT_FOUND', 422, 'The roster does not exist.'), true, true],
+    [new AppError('ROSTER_NOT_FOUND', 404, 'gone'), true, true],
+    [new AppError('FORBIDDEN', 403, 'not yours'), true, true],
+    [new AppError('DEPENDENCY_UNAVAILABLE', 503, 'down'), false, false],
+    [new AppError('INTERNAL_ERROR', 500, 'bug'), false, false],
+    [new AppError('RPC_INVALID_REQUEST', 400, 'schema mismatch during an upgrade'), false, true],
+    [new AppError('CONFLICT', 409, 'odd'), false, true],
+    [new Error('RPC roster.entries.page timed out'), false, false],
+  ])('when the roster page fails with %p, then it is a definitive refusal: %p; a 4xx (retried in 60 s unless definitive): %p', (err, definitive, fourXx) => {
     expect(isDefinitiveRefusal(err)).toBe(definitive);
+    expect(isOddRefusal(err)).toBe(fourXx);
+  });
+});
+
+describe('attempts the dialer settles failed itself', () => {
+  const row = { id: 'a1', phone: '+6281234567', row_number: 7, attempt: 2, name: null, variables: null, ended_at: new Date('2026-12-01T00:00:05Z') };
+
+  it('when it never started (never placed, roster refused), then its call.completed carries the end as its start, final, no duration', () => {
+    expect(settledFailedEvent(row, 't1', 'k1', 'roster unavailable')).toEqual({
+      tenantId: 't1', taskId: 'k1', attemptId: 'a1', phone: '+6281234567', rowNumber: 7, attempt: 2, outcome: 'failed', hangupBy: null, sipCode: null,
+      failureReason: 'roster unavailable', startedAt: '2026-12-01T00:00:05.000Z', answeredAt: null, endedAt: '2026-12-01T00:00:05.000Z', durationMs: 0,
+      name: null, variables: {}, final: true,
+    });
+  });
+
+  it('when it had started (interrupted), then its start is kept', () => {
+    expect(settledFailedEvent({ ...row, started_at: new Date('2026-12-01T00:00:01Z') }, 't1', 'k1', 'interrupted')).toMatchObject({ startedAt: '2026-12-01T00:00:01.000Z', failureReason: 'interrupted' });
   });
 });

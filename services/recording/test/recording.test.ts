@@ -11,7 +11,7 @@ import { on, type Bus } from '@autocall/bus';
 import { asTenant, connectTestBus, eventually, newTenantId, sql, startTestService, TEST_INTERNAL_TOKEN, type TestService } from '@autocall/testing';
 import { buildApp, RECORDING_SCHEMA, recordingMigrations } from '../src/app';
 import { recordingConfigSchema, type RecordingConfig } from '../src/config';
-import { ulawToLinear } from '../src/adapters/g711';
+import { ulawToLinear } from '@autocall/audio';
 import { fileParts, fixture, multipart, PNG, type Part } from './helpers';
 
 let svc: TestService<RecordingConfig>;

@@ -2,7 +2,7 @@ import type { Logger } from '@autocall/logger';
 import type { DataSource } from 'typeorm';
 import type { DialerConfig } from '../config';
 import { SimCallRepository } from '../data/sim-call.repository';
-import type { Carrier } from './carrier';
+import type { Carrier } from '../domain/carrier';
 import { SimulatedCarrier } from './simulated-carrier';
 import { createSipCarrier } from './sip';
 

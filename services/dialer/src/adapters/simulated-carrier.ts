@@ -1,4 +1,4 @@
-import { type CallResult, type Carrier, type DialRequest, NotPlacedError } from './carrier';
+import { type CallResult, type Carrier, type DialRequest, NotPlacedError } from '../domain/carrier';
 import { simulatedPlan } from '../domain/outcome';
 
 export interface SimulatedCarrierOptions {

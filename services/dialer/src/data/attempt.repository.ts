@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { publishManyInTransaction } from '@autocall/bus';
 import { CallCompleted, newId, type CallCompletedT } from '@autocall/contracts';
-import type { CallResult } from '../adapters/carrier';
+import type { CallResult } from '../domain/carrier';
 import { durationMs, isFinal, settledFailedEvent } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
 
@@ -82,6 +82,9 @@ export class AttemptRepository {
    *    in `dialing` across replicas), pick that many due queued attempts FOR UPDATE SKIP LOCKED, mark
    *    them `dialing` with this replica's lease, and spend the tokens.
    * It commits before any call is placed.
+   * The rule is `mayDial` (domain/dial-policy.ts): control state, calling window, due time. This
+   * SQL is its set-based fast pre-filter over every task at once and must say the same; a rule
+   * added there that can be judged in SQL is added here too (the pre-INVITE check asks mayDial).
    */
   async claim(me: string, leaseMs: number, limit: number): Promise<ClaimedAttempt[]> {
     const rows = await this.db.transaction(async (m) => {

@@ -3,7 +3,9 @@ import { newId, type RosterEntry, type TaskSnapshotT } from '@autocall/contracts
 import { publishManyInTransaction } from '@autocall/bus';
 import { CallCompleted, DialerTaskDrained } from '@autocall/contracts';
 import type { Static } from '@sinclair/typebox';
+import { mayDial, type DialAttempt } from '../domain/dial-policy';
 import { settledFailedEvent } from '../domain/outcome';
+import type { ControlCommand, ControlState } from '../domain/task-control';
 
 export interface TaskRow {
   task_id: string;
@@ -17,24 +19,6 @@ export interface TaskRow {
 
 /** The pre-INVITE check's answer: sent; not sent, the task is held/cancelled/deleted; not sent, the attempt is no longer this replica's (settled by the sweeper). */
 export type DialVerdict = 'sent' | 'held' | 'lost';
-
-/** A hold, release or cancel; generation and deadline null for a v1 command. */
-export interface ControlCommand {
-  kind: 'hold' | 'release' | 'cancel';
-  generation: number | null;
-  deadline: number | null;
-  /** cancel: the task's total, for the numbers not loaded yet */
-  total?: number;
-}
-
-/** What the dialer holds for a task after a command (the ControlAnswer of the v2 RPCs). */
-export interface ControlState {
-  applied: boolean;
-  reason?: 'stale' | 'expired';
-  generation: number;
-  cancelled: boolean;
-  cancelledCount: number | null;
-}
 
 export interface LoadJob {
   taskId: string;
@@ -156,7 +140,8 @@ export class TaskRepository {
   /**
    * The last word before a call's INVITE: runs `send` inside a transaction that holds the task row
    * FOR KEY SHARE and the attempt row FOR SHARE, only if the attempt is still `dialing` and claimed
-   * by `me`, and the task is still not held, cancelled or deleted.
+   * by `me`, and the task is still not held, cancelled or deleted — as `mayDial` (domain/dial-policy.ts)
+   * decides from the task's control state and the attempt's claim, read under these locks.
    * - A hold or cancel (FOR UPDATE on the task row, control) therefore either committed
    *   before this look — and `send` does not run — or waits until `send` has run: once a hold
    *   answers, no new INVITE of the task leaves this replica. Claims (FOR NO KEY UPDATE) and result
@@ -172,14 +157,14 @@ export class TaskRepository {
    * Calls that reach this point in the same turn of the event loop share one transaction and two
    * statements (a claim batch of hundreds costs four round trips, not four per call).
    */
-  whileDialable(taskId: string, attemptId: string, me: string, send: () => void): Promise<DialVerdict> {
+  whileDialable(attempt: DialAttempt & { id: string; taskId: string }, me: string, send: () => void): Promise<DialVerdict> {
     return new Promise((resolve, reject) => {
-      this.gate.push({ taskId, attemptId, me, send, resolve, reject });
+      this.gate.push({ attempt, taskId: attempt.taskId, attemptId: attempt.id, me, send, resolve, reject });
       if (this.gate.length === 1) setImmediate(() => void this.openGate());
     });
   }
 
-  private gate: { taskId: string; attemptId: string; me: string; send: () => void; resolve: (verdict: DialVerdict) => void; reject: (err: Error) => void }[] = [];
+  private gate: { attempt: DialAttempt; taskId: string; attemptId: string; me: string; send: () => void; resolve: (verdict: DialVerdict) => void; reject: (err: Error) => void }[] = [];
 
   private async openGate(): Promise<void> {
     const batch = this.gate;
@@ -189,10 +174,15 @@ export class TaskRepository {
     try {
       await this.db.transaction(async (m) => {
         const ids = [...new Set(batch.map((b) => b.taskId))].sort();
-        const open = new Set(
-          ((await m.query(`SELECT task_id FROM tasks WHERE task_id = ANY ($1::uuid[]) AND NOT held AND NOT cancelled AND deleted_at IS NULL ORDER BY task_id FOR KEY SHARE`, [ids])) as { task_id: string }[]).map(
-            (r) => r.task_id,
-          ),
+        const control = new Map(
+          (
+            (await m.query(`SELECT task_id, held, cancelled, deleted_at IS NOT NULL AS deleted FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`, [ids])) as {
+              task_id: string;
+              held: boolean;
+              cancelled: boolean;
+              deleted: boolean;
+            }[]
+          ).map((r) => [r.task_id, { held: r.held, cancelled: r.cancelled, deleted: r.deleted }]),
         );
         const mine = new Set(
           (
@@ -203,9 +193,12 @@ export class TaskRepository {
             )) as { id: string }[]
           ).map((r) => r.id),
         );
+        // the decision is the dial policy's, on what these locks show (the window was judged at the claim)
+        const now = new Date();
         batch.forEach((b, i) => {
-          if (!mine.has(b.attemptId)) verdicts.set(i, 'lost');
-          else if (!open.has(b.taskId)) verdicts.set(i, 'held');
+          const d = mayDial(b.attempt, { now, claimedByMe: mine.has(b.attemptId), control: control.get(b.taskId) ?? { held: true, cancelled: false, deleted: true } });
+          if (d.kind === 'drop') verdicts.set(i, 'lost');
+          else if (d.kind !== 'dial') verdicts.set(i, 'held');
         });
         // sent_at is written before any send (committed with the look, so a cancel after it counts
         // these calls in flight, not cancelled): if it cannot be written, nothing is sent

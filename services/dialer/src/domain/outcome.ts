@@ -1,5 +1,5 @@
 import type { CallCompletedT } from '@autocall/contracts';
-import type { CallOutcome, CallResult } from '../adapters/carrier';
+import type { CallOutcome, CallResult } from './carrier';
 
 /**
  * Whether an attempt's result ends its number (API.md "Call outcomes, retries and SMS"): answered and

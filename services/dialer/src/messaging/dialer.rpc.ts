@@ -1,8 +1,8 @@
 import type { Bus } from '@autocall/bus';
 import { DialerTaskCancel, DialerTaskCancelV2, DialerTaskHold, DialerTaskHoldV2, DialerTaskRelease, DialerTaskReleaseV2 } from '@autocall/contracts';
-import type { ControlCommand, ControlState, TaskRepository } from '../data/task.repository';
-import type { DialerEngine } from '../domain/dialer.engine';
 import { dialerErrors } from '../domain/errors';
+import type { ControlCommand } from '../domain/task-control';
+import type { TaskControl } from '../usecases/task-control';
 
 /**
  * Pause, resume and cancel, synchronous with the task service (ARCHITECTURE.md).
@@ -18,17 +18,8 @@ import { dialerErrors } from '../domain/errors';
  *   lets a late handler apply an order its caller has already answered 503 for — the generation
  *   still keeps a newer order from being undone, and the reconciler re-sends what the API shows.
  */
-export async function dialerResponders(bus: Bus, tasks: TaskRepository, engine: DialerEngine, nudgeOutbox: () => void) {
-  const apply = async (tenantId: string, taskId: string, c: ControlCommand): Promise<ControlState> => {
-    const state = await tasks.control(tenantId, taskId, c);
-    if (!state) throw dialerErrors.TASK_NOT_FOUND();
-    if (state.applied && c.kind === 'release') engine.nudge();
-    if (state.applied && c.kind === 'cancel') {
-      await engine.checkDrained([taskId]);
-      nudgeOutbox();
-    }
-    return state;
-  };
+export async function dialerResponders(bus: Bus, control: TaskControl) {
+  const apply = (tenantId: string, taskId: string, c: ControlCommand) => control.apply(tenantId, taskId, c);
   // v2: versioned; the answer says what the dialer holds, applied or not
   await bus.respond(DialerTaskHoldV2, (q) => apply(q.tenantId, q.taskId, { kind: 'hold', generation: q.generation, deadline: q.deadline }));
   await bus.respond(DialerTaskReleaseV2, (q) => apply(q.tenantId, q.taskId, { kind: 'release', generation: q.generation, deadline: q.deadline }));

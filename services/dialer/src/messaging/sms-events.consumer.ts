@@ -1,18 +1,11 @@
-import { on, type Bus } from '@autocall/bus';
+import { on, type Bus, type MessageContext } from '@autocall/bus';
 import { SmsFailed, SmsSent, type EventPayload } from '@autocall/contracts';
-import type { DataSource } from 'typeorm';
-import type { AttemptRepository } from '../data/attempt.repository';
-import { batchedInbox } from './batched-inbox';
+import type { SmsStatusItem } from '../usecases/sms-status';
 
-const QUEUE = 'dialer.sms-events';
+export const SMS_EVENTS_QUEUE = 'dialer.sms-events';
 
 /** sms.sent|failed: shows each number's follow-up SMS on its final attempt (calls list, report). */
-export async function smsEventsConsumer(bus: Bus, db: DataSource, attempts: AttemptRepository) {
-  const handle = batchedInbox<EventPayload<typeof SmsSent>>(db, QUEUE, (m, items) =>
-    attempts.applySms(
-      m,
-      items.map((i) => ({ taskId: i.taskId, phone: i.phone, kind: i.kind, status: i.status })),
-    ),
-  );
-  await bus.subscribe(QUEUE, [on(SmsSent, handle), on(SmsFailed, handle)], { prefetch: 500 });
+export async function smsEventsConsumer(bus: Bus, record: (item: SmsStatusItem, ctx: MessageContext) => Promise<void>) {
+  const handle = (p: EventPayload<typeof SmsSent>, ctx: MessageContext) => record({ taskId: p.taskId, phone: p.phone, kind: p.kind, status: p.status }, ctx);
+  await bus.subscribe(SMS_EVENTS_QUEUE, [on(SmsSent, handle), on(SmsFailed, handle)], { prefetch: 500 });
 }

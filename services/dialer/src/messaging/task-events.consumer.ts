@@ -1,20 +1,12 @@
-import { handleOnce, on, type Bus } from '@autocall/bus';
+import { on, type Bus } from '@autocall/bus';
 import { TaskCancelled, TaskCompleted, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type TaskSnapshotT } from '@autocall/contracts';
-import type { DataSource } from 'typeorm';
-import type { TaskRepository } from '../data/task.repository';
-import type { DialerEngine } from '../domain/dialer.engine';
+import type { TaskSnapshots } from '../usecases/task-snapshots';
 
 const QUEUE = 'dialer.task-events';
 
 /** task.* events: the dialer's copy of each task (tenant, roster, limits); task.started loads the roster. */
-export async function taskEventsConsumer(bus: Bus, db: DataSource, tasks: TaskRepository, engine: DialerEngine) {
-  const apply = (started: boolean) => async (s: TaskSnapshotT, ctx: { id: string; occurredAt?: string }) => {
-    await handleOnce(db, QUEUE, ctx.id, (m) => tasks.applySnapshot(m, s, started, ctx.occurredAt));
-    if (started || s.status === 'running') {
-      engine.nudgeLoader();
-      engine.nudge();
-    }
-  };
+export async function taskEventsConsumer(bus: Bus, snapshots: TaskSnapshots) {
+  const apply = (started: boolean) => (s: TaskSnapshotT, ctx: { id: string; occurredAt?: string }) => snapshots.apply(QUEUE, ctx.id, s, started, ctx.occurredAt);
   await bus.subscribe(QUEUE, [
     on(TaskCreated, apply(false)),
     on(TaskStarted, apply(true)),
@@ -23,8 +15,6 @@ export async function taskEventsConsumer(bus: Bus, db: DataSource, tasks: TaskRe
     on(TaskResumed, apply(false)),
     on(TaskCancelled, apply(false)),
     on(TaskCompleted, apply(false)),
-    on(TaskDeleted, async (p, ctx) => {
-      await handleOnce(db, QUEUE, ctx.id, (m) => tasks.markDeleted(m, p.tenantId, p.taskId));
-    }),
+    on(TaskDeleted, (p, ctx) => snapshots.delete(QUEUE, ctx.id, p.tenantId, p.taskId)),
   ]);
 }

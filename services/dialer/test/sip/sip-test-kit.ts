@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@autocall/logger';
-import type { DialRequest } from '../../src/adapters/carrier';
+import type { DialRequest } from '../../src/domain/carrier';
 import { SipCarrier, type SipCallStats, type SipCarrierConfig } from '../../src/adapters/sip';
 import { type SipRequest, parseSipMessage, serializeResponse } from '../../src/adapters/sip/sip-message';
 

@@ -2,7 +2,7 @@ import { digestAuthorization, parseChallenge, pickChallenge } from '../../src/ad
 import { mapFinalResponse } from '../../src/adapters/sip/outcome';
 import { parseSdpAnswer } from '../../src/adapters/sip/sdp';
 import { headerParam, parseSipMessage, splitTopLevel } from '../../src/adapters/sip/sip-message';
-import { ulawToAlaw } from '../../src/adapters/sip/g711';
+import { ulawToAlaw } from '@autocall/audio';
 
 const responseOf = (header: string): string => /response="([0-9a-f]+)"/.exec(header)![1]!;
 

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { MPEGDecoder } from 'mpg123-decoder';
+import { alawOf, toInt16, ulawOf } from '@autocall/audio';
 import { recordingErrors } from '../domain/errors';
-import { alawOf, toInt16, ulawOf } from './g711';
 import type { Mp3Analysis } from './mp3';
 import { Resampler } from './resample';
 

@@ -1,4 +1,4 @@
-import type { CallOutcome } from '../carrier';
+import type { CallOutcome } from '../../domain/carrier';
 import { headerParam } from './sip-message';
 
 export interface MappedOutcome {

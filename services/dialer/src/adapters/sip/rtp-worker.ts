@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { SILENCE } from '@autocall/audio';
 import type { RtpStats } from './rtp';
 import type { G711PayloadType } from './sdp';
 
@@ -18,7 +19,7 @@ const dgram = require('node:dgram');
 const { randomBytes } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const PACKET_MS = 20, SAMPLES = 160, LATE_MS = 10;
-const SILENCE = { 0: 0xff, 8: 0xd5 };
+const SILENCE = ${JSON.stringify(SILENCE)};
 const audios = new Map();   // key -> Uint8Array over a SharedArrayBuffer
 const streams = new Map();  // id -> { socket, stats, timer, playing }
 

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { SILENCE } from './g711';
+import { SILENCE } from '@autocall/audio';
 import type { G711PayloadType } from './sdp';
 
 const PACKET_MS = 20;

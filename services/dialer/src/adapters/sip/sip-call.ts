@@ -1,5 +1,5 @@
 import type { Logger } from '@autocall/logger';
-import type { CallResult, DialRequest } from '../carrier';
+import type { CallResult, DialRequest } from '../../domain/carrier';
 import { type DigestChallenge, digestAuthorization, pickChallenge } from './digest-auth';
 import { mapFinalResponse, type MappedOutcome } from './outcome';
 import type { RtpStream } from './rtp';

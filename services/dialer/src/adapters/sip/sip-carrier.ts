@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import type { Logger } from '@autocall/logger';
-import { type Carrier, type CallResult, type DialRequest, NotPlacedError } from '../carrier';
-import { ulawToAlaw } from './g711';
+import { type Carrier, type CallResult, type DialRequest, NotPlacedError } from '../../domain/carrier';
+import { ulawToAlaw } from '@autocall/audio';
 import { RtpPortPool, RtpSession, type RtpStats } from './rtp';
 import { RtpWorker, type WorkerRtpSession } from './rtp-worker';
 import { type CallAudio, type CallContext, SipCall } from './sip-call';

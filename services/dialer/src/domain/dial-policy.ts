@@ -1,0 +1,176 @@
+import type { NotPlacedReason } from './carrier';
+
+/**
+ * The one answer to "may this number be called now?" (issue 12). Every place that asks goes
+ * through `mayDial`:
+ * - the claim (`AttemptRepository.claim`): its SQL filters the same rules set-based, for speed —
+ *   a fast pre-filter of this function, which is the rule (control state, calling window, due);
+ * - the pre-INVITE check (`TaskRepository.whileDialable`, the carrier's `beforeSend`): the task's
+ *   committed control state and whether the attempt is still this replica's, read under row locks;
+ * - an attempt the carrier did not place (`usecases/dial-attempt.ts`): back
+ *   to the queue after a back-off, or settled once unplaced tries keep failing.
+ *
+ * `DialContext` is the facts a checkpoint has; each rule applies where its fact is given and is
+ * skipped where it is absent (the pre-INVITE check does not re-judge the calling window: a call
+ * claimed inside it is placed even if the window closes while its recording loads). The next
+ * dialing rules are more optional facts and one more rule each, in the order below: the
+ * do-not-call list (`dnc?: {listed, source}` → settle), blackout dates (`blackouts?` → wait until
+ * the blackout ends), caps per number or per day (`caps?` → wait or settle), the task's end time
+ * (`endsAt?` → settle). A checkpoint that must enforce a rule passes its fact; where the context
+ * is built is named in the README ("adding a dialing rule touches these files").
+ */
+
+/** What the policy knows of the attempt itself. */
+export interface DialAttempt {
+  /** 1 for a number's first attempt, 2 for its first retry… */
+  attempt: number;
+  /** When the attempt is due (after a retry delay or a not-placed back-off); absent: due now. */
+  dueAt?: Date;
+  /** Times this attempt already went back to the queue unplaced (its back-off grows with it). */
+  notPlaced: number;
+  /** Of those, the tries that failed (recording, setup) rather than waited for capacity or a hold. */
+  notPlacedFailed: number;
+}
+
+/** The task's calling window, as the task service sends it: local wall times in `timezone`. */
+export interface CallingWindowFact {
+  /** 'HH:MM' (or 'HH:MM:SS'), inclusive */
+  start: string;
+  /** 'HH:MM', exclusive; '24:00' is the end of the day */
+  end: string;
+  /** ISO days of the week, 1 = Monday … 7 = Sunday */
+  days: number[];
+  /** IANA time zone, e.g. 'Asia/Jakarta' */
+  timezone: string;
+}
+
+/** The task's control state as committed in the dialer's schema (hold = pause, cancel, delete). */
+export interface ControlFact {
+  started?: boolean;
+  held: boolean;
+  cancelled: boolean;
+  deleted: boolean;
+}
+
+/** The carrier gave up on the last try before anything was sent toward the callee. */
+export interface NotPlacedFact {
+  reason: NotPlacedReason;
+  message: string;
+}
+
+/** How long unplaced attempts wait and when they end (DIALER_NOT_PLACED_*). */
+export interface NotPlacedLimits {
+  backoffMs: number;
+  maxBackoffMs: number;
+  maxTries: number;
+}
+
+export interface DialContext {
+  now: Date;
+  /** Whether this replica still holds the attempt (`dialing`, claimed by it); absent before a claim. */
+  claimedByMe?: boolean;
+  control?: ControlFact;
+  window?: CallingWindowFact;
+  /** The previous try was not placed (set with `limits`). */
+  notPlaced?: NotPlacedFact;
+  limits?: NotPlacedLimits;
+}
+
+export type WaitReason = 'not-started' | 'held' | 'cancelled' | 'deleted' | 'outside-window' | 'not-due' | 'not-placed';
+
+export type DialDecision =
+  | { kind: 'dial' }
+  /**
+   * Not now: the attempt stays (or goes back) in the queue until `until`. A held task waits for its
+   * release (`until` is now: the hold itself keeps it from being claimed). `failedTry`: the wait
+   * follows a failed unplaced try (it counts toward the limit), not a wait for capacity or a hold.
+   */
+  | { kind: 'wait'; until: Date; reason: WaitReason; detail?: string; failedTry?: boolean }
+  /** Never: the attempt ends with this outcome (nothing was sent, so a final failed is safe). */
+  | { kind: 'settle'; outcome: 'failed'; reason: string }
+  /** Not this replica's any more: whoever took it (the sweeper, a cancel) has settled it; nothing is owed. */
+  | { kind: 'drop'; reason: 'settled-elsewhere' };
+
+/**
+ * Unplaced tries that failed: the recording could not be loaded, the carrier could not be set up.
+ * The others wait for something that comes back by itself — a free channel or RTP port (the
+ * carrier's own calls end), the next process (shutdown), the release of a hold.
+ */
+export const isFailedTry = (reason: NotPlacedReason): boolean => reason === 'recording' || reason === 'setup';
+
+/**
+ * When an unplaced attempt is due again: at once when the task was held (the hold itself keeps it
+ * from being claimed until released), else doubling per unplaced try from `backoffMs` up to
+ * `maxBackoffMs`, so a carrier or recording outage is not hammered.
+ */
+export function notPlacedBackoffMs(attempt: Pick<DialAttempt, 'notPlaced'>, reason: NotPlacedReason, limits: NotPlacedLimits): number {
+  if (reason === 'held') return 0;
+  return Math.min(limits.maxBackoffMs, limits.backoffMs * 2 ** Math.min(attempt.notPlaced, 20));
+}
+
+export function mayDial(attempt: DialAttempt, ctx: DialContext): DialDecision {
+  const now = ctx.now;
+  if (ctx.claimedByMe === false) return { kind: 'drop', reason: 'settled-elsewhere' };
+  if (ctx.notPlaced) {
+    const limits = ctx.limits ?? { backoffMs: 0, maxBackoffMs: 0, maxTries: Infinity };
+    const failedTry = isFailedTry(ctx.notPlaced.reason);
+    const reason = `not placed: ${ctx.notPlaced.message}`;
+    // never placed, try after try: settled, so a recording that never loads cannot keep a task from draining
+    if (failedTry && attempt.notPlacedFailed + 1 >= limits.maxTries) return { kind: 'settle', outcome: 'failed', reason };
+    return { kind: 'wait', until: new Date(now.getTime() + notPlacedBackoffMs(attempt, ctx.notPlaced.reason, limits)), reason: 'not-placed', detail: reason, failedTry };
+  }
+  const c = ctx.control;
+  if (c) {
+    if (c.deleted) return { kind: 'wait', until: now, reason: 'deleted' };
+    if (c.cancelled) return { kind: 'wait', until: now, reason: 'cancelled' };
+    if (c.held) return { kind: 'wait', until: now, reason: 'held' };
+    if (c.started === false) return { kind: 'wait', until: now, reason: 'not-started' };
+  }
+  if (ctx.window && !insideWindow(ctx.window, now)) return { kind: 'wait', until: nextWindowOpening(ctx.window, now), reason: 'outside-window' };
+  if (attempt.dueAt && attempt.dueAt.getTime() > now.getTime()) return { kind: 'wait', until: attempt.dueAt, reason: 'not-due' };
+  return { kind: 'dial' };
+}
+
+const DAY_S = 86_400;
+const ISO_DAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Seconds since local midnight ('24:00' is 86400). */
+function secondsOf(hhmm: string): number {
+  const [h = 0, m = 0, s = 0] = hhmm.split(':').map(Number);
+  return h * 3600 + m * 60 + s;
+}
+
+/** The wall clock in `timezone` at `at`: ISO day of the week and seconds since midnight. */
+export function localTime(timezone: string, at: Date): { isoDay: number; seconds: number } {
+  let f = formatters.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(timezone, f);
+  }
+  const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
+  return { isoDay: ISO_DAY[parts.weekday], seconds: Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second) + (at.getTime() % 1000) / 1000 };
+}
+
+/** As the claim SQL: today is one of `days` and start ≤ local time < end. */
+export function insideWindow(w: CallingWindowFact, at: Date): boolean {
+  const { isoDay, seconds } = localTime(w.timezone, at);
+  return w.days.includes(isoDay) && seconds >= secondsOf(w.start) && seconds < secondsOf(w.end);
+}
+
+/**
+ * The next instant the window opens after `at` (today's start if it is still ahead, else the next
+ * allowed day's), assuming the zone's offset of `at` (a DST change in between moves it by the
+ * change; the claim re-judges the window anyway). A window with no days never opens: `at` + 7 days.
+ */
+export function nextWindowOpening(w: CallingWindowFact, at: Date): Date {
+  const { isoDay, seconds } = localTime(w.timezone, at);
+  const start = secondsOf(w.start);
+  for (let d = 0; d <= 7; d++) {
+    const day = ((isoDay - 1 + d) % 7) + 1;
+    if (!w.days.includes(day)) continue;
+    if (d === 0 && seconds >= start) continue;
+    return new Date(at.getTime() + (d * DAY_S + start - seconds) * 1000);
+  }
+  return new Date(at.getTime() + 7 * DAY_S * 1000);
+}

@@ -1,0 +1,41 @@
+import { WorkLoop } from '@autocall/work-loop';
+import type { AttemptRepository } from '../data/attempt.repository';
+import type { SettlingDeps } from './drain';
+
+export interface SweeperDeps extends SettlingDeps {
+  attempts: AttemptRepository;
+  /** Unfinished roster loads are resumed after each sweep. */
+  nudgeLoader: () => void;
+}
+
+/**
+ * Every sweepMs (and at start): settles attempts a dead replica left in `dialing` (lease expired)
+ * as failed `interrupted`, drains idle tasks (after a crash too), then resumes roster loads.
+ */
+export class Sweeper {
+  /** start / nudge / stop */
+  readonly loop: WorkLoop;
+
+  constructor(
+    private readonly deps: SweeperDeps,
+    sweepMs: number,
+  ) {
+    this.loop = new WorkLoop({ name: 'dialer sweep', turn: () => this.turn(), intervalMs: sweepMs, backoffMs: sweepMs, maxBackoffMs: sweepMs, logger: deps.logger });
+  }
+
+  private async turn(): Promise<void> {
+    const { attempts, tasks, drain, logger } = this.deps;
+    try {
+      for (;;) {
+        const taskIds = await attempts.settleInterrupted(500);
+        if (taskIds.length === 0) break;
+        logger.warn({ tasks: taskIds.length }, 'settled interrupted attempts of a dead replica as failed');
+        this.deps.nudgeOutbox();
+        await drain(taskIds);
+      }
+      await drain(await tasks.idleTasks());
+    } finally {
+      this.deps.nudgeLoader();
+    }
+  }
+}
