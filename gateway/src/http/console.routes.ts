@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { problem } from '@autocall/http';
+
+/**
+ * The web console (gateway/console, issue 14) at /console: the files `pnpm build` leaves in
+ * gateway/console/dist, outside /v1 and its auth (static files only; the console itself logs in
+ * through /v1/auth). Hashed assets (`/console/assets/*`) are cached for a year, everything else
+ * (`index.html`) is revalidated on every load; any other path under /console is the app's own
+ * route, answered with `index.html` (SPA fallback). Every answer carries a strict
+ * Content-Security-Policy (no inline script or style, no framing) and `X-Frame-Options: DENY`.
+ */
+
+/** Where `pnpm build` puts the console: the same relative place from gateway/src/http and gateway/dist/http. */
+export const CONSOLE_DIST = join(__dirname, '..', '..', 'console', 'dist');
+
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "media-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const REVALIDATE = 'no-cache';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+interface StaticFile {
+  body: Buffer;
+  gzip?: Buffer;
+  type: string;
+  etag: string;
+  cacheControl: string;
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) yield* walk(full);
+    else yield full;
+  }
+}
+
+/** Every file of the build, read once at start (a few hundred KB); keyed by its path under /console/. */
+function load(root: string): Map<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  for (const full of walk(root)) {
+    const rel = relative(root, full).split(sep).join('/');
+    const body = readFileSync(full);
+    const type = TYPES[extname(full).toLowerCase()] ?? 'application/octet-stream';
+    const compressible = /^(text\/|application\/json|image\/svg)/.test(type) && body.length > 1024;
+    files.set(rel, {
+      body,
+      gzip: compressible ? gzipSync(body, { level: 9 }) : undefined,
+      type,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      cacheControl: rel.startsWith('assets/') ? IMMUTABLE : REVALIDATE,
+    });
+  }
+  return files;
+}
+
+function securityHeaders(reply: FastifyReply) {
+  reply.header('content-security-policy', CONSOLE_CSP);
+  reply.header('x-frame-options', 'DENY');
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+}
+
+function send(req: FastifyRequest, reply: FastifyReply, file: StaticFile) {
+  securityHeaders(reply);
+  reply.header('cache-control', file.cacheControl);
+  reply.header('etag', file.etag);
+  reply.header('vary', 'Accept-Encoding');
+  if (req.headers['if-none-match'] === file.etag) return reply.code(304).send();
+  reply.type(file.type);
+  if (file.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    reply.header('content-encoding', 'gzip');
+    return reply.send(file.gzip);
+  }
+  return reply.send(file.body);
+}
+
+export async function consoleRoutes(app: FastifyInstance, opts: { root?: string } = {}) {
+  const root = opts.root ?? CONSOLE_DIST;
+  const files = existsSync(join(root, 'index.html')) ? load(root) : undefined;
+  const index = files?.get('index.html');
+
+  const serve = async (req: FastifyRequest<{ Params: { '*'?: string } }>, reply: FastifyReply) => {
+    if (!files || !index) {
+      securityHeaders(reply);
+      return problem(reply, 503, 'CONSOLE_NOT_BUILT', 'Service Unavailable', 'The web console is not built: run `pnpm build`.');
+    }
+    const path = req.params['*'] ?? '';
+    const file = files.get(path);
+    if (file) return send(req, reply, file);
+    // a missing hashed asset is an old page asking for a file of an earlier build: never HTML in its place
+    if (path.startsWith('assets/')) {
+      securityHeaders(reply);
+      return problem(reply, 404, 'NOT_FOUND', 'Not Found', `No console file ${path}.`);
+    }
+    return send(req, reply, index);
+  };
+  app.get('/console', serve);
+  app.get('/console/*', serve);
+}
