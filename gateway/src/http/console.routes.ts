@@ -17,10 +17,18 @@ import { problem } from '@autocall/http';
 /** Where `pnpm build` puts the console: the same relative place from gateway/src/http and gateway/dist/http. */
 export const CONSOLE_DIST = join(__dirname, '..', '..', 'console', 'dist');
 
+/**
+ * The two `<style>` elements React Aria injects (react-aria's usePress: touch-action for pressables;
+ * usePreventScroll: overscroll while a dialog is open), allowed by the hash of their exact text and
+ * nothing else inline. A React Aria upgrade that changes them shows as a CSP violation in the
+ * console's browser tests.
+ */
+const REACT_ARIA_STYLES = ["'sha256-38RhXrc7EdReTKsOm23ZPOCUgniTUUcjky8QOOrQx6o='", "'sha256-gYiS/BvZvRcK27JIXTuwhZ3hs2+VJ1X+2gUlE+farlg='"];
+
 export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  `style-src 'self' ${REACT_ARIA_STYLES.join(' ')}`,
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

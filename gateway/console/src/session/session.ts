@@ -14,7 +14,8 @@ export function useMe() {
         setCsrfToken(me.csrfToken);
         return me;
       } catch (err) {
-        if (err instanceof ApiError && err.status === 401) return null;
+        // 404: a gateway without sessions yet (before issue 13) has no /v1/me; the login page then says what logging in answers
+        if (err instanceof ApiError && (err.status === 401 || err.status === 404)) return null;
         throw err;
       }
     },
