@@ -7,11 +7,12 @@ import { problem } from '@autocall/http';
 
 /**
  * The web console (gateway/console, issue 14) at /console: the files `pnpm build` leaves in
- * gateway/console/dist, outside /v1 and its auth (static files only; the console itself logs in
- * through /v1/auth). Hashed assets (`/console/assets/*`) are cached for a year, everything else
+ * gateway/console/dist (listed when the gateway starts: restart it after a rebuild), outside /v1 and
+ * its auth (static files only; the console itself logs in through /v1/auth). Hashed assets (`/console/assets/*`) are cached for a year, everything else
  * (`index.html`) is revalidated on every load; any other path under /console is the app's own
  * route, answered with `index.html` (SPA fallback). Every answer carries a strict
- * Content-Security-Policy (no inline script or style, no framing) and `X-Frame-Options: DENY`.
+ * Content-Security-Policy (no inline script, no inline style but React Aria's two by hash, no
+ * framing) and `X-Frame-Options: DENY`.
  */
 
 /** Where `pnpm build` puts the console: the same relative place from gateway/src/http and gateway/dist/http. */
@@ -57,6 +58,8 @@ const TYPES: Record<string, string> = {
 
 interface StaticFile {
   body: Buffer;
+  /** gzipped on its first request that accepts gzip */
+  compressible: boolean;
   gzip?: Buffer;
   type: string;
   etag: string;
@@ -71,23 +74,33 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
-/** Every file of the build, read once at start (a few hundred KB); keyed by its path under /console/. */
-function load(root: string): Map<string, StaticFile> {
-  const files = new Map<string, StaticFile>();
-  for (const full of walk(root)) {
-    const rel = relative(root, full).split(sep).join('/');
-    const body = readFileSync(full);
-    const type = TYPES[extname(full).toLowerCase()] ?? 'application/octet-stream';
-    const compressible = /^(text\/|application\/json|image\/svg)/.test(type) && body.length > 1024;
-    files.set(rel, {
-      body,
-      gzip: compressible ? gzipSync(body, { level: 9 }) : undefined,
-      type,
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-      cacheControl: rel.startsWith('assets/') ? IMMUTABLE : REVALIDATE,
-    });
-  }
-  return files;
+/**
+ * The files of the build by their path under /console/: listed at start, each read (and hashed) on
+ * its first request and kept (a few hundred KB with the source maps; every gateway the test suites
+ * start lists the build, few read it).
+ */
+function load(root: string): (rel: string) => StaticFile | undefined {
+  const paths = new Map<string, string>();
+  for (const full of walk(root)) paths.set(relative(root, full).split(sep).join('/'), full);
+  const read = new Map<string, StaticFile>();
+  return (rel) => {
+    const full = paths.get(rel);
+    if (full === undefined) return undefined;
+    let file = read.get(rel);
+    if (!file) {
+      const body = readFileSync(full);
+      const type = TYPES[extname(full).toLowerCase()] ?? 'application/octet-stream';
+      file = {
+        body,
+        compressible: /^(text\/|application\/json|image\/svg)/.test(type) && body.length > 1024,
+        type,
+        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+        cacheControl: rel.startsWith('assets/') ? IMMUTABLE : REVALIDATE,
+      };
+      read.set(rel, file);
+    }
+    return file;
+  };
 }
 
 function securityHeaders(reply: FastifyReply) {
@@ -104,7 +117,8 @@ function send(req: FastifyRequest, reply: FastifyReply, file: StaticFile) {
   reply.header('vary', 'Accept-Encoding');
   if (req.headers['if-none-match'] === file.etag) return reply.code(304).send();
   reply.type(file.type);
-  if (file.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+  if (file.compressible && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    file.gzip ??= gzipSync(file.body, { level: 9 });
     reply.header('content-encoding', 'gzip');
     return reply.send(file.gzip);
   }
@@ -113,16 +127,16 @@ function send(req: FastifyRequest, reply: FastifyReply, file: StaticFile) {
 
 export async function consoleRoutes(app: FastifyInstance, opts: { root?: string } = {}) {
   const root = opts.root ?? CONSOLE_DIST;
-  const files = existsSync(join(root, 'index.html')) ? load(root) : undefined;
-  const index = files?.get('index.html');
+  const fileAt = existsSync(join(root, 'index.html')) ? load(root) : undefined;
 
   const serve = async (req: FastifyRequest<{ Params: { '*'?: string } }>, reply: FastifyReply) => {
-    if (!files || !index) {
+    const index = fileAt?.('index.html');
+    if (!fileAt || !index) {
       securityHeaders(reply);
       return problem(reply, 503, 'CONSOLE_NOT_BUILT', 'Service Unavailable', 'The web console is not built: run `pnpm build`.');
     }
     const path = req.params['*'] ?? '';
-    const file = files.get(path);
+    const file = fileAt(path);
     if (file) return send(req, reply, file);
     // a missing hashed asset is an old page asking for a file of an earlier build: never HTML in its place
     if (path.startsWith('assets/')) {
