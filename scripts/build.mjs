@@ -1,4 +1,4 @@
-// Transpiles every package's src/ to dist/ with swc (type checking is `pnpm typecheck`).
+// Transpiles every package's src/ to dist/ with swc (type checking is `pnpm typecheck`), then builds the web console with Vite.
 import { transformFile } from '@swc/core';
 import { readdirSync, statSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
@@ -44,3 +44,28 @@ for (const pkg of packages) {
 }
 await Promise.all(jobs);
 console.log(`built ${jobs.length} files in ${packages.length} packages`);
+
+// The web console (gateway/console): a Vite build into gateway/console/dist, which the gateway
+// serves at /console. Skipped when that build is newer than every file it is made from.
+const consoleDir = join(root, 'gateway', 'console');
+const consoleIndex = join(consoleDir, 'dist', 'index.html');
+function newestInput() {
+  let newest = 0;
+  const visit = (p) => {
+    const s = statSync(p);
+    if (s.isDirectory()) for (const name of readdirSync(p)) visit(join(p, name));
+    else newest = Math.max(newest, s.mtimeMs);
+  };
+  for (const p of ['src', 'index.html', 'vite.config.ts', 'package.json']) if (existsSync(join(consoleDir, p))) visit(join(consoleDir, p));
+  return newest;
+}
+if (existsSync(consoleIndex) && statSync(consoleIndex).mtimeMs > newestInput()) {
+  console.log('console: gateway/console/dist is up to date');
+} else {
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  const vite = await import(pathToFileURL(createRequire(join(consoleDir, 'package.json')).resolve('vite')).href);
+  const started = Date.now();
+  await vite.build({ root: consoleDir, configFile: join(consoleDir, 'vite.config.ts'), logLevel: 'warn' });
+  console.log(`console: built gateway/console/dist in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

@@ -349,6 +349,7 @@ try {
   const lines = [
     '',
     `autocall is ready in ${elapsed()}`,
+    `  Console:    ${url}/console`,
     `  API:        ${url}/v1`,
     `  Swagger UI: ${url}/docs`,
     `  Admin token (ADMIN_TOKEN${admin.file ? `, kept in ${shown(admin.file)}` : ''}): ${admin.file ? admin.value : '(as set in your environment)'}`,

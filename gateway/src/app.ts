@@ -35,6 +35,7 @@ import { BodySealer } from './domain/sealed-body';
 import { TenantService } from './usecases/tenant.service';
 import { adminRoutes } from './http/admin.routes';
 import { authHook, settleAudit } from './http/auth';
+import { consoleRoutes } from './http/console.routes';
 import { buildOpenApi } from './openapi/openapi';
 import { proxyRoutes } from './proxy/proxy';
 import { closeUpstreams, createUpstreams } from './proxy/upstreams';
@@ -122,6 +123,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
   const document = buildOpenApi(publicRoutes, { version: '1' });
   await app.register(swagger, { mode: 'static', specification: { document: document as any } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(consoleRoutes);
 
   await app.register(async (v1) => {
     v1.addHook(

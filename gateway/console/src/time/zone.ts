@@ -1,0 +1,33 @@
+/**
+ * Times as the console shows them: in the task's time zone (WIB, the platform's, until tasks carry
+ * `dialing.timeZone`), whatever the browser's own zone, always with the zone's name ("09:00 WIB").
+ */
+export const platformTimeZone = 'Asia/Jakarta';
+
+/** The Indonesian abbreviations; another zone is shown by its IANA name. */
+const abbreviations: Record<string, string> = { 'Asia/Jakarta': 'WIB', 'Asia/Pontianak': 'WIB', 'Asia/Makassar': 'WITA', 'Asia/Jayapura': 'WIT' };
+export const zoneAbbreviation = (timeZone: string) => abbreviations[timeZone] ?? timeZone;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function partsIn(timeZone: string, at: Date) {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formatters.set(timeZone, f);
+  }
+  const parts: Record<string, string> = {};
+  for (const p of f.formatToParts(at)) parts[p.type] = p.value;
+  return parts as { year: string; month: string; day: string; hour: string; minute: string };
+}
+
+/** `2026-01-15T02:00:00.000Z` → `2026-01-15 09:00 WIB`; the same in every language (digits, 24 h). */
+export function formatDateTime(iso: string, timeZone = platformTimeZone): string {
+  const p = partsIn(timeZone, new Date(iso));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${zoneAbbreviation(timeZone)}`;
+}
+
+/** `2026-01-15T02:00:00.000Z` → `09:00 WIB`. */
+export function formatTime(iso: string, timeZone = platformTimeZone): string {
+  const p = partsIn(timeZone, new Date(iso));
+  return `${p.hour}:${p.minute} ${zoneAbbreviation(timeZone)}`;
+}
