@@ -5,3 +5,4 @@ export * from './inbox';
 export * from './validation';
 export * from './pg-bus';
 export * from './dlq';
+export * from './delivery';

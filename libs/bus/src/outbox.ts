@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { pruneInbox } from '@autocall/db';
 import type { Envelope, EventContract, EventPayload } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
+import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import type { Bus } from './bus';
 import { firstError } from './validation';
 
@@ -61,13 +62,10 @@ interface OutboxRow {
  * after publishing and before the commit publishes again: consumers deduplicate by message id.
  */
 export class OutboxRelay {
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private stopped = false;
-  private again = false;
+  private readonly publishing: WorkLoop;
+  /** Its own loop, so that a long prune never holds up publishing. */
+  private readonly pruning?: WorkLoop;
   private lastPrune = 0;
-  private lastInboxPrune = 0;
-  private pruningInbox = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -81,65 +79,49 @@ export class OutboxRelay {
       /** How often the inbox is pruned; default 10 minutes. */
       inboxPruneEveryMs?: number;
     } = {},
-  ) {}
-
-  /**
-   * Prunes the inbox now and then (as the outbox is), in its own loop so that a long prune never
-   * holds up publishing; replicas may prune at the same time (they delete in small batches).
-   */
-  private maybePruneInbox() {
-    const retention = this.opts.inboxRetentionHours;
-    if (retention === undefined || this.pruningInbox || Date.now() - this.lastInboxPrune < (this.opts.inboxPruneEveryMs ?? 600_000)) return;
-    this.pruningInbox = true;
-    this.lastInboxPrune = Date.now();
-    void pruneInbox(this.ds, retention, { stopped: () => this.stopped })
-      .then((n) => {
-        if (n > 0) this.logger.info({ deleted: n, retentionHours: retention }, 'inbox pruned');
-      })
-      .catch((err: Error) => this.logger.warn({ err: err.message }, 'inbox pruning failed; will retry'))
-      .finally(() => {
-        this.pruningInbox = false;
+  ) {
+    const intervalMs = opts.intervalMs ?? 100;
+    this.publishing = new WorkLoop({ name: 'outbox relay', logger, intervalMs, turn: () => this.turn() });
+    const retention = opts.inboxRetentionHours;
+    if (retention !== undefined) {
+      // replicas may prune at the same time (they delete in small batches)
+      this.pruning = new WorkLoop({
+        name: 'inbox pruning',
+        logger,
+        intervalMs: opts.inboxPruneEveryMs ?? 600_000,
+        turn: async ({ stopped }) => {
+          const n = await pruneInbox(this.ds, retention, { stopped });
+          if (n > 0) this.logger.info({ deleted: n, retentionHours: retention }, 'inbox pruned');
+        },
       });
+    }
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.publishing.start();
+    this.pruning?.start();
   }
 
   /** Publish now rather than at the next tick (call after committing outbox rows). */
   nudge(): void {
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.publishing.nudge();
   }
 
-  private schedule(ms: number) {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
-    this.timer.unref?.();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running || this.stopped) return;
-    this.running = true;
+  /** Publishes what is pending (a full batch: look again at once), and prunes sent rows now and then. */
+  private async turn(): Promise<TurnResult> {
     let published = 0;
     try {
       if (this.bus.isConnected()) published = await this.flushOnce();
-      this.maybePruneInbox();
       if (Date.now() - this.lastPrune > 60_000) {
         this.lastPrune = Date.now();
         await this.ds.query(`DELETE FROM outbox WHERE sent_at < now() - interval '1 day'`);
       }
     } catch (err) {
+      // tried again an interval later, without a growing back-off: events wait for nothing longer than they must
       this.logger.warn({ err: (err as Error).message }, 'outbox relay: publish failed; will retry');
-    } finally {
-      this.running = false;
+      return undefined;
     }
-    const full = published >= (this.opts.batchSize ?? 500);
-    const again = this.again;
-    this.again = false;
-    this.schedule(full || again ? 0 : (this.opts.intervalMs ?? 100));
+    return published >= (this.opts.batchSize ?? 500) ? 'again' : undefined;
   }
 
   /** Publishes one batch; returns how many rows it sent. */
@@ -162,9 +144,8 @@ export class OutboxRelay {
     });
   }
 
+  /** Stops both loops; resolves once a running publish or prune has ended. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    while (this.running || this.pruningInbox) await new Promise((r) => setTimeout(r, 10));
+    await Promise.all([this.publishing.stop(), this.pruning?.stop()]);
   }
 }

@@ -1,9 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { AppError, type Envelope, type EventContract, type EventPayload, type RpcContract, type RpcRequest, type RpcResponse } from '@autocall/contracts';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { Envelope, EventContract, EventPayload, RpcContract, RpcRequest, RpcResponse } from '@autocall/contracts';
+import { migrate } from '@autocall/db';
 import type { Logger } from '@autocall/logger';
-import { BusUnavailableError, DeadLetterError, parkDelayMs, policyOf, RpcTimeoutError, type FailurePolicy, type BatchHandler, type BatchItem, type BatchOptions, type Bus, type MessageContext, type PublishOptions, type RequestOptions, type RpcHandler, type SubscribeOptions, type Subscription } from './bus';
-import { firstError } from './validation';
+import { WorkLoop } from '@autocall/work-loop';
+import { BusUnavailableError, policyOf, RpcTimeoutError, type FailurePolicy, type BatchHandler, type BatchOptions, type Bus, type MessageContext, type PublishOptions, type RequestOptions, type RpcHandler, type SubscribeOptions, type Subscription } from './bus';
+import {
+  answerRpc,
+  contextOf,
+  contractsByKey,
+  decodeEnvelope,
+  deliverBatch,
+  envelopeOf,
+  handleFailure,
+  parkedOf,
+  PARKED_HEADER,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+  resultOf,
+  subscriptionsByKey,
+  type Delivery,
+  type RpcReply,
+} from './delivery';
+import { BusSchema1764000000000 } from './migrations/1764000000000-BusSchema';
 
 export interface PgBusOptions {
   /** A data source on the platform's database; the bus keeps its queues in the `bus` schema. */
@@ -26,8 +44,37 @@ export interface PgBusOptions {
   soleConsumer?: boolean;
 }
 
-const PARKED_HEADER = 'x-parked';
+/** The in-process bus's schema and its migrations (run by PgBus.create, or by openDatabase with these). */
+export const BUS_SCHEMA = 'bus';
+export const busMigrations = [BusSchema1764000000000];
 
+/**
+ * Runs the bus's pending migrations (under migrate()'s advisory lock, so processes starting
+ * together are safe). A data source of schema `bus` with these migrations runs them itself; any
+ * other (a service's) gets a small data source of its own for it on the same database (two
+ * connections: migrate() holds one for the lock while the migrations run on another).
+ */
+export async function migrateBus(db: DataSource, logger?: Logger): Promise<void> {
+  const options = db.options as DataSourceOptions & { schema?: string; extra?: Record<string, unknown> };
+  const own = options.schema === BUS_SCHEMA && busMigrations.every((m) => (options.migrations as unknown[] | undefined)?.includes(m));
+  if (own) return migrate(db, BUS_SCHEMA, logger);
+  const ds = new DataSource({
+    ...options,
+    schema: BUS_SCHEMA,
+    migrations: busMigrations,
+    migrationsTableName: 'migrations',
+    migrationsRun: false,
+    synchronize: false,
+    entities: [],
+    extra: { ...options.extra, max: 2, options: `-c search_path=${BUS_SCHEMA},public` },
+  } as DataSourceOptions);
+  await ds.initialize();
+  try {
+    await migrate(ds, BUS_SCHEMA, logger);
+  } finally {
+    await ds.destroy();
+  }
+}
 
 /** The NOTIFY channel of every PgBus on a database; the payload is the queue that got messages. */
 export const PG_BUS_CHANNEL = 'autocall_bus';
@@ -39,18 +86,6 @@ interface Row {
   headers: Record<string, unknown>;
   retries: number;
   deliveries: number;
-}
-
-/** One subscribe()/subscribeBatch() of this bus: claims and handles messages of its queue, one batch at a time. */
-interface Consumer {
-  queue: string;
-  /** Claims up to a batch and handles it; the number of messages claimed, or -1 if the claim failed. */
-  pollOnce: () => Promise<number>;
-  running: boolean;
-  /** Woken while it was running: look again once the current batch is done. */
-  again: boolean;
-  timer?: NodeJS.Timeout;
-  timerAt?: number;
 }
 
 /** The parts of pg's Client the LISTEN connection uses (pg comes with the data source's driver). */
@@ -80,50 +115,35 @@ interface ListenClient {
  * and then looks at every queue at once.
  */
 export class PgBus implements Bus {
-  private readonly responders = new Map<string, (payload: unknown, requestId?: string) => Promise<unknown>>();
-  private readonly consumers = new Map<string, Consumer[]>();
+  private readonly responders = new Map<string, (payload: unknown, requestId?: string) => Promise<RpcReply>>();
+  /** One WorkLoop per subscribe()/subscribeBatch(), by queue: claims and handles a batch per turn. */
+  private readonly consumers = new Map<string, WorkLoop[]>();
   private closed = false;
   private readonly log: Logger;
-  private safetyTimer?: NodeJS.Timeout;
+  private readonly safety: WorkLoop;
   private listener?: ListenClient;
   private reconnectTimer?: NodeJS.Timeout;
   private reconnectDelayMs = 0;
 
   private constructor(private readonly opts: PgBusOptions) {
     this.log = opts.logger.child({ component: 'bus', transport: 'in-process' });
+    this.safety = new WorkLoop({ name: 'bus: safety poll', logger: this.log, intervalMs: this.safetyPollMs, firstTurnMs: this.safetyPollMs, turn: () => this.safetyPoll() });
   }
 
   private get safetyPollMs(): number {
     return this.opts.pollMs ?? 1000;
   }
 
+  /** Migrates the `bus` schema (migrateBus), then listens and starts the safety poll. */
   static async create(opts: PgBusOptions): Promise<PgBus> {
-    // lock, DDL and unlock on one connection: a pool could run the unlock elsewhere and leave the lock held
-    const runner = opts.db.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query(`SELECT pg_advisory_lock(hashtext('autocall:migrate:bus'))`);
-      await runner.query(`CREATE SCHEMA IF NOT EXISTS bus`);
-      await runner.query(`CREATE TABLE IF NOT EXISTS bus.bindings (queue text NOT NULL, routing_key text NOT NULL, PRIMARY KEY (routing_key, queue))`);
-      await runner.query(`CREATE TABLE IF NOT EXISTS bus.messages (
-        seq bigserial PRIMARY KEY, queue text NOT NULL, body jsonb NOT NULL, headers jsonb NOT NULL DEFAULT '{}',
-        retries int NOT NULL DEFAULT 0, deliveries int NOT NULL DEFAULT 0,
-        available_at timestamptz NOT NULL DEFAULT now())`);
-      await runner.query(`ALTER TABLE bus.messages ADD COLUMN IF NOT EXISTS claimed boolean NOT NULL DEFAULT false`);
-      await runner.query(`CREATE INDEX IF NOT EXISTS messages_ready ON bus.messages (queue, available_at, seq)`);
-      await runner.query(`CREATE TABLE IF NOT EXISTS bus.dead_letters (seq bigint PRIMARY KEY, queue text NOT NULL, body jsonb, raw text, reason text, dead_at timestamptz NOT NULL DEFAULT now())`);
-      await runner.query(`ALTER TABLE bus.dead_letters ADD COLUMN IF NOT EXISTS headers jsonb NOT NULL DEFAULT '{}'`);
-      if (opts.soleConsumer) {
-        // delivered to a process that died before acknowledging: deliver again now
-        await runner.query(`UPDATE bus.messages SET available_at = now(), claimed = false WHERE claimed`);
-      }
-    } finally {
-      await runner.query(`SELECT pg_advisory_unlock(hashtext('autocall:migrate:bus'))`).catch(() => undefined);
-      await runner.release();
+    await migrateBus(opts.db, opts.logger);
+    if (opts.soleConsumer) {
+      // delivered to a process that died before acknowledging: deliver again now
+      await opts.db.query(`UPDATE bus.messages SET available_at = now(), claimed = false WHERE claimed`);
     }
     const bus = new PgBus(opts);
     await bus.listen();
-    bus.scheduleSafetyPoll();
+    bus.safety.start();
     return bus;
   }
 
@@ -186,14 +206,9 @@ export class PgBus implements Bus {
 
   /**
    * One query for all this bus's queues: when is each one's next message visible? Due ones are
-   * woken now, ones due before the next safety poll get a timer.
+   * woken now, ones due before the next safety poll are woken then.
    */
-  private scheduleSafetyPoll() {
-    if (this.closed) return;
-    this.safetyTimer = setTimeout(() => void this.safetyPoll(), this.safetyPollMs);
-  }
-
-  private async safetyPoll() {
+  private async safetyPoll(): Promise<void> {
     const queues = [...this.consumers.keys()];
     try {
       if (queues.length > 0) {
@@ -213,53 +228,13 @@ export class PgBus implements Bus {
       if (!this.closed) this.log.warn({ err: (err as Error).message }, 'bus: safety poll failed');
       for (const queue of queues) this.wakeQueue(queue);
     }
-    this.scheduleSafetyPoll();
   }
 
+  /** Makes the queue's consumers look at it now, or in `inMs` (an earlier wake-up already set wins). */
   private wakeQueue(queue: string, inMs = 0) {
-    for (const c of this.consumers.get(queue) ?? []) this.wake(c, inMs);
-  }
-
-  /** Makes the consumer look at its queue now, or in `inMs` (an earlier wake-up already set wins). */
-  private wake(c: Consumer, inMs = 0) {
     if (this.closed) return;
-    if (inMs <= 0) {
-      if (c.running) {
-        c.again = true;
-        return;
-      }
-      clearTimeout(c.timer);
-      c.timer = c.timerAt = undefined;
-      void this.drain(c);
-      return;
-    }
-    const at = Date.now() + inMs;
-    if (c.timer && c.timerAt !== undefined && c.timerAt <= at) return;
-    clearTimeout(c.timer);
-    c.timerAt = at;
-    c.timer = setTimeout(() => {
-      c.timer = c.timerAt = undefined;
-      this.wake(c);
-    }, inMs + 2); // + a little: the database's clock decided when it is due
-  }
-
-  /** Claims and handles batches until the queue has nothing visible left. */
-  private async drain(c: Consumer) {
-    c.running = true;
-    try {
-      for (;;) {
-        c.again = false;
-        const got = await c.pollOnce();
-        if (this.closed) return;
-        if (got < 0) {
-          this.wake(c, this.safetyPollMs); // the database is failing: try again later, not in a loop
-          return;
-        }
-        if (got === 0 && !c.again) return;
-      }
-    } finally {
-      c.running = false;
-    }
+    // + a little for a delayed one: the database's clock decided when it is due
+    for (const c of this.consumers.get(queue) ?? []) c.nudge(inMs > 0 ? inMs + 2 : 0);
   }
 
   isConnected(): boolean {
@@ -267,9 +242,7 @@ export class PgBus implements Bus {
   }
 
   async publish<C extends EventContract>(contract: C, payload: EventPayload<C>, opts: PublishOptions = {}): Promise<void> {
-    const problem = firstError(contract.payload, payload);
-    if (problem) throw new Error(`event ${contract.name} v${contract.version} does not match its contract: ${problem}`);
-    await this.publishEnvelopes([{ envelope: { id: opts.id ?? randomUUID(), name: contract.name, version: contract.version, occurredAt: opts.occurredAt ?? new Date().toISOString(), payload }, requestId: opts.requestId }]);
+    await this.publishEnvelopes([{ envelope: envelopeOf(contract, payload, opts), requestId: opts.requestId }]);
   }
 
   async publishEnvelopes(items: { envelope: Envelope; requestId?: string }[]): Promise<void> {
@@ -285,7 +258,7 @@ export class PgBus implements Bus {
           ORDER BY m.ord
          RETURNING queue)
        SELECT pg_notify('${PG_BUS_CHANNEL}', q.queue) FROM (SELECT DISTINCT queue FROM inserted) q`,
-      [items.map((i) => JSON.stringify(i.envelope)), items.map((i) => JSON.stringify(i.requestId ? { 'x-request-id': i.requestId } : {})), items.map((i) => i.envelope.name)],
+      [items.map((i) => JSON.stringify(i.envelope)), items.map((i) => JSON.stringify(i.requestId ? { [REQUEST_ID_HEADER]: i.requestId } : {})), items.map((i) => i.envelope.name)],
     );
   }
 
@@ -303,7 +276,7 @@ export class PgBus implements Bus {
   }
 
   async subscribe(queue: string, subscriptions: Subscription[], opts: SubscribeOptions = {}): Promise<void> {
-    const byName = new Map(subscriptions.map((s) => [`${s.contract.name}@${s.contract.version}`, s]));
+    const byName = subscriptionsByKey(subscriptions);
     const policy = policyOf(opts);
     await this.poll(queue, subscriptions.map((s) => s.contract), opts.prefetch ?? 32, async (rows) => {
       await Promise.all(
@@ -314,7 +287,7 @@ export class PgBus implements Bus {
             await d.sub.handler(d.envelope.payload, d.ctx);
             await this.ack([row]);
           } catch (err) {
-            await this.fail(row, err, policy);
+            await this.fail(row, d.ctx, err, policy);
           }
         }),
       );
@@ -322,30 +295,15 @@ export class PgBus implements Bus {
   }
 
   async subscribeBatch(queue: string, contracts: EventContract[], handler: BatchHandler, opts: BatchOptions = {}): Promise<void> {
-    const byName = new Map(contracts.map((c) => [`${c.name}@${c.version}`, { contract: c, handler: async () => undefined } as Subscription]));
+    const byName = contractsByKey(contracts);
     const policy = policyOf(opts);
     await this.poll(queue, contracts, opts.maxBatch ?? 200, async (rows) => {
-      const batch: { row: Row; item: BatchItem }[] = [];
+      const batch: Delivery<Row>[] = [];
       for (const row of rows) {
         const d = await this.decode(row, byName);
-        if (d) batch.push({ row, item: { contract: d.sub.contract, payload: d.envelope.payload as never, ctx: d.ctx } });
+        if (d) batch.push({ msg: row, item: { contract: d.sub.contract, payload: d.envelope.payload as never, ctx: d.ctx } });
       }
-      if (batch.length === 0) return;
-      try {
-        await handler(batch.map((b) => b.item));
-        await this.ack(batch.map((b) => b.row));
-        return;
-      } catch (err) {
-        if (batch.length === 1) return this.fail(batch[0].row, err, policy);
-      }
-      for (const b of batch) {
-        try {
-          await handler([b.item]);
-          await this.ack([b.row]);
-        } catch (err) {
-          await this.fail(b.row, err, policy);
-        }
-      }
+      await deliverBatch(this.log.child({ queue }), batch, handler, { ack: (msgs) => this.ack(msgs), fail: (b, err) => this.fail(b.msg, b.item.ctx, err, policy) });
     });
   }
 
@@ -353,57 +311,51 @@ export class PgBus implements Bus {
   private async poll(queue: string, contracts: EventContract[], limit: number, handle: (rows: Row[]) => Promise<void>) {
     await this.opts.db.query(`INSERT INTO bus.bindings (queue, routing_key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [queue, contracts.map((c) => c.name)]);
     const visibility = this.opts.visibilityMs ?? 30_000;
-    const consumer: Consumer = {
-      queue,
-      running: false,
-      again: false,
-      pollOnce: async () => {
-        if (this.closed) return 0;
-        try {
-          const result = (await this.opts.db.query(
-            `UPDATE bus.messages SET available_at = now() + make_interval(secs => $3::float8 / 1000), deliveries = deliveries + 1, claimed = true
-              WHERE seq IN (SELECT seq FROM bus.messages WHERE queue = $1 AND available_at <= now() ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
-              RETURNING seq, queue, body, headers, retries, deliveries`,
-            [queue, limit, visibility],
-          )) as [Row[], number] | Row[];
-          const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
-          rows.sort((x, y) => Number(x.seq) - Number(y.seq));
-          if (rows.length > 0) await handle(rows);
-          return rows.length;
-        } catch (err) {
-          if (!this.closed) this.log.warn({ err: (err as Error).message, queue }, 'poll failed');
-          return -1;
-        }
-      },
+    const claim = async (): Promise<Row[]> => {
+      const result = (await this.opts.db.query(
+        `UPDATE bus.messages SET available_at = now() + make_interval(secs => $3::float8 / 1000), deliveries = deliveries + 1, claimed = true
+          WHERE seq IN (SELECT seq FROM bus.messages WHERE queue = $1 AND available_at <= now() ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+          RETURNING seq, queue, body, headers, retries, deliveries`,
+        [queue, limit, visibility],
+      )) as [Row[], number] | Row[];
+      const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
+      return rows.sort((x, y) => Number(x.seq) - Number(y.seq));
     };
+    // Idle until woken (a notification, a retry falling due, the safety poll); a turn that got
+    // messages looks again at once; a failing database is tried again a safety poll later.
+    const consumer = new WorkLoop({
+      name: `bus: consumer of ${queue}`,
+      logger: this.log,
+      intervalMs: Infinity,
+      backoffMs: this.safetyPollMs,
+      maxBackoffMs: this.safetyPollMs,
+      turn: async () => {
+        if (this.closed) return;
+        let rows: Row[];
+        try {
+          rows = await claim();
+          if (rows.length > 0) await handle(rows);
+        } catch (err) {
+          if (this.closed) return;
+          throw err;
+        }
+        return rows.length > 0 ? 'again' : undefined;
+      },
+    });
     this.consumers.set(queue, [...(this.consumers.get(queue) ?? []), consumer]);
-    this.wake(consumer); // what is already there
+    consumer.start(); // what is already there
   }
 
   private async decode(row: Row, byName: Map<string, Subscription>): Promise<{ sub: Subscription; envelope: Envelope; ctx: MessageContext } | undefined> {
-    const env = row.body;
-    const sub = env && typeof env === 'object' ? byName.get(`${env.name}@${env.version}`) : undefined;
-    const reason = !sub ? 'no handler for this message' : typeof env.id !== 'string' ? 'envelope has no id' : firstError(sub.contract.payload, env.payload);
-    if (reason || !sub) {
-      this.log.error({ queue: row.queue, reason }, 'message fails its contract; dead-lettered');
-      await this.deadLetter(row, reason ?? 'invalid');
+    const decoded = decodeEnvelope(row.body, byName);
+    if (!decoded.ok) {
+      this.log.error({ queue: row.queue, reason: decoded.reason }, 'message fails its contract; dead-lettered');
+      await this.deadLetter(row, decoded.reason);
       return undefined;
     }
-    const requestId = typeof row.headers?.['x-request-id'] === 'string' ? (row.headers['x-request-id'] as string) : undefined;
-    return {
-      sub,
-      envelope: env,
-      ctx: {
-        id: env.id,
-        name: env.name,
-        version: env.version,
-        occurredAt: env.occurredAt,
-        requestId,
-        retries: row.retries,
-        parked: Number(row.headers?.[PARKED_HEADER] ?? 0),
-        redelivered: row.deliveries > row.retries + Number(row.headers?.[PARKED_HEADER] ?? 0) + 1,
-      },
-    };
+    const parked = parkedOf(row.headers);
+    const ctx = contextOf(decoded.envelope, { requestId: requestIdOf(row.headers), retries: row.retries, parked, redelivered: row.deliveries > row.retries + parked + 1 });
+    return { sub: decoded.sub, envelope: decoded.envelope, ctx };
   }
 
   private async ack(rows: Row[]) {
@@ -411,32 +363,22 @@ export class PgBus implements Bus {
     await this.opts.db.query(`DELETE FROM bus.messages WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
   }
 
-  private async fail(row: Row, err: unknown, policy: FailurePolicy) {
+  private async fail(row: Row, ctx: MessageContext, err: unknown, policy: FailurePolicy) {
     if (this.closed) return;
-    const reason = (err as Error).message;
-    const parked = Number(row.headers?.[PARKED_HEADER] ?? 0);
-    if (err instanceof DeadLetterError) {
-      this.log.error({ queue: row.queue, err: reason }, 'message cannot be handled; dead-lettered');
-      await this.deadLetter(row, reason);
-    } else if (row.retries < policy.maxRetries) {
-      const delay = policy.retryBaseMs * 2 ** row.retries;
-      this.log.warn({ queue: row.queue, err: reason, retries: row.retries, delay }, 'handler failed; will retry');
-      await this.opts.db.query(`UPDATE bus.messages SET retries = retries + 1, claimed = false, available_at = now() + make_interval(secs => $2::float8 / 1000) WHERE seq = $1`, [row.seq, delay]);
-      this.wakeQueue(row.queue, delay);
-    } else if (policy.park) {
-      const delay = parkDelayMs(policy.park, parked);
-      this.log.warn({ queue: row.queue, err: reason, parked: parked + 1, nextTryInMs: delay }, 'handler failed; message parked until its next try');
-      await this.opts.db.query(
-        `UPDATE bus.messages SET headers = headers || jsonb_build_object('${PARKED_HEADER}', $3::int), claimed = false, available_at = now() + make_interval(secs => $2::float8 / 1000) WHERE seq = $1`,
-        [row.seq, delay, parked + 1],
-      );
-      const body = row.body as Partial<Envelope> | undefined;
-      policy.park.onPark?.({ id: String(body?.id), name: String(body?.name), version: Number(body?.version), retries: row.retries, parked, redelivered: true }, delay);
-      this.wakeQueue(row.queue, delay);
-    } else {
-      this.log.error({ queue: row.queue, err: reason }, 'handler failed for good; dead-lettered');
-      await this.deadLetter(row, reason);
-    }
+    await handleFailure(this.log.child({ queue: row.queue, messageId: ctx.id, event: ctx.name, requestId: ctx.requestId }), ctx, err, policy, {
+      deadLetter: (reason) => this.deadLetter(row, reason),
+      retry: async (delayMs) => {
+        await this.opts.db.query(`UPDATE bus.messages SET retries = retries + 1, claimed = false, available_at = now() + make_interval(secs => $2::float8 / 1000) WHERE seq = $1`, [row.seq, delayMs]);
+        this.wakeQueue(row.queue, delayMs);
+      },
+      park: async (delayMs, parked) => {
+        await this.opts.db.query(
+          `UPDATE bus.messages SET headers = headers || jsonb_build_object('${PARKED_HEADER}', $3::int), claimed = false, available_at = now() + make_interval(secs => $2::float8 / 1000) WHERE seq = $1`,
+          [row.seq, delayMs, parked],
+        );
+        this.wakeQueue(row.queue, delayMs);
+      },
+    });
   }
 
   async parkedCount(queue: string): Promise<number> {
@@ -459,39 +401,35 @@ export class PgBus implements Bus {
       const timer = setTimeout(() => reject(new RpcTimeoutError(contract.name, timeoutMs)), timeoutMs);
       const responder = this.responders.get(key);
       if (!responder) return; // nobody answers: the caller times out, as over RabbitMQ
-      // a copy, so neither side shares objects with the other (as if it crossed a wire)
+      // copies, so neither side shares objects with the other (as if it crossed a wire)
       responder(JSON.parse(JSON.stringify(payload)), opts.requestId).then(
-        (result) => {
+        (reply) => {
           clearTimeout(timer);
-          resolve(JSON.parse(JSON.stringify(result ?? null)) as RpcResponse<C>);
+          try {
+            resolve(JSON.parse(JSON.stringify(resultOf(reply) ?? null)) as RpcResponse<C>);
+          } catch (err) {
+            reject(err as Error);
+          }
         },
         (err: unknown) => {
           clearTimeout(timer);
-          reject(err);
+          reject(err as Error);
         },
       );
     });
   }
 
   async respond<C extends RpcContract>(contract: C, handler: RpcHandler<C>): Promise<void> {
-    this.responders.set(`${contract.name}.v${contract.version}`, async (payload, requestId) => {
-      const problem = firstError(contract.request, payload);
-      if (problem) throw new AppError('RPC_INVALID_REQUEST', 400, `${contract.name}: ${problem}`);
-      try {
-        return await handler(payload as RpcRequest<C>, { requestId });
-      } catch (err) {
-        if (err instanceof AppError) throw new AppError(err.code, err.status, err.message);
-        this.log.error({ err, rpc: contract.name }, 'rpc handler failed');
-        throw new AppError('INTERNAL_ERROR', 500, 'RPC handler failed');
-      }
-    });
+    this.responders.set(`${contract.name}.v${contract.version}`, (payload, requestId) => answerRpc(this.log, contract, handler, payload, requestId));
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.safetyTimer);
+    // not awaited: a handler may close its own bus (a consumer dying mid-message), and its turn
+    // would then wait for itself; what a running turn acknowledges after this is left unacknowledged
+    void this.safety.stop();
     clearTimeout(this.reconnectTimer);
-    for (const list of this.consumers.values()) for (const c of list) clearTimeout(c.timer);
+    for (const list of this.consumers.values()) for (const c of list) void c.stop();
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);

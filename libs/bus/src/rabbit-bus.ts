@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
-import { AppError, type Envelope, type EventContract, type EventPayload, type RpcContract, type RpcRequest, type RpcResponse } from '@autocall/contracts';
+import type { Envelope, EventContract, EventPayload, RpcContract, RpcRequest, RpcResponse } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
 import {
   BusUnavailableError,
-  DeadLetterError,
   EVENTS_EXCHANGE,
-  parkDelayMs,
   parkLevels,
   policyOf,
   type FailurePolicy,
   type ParkOptions,
   RpcTimeoutError,
   type BatchHandler,
-  type BatchItem,
   type BatchOptions,
   type Bus,
   type MessageContext,
@@ -23,7 +20,25 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './bus';
-import { firstError } from './validation';
+import {
+  answerRpc,
+  contextOf,
+  contractsByKey,
+  decodeEnvelope,
+  deliverBatch,
+  envelopeOf,
+  handleFailure,
+  parkedOf,
+  parseBody,
+  PARKED_HEADER,
+  REQUEST_ID_HEADER as REQUEST_ID,
+  requestIdOf,
+  resultOf,
+  RETRY_HEADER,
+  subscriptionsByKey,
+  type Delivery,
+  type RpcReply,
+} from './delivery';
 
 export interface RabbitBusOptions {
   url: string;
@@ -33,16 +48,6 @@ export interface RabbitBusOptions {
   exchange?: string;
   defaultRpcTimeoutMs?: number;
 }
-
-interface RpcReply {
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; status: number; message: string };
-}
-
-const RETRY_HEADER = 'x-retries';
-const PARKED_HEADER = 'x-parked';
-const REQUEST_ID = 'x-request-id';
 
 
 /** The parking queue of one wait: a queue-wide TTL (so first in is first out) dead-lettering back to the consumer queue. */
@@ -155,9 +160,7 @@ export class RabbitBus implements Bus {
     this.pending.delete(id);
     clearTimeout(p.timer);
     try {
-      const reply = JSON.parse(msg.content.toString()) as RpcReply;
-      if (reply.ok) p.resolve(reply.result);
-      else p.reject(new AppError(reply.error?.code ?? 'INTERNAL_ERROR', reply.error?.status ?? 500, reply.error?.message ?? 'RPC failed'));
+      p.resolve(resultOf(JSON.parse(msg.content.toString()) as RpcReply));
     } catch (err) {
       p.reject(err as Error);
     }
@@ -188,10 +191,7 @@ export class RabbitBus implements Bus {
   }
 
   async publish<C extends EventContract>(contract: C, payload: EventPayload<C>, opts: PublishOptions = {}): Promise<void> {
-    const problem = firstError(contract.payload, payload);
-    if (problem) throw new Error(`event ${contract.name} v${contract.version} does not match its contract: ${problem}`);
-    const envelope: Envelope = { id: opts.id ?? randomUUID(), name: contract.name, version: contract.version, occurredAt: opts.occurredAt ?? new Date().toISOString(), payload };
-    await this.publishEnvelopes([{ envelope, requestId: opts.requestId }]);
+    await this.publishEnvelopes([{ envelope: envelopeOf(contract, payload, opts), requestId: opts.requestId }]);
   }
 
   async publishEnvelopes(items: { envelope: Envelope; requestId?: string }[]): Promise<void> {
@@ -208,7 +208,7 @@ export class RabbitBus implements Bus {
   }
 
   async subscribe(queue: string, subscriptions: Subscription[], opts: SubscribeOptions = {}): Promise<void> {
-    const byName = new Map(subscriptions.map((s) => [`${s.contract.name}@${s.contract.version}`, s]));
+    const byName = subscriptionsByKey(subscriptions);
     const policy = policyOf(opts);
     const setup = async () => {
       const conn = this.conn;
@@ -228,58 +228,25 @@ export class RabbitBus implements Bus {
   /** Parses and checks a delivery against its contract; a poison message goes to the DLQ here. */
   private async decode(ch: amqp.ConfirmChannel, queue: string, msg: amqp.ConsumeMessage, byName: Map<string, Subscription>): Promise<{ sub: Subscription; envelope: Envelope; ctx: MessageContext } | undefined> {
     const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
-    let envelope: Envelope | undefined;
-    let sub: Subscription | undefined;
-    let reason: string | undefined;
-    try {
-      envelope = JSON.parse(msg.content.toString()) as Envelope;
-      sub = byName.get(`${envelope.name}@${envelope.version}`);
-      if (!sub) reason = `no handler for ${envelope.name} v${envelope.version}`;
-      else reason = firstError(sub.contract.payload, envelope.payload);
-      if (typeof envelope.id !== 'string') reason = 'envelope has no id';
-    } catch {
-      reason = 'body is not JSON';
-    }
-    if (reason || !envelope || !sub) {
-      this.log.error({ queue, reason, messageId: msg.properties.messageId }, 'message fails its contract; dead-lettered');
-      await this.forward(ch, `${queue}.dlq`, msg, { ...headers, 'x-death-reason': reason ?? 'invalid' }).catch(() => undefined);
+    const decoded = decodeEnvelope(parseBody(msg.content), byName);
+    if (!decoded.ok) {
+      this.log.error({ queue, reason: decoded.reason, messageId: msg.properties.messageId }, 'message fails its contract; dead-lettered');
+      await this.forward(ch, `${queue}.dlq`, msg, { ...headers, 'x-death-reason': decoded.reason }).catch(() => undefined);
       return undefined;
     }
-    const requestId = typeof headers[REQUEST_ID] === 'string' ? (headers[REQUEST_ID] as string) : undefined;
-    const ctx: MessageContext = {
-      id: envelope.id,
-      name: envelope.name,
-      version: envelope.version,
-      occurredAt: envelope.occurredAt,
-      requestId,
-      retries: Number(headers[RETRY_HEADER] ?? 0),
-      parked: Number(headers[PARKED_HEADER] ?? 0),
-      redelivered: msg.fields.redelivered,
-    };
-    return { sub, envelope, ctx };
+    const ctx = contextOf(decoded.envelope, { requestId: requestIdOf(headers), retries: Number(headers[RETRY_HEADER] ?? 0), parked: parkedOf(headers), redelivered: msg.fields.redelivered });
+    return { sub: decoded.sub, envelope: decoded.envelope, ctx };
   }
 
   /** A handler failed: retry later with back-off; once the retries are spent, park it or dead-letter it. */
-  private async fail(ch: amqp.ConfirmChannel, queue: string, msg: amqp.ConsumeMessage, ctx: MessageContext, err: unknown, policy: FailurePolicy) {
+  private fail(ch: amqp.ConfirmChannel, queue: string, msg: amqp.ConsumeMessage, ctx: MessageContext, err: unknown, policy: FailurePolicy): Promise<void> {
     const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
     const log = this.log.child({ queue, messageId: ctx.id, event: ctx.name, requestId: ctx.requestId });
-    const reason = (err as Error).message;
-    if (err instanceof DeadLetterError) {
-      log.error({ err: reason }, 'message cannot be handled; dead-lettered');
-      await this.forward(ch, `${queue}.dlq`, msg, { ...headers, 'x-death-reason': reason }).catch(() => undefined);
-    } else if (ctx.retries < policy.maxRetries) {
-      const delay = policy.retryBaseMs * 2 ** ctx.retries;
-      log.warn({ err: reason, retries: ctx.retries, delay }, 'handler failed; will retry');
-      await this.forward(ch, `${queue}.retry`, msg, { ...headers, [RETRY_HEADER]: ctx.retries + 1 }, String(delay)).catch(() => undefined);
-    } else if (policy.park) {
-      const delay = parkDelayMs(policy.park, ctx.parked);
-      log.warn({ err: reason, parked: ctx.parked + 1, nextTryInMs: delay }, 'handler failed; message parked until its next try');
-      await this.forward(ch, parkQueueName(queue, delay), msg, { ...headers, [PARKED_HEADER]: ctx.parked + 1 }).catch(() => undefined);
-      policy.park.onPark?.(ctx, delay);
-    } else {
-      log.error({ err: reason, retries: ctx.retries }, 'handler failed for good; dead-lettered');
-      await this.forward(ch, `${queue}.dlq`, msg, { ...headers, 'x-death-reason': reason }).catch(() => undefined);
-    }
+    return handleFailure(log, ctx, err, policy, {
+      deadLetter: (reason) => this.forward(ch, `${queue}.dlq`, msg, { ...headers, 'x-death-reason': reason }).catch(() => undefined),
+      retry: (delayMs, retries) => this.forward(ch, `${queue}.retry`, msg, { ...headers, [RETRY_HEADER]: retries }, String(delayMs)).catch(() => undefined),
+      park: (delayMs, parked) => this.forward(ch, parkQueueName(queue, delayMs), msg, { ...headers, [PARKED_HEADER]: parked }).catch(() => undefined),
+    });
   }
 
   private async deliver(ch: amqp.ConfirmChannel, queue: string, msg: amqp.ConsumeMessage, byName: Map<string, Subscription>, policy: FailurePolicy): Promise<void> {
@@ -310,7 +277,7 @@ export class RabbitBus implements Bus {
   }
 
   async subscribeBatch(queue: string, contracts: EventContract[], handler: BatchHandler, opts: BatchOptions = {}): Promise<void> {
-    const byName = new Map(contracts.map((c) => [`${c.name}@${c.version}`, { contract: c, handler: async () => undefined } as Subscription]));
+    const byName = contractsByKey(contracts);
     const policy = policyOf(opts);
     const maxBatch = opts.maxBatch ?? 200;
     const maxWaitMs = opts.maxWaitMs ?? 20;
@@ -321,7 +288,7 @@ export class RabbitBus implements Bus {
       ch.on('error', (err: Error) => this.log.warn({ err: err.message, queue }, 'consumer channel error'));
       await this.declareConsumerQueue(ch, queue, contracts, policy.park);
       await ch.prefetch(opts.prefetch ?? maxBatch * 2);
-      let buffer: { msg: amqp.ConsumeMessage; item: BatchItem }[] = [];
+      let buffer: Delivery<amqp.ConsumeMessage>[] = [];
       let timer: NodeJS.Timeout | undefined;
       let chain = Promise.resolve();
       const flush = () => {
@@ -346,26 +313,13 @@ export class RabbitBus implements Bus {
     if (this.connected) await setup();
   }
 
-  private async runBatch(ch: amqp.ConfirmChannel, queue: string, batch: { msg: amqp.ConsumeMessage; item: BatchItem }[], handler: BatchHandler, policy: FailurePolicy) {
-    try {
-      await handler(batch.map((b) => b.item));
-      for (const b of batch) ch.ack(b.msg);
-      return;
-    } catch (err) {
-      if (batch.length === 1) {
-        await this.fail(ch, queue, batch[0].msg, batch[0].item.ctx, err, policy);
-        return;
-      }
-      this.log.warn({ queue, err: (err as Error).message, size: batch.length }, 'batch failed; retrying its messages one by one');
-    }
-    for (const b of batch) {
-      try {
-        await handler([b.item]);
-        ch.ack(b.msg);
-      } catch (err) {
-        await this.fail(ch, queue, b.msg, b.item.ctx, err, policy);
-      }
-    }
+  private runBatch(ch: amqp.ConfirmChannel, queue: string, batch: Delivery<amqp.ConsumeMessage>[], handler: BatchHandler, policy: FailurePolicy): Promise<void> {
+    return deliverBatch(this.log.child({ queue }), batch, handler, {
+      ack: (msgs) => {
+        for (const m of msgs) ch.ack(m);
+      },
+      fail: (d, err) => this.fail(ch, queue, d.msg, d.item.ctx, err, policy),
+    });
   }
 
   /** Moves a message to another queue: confirmed copy first, then the ack, so it is never lost. */
@@ -428,22 +382,9 @@ export class RabbitBus implements Bus {
       await ch.consume(queue, (msg) => {
         if (!msg) return;
         void (async () => {
-          const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
-          const requestId = typeof headers[REQUEST_ID] === 'string' ? (headers[REQUEST_ID] as string) : undefined;
-          let reply: RpcReply;
-          try {
-            const request = JSON.parse(msg.content.toString()) as unknown;
-            const problem = firstError(contract.request, request);
-            if (problem) throw new AppError('RPC_INVALID_REQUEST', 400, `${contract.name}: ${problem}`);
-            const result = await handler(request as RpcRequest<C>, { requestId });
-            reply = { ok: true, result };
-          } catch (err) {
-            if (err instanceof AppError) reply = { ok: false, error: { code: err.code, status: err.status, message: err.message } };
-            else {
-              this.log.error({ err, rpc: contract.name, requestId }, 'rpc handler failed');
-              reply = { ok: false, error: { code: 'INTERNAL_ERROR', status: 500, message: 'RPC handler failed' } };
-            }
-          }
+          const requestId = requestIdOf(msg.properties.headers as Record<string, unknown> | undefined);
+          const request = parseBody(msg.content);
+          const reply = await answerRpc(this.log, contract, handler, request, requestId);
           try {
             if (msg.properties.replyTo) ch.sendToQueue(msg.properties.replyTo as string, Buffer.from(JSON.stringify(reply)), { correlationId: msg.properties.correlationId as string });
             ch.ack(msg);

@@ -1,5 +1,5 @@
 import type { DataSource, MigrationInterface } from 'typeorm';
-import { OutboxRelay, PgBus, RabbitBus, type Bus } from '@autocall/bus';
+import { BUS_SCHEMA, busMigrations, OutboxRelay, PgBus, RabbitBus, type Bus } from '@autocall/bus';
 import { loadConfig, type Static, type TObject } from '@autocall/config';
 import { createDataSource, ensureDatabase, openDatabase, isDatabaseReady } from '@autocall/db';
 import { listenAndServe, type App } from '@autocall/http';
@@ -95,11 +95,12 @@ export interface InProcessBus {
 
 /**
  * The in-process bus of single-process mode: a PgBus on its own small pool on the platform's
- * database (schema `bus`), created with the database if need be. Its queues are durable there.
+ * database (schema `bus`, made by its migrations when PgBus.create runs them), created with the
+ * database if need be. Its queues are durable there.
  */
 export async function openInProcessBus(opts: { url: string; logger: Logger; poolSize?: number; pollMs?: number }): Promise<InProcessBus> {
   await ensureDatabase(opts.url);
-  const db = createDataSource({ url: opts.url, schema: 'bus', migrations: [], poolSize: opts.poolSize ?? 10 });
+  const db = createDataSource({ url: opts.url, schema: BUS_SCHEMA, migrations: busMigrations, poolSize: opts.poolSize ?? 10 });
   await db.initialize();
   try {
     const bus = await PgBus.create({ db, logger: opts.logger, pollMs: opts.pollMs, soleConsumer: true });

@@ -12,7 +12,7 @@ export interface WorkLoopOptions {
   name: string;
   /** One turn of work. `stopped()` turns true once stop() was called: a long turn checks it. */
   turn: (ctx: { stopped: () => boolean }) => Promise<TurnResult>;
-  /** Idle wait between turns when nothing nudges the loop. */
+  /** Idle wait between turns when nothing nudges the loop; Infinity: turns run only when nudged. */
   intervalMs: number;
   logger: Logger;
   /**
@@ -20,7 +20,7 @@ export interface WorkLoopOptions {
    * as the event loop is free). A nudge during a turn always runs one more turn after it.
    */
   coalesceMs?: number;
-  /** First wait after a failed turn; it doubles with each failure in a row (default intervalMs). */
+  /** First wait after a failed turn; it doubles with each failure in a row (default intervalMs, or 1 s if that is Infinity). */
   backoffMs?: number;
   /** The longest wait after failures (default 5 s, never below backoffMs). */
   maxBackoffMs?: number;
@@ -55,14 +55,18 @@ export class WorkLoop {
     this.schedule(this.opts.firstTurnMs ?? 0);
   }
 
-  /** There is work: run a turn soon (after the running one, or after the back-off if one holds). */
-  nudge(): void {
+  /**
+   * There is work: run a turn soon (after the running one, or after the back-off if one holds).
+   * With `inMs`, work falls due then (a retry's time): a turn runs no later than that, or right
+   * after the turn running then; an earlier wake-up already set wins.
+   */
+  nudge(inMs = 0): void {
     if (this.stopped) return;
-    if (this.current) {
+    if (this.current && inMs <= 0) {
       this.again = true;
       return;
     }
-    this.schedule(Math.max(this.opts.coalesceMs ?? 0, this.backoffUntil - Date.now()));
+    this.schedule(Math.max(inMs, this.opts.coalesceMs ?? 0, this.backoffUntil - Date.now()));
   }
 
   /** Stops scheduling turns; resolves when the running turn has ended. Safe to call twice. */
@@ -91,7 +95,7 @@ export class WorkLoop {
 
   /** Schedules a turn in `ms` unless one is already due sooner. */
   private schedule(ms: number): void {
-    if (this.stopped) return;
+    if (this.stopped || !Number.isFinite(ms)) return;
     const at = Date.now() + Math.max(0, ms);
     if (this.timer && this.dueAt <= at) return;
     clearTimeout(this.timer);
@@ -103,7 +107,11 @@ export class WorkLoop {
   private run(): void {
     this.timer = undefined;
     this.dueAt = Infinity;
-    if (this.stopped || this.current) return;
+    if (this.stopped) return;
+    if (this.current) {
+      this.again = true; // a delayed nudge fell due during a turn: one more turn after it
+      return;
+    }
     this.again = false;
     this.turns++;
     this.current = this.turnOnce().then((next) => {
@@ -123,7 +131,7 @@ export class WorkLoop {
       return next;
     } catch (err) {
       this.failures++;
-      const first = this.opts.backoffMs ?? this.opts.intervalMs;
+      const first = this.opts.backoffMs ?? (Number.isFinite(this.opts.intervalMs) ? this.opts.intervalMs : 1000);
       const wait = Math.min(Math.max(first, this.opts.maxBackoffMs ?? 5_000), first * 2 ** Math.min(this.failures - 1, 20));
       this.backoffUntil = Date.now() + wait;
       this.opts.logger.warn({ err, loop: this.opts.name, failures: this.failures, retryInMs: wait }, `${this.opts.name}: turn failed; will retry`);

@@ -156,4 +156,42 @@ describe('WorkLoop', () => {
     l.start();
     await until(() => turns === 2);
   });
+
+  it('with intervalMs Infinity, turns run only when nudged', async () => {
+    let turns = 0;
+    const l = loop(async () => void turns++, { intervalMs: Infinity });
+    l.start();
+    await until(() => turns === 1);
+    await sleep(50);
+    expect(turns).toBe(1);
+    l.nudge();
+    await until(() => turns === 2);
+  });
+
+  it('nudge(inMs) runs a turn once that time comes; an earlier wake-up wins, and one falling due during a turn runs one more after it', async () => {
+    const at: number[] = [];
+    let release: (() => void) | undefined;
+    const l = loop(async () => {
+      at.push(Date.now());
+      if (at.length === 3) await new Promise<void>((r) => (release = r));
+    }, { intervalMs: Infinity });
+    l.start();
+    await until(() => at.length === 1);
+    const t0 = Date.now();
+    l.nudge(200);
+    l.nudge(40); // the earlier one wins
+    l.nudge(300);
+    await until(() => at.length === 2, 500);
+    expect(at[1] - t0).toBeGreaterThanOrEqual(35);
+    expect(at[1] - t0).toBeLessThan(190);
+    l.nudge(0);
+    await until(() => at.length === 3);
+    l.nudge(20); // falls due while the third turn runs
+    await sleep(60);
+    expect(at).toHaveLength(3);
+    release!();
+    await until(() => at.length === 4, 500);
+    await sleep(250);
+    expect(at).toHaveLength(4); // the 200 and 300 ms wake-ups were superseded by the earlier one
+  });
 });

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { RosterFailed, RosterReady } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
+import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import { EntryWriter } from '../data/entry-writer';
 import { rosterRepository as repo, type Counts } from '../data/roster.repository';
 import { readUpload } from '../data/upload-reader';
@@ -38,10 +39,9 @@ class LeaseLost extends Error {}
  */
 export class ImportWorker {
   private readonly id = `roster-worker-${randomUUID()}`;
-  private timer?: NodeJS.Timeout;
+  /** one turn claims one due job and runs its import; after one, it looks again at once */
+  private readonly loop: WorkLoop;
   private stopped = true;
-  private running?: Promise<void>;
-  private again = false;
   private abort?: 'stop' | 'crash' | 'lost';
   /** The upload last stored on this replica, until its import starts here (see offer). */
   private offered?: { rosterId: string; bytes: Buffer };
@@ -51,11 +51,13 @@ export class ImportWorker {
     private readonly relay: OutboxRelay,
     private readonly logger: Logger,
     private readonly opts: ImportWorkerOptions,
-  ) {}
+  ) {
+    this.loop = new WorkLoop({ name: 'roster import', logger, intervalMs: opts.pollMs, turn: ({ stopped }) => this.claimAndRun(stopped) });
+  }
 
   start(): void {
     this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /**
@@ -72,41 +74,27 @@ export class ImportWorker {
 
   /** Look for work now. */
   nudge(): void {
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.nudge();
   }
 
-  private schedule(ms: number) {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drain().finally(() => {
-        this.running = undefined;
-        const again = this.again;
-        this.again = false;
-        this.schedule(again ? 0 : this.opts.pollMs);
-      });
-    }, ms);
-    this.timer.unref?.();
-  }
-
-  private async drain(): Promise<void> {
-    while (!this.stopped) {
-      let job: Awaited<ReturnType<typeof repo.claimJob>>;
-      const offered = this.offered;
-      try {
-        job = await repo.claimJob(this.db.manager, this.id, this.opts.leaseMs);
-      } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'roster import: claim failed');
-        return;
-      }
-      if (!job) {
-        // Nothing due: an offered upload's job is done or another replica's.
-        if (this.offered === offered) this.offered = undefined;
-        return;
-      }
-      await this.run(job.roster_id, job.attempt, job.request_id ?? undefined);
+  private async claimAndRun(stopped: () => boolean): Promise<TurnResult> {
+    if (stopped()) return;
+    let job: Awaited<ReturnType<typeof repo.claimJob>>;
+    const offered = this.offered;
+    try {
+      job = await repo.claimJob(this.db.manager, this.id, this.opts.leaseMs);
+    } catch (err) {
+      // tried again at the next poll or nudge
+      this.logger.warn({ err: (err as Error).message }, 'roster import: claim failed');
+      return;
     }
+    if (!job) {
+      // Nothing due: an offered upload's job is done or another replica's.
+      if (this.offered === offered) this.offered = undefined;
+      return;
+    }
+    await this.run(job.roster_id, job.attempt, job.request_id ?? undefined);
+    return 'again';
   }
 
   private async run(rosterId: string, attempt: number, requestId?: string): Promise<void> {
@@ -211,9 +199,8 @@ export class ImportWorker {
   /** Graceful stop: the current import gives its job back at once for another replica. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    if (this.running) this.abort ??= 'stop';
-    await this.running;
+    if (this.loop.busy) this.abort ??= 'stop';
+    await this.loop.stop();
   }
 
   /**
@@ -222,8 +209,7 @@ export class ImportWorker {
    */
   async crash(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    if (this.running) this.abort = 'crash';
-    await this.running;
+    if (this.loop.busy) this.abort = 'crash';
+    await this.loop.stop();
   }
 }

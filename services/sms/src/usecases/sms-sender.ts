@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { SmsFailed, SmsSent } from '@autocall/contracts';
 import { publishManyInTransaction, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
+import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import type { SmsProviders } from '../domain/sms-provider';
 import { accountRepository, type AccountRow } from '../data/account.repository';
 import { messageRepository, type ClaimedRow } from '../data/message.repository';
@@ -63,18 +64,16 @@ type Settlement =
  * simulated one does) delivers it once.
  */
 export class SmsSender {
-  private timer?: NodeJS.Timeout;
-  private nudged?: NodeJS.Timeout;
   private stopped = true;
-  private claiming = false;
-  private again = false;
+  /** claims due messages (room permitting) and starts their sends */
+  private readonly claims: WorkLoop;
+  /** commits queued results; after a failed commit, tries again with back-off until it commits */
+  private readonly settling: WorkLoop;
   /** claimed and not yet settled */
   private inFlight = 0;
   private settlements: Settlement[] = [];
-  private settling = false;
   /** settlements whose commit failed: retried before anything new is claimed */
   private unsettled = 0;
-  private settleRetry?: NodeJS.Timeout;
   private settleDelayMs = 0;
 
   constructor(
@@ -83,32 +82,31 @@ export class SmsSender {
     private readonly providers: SmsProviders,
     private readonly logger: Logger,
     private readonly opts: SenderOptions,
-  ) {}
+  ) {
+    // nudges within a few ms (a batch of follow-ups committed one by one) share one claim
+    this.claims = new WorkLoop({ name: 'sms sender', logger, intervalMs: opts.intervalMs, coalesceMs: 5, firstTurnMs: 5, turn: () => this.fill() });
+    this.settling = new WorkLoop({ name: 'sms sender: settling', logger, intervalMs: Infinity, turn: () => this.flush() });
+  }
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.nudge(), this.opts.intervalMs);
-    this.timer.unref();
-    this.nudge();
+    this.claims.start();
+    this.settling.start();
   }
 
   /** Look for due messages soon (after committing new ones); nudges within a few ms share one claim. */
   nudge(): void {
-    if (this.nudged || this.stopped) return;
-    this.nudged = setTimeout(() => {
-      this.nudged = undefined;
-      void this.fill();
-    }, 5);
+    this.claims.nudge();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    clearTimeout(this.nudged);
     // in-flight sends end within the provider timeout; settling them gets up to another third of the lease
     const giveUpAt = Date.now() + 2 * sendTimeoutMs(this.opts.leaseMs);
-    while ((this.claiming || this.inFlight > 0) && Date.now() < giveUpAt) await new Promise((r) => setTimeout(r, 10));
-    clearTimeout(this.settleRetry);
+    let claiming = true;
+    void this.claims.stop().then(() => (claiming = false));
+    while ((claiming || this.inFlight > 0) && Date.now() < giveUpAt) await new Promise((r) => setTimeout(r, 10));
+    void this.settling.stop(); // a commit running now may still land; no retry after it
     if (this.inFlight > 0) {
       const kept = this.settlements.map((x) => x.msg.id);
       this.logger.error(
@@ -118,43 +116,35 @@ export class SmsSender {
     }
   }
 
-  private async fill(): Promise<void> {
-    if (this.stopped || this.unsettled > 0) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    this.claiming = true;
+  /** One claim of as many due messages as there is room for; a full claim looks again at once. */
+  private async fill(): Promise<TurnResult> {
+    const room = this.opts.concurrency - this.inFlight;
+    if (room <= 0 || this.stopped || this.unsettled > 0) return;
     try {
-      for (;;) {
-        this.again = false;
-        const room = this.opts.concurrency - this.inFlight;
-        if (room <= 0 || this.stopped || this.unsettled > 0) break;
-        const claimedAt = performance.now(); // before the claim: the lease began after this
-        const claimed = await messageRepository.claimDue(this.db.manager, room, this.opts.leaseMs, this.opts.inDoubtMs);
-        if (claimed.length > 0) {
-          this.inFlight += claimed.length;
-          const doubtful = claimed.filter((c) => c.in_doubt);
-          if (doubtful.length > 0) {
-            this.logger.warn(
-              { messages: doubtful.map((c) => c.id) },
-              'sms sender: claimed messages whose earlier send was never settled (its sender crashed or lost the database); the provider may have them already',
-            );
-          }
-          const accounts = await accountRepository.findMany(this.db.manager, [...new Set(claimed.map((c) => c.tenant_id))]).catch((err: Error) => {
-            // give them back unsent (clearing their claim tokens) once the database answers again, rather than leave them in doubt
-            for (const msg of claimed) this.settle({ msg, retryInMs: 0, reason: null, sent: false });
-            throw err;
-          });
-          const byTenant = new Map(accounts.map((a) => [a.tenant_id, a]));
-          for (const msg of claimed) void this.send(msg, byTenant.get(msg.tenant_id), claimedAt);
+      const claimedAt = performance.now(); // before the claim: the lease began after this
+      const claimed = await messageRepository.claimDue(this.db.manager, room, this.opts.leaseMs, this.opts.inDoubtMs);
+      if (claimed.length > 0) {
+        this.inFlight += claimed.length;
+        const doubtful = claimed.filter((c) => c.in_doubt);
+        if (doubtful.length > 0) {
+          this.logger.warn(
+            { messages: doubtful.map((c) => c.id) },
+            'sms sender: claimed messages whose earlier send was never settled (its sender crashed or lost the database); the provider may have them already',
+          );
         }
-        if (claimed.length < room && !this.again) break;
+        const accounts = await accountRepository.findMany(this.db.manager, [...new Set(claimed.map((c) => c.tenant_id))]).catch((err: Error) => {
+          // give them back unsent (clearing their claim tokens) once the database answers again, rather than leave them in doubt
+          for (const msg of claimed) this.settle({ msg, retryInMs: 0, reason: null, sent: false });
+          throw err;
+        });
+        const byTenant = new Map(accounts.map((a) => [a.tenant_id, a]));
+        for (const msg of claimed) void this.send(msg, byTenant.get(msg.tenant_id), claimedAt);
       }
+      return claimed.length < room ? undefined : 'again';
     } catch (err) {
+      // tried again at the next tick or nudge, without a growing back-off (as the relay)
       this.logger.warn({ err: (err as Error).message }, 'sms sender: claiming failed; will retry');
-    } finally {
-      this.claiming = false;
+      return undefined;
     }
   }
 
@@ -188,44 +178,31 @@ export class SmsSender {
 
   /**
    * Queues a result; results of the same tick (a claimed batch the provider answered at once)
-   * share a commit, and results that arrive while a batch commits go in the next one.
+   * share a commit, and results that arrive while a batch commits go in the next one. While a
+   * failed commit waits for its retry, new results join it.
    */
   private settle(s: Settlement): void {
     this.settlements.push(s);
-    if (this.settlements.length === 1 && !this.settleRetry) setImmediate(() => void this.flush());
+    if (this.settlements.length === 1 && this.unsettled === 0) this.settling.nudge();
   }
 
-  private async flush(): Promise<void> {
-    if (this.settling) return;
-    this.settling = true;
-    let failed = false;
-    try {
-      while (this.settlements.length > 0) {
-        const batch = this.settlements;
-        this.settlements = [];
-        try {
-          await this.commit(batch);
-          this.inFlight -= batch.length;
-        } catch (err) {
-          // database trouble: keep the results and commit them once it is back. Until then this
-          // sender claims nothing (so it never re-sends what it has not settled yet).
-          this.settlements = [...batch, ...this.settlements];
-          this.unsettled = this.settlements.length;
-          this.settleDelayMs = Math.min(SETTLE_RETRY_MAX_MS, Math.max(100, this.settleDelayMs * 2));
-          this.logger.error({ err: (err as Error).message, messages: this.settlements.length, retryInMs: this.settleDelayMs }, 'sms sender: could not settle messages; will retry');
-          failed = true;
-          break;
-        }
+  /** Commits the queued results; after a failure waits (100 ms doubling, up to SETTLE_RETRY_MAX_MS) and tries again. */
+  private async flush(): Promise<TurnResult> {
+    while (this.settlements.length > 0) {
+      const batch = this.settlements;
+      this.settlements = [];
+      try {
+        await this.commit(batch);
+        this.inFlight -= batch.length;
+      } catch (err) {
+        // database trouble: keep the results and commit them once it is back. Until then this
+        // sender claims nothing (so it never re-sends what it has not settled yet).
+        this.settlements = [...batch, ...this.settlements];
+        this.unsettled = this.settlements.length;
+        this.settleDelayMs = Math.min(SETTLE_RETRY_MAX_MS, Math.max(100, this.settleDelayMs * 2));
+        this.logger.error({ err: (err as Error).message, messages: this.settlements.length, retryInMs: this.settleDelayMs }, 'sms sender: could not settle messages; will retry');
+        return this.settleDelayMs;
       }
-    } finally {
-      this.settling = false;
-    }
-    if (failed) {
-      this.settleRetry = setTimeout(() => {
-        this.settleRetry = undefined;
-        void this.flush();
-      }, this.settleDelayMs);
-      return;
     }
     if (this.unsettled > 0) this.logger.info({ messages: this.unsettled }, 'sms sender: settled the results it had kept');
     this.unsettled = 0;
