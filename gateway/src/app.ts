@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WorkLoop } from '@autocall/work-loop';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -151,13 +152,23 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     await v1.register(proxyRoutes, { upstreams, internalToken: c.INTERNAL_TOKEN, bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
   });
 
-  const purge = setInterval(() => {
-    idempotencyRepository.purgeExpired(deps.db.manager).catch((err: unknown) => deps.logger.warn({ err }, 'idempotency purge failed'));
-    sessions.purge().catch((err: unknown) => deps.logger.warn({ err }, 'session purge failed'));
-    audit.purge(c.AUDIT_RETENTION_DAYS).catch((err: unknown) => deps.logger.warn({ err }, 'audit purge failed'));
-  }, PURGE_EVERY_MS);
-  purge.unref();
-  app.addHook('onClose', async () => clearInterval(purge));
+  // Expired idempotency records, sessions and audit events, once per PURGE_EVERY_MS; each purge on its own (one failing never skips the others).
+  const purge = new WorkLoop({
+    name: 'gateway purge',
+    logger: deps.logger,
+    intervalMs: PURGE_EVERY_MS,
+    firstTurnMs: PURGE_EVERY_MS,
+    turn: async () => {
+      const jobs: [string, () => Promise<unknown>][] = [
+        ['idempotency', () => idempotencyRepository.purgeExpired(deps.db.manager)],
+        ['session', () => sessions.purge()],
+        ['audit', () => audit.purge(c.AUDIT_RETENTION_DAYS)],
+      ];
+      for (const [what, job] of jobs) await job().catch((err: unknown) => deps.logger.warn({ err }, `${what} purge failed`));
+    },
+  });
+  purge.start();
+  app.addHook('onClose', () => purge.stop());
 
   // Not `await app.ready()` here, unlike the services: with encapsulated plugins (the /v1 scope,
   // swagger-ui) fastify marks itself started a few ticks after ready, and runService's later
