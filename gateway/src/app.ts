@@ -102,7 +102,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
   const tenants = new TenantService(deps.db, keyCache, hasher);
   const audit = new AuditService(deps.db);
   const sessions = new SessionService(deps.db, sessionCache, hasher, audit, { idleMinutes: c.SESSION_IDLE_MINUTES, maxHours: c.SESSION_MAX_HOURS });
-  const users = new UserService(deps.db, hasher, sessionCache);
+  const users = new UserService(deps.db, hasher, sessionCache, keyCache);
   if (c.API_KEY_CACHE_TTL_MS > 0) {
     const listener = new ApiKeyListener(c.DATABASE_URL, keyCache, deps.logger, sessionCache, credentialEnds);
     listener.start();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
 import { SystemActionRecorded, TaskCompleted, TaskStarted } from '@autocall/contracts';
 import { eventually, sql } from '@autocall/testing';
 import { snapshot } from '../../services/dialer/test/helpers';
@@ -46,6 +47,18 @@ describe('the audit log', () => {
     await eventually(async () => (await sql(`SELECT status FROM gateway.audit_events WHERE request_id = $1`, [rid]))[0].status === 200, 3_000, 20);
   });
 
+  it('when the client hangs up before its answer, then the record is settled 499, never left pending', async () => {
+    const t = await tenantWithOwner();
+    const rid = `req-${randomUUID()}`;
+    const ac = new AbortController();
+    const sent = request(`${gw.url}/v1/rosters/slow`, { method: 'PATCH', headers: { ...t.h, 'x-request-id': rid, 'content-type': 'application/json' }, body: '{"name":"x"}', signal: ac.signal }).catch((e: unknown) => e);
+    await eventually(async () => (await sql(`SELECT 1 FROM gateway.audit_events WHERE request_id = $1`, [rid])).length === 1, 700, 10);
+    ac.abort();
+    await sent;
+    const settled = await eventually(async () => (await sql<{ status: number | null }>(`SELECT status FROM gateway.audit_events WHERE request_id = $1`, [rid]))[0].status, 3_000, 20);
+    expect(settled).toBe(499);
+  });
+
   it('when changes succeed or are refused, then each is there with actor, action, resource (from the path or the Location of a 201), status, request id, address and user agent; reads are not', async () => {
     const t = await tenantWithOwner();
     const created = await call(gw.url, 'POST', '/v1/rosters', { headers: { ...t.h, 'user-agent': 'ua-1' }, json: {} });
@@ -57,7 +70,8 @@ describe('the audit log', () => {
     const refused = await call(gw.url, 'POST', `/v1/tasks/${taskId}/pause`, { headers: vh });
     expectProblem(refused, 403, 'FORBIDDEN');
     await call(gw.url, 'GET', '/v1/rosters', { headers: t.h });
-    await call(gw.url, 'POST', '/v1/tasks?dryRun=true', { headers: { authorization: `Bearer ${t.apiKey}` }, json: {} });
+    // No route's row says its service honours dryRun yet, so the flag hides nothing: the change is audited.
+    const dry = await call(gw.url, 'POST', '/v1/rosters?dryRun=true', { headers: { authorization: `Bearer ${t.apiKey}` }, json: {} });
     await call(gw.url, 'POST', '/v1/auth/login', { json: { email: user.body.email, password: 'not it at all' } });
 
     const list = await eventually(async () => {
@@ -67,15 +81,16 @@ describe('the audit log', () => {
     const shown = list.items.map((e: any) => [e.action, e.actor.type, e.actor.id, e.resource.type, e.resource.id, e.status]);
     expect(shown).toEqual([
       ['auth.login_failed', 'user', user.body.id, 'user', user.body.id, 401],
+      ['roster.create', 'apiKey', expect.any(String), 'roster', dry.headers.location!.toString().split('/').pop(), dry.status],
       ['task.pause', 'user', user.body.id, 'task', taskId, 403],
       ['auth.login', 'user', user.body.id, 'user', user.body.id, 200],
       ['user.create', 'user', t.userId, 'user', user.body.id, 201],
       ['roster.create', 'user', t.userId, 'roster', created.headers.location!.toString().split('/').pop(), 201],
       ['auth.login', 'user', t.userId, 'user', t.userId, 200],
     ]);
-    const pause = list.items[1];
+    const pause = list.items[2];
     expect(pause).toMatchObject({ requestId: refused.headers['x-request-id'], ip: '127.0.0.1', actor: { label: user.body.email }, tenantId: t.id });
-    expect(list.items[4]).toMatchObject({ requestId: created.headers['x-request-id'], userAgent: 'ua-1' });
+    expect(list.items[5]).toMatchObject({ requestId: created.headers['x-request-id'], userAgent: 'ua-1' });
     expect(JSON.stringify(list)).not.toContain(PASSWORD);
   });
 

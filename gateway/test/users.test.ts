@@ -141,6 +141,16 @@ describe('the first owner and logging in', () => {
     expect((await call(gw.url, 'POST', '/v1/auth/login', { json: { email: other.email, password: PASSWORD }, dispatcher: a })).status).toBe(200);
   });
 
+  it('when 40 wrong guesses for one email arrive at the same instant, then at most 10 are judged and the rest are 429', async () => {
+    const t = await tenantWithOwner();
+    const a = from('127.0.0.25');
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => call(gw.url, 'POST', '/v1/auth/login', { json: { email: t.owner.user.email, password: `guess ${i}` }, dispatcher: a })));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+  });
+
   it('when one address fails 50 times over many emails, then 429 LOGIN_RATE_LIMITED for any email from it; another address is unaffected', async () => {
     const t = await tenantWithOwner();
     const a = from('127.0.0.23');
@@ -380,6 +390,47 @@ describe("the tenant's own API keys", () => {
     expectProblem(await call(gw2.url, 'GET', '/v1/me', { headers: bearer(key) }), 401, 'UNAUTHORIZED');
     const other = await tenantWithOwner();
     expectProblem(await call(gw.url, 'DELETE', `/v1/api-keys/${other.created.body.apiKeyId}`, { headers: adm.session.h() }), 404, 'API_KEY_NOT_FOUND');
+  });
+});
+
+describe('a key is never above its maker', () => {
+  const makeKey = async (s: Session, role: string) => {
+    const res = await call(gw.url, 'POST', '/v1/api-keys', { headers: s.h(), json: { name: `k-${role}`, role } });
+    expect(res.status).toBe(201);
+    return { id: res.body.id as string, key: res.body.apiKey as string };
+  };
+  const works = async (key: string) => (await call(gw2.url, 'GET', '/v1/me', { headers: bearer(key) })).status;
+
+  it('when the maker of keys is demoted, then the keys above the new role stop working on every replica and the rest go on', async () => {
+    const t = await tenantWithOwner();
+    const adm = await addUser(t.owner, 'admin');
+    const high = await makeKey(adm.session, 'admin');
+    const low = await makeKey(adm.session, 'viewer');
+    expect(await works(high.key)).toBe(200);
+    expect((await call(gw.url, 'PATCH', `/v1/users/${adm.id}`, { headers: t.owner.h(), json: { role: 'operator' } })).status).toBe(200);
+    await eventually(async () => (await works(high.key)) === 401, 3_000, 20);
+    expect(await works(low.key)).toBe(200);
+    const listed = await call(gw.url, 'GET', '/v1/api-keys', { headers: t.owner.h() });
+    expect(listed.body.items.find((k: { id: string }) => k.id === high.id).revokedAt).toEqual(expect.any(String));
+  });
+
+  it('when the maker is disabled or deleted, then all of their keys stop working on every replica', async () => {
+    const t = await tenantWithOwner();
+    const a = await addUser(t.owner, 'admin');
+    const b = await addUser(t.owner, 'admin');
+    const ka = await makeKey(a.session, 'viewer');
+    const kb = await makeKey(b.session, 'operator');
+    expect([await works(ka.key), await works(kb.key)]).toEqual([200, 200]);
+    expect((await call(gw.url, 'PATCH', `/v1/users/${a.id}`, { headers: t.owner.h(), json: { disabled: true } })).status).toBe(200);
+    expect((await call(gw.url, 'DELETE', `/v1/users/${b.id}`, { headers: t.owner.h() })).status).toBe(204);
+    await eventually(async () => (await works(ka.key)) === 401 && (await works(kb.key)) === 401, 3_000, 20);
+  });
+
+  it("when an admin revokes the owner's key, then 403 FORBIDDEN and the key still works", async () => {
+    const t = await tenantWithOwner();
+    const adm = await addUser(t.owner, 'admin');
+    expectProblem(await call(gw.url, 'DELETE', `/v1/api-keys/${t.created.body.apiKeyId}`, { headers: adm.session.h() }), 403, 'FORBIDDEN');
+    expect(await works(t.apiKey)).toBe(200);
   });
 });
 

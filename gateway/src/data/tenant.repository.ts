@@ -80,6 +80,22 @@ export const tenantRepository = {
   },
 
   /**
+   * Revokes the live keys a user made whose role is above `ceiling` (all of them when undefined):
+   * a key's role is at most its creator's, also after the creator is demoted, disabled or deleted.
+   * The api_keys trigger tells every replica's cache.
+   */
+  async revokeKeysMadeBy(m: Q, tenantId: string, userId: string, ceiling: Role | undefined, ranks: readonly Role[]): Promise<string[]> {
+    const [rows] = (await m.query(
+      `UPDATE api_keys SET revoked_at = now()
+        WHERE tenant_id = $1 AND created_by = $2 AND revoked_at IS NULL
+          AND ($3::text IS NULL OR array_position($4::text[], role) > array_position($4::text[], $3::text))
+       RETURNING id`,
+      [tenantId, userId, ceiling ?? null, ranks],
+    )) as [{ id: string }[], number];
+    return rows.map((r) => r.id);
+  },
+
+  /**
    * The live key with this hash: an indexed lookup on a key-cache miss (see ApiKeyCache). It goes
    * straight to the driver's pool as a named prepared statement rather than through a TypeORM query runner.
    */

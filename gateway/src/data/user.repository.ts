@@ -122,8 +122,14 @@ export const userRepository = {
     return row;
   },
 
-  async insertLoginFailure(m: Q, email: string, address: string): Promise<void> {
-    await m.query(`INSERT INTO login_failures (email, address) VALUES ($1, $2)`, [email, address]);
+  /** Records an attempt as a failure until it proves otherwise (forgetLoginAttempt): its id. */
+  async insertLoginFailure(m: Q, email: string, address: string): Promise<string> {
+    const [row] = (await m.query(`INSERT INTO login_failures (email, address) VALUES ($1, $2) RETURNING id::text AS id`, [email, address])) as { id: string }[];
+    return row.id;
+  },
+
+  async forgetLoginAttempt(m: Q, id: string): Promise<void> {
+    await m.query(`DELETE FROM login_failures WHERE id = $1::bigint`, [id]);
   },
 
   /** Drops login failures out of every window, and sessions over their absolute end. */

@@ -13,6 +13,8 @@ export const atLeast = (a: Role, b: Role) => ROLES.indexOf(a) >= ROLES.indexOf(b
 export interface Access {
   least: Role | 'public' | 'platform';
   action?: string;
+  /** The service honours `?dryRun=true` here (checks, changes nothing): such a request is not audited. */
+  dryRun?: true;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

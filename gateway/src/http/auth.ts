@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { secretsEqual } from '@autocall/http';
+import { isUuid } from '@autocall/contracts';
 import { presentedKey } from '../domain/api-key';
 import { actorOf, type Caller, type TenantCaller } from '../domain/caller';
 import { errors } from '../domain/errors';
@@ -123,7 +124,11 @@ export function authHook(o: AuthOptions) {
         subject = found.keyId;
       }
     }
-    if (UNSAFE.has(req.method) && access.action !== undefined && !isDryRun(req)) req.auditId = await o.audit.begin(auditEntry(req, req.caller, route, access.action));
+    if (UNSAFE.has(req.method) && access.action !== undefined && !(access.dryRun && isDryRun(req))) {
+      const id = await o.audit.begin(auditEntry(req, req.caller, route, access.action));
+      req.auditId = id;
+      settleIfAbandoned(o.audit, req, reply, id);
+    }
     const now = Date.now();
     const w = o.perKey.hit(subject, now);
     const reset = seconds(w.resetAt - now);
@@ -139,14 +144,18 @@ export function authHook(o: AuthOptions) {
   };
 }
 
-/** `?dryRun=true` checks a create without making anything: not a change, not audited. */
+/**
+ * `?dryRun=true` checks a create without making anything: not a change, not audited — only on a
+ * route whose row says its service honours it (`dryRun`), since anywhere else the flag is ignored
+ * and the change is made (a client could otherwise hide any change from the audit log).
+ */
 const isDryRun = (req: FastifyRequest) => /[?&]dryRun=true(&|$)/.test(req.url);
 
 function auditEntry(req: FastifyRequest, caller: Caller, route: MatchedRoute | undefined, action: string) {
   const params = route ? Object.values(route.params) : [];
   const ua = req.headers['user-agent'];
   return {
-    tenantId: caller.type === 'admin' ? (route?.pattern.startsWith('/v1/admin/tenants/:id') ? (route.params.id ?? null) : null) : caller.tenantId,
+    tenantId: caller.type === 'admin' ? (route?.pattern.startsWith('/v1/admin/tenants/:id') && isUuid(route.params.id) ? route.params.id : null) : caller.tenantId,
     actor: actorOf(caller),
     action,
     resource: { type: resourceTypeOf(action), id: params.length > 0 ? params[params.length - 1] : null },
@@ -165,4 +174,20 @@ export function settleAudit(audit: AuditService) {
     const created = reply.statusCode === 201 && typeof location === 'string' ? (location.split('?')[0].split('/').pop() ?? null) : null;
     audit.settle(id, reply.statusCode, created).catch((err: unknown) => req.log.warn({ err }, 'audit settle failed'));
   };
+}
+
+/**
+ * The client hung up before its answer: the record is settled 499 (the change may still have been
+ * made upstream), never left pending. Fastify's onRequestAbort fires only while the body is still
+ * arriving and onResponse only when an answer was written out, so the socket's close decides.
+ */
+export const CLIENT_CLOSED = 499;
+function settleIfAbandoned(audit: AuditService, req: FastifyRequest, reply: FastifyReply, id: string) {
+  const abandoned = () => {
+    if (reply.raw.writableFinished) return;
+    audit.settle(id, CLIENT_CLOSED, null).catch((err: unknown) => req.log.warn({ err }, 'audit settle failed'));
+  };
+  // it may have closed while the record was written
+  if (reply.raw.closed) abandoned();
+  else reply.raw.once('close', abandoned);
 }

@@ -71,21 +71,26 @@ export class SessionService {
         },
         status,
       );
+    // The attempt is written as a failure before it is counted or checked, so guesses sent at the
+    // same instant each see the others (counted first and written after, a burst of 40 all passed
+    // a limit of 10); a success or a refusal for the limit takes it back.
+    const attempt = await users.insertLoginFailure(this.db.manager, email, ctx.address);
     const seen = await users.countLoginFailures(this.db.manager, email, ctx.address, LOGIN_WINDOW_MS);
     const waits: number[] = [];
-    if (seen.email >= LOGIN_FAILURES_PER_EMAIL && seen.emailOldest) waits.push(seen.emailOldest.getTime() + LOGIN_WINDOW_MS - Date.now());
-    if (seen.address >= LOGIN_FAILURES_PER_ADDRESS && seen.addressOldest) waits.push(seen.addressOldest.getTime() + LOGIN_WINDOW_MS - Date.now());
+    if (seen.email > LOGIN_FAILURES_PER_EMAIL && seen.emailOldest) waits.push(seen.emailOldest.getTime() + LOGIN_WINDOW_MS - Date.now());
+    if (seen.address > LOGIN_FAILURES_PER_ADDRESS && seen.addressOldest) waits.push(seen.addressOldest.getTime() + LOGIN_WINDOW_MS - Date.now());
     if (waits.length > 0) {
+      await users.forgetLoginAttempt(this.db.manager, attempt);
       await audited(429);
       return { limited: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) } as const;
     }
     const user = await users.findByEmail(this.db.manager, email);
     const ok = user && !user.disabled ? await this.hasher.verify(password, user.password_hash) : await this.hasher.verifyNobody(password);
     if (!user || !ok) {
-      await users.insertLoginFailure(this.db.manager, email, ctx.address);
       await audited(401, user);
       throw errors.INVALID_CREDENTIALS();
     }
+    await users.forgetLoginAttempt(this.db.manager, attempt);
     const tenant = await tenantRepository.findTenant(this.db.manager, user.tenant_id);
     if (!tenant) throw errors.INVALID_CREDENTIALS();
     const token = newSessionToken();

@@ -57,6 +57,9 @@ export class TenantService {
   }
 
   async revokeTenantKey(caller: TenantCaller, keyId: string): Promise<void> {
+    const key = await repo.findKey(this.db.manager, caller.tenantId, keyId);
+    if (!key) throw errors.API_KEY_NOT_FOUND();
+    if (!atLeast(caller.role, key.role)) throw errors.FORBIDDEN(`A ${caller.role} may not revoke a key whose role is ${key.role}.`);
     const revoked = await repo.revokeKey(this.db.manager, caller.tenantId, keyId);
     if (!revoked) throw errors.API_KEY_NOT_FOUND();
     this.cache.invalidateKey(keyId);

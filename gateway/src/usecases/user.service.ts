@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { newId } from '@autocall/contracts';
+import { newId, ROLES } from '@autocall/contracts';
 import type { PasswordHasher } from '../adapters/password-hasher';
 import { userRepository as users, type UserRow } from '../data/user.repository';
-import type { ApiKeyCache } from '../domain/api-key-cache';
+import { tenantRepository as tenants } from '../data/tenant.repository';
+import type { ApiKeyCache, LiveKey } from '../domain/api-key-cache';
 import type { TenantCaller } from '../domain/caller';
 import { errors } from '../domain/errors';
 import { atLeast, type Role } from '../domain/roles';
@@ -35,7 +36,14 @@ export class UserService {
     private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly sessions: ApiKeyCache<LiveSession>,
+    /** The API-key cache, when keys are served: a user's keys revoked here leave it at once. */
+    private readonly keys?: ApiKeyCache<LiveKey>,
   ) {}
+
+  /** Keys are never above their maker: revoked in the transaction that demotes, disables or deletes the maker. */
+  private async capKeysOf(m: Parameters<typeof tenants.revokeKeysMadeBy>[0], tenantId: string, userId: string, ceiling: Role | undefined): Promise<string[]> {
+    return tenants.revokeKeysMadeBy(m, tenantId, userId, ceiling, ROLES);
+  }
 
   async list(caller: TenantCaller, page: number, pageSize: number) {
     const { rows, total } = await users.listUsers(this.db.manager, caller.tenantId, page, pageSize);
@@ -73,6 +81,10 @@ export class UserService {
       if (losesOwner && owners.length === 1 && owners[0] === target.id) throw errors.LAST_OWNER();
       const updated = await users.updateUser(m, id, { name: patch.name, role: patch.role, passwordHash, disabled: patch.disabled });
       if (passwordHash !== undefined || patch.disabled === true) await users.endSessionsOf(m, id);
+      const revoked = patch.disabled === true ? await this.capKeysOf(m, caller.tenantId, id, undefined) : patch.role !== undefined ? await this.capKeysOf(m, caller.tenantId, id, patch.role) : [];
+      return { updated, revoked };
+    }).then(({ updated, revoked }) => {
+      for (const k of revoked) this.keys?.invalidateKey(k);
       return updated;
     });
     this.sessions.invalidateWhere((s) => s.userId === id);
@@ -86,8 +98,10 @@ export class UserService {
       if (!target) throw errors.USER_NOT_FOUND();
       if (!atLeast(caller.role, target.role)) throw errors.FORBIDDEN(`A ${caller.role} may not delete a user who is ${target.role}.`);
       if (owners.length === 1 && owners[0] === target.id) throw errors.LAST_OWNER();
+      const revoked = await this.capKeysOf(m, caller.tenantId, id, undefined);
       await users.deleteUser(m, id);
-    });
+      return revoked;
+    }).then((revoked) => revoked.forEach((k) => this.keys?.invalidateKey(k)));
     this.sessions.invalidateWhere((s) => s.userId === id);
   }
 
