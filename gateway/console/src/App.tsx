@@ -5,8 +5,17 @@ import { whenSessionLost } from './api/client';
 import { useI18n } from './i18n/i18n';
 import { Shell } from './layout/Shell';
 import { LoginPage } from './pages/LoginPage';
+import { ApiKeysPage } from './pages/ApiKeysPage';
+import { AuditLogPage } from './pages/AuditLogPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
+import { RecordingsPage } from './pages/RecordingsPage';
+import { RostersPage } from './pages/RostersPage';
+import { SmsAccountPage } from './pages/SmsAccountPage';
+import { SmsMessagesPage } from './pages/SmsMessagesPage';
+import { TaskDetailPage } from './pages/TaskDetailPage';
 import { TasksPage } from './pages/TasksPage';
+import { TemplatesPage } from './pages/TemplatesPage';
+import { UsersPage } from './pages/UsersPage';
 import { sessionLost, useMe } from './session/session';
 
 /** Log in first (GET /v1/me says whether a session goes on); then the menu's pages. */
@@ -31,9 +40,15 @@ export function App() {
       <Routes>
         <Route path="/" element={<Navigate to="/scheduler" replace />} />
         <Route path="/scheduler" element={<TasksPage />} />
-        <Route path="/sms-templates" element={<PlaceholderPage title="nav.smsTemplates" />} />
-        <Route path="/task-roster" element={<PlaceholderPage title="nav.taskRoster" />} />
-        <Route path="/recording-files" element={<PlaceholderPage title="nav.recordingFiles" />} />
+        <Route path="/scheduler/:taskId" element={<TaskDetailPage />} />
+        <Route path="/sms-templates" element={<TemplatesPage />} />
+        <Route path="/task-roster" element={<RostersPage />} />
+        <Route path="/recording-files" element={<RecordingsPage />} />
+        <Route path="/sms-account" element={<SmsAccountPage />} />
+        <Route path="/sms-messages" element={<SmsMessagesPage />} />
+        <Route path="/users" element={<UsersPage />} />
+        <Route path="/api-keys" element={<ApiKeysPage />} />
+        <Route path="/audit-log" element={<AuditLogPage />} />
         <Route path="*" element={<PlaceholderPage title="page.notFound" />} />
       </Routes>
     </Shell>

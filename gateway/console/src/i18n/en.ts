@@ -1,3 +1,7 @@
+import * as common from './messages/common';
+import * as tasks from './messages/tasks';
+import * as library from './messages/library';
+import * as admin from './messages/admin';
 /**
  * English: the source dictionary. The words are the product manual's (../shared/PRODUCT-MANUAL.md);
  * they are the controls' accessible names in English. Every visible string of the console is here,
@@ -23,6 +27,12 @@ export const en = {
   'nav.smsTemplates': 'SMS Templates',
   'nav.taskRoster': 'Task Roster',
   'nav.recordingFiles': 'Recording Files',
+  'nav.smsAccount': 'SMS Account',
+  'nav.smsMessages': 'SMS Messages',
+  'nav.users': 'Users',
+  'nav.apiKeys': 'API Keys',
+  'nav.auditLog': 'Audit Log',
+  'nav.administration': 'Administration',
   'page.notYet': 'This page is not built yet.',
   'page.notFound': 'There is no such page.',
   'tasks.title': 'Task Management',
@@ -50,6 +60,10 @@ export const en = {
   'time.none': '—',
   'error.forbidden': 'Your role may not do this.',
   'error.network': 'The server cannot be reached.',
+  ...common.en,
+  ...tasks.en,
+  ...library.en,
+  ...admin.en,
 } as const;
 
 export type MessageKey = keyof typeof en;

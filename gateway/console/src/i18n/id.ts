@@ -1,3 +1,7 @@
+import * as common from './messages/common';
+import * as tasks from './messages/tasks';
+import * as library from './messages/library';
+import * as admin from './messages/admin';
 import type { Dictionary } from './en';
 
 /** Bahasa Indonesia. */
@@ -21,6 +25,12 @@ export const id: Dictionary = {
   'nav.smsTemplates': 'Templat SMS',
   'nav.taskRoster': 'Daftar Nomor Tugas',
   'nav.recordingFiles': 'Berkas Rekaman',
+  'nav.smsAccount': 'Akun SMS',
+  'nav.smsMessages': 'Pesan SMS',
+  'nav.users': 'Pengguna',
+  'nav.apiKeys': 'Kunci API',
+  'nav.auditLog': 'Log Audit',
+  'nav.administration': 'Administrasi',
   'page.notYet': 'Halaman ini belum selesai dibuat.',
   'page.notFound': 'Halaman tidak ditemukan.',
   'tasks.title': 'Manajemen Tugas',
@@ -48,4 +58,8 @@ export const id: Dictionary = {
   'time.none': '—',
   'error.forbidden': 'Peran Anda tidak boleh melakukan ini.',
   'error.network': 'Server tidak dapat dihubungi.',
+  ...common.id,
+  ...tasks.id,
+  ...library.id,
+  ...admin.id,
 };

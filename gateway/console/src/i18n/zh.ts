@@ -1,3 +1,7 @@
+import * as common from './messages/common';
+import * as tasks from './messages/tasks';
+import * as library from './messages/library';
+import * as admin from './messages/admin';
 import type { Dictionary } from './en';
 
 /** 中文 (简体). */
@@ -21,6 +25,12 @@ export const zh: Dictionary = {
   'nav.smsTemplates': '短信模板',
   'nav.taskRoster': '任务名单',
   'nav.recordingFiles': '录音文件',
+  'nav.smsAccount': '短信账户',
+  'nav.smsMessages': '短信记录',
+  'nav.users': '用户',
+  'nav.apiKeys': 'API 密钥',
+  'nav.auditLog': '审计日志',
+  'nav.administration': '管理',
   'page.notYet': '此页面尚未完成。',
   'page.notFound': '没有这个页面。',
   'tasks.title': '任务管理',
@@ -48,4 +58,8 @@ export const zh: Dictionary = {
   'time.none': '—',
   'error.forbidden': '您的角色无权执行此操作。',
   'error.network': '无法连接服务器。',
+  ...common.zh,
+  ...tasks.zh,
+  ...library.zh,
+  ...admin.zh,
 };

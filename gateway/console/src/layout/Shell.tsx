@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import { Button } from 'react-aria-components';
 import { NavLink } from 'react-router';
-import type { Me } from '../api/session-types';
+import type { Me, Role } from '../api/session-types';
+import { can } from '../session/roles';
 import { useI18n } from '../i18n/i18n';
 import { useLogout } from '../session/session';
 import type { MessageKey } from '../i18n/languages';
@@ -13,6 +14,15 @@ const autoCallPages: [string, MessageKey][] = [
   ['/sms-templates', 'nav.smsTemplates'],
   ['/task-roster', 'nav.taskRoster'],
   ['/recording-files', 'nav.recordingFiles'],
+];
+
+/** The rest of the menu, each for the roles that may see it (the API's role table decides; this only hides what would be refused). */
+const otherPages: [string, MessageKey, Role][] = [
+  ['/sms-account', 'nav.smsAccount', 'admin'],
+  ['/sms-messages', 'nav.smsMessages', 'viewer'],
+  ['/users', 'nav.users', 'admin'],
+  ['/api-keys', 'nav.apiKeys', 'admin'],
+  ['/audit-log', 'nav.auditLog', 'admin'],
 ];
 
 /** The pages' frame: header (who, language, "Log Out") and the navigation menu Voice › Auto Call › … */
@@ -51,6 +61,20 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
                   ))}
                 </ul>
               </li>
+            </ul>
+          </li>
+          <li>
+            <span className="nav-group" id="nav-administration">
+              {t('nav.administration')}
+            </span>
+            <ul aria-labelledby="nav-administration">
+              {otherPages
+                .filter(([, , least]) => can(me.role, least))
+                .map(([to, key]) => (
+                  <li key={to}>
+                    <NavLink to={to}>{t(key)}</NavLink>
+                  </li>
+                ))}
             </ul>
           </li>
         </ul>

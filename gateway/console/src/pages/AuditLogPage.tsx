@@ -1,0 +1,6 @@
+import { PlaceholderPage } from './PlaceholderPage';
+
+/** Audit Log (admin). */
+export function AuditLogPage() {
+  return <PlaceholderPage title="nav.auditLog" />;
+}

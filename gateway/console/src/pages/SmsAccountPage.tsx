@@ -1,0 +1,6 @@
+import { PlaceholderPage } from './PlaceholderPage';
+
+/** SMS Account (admin). */
+export function SmsAccountPage() {
+  return <PlaceholderPage title="nav.smsAccount" />;
+}
