@@ -1,5 +1,6 @@
 import * as common from './messages/common';
 import * as tasks from './messages/tasks';
+import * as taskDetail from './messages/task-detail';
 import * as library from './messages/library';
 import * as admin from './messages/admin';
 /**
@@ -62,6 +63,7 @@ export const en = {
   'error.network': 'The server cannot be reached.',
   ...common.en,
   ...tasks.en,
+  ...taskDetail.en,
   ...library.en,
   ...admin.en,
 } as const;

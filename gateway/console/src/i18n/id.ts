@@ -1,5 +1,6 @@
 import * as common from './messages/common';
 import * as tasks from './messages/tasks';
+import * as taskDetail from './messages/task-detail';
 import * as library from './messages/library';
 import * as admin from './messages/admin';
 import type { Dictionary } from './en';
@@ -60,6 +61,7 @@ export const id: Dictionary = {
   'error.network': 'Server tidak dapat dihubungi.',
   ...common.id,
   ...tasks.id,
+  ...taskDetail.id,
   ...library.id,
   ...admin.id,
 };

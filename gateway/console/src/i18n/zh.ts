@@ -1,5 +1,6 @@
 import * as common from './messages/common';
 import * as tasks from './messages/tasks';
+import * as taskDetail from './messages/task-detail';
 import * as library from './messages/library';
 import * as admin from './messages/admin';
 import type { Dictionary } from './en';
@@ -60,6 +61,7 @@ export const zh: Dictionary = {
   'error.network': '无法连接服务器。',
   ...common.zh,
   ...tasks.zh,
+  ...taskDetail.zh,
   ...library.zh,
   ...admin.zh,
 };

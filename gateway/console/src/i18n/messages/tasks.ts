@@ -1,5 +1,5 @@
 /**
- * The words of the Scheduler (task table, the four-step "Add" dialog, Edit/Pause/Resume/Cancel/Delete) and the task detail page, in every language under the same keys
+ * The words of the Scheduler (task table, the four-step "Add" dialog, Edit/Pause/Resume/Cancel/Delete), in every language under the same keys
  * (keys prefixed by the page, e.g. `templates.add`); en.ts, zh.ts and id.ts spread them in, and
  * test/i18n.test.ts checks that each language has every key.
  */
