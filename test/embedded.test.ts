@@ -7,7 +7,7 @@
  * on the same data directory, and the task, its calls and its SMS are still there.
  * Issue 14: the first start on the empty database makes a demo tenant with an owner whose login
  * the banner prints (and every later start again); without its file, a database that has tenants
- * gets no demo tenant.
+ * gets no demo tenant; nor does an empty one with AUTOCALL_DEMO=false.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { Client } from 'pg';
+import { testDatabaseUrl } from '@autocall/testing';
 
 const root = join(__dirname, '..');
 
@@ -41,8 +43,8 @@ let base = '';
 let current: Running | undefined;
 
 /** Starts `node scripts/start.mjs …args` and waits for its "ready" banner. */
-async function start(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [join(root, 'scripts/start.mjs'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function start(args: string[], withEnv: NodeJS.ProcessEnv = env): Promise<Running> {
+  const child = spawn(process.execPath, [join(root, 'scripts/start.mjs'), ...args], { cwd: root, env: withEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
@@ -235,3 +237,38 @@ it('when nothing answers on the database and broker ports, then start.mjs runs e
   expect((await api('GET', '/v1/admin/tenants', adminToken)).body.total).toBe(2);
   expect(await stop(third)).toBe(0);
 }, 150_000);
+
+/** Runs SQL on the test PostgreSQL's maintenance database (to make and drop a database of this test's own). */
+async function onServer(text: string): Promise<void> {
+  const url = new URL(testDatabaseUrl());
+  url.pathname = '/postgres';
+  const c = new Client({ connectionString: url.toString() });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+it('when AUTOCALL_DEMO=false, then the first start on an empty database (a PostgreSQL given by DATABASE_URL) makes no demo tenant and says so', async () => {
+  const name = `autocall_demo_off_${process.pid}`;
+  await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await onServer(`CREATE DATABASE ${name}`);
+  const own = mkdtempSync(join(tmpdir(), 'autocall-demo-off-'));
+  try {
+    const url = new URL(testDatabaseUrl());
+    url.pathname = `/${name}`;
+    const off = await start([], { ...env, DATABASE_URL: url.toString(), AUTOCALL_DATA_DIR: own, AUTOCALL_DEMO: 'false' });
+    expect(off.output()).toContain('(DATABASE_URL is set)');
+    expect(off.output()).toContain('Demo tenant: none (AUTOCALL_DEMO=false)');
+    expect(off.output()).not.toContain('Demo login');
+    const adminToken = readFileSync(join(own, 'admin-token'), 'utf8').trim();
+    expect((await api('GET', '/v1/admin/tenants', adminToken)).body.total).toBe(0);
+    expect(existsSync(join(own, 'demo-tenant.json'))).toBe(false);
+    expect(await stop(off)).toBe(0);
+  } finally {
+    rmSync(own, { recursive: true, force: true });
+    await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}, 60_000);
