@@ -310,28 +310,62 @@ async function waitReady(p) {
   throw new Error(`${p.name} did not become ready on port ${p.port}`);
 }
 
-/** The demo tenant of an embedded database: made through the admin API on first start, kept in the data directory. */
+const DEMO_EMAIL = 'demo@autocall.local';
+
+/** Whether the gateway's tables hold no tenant yet (asked through the admin API, as any operator would). */
+async function noTenantYet(base) {
+  const res = await fetch(`${base}/v1/admin/tenants?pageSize=1`, { headers: { authorization: `Bearer ${admin.value}` } });
+  if (!res.ok) throw new Error(`listing tenants: ${res.status} ${await res.text()}`);
+  return (await res.json()).total === 0;
+}
+
+/**
+ * The demo tenant (issue 14): on the first start with an EMPTY database — no tenant in the
+ * gateway's tables, embedded or not — a tenant with an owner (demo@autocall.local, a generated
+ * password) is made through the admin API and kept in `.data/demo-tenant.json` (0600), so later
+ * starts print the same login. Never made on a database that already has tenants (someone's real
+ * data), nor with AUTOCALL_DEMO=false. Answers what the banner says: kept, created, none or off.
+ */
 async function demoTenant(base) {
   const file = join(dataDir, 'demo-tenant.json');
+  if (env.AUTOCALL_DEMO === 'false') return { state: 'off' };
   if (existsSync(file)) {
     try {
       const kept = JSON.parse(readFileSync(file, 'utf8'));
-      const res = await fetch(`${base}/v1/tasks?pageSize=1`, { headers: { authorization: `Bearer ${kept.apiKey}` } });
-      if (res.ok) return { ...kept, file, created: false };
+      const res = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${kept.apiKey}` } });
+      if (res.ok) return { state: 'kept', ...kept, file };
     } catch {
-      // unreadable or no longer valid (the database was reset): made again below
+      // unreadable: judged below like a missing file
     }
   }
+  // no file, or one of another database (reset since): a demo only on an empty database
+  if (!(await noTenantYet(base))) return { state: 'none', stale: existsSync(file) };
+  const password = randomBytes(12).toString('base64url');
   const res = await fetch(`${base}/v1/admin/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admin.value}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Demo' }),
+    body: JSON.stringify({ name: 'Demo', owner: { email: DEMO_EMAIL, name: 'Demo Owner', password } }),
   });
   if (res.status !== 201) throw new Error(`creating the demo tenant: ${res.status} ${await res.text()}`);
   const t = await res.json();
-  const kept = { tenantId: t.id, name: t.name, apiKey: t.apiKey, createdAt: t.createdAt };
+  const kept = { tenantId: t.id, apiKey: t.apiKey, email: DEMO_EMAIL, password };
   writeFileSync(file, JSON.stringify(kept, null, 2) + '\n', { mode: 0o600 });
-  return { ...kept, file, created: true };
+  chmodSync(file, 0o600); // a file left by an older start keeps its mode through writeFileSync
+  return { state: 'created', ...kept, file };
+}
+
+/** The banner's lines about the demo tenant. */
+function demoLines(demo, url) {
+  if (demo.state === 'off') return ['  Demo tenant: none (AUTOCALL_DEMO=false)'];
+  if (demo.state === 'none') {
+    const why = demo.stale ? `${shown(join(dataDir, 'demo-tenant.json'))} belongs to another database` : `no ${shown(join(dataDir, 'demo-tenant.json'))}`;
+    return [`  Demo tenant: none made (the database already has tenants, and ${why}); log in with a user of yours`];
+  }
+  return [
+    `  Demo login (${demo.state === 'created' ? 'created now, ' : ''}kept in ${shown(demo.file)}): ${demo.email} / ${demo.password}`,
+    `  Demo tenant API key: ${demo.apiKey}`,
+    `  Try:        curl -H 'Authorization: Bearer ${demo.apiKey}' ${url}/v1/tasks`,
+  ];
 }
 
 try {
@@ -344,22 +378,17 @@ try {
   } else {
     await Promise.all(startProcesses().map(waitReady));
   }
-  const demo = database.kind === 'embedded' ? await demoTenant(base) : undefined;
+  const demo = await demoTenant(base);
   const url = `http://localhost:${gatewayPort}`;
   const lines = [
     '',
     `autocall is ready in ${elapsed()}`,
     `  Console:    ${url}/console`,
+    ...demoLines(demo, url),
     `  API:        ${url}/v1`,
     `  Swagger UI: ${url}/docs`,
     `  Admin token (ADMIN_TOKEN${admin.file ? `, kept in ${shown(admin.file)}` : ''}): ${admin.file ? admin.value : '(as set in your environment)'}`,
   ];
-  if (demo) {
-    lines.push(
-      `  Demo tenant API key (${demo.created ? 'created now, ' : ''}kept in ${shown(demo.file)}): ${demo.apiKey}`,
-      `  Try:        curl -H 'Authorization: Bearer ${demo.apiKey}' ${url}/v1/tasks`,
-    );
-  }
   console.log(lines.join('\n') + '\n');
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err));

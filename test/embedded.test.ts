@@ -5,13 +5,18 @@
  * gateway and every service in one process over the in-process bus. A small task runs to completion
  * through the gateway; the platform is stopped with SIGTERM, started again (`--embedded` this time)
  * on the same data directory, and the task, its calls and its SMS are still there.
+ * Issue 14: the first start on the empty database makes a demo tenant with an owner whose login
+ * the banner prints (and every later start again); without its file, a database that has tenants
+ * gets no demo tenant; nor does an empty one with AUTOCALL_DEMO=false.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { Client } from 'pg';
+import { testDatabaseUrl } from '@autocall/testing';
 
 const root = join(__dirname, '..');
 
@@ -38,8 +43,8 @@ let base = '';
 let current: Running | undefined;
 
 /** Starts `node scripts/start.mjs …args` and waits for its "ready" banner. */
-async function start(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [join(root, 'scripts/start.mjs'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function start(args: string[], withEnv: NodeJS.ProcessEnv = env): Promise<Running> {
+  const child = spawn(process.execPath, [join(root, 'scripts/start.mjs'), ...args], { cwd: root, env: withEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
@@ -48,7 +53,7 @@ async function start(args: string[]): Promise<Running> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready within 45 s:\n${out}`)), 45_000);
     const check = () => {
-      if (/autocall is ready in [\d.]+ s[\s\S]*Try:/.test(out)) {
+      if (/autocall is ready in [\d.]+ s[\s\S]*Admin token[^\n]*\n/.test(out)) {
         clearTimeout(timer);
         child.stdout?.off('data', check);
         resolve();
@@ -133,9 +138,19 @@ it('when nothing answers on the database and broker ports, then start.mjs runs e
   expect(said).toMatch(/autocall: database: embedded PostgreSQL 15, data in .*postgres \(DATABASE_URL is unset and no PostgreSQL answers on 127\.0\.0\.1:\d+\)/);
   expect(said).toMatch(/autocall: bus: in-process .*gateway and services in one process \(AMQP_URL is unset and no RabbitMQ answers on 127\.0\.0\.1:\d+\)/);
   expect(said).toContain(`Swagger UI: http://localhost:${env.GATEWAY_PORT}/docs`);
-  const demoKey = /Demo tenant API key \(created now, kept in [^)]+\): (\S+)/.exec(said)?.[1];
-  expect(demoKey).toBeDefined();
+  expect(said).toContain(`Console:    http://localhost:${env.GATEWAY_PORT}/console`);
+  const login = /Demo login \(created now, kept in ([^)]+)\): (\S+) \/ (\S+)/.exec(said);
+  const demoKey = /Demo tenant API key: (\S+)/.exec(said)?.[1];
+  expect([login?.[1], login?.[2], demoKey]).toEqual([join(dataDir, 'demo-tenant.json'), 'demo@autocall.local', expect.any(String)]);
+  const demoFile = join(dataDir, 'demo-tenant.json');
+  expect(statSync(demoFile).mode & 0o777).toBe(0o600);
+  const kept = JSON.parse(readFileSync(demoFile, 'utf8'));
+  expect(kept).toEqual({ tenantId: expect.any(String), apiKey: demoKey, email: 'demo@autocall.local', password: login![3] });
   expect((await api('GET', '/v1/tasks', demoKey!)).status).toBe(200);
+  // the printed email and password log in, as the tenant's owner
+  const session = await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: login![2], password: login![3] }) });
+  expect(session.status).toBe(200);
+  expect(await session.json()).toMatchObject({ user: { email: 'demo@autocall.local', role: 'owner' }, tenant: { id: kept.tenantId } });
 
   // 2. A tenant made by the admin, a recording, a roster, templates, an SMS account, a task.
   const adminToken = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
@@ -204,12 +219,56 @@ it('when nothing answers on the database and broker ports, then start.mjs runs e
   const second = await start(['--embedded']);
   expect(second.output()).toContain('(--embedded given)');
   expect(second.output()).not.toContain('first start');
-  expect(second.output()).toContain(`Demo tenant API key (kept in`);
-  expect(second.output()).toContain(demoKey!);
+  expect(second.output()).toContain(`Demo login (kept in ${demoFile}): demo@autocall.local / ${login![3]}`);
+  expect(second.output()).toContain(`Demo tenant API key: ${demoKey}`);
   const again = await api('GET', `/v1/tasks/${taskId}`, key);
   expect(again.status).toBe(200);
   expect(again.body).toMatchObject({ id: taskId, status: 'completed', progress: { total: 6, answered: 5, noAnswer: 1 } });
   expect((await api('GET', `/v1/tasks/${taskId}/calls?limit=100`, key)).body.items).toHaveLength(6);
   expect((await api('GET', `/v1/sms-messages?taskId=${taskId}&limit=100`, key)).body.items).toHaveLength(6);
   expect(await stop(second)).toBe(0);
-}, 120_000);
+
+  // 6. The demo file gone, the database not empty: no demo tenant is made, and the banner says so.
+  rmSync(demoFile);
+  const third = await start(['--embedded']);
+  expect(third.output()).toContain('Demo tenant: none made (the database already has tenants');
+  expect(third.output()).not.toContain('Demo login');
+  expect(existsSync(demoFile)).toBe(false);
+  expect((await api('GET', '/v1/admin/tenants', adminToken)).body.total).toBe(2);
+  expect(await stop(third)).toBe(0);
+}, 150_000);
+
+/** Runs SQL on the test PostgreSQL's maintenance database (to make and drop a database of this test's own). */
+async function onServer(text: string): Promise<void> {
+  const url = new URL(testDatabaseUrl());
+  url.pathname = '/postgres';
+  const c = new Client({ connectionString: url.toString() });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+it('when AUTOCALL_DEMO=false, then the first start on an empty database (a PostgreSQL given by DATABASE_URL) makes no demo tenant and says so', async () => {
+  const name = `autocall_demo_off_${process.pid}`;
+  await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await onServer(`CREATE DATABASE ${name}`);
+  const own = mkdtempSync(join(tmpdir(), 'autocall-demo-off-'));
+  try {
+    const url = new URL(testDatabaseUrl());
+    url.pathname = `/${name}`;
+    const off = await start([], { ...env, DATABASE_URL: url.toString(), AUTOCALL_DATA_DIR: own, AUTOCALL_DEMO: 'false' });
+    expect(off.output()).toContain('(DATABASE_URL is set)');
+    expect(off.output()).toContain('Demo tenant: none (AUTOCALL_DEMO=false)');
+    expect(off.output()).not.toContain('Demo login');
+    const adminToken = readFileSync(join(own, 'admin-token'), 'utf8').trim();
+    expect((await api('GET', '/v1/admin/tenants', adminToken)).body.total).toBe(0);
+    expect(existsSync(join(own, 'demo-tenant.json'))).toBe(false);
+    expect(await stop(off)).toBe(0);
+  } finally {
+    rmSync(own, { recursive: true, force: true });
+    await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}, 60_000);

@@ -5,7 +5,7 @@ import { eventually, sql } from '@autocall/testing';
 import { snapshot } from '../../services/dialer/test/helpers';
 import { auditIdOf, systemTaskAction } from '../src/domain/system-audit';
 import { auditRepository } from '../src/data/audit.repository';
-import { admin, bearer, call, closeClient, deadUrl, startFakeUpstream, startGateway, startSms, type Gateway, type Res } from './helpers';
+import { admin, bearer, call, closeClient, startFakeUpstream, startGateway, startSms, type Gateway, type Res } from './helpers';
 
 /** The audit log: every changing request, pending before it runs and settled with its status; read by admins, never changed. */
 let sms: Awaited<ReturnType<typeof startSms>>;
@@ -15,7 +15,7 @@ let gw: Gateway;
 beforeAll(async () => {
   sms = await startSms();
   fake = await startFakeUpstream();
-  gw = await startGateway({ SMS_URL: sms.url, ROSTER_URL: fake.url, TASK_URL: await deadUrl(), AUTH_FAILURES_PER_WINDOW: '1000' });
+  gw = await startGateway({ SMS_URL: sms.url, ROSTER_URL: fake.url, TASK_URL: fake.url, AUTH_FAILURES_PER_WINDOW: '1000' });
 });
 afterAll(async () => {
   await gw?.close();
@@ -92,6 +92,24 @@ describe('the audit log', () => {
     expect(pause).toMatchObject({ requestId: refused.headers['x-request-id'], ip: '127.0.0.1', actor: { label: user.body.email }, tenantId: t.id });
     expect(list.items[5]).toMatchObject({ requestId: created.headers['x-request-id'], userAgent: 'ua-1' });
     expect(JSON.stringify(list)).not.toContain(PASSWORD);
+  });
+
+  it('when POST /v1/tasks is a dry run, then it is not in the log and not kept under its Idempotency-Key: the real create sent next under the same key runs, is logged, and is the one replayed', async () => {
+    const t = await tenantWithOwner();
+    const h = { ...t.h, 'idempotency-key': `wizard-${randomUUID()}` };
+    const before = fake.seen.length;
+    const dry = await call(gw.url, 'POST', '/v1/tasks?dryRun=true', { headers: h, json: { name: 'Promo' } });
+    const real = await call(gw.url, 'POST', '/v1/tasks', { headers: h, json: { name: 'Promo' } });
+    const replay = await call(gw.url, 'POST', '/v1/tasks', { headers: h, json: { name: 'Promo' } });
+    expect([dry.status, real.status, replay.status]).toEqual([201, 201, 201]); // the stand-in task service creates on any POST
+    expect(fake.seen.slice(before).map((s) => s.url)).toEqual(['/v1/tasks?dryRun=true', '/v1/tasks']);
+    expect([real.headers['idempotent-replayed'], replay.headers['idempotent-replayed'], replay.body.id]).toEqual([undefined, 'true', real.body.id]);
+    expect(await sql(`SELECT path FROM gateway.idempotency_keys WHERE key = $1`, [h['idempotency-key']])).toEqual([{ path: '/v1/tasks' }]);
+    const logged = await eventually(async () => {
+      const items = (await events(t, '?action=task.create')).items;
+      return items.length === 2 && items.every((e: { status: number | null }) => e.status !== null) && items;
+    });
+    expect(logged.map((e: { requestId: string; status: number }) => [e.requestId, e.status]).sort()).toEqual([[real.headers['x-request-id'], 201], [replay.headers['x-request-id'], 201]].sort());
   });
 
   it('when filtered or paged, then only the matching events, newest first, with a cursor that a hand-made one cannot imitate; another tenant never sees them', async () => {

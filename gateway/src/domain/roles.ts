@@ -81,7 +81,7 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   'POST /v1/admin/sms-templates/:id/reject': platform('smsTemplate.reject'),
   // task
   'GET /v1/tasks': v,
-  'POST /v1/tasks': op('task.create'),
+  'POST /v1/tasks': { ...op('task.create'), dryRun: true },
   'GET /v1/tasks/:id': v,
   'PATCH /v1/tasks/:id': op('task.update'),
   'DELETE /v1/tasks/:id': op('task.delete'),

@@ -18,6 +18,8 @@ declare module 'fastify' {
     caller: Caller | undefined;
     /** The pending audit record of this request, settled when it is answered. */
     auditId: string | undefined;
+    /** `?dryRun=true` on a route whose service honours it: it changes nothing, so it is neither audited nor kept for idempotent replay. */
+    dryRun: boolean;
   }
 }
 
@@ -124,7 +126,8 @@ export function authHook(o: AuthOptions) {
         subject = found.keyId;
       }
     }
-    if (UNSAFE.has(req.method) && access.action !== undefined && !(access.dryRun && isDryRun(req))) {
+    req.dryRun = access.dryRun === true && isDryRun(req);
+    if (UNSAFE.has(req.method) && access.action !== undefined && !req.dryRun) {
       const id = await o.audit.begin(auditEntry(req, req.caller, route, access.action));
       req.auditId = id;
       settleIfAbandoned(o.audit, req, reply, id);

@@ -259,7 +259,9 @@ export async function proxyRoutes(app: App, opts: ProxyOptions) {
         // Services take JSON bodies up to this limit and close the connection on a bigger one, which
         // would race the upload (EPIPE, then 503): refuse it here. Uploads (multipart) are the services' to judge.
         if (!isMultipart(req.headers) && Number(req.headers['content-length'] ?? 0) > opts.bodyLimit) throw errors.PAYLOAD_TOO_LARGE();
-        const key = idempotencyKeyOf(req);
+        // A dry run's answer is never kept under its Idempotency-Key: the real create sent next under
+        // the same key (a wizard's last step) must run, not replay the check or meet 422 KEY_REUSED.
+        const key = req.dryRun ? undefined : idempotencyKeyOf(req);
         return key === undefined ? streamThrough(req, reply, pool, opts) : idempotentProxy(req, reply, pool, opts, key);
       },
     });

@@ -19,14 +19,19 @@ import { taskResponders } from './messaging/task.rpc';
 export const TASK_SCHEMA = 'task';
 export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000, ControlRepair1764300000000];
 
+/** What a test may replace: the clock creates read (a dry run at 21:00 WIB without waiting for it). */
+export interface TaskSeams {
+  now?: () => Date;
+}
+
 /** Wires the task service: routes, RPC responder, consumers and the loops (scheduler, reservation clean-up, control reconciler). Never listens. */
-export async function buildApp(deps: ServiceDeps<TaskConfig>): Promise<App> {
+export async function buildApp(deps: ServiceDeps<TaskConfig>, seams: TaskSeams = {}): Promise<App> {
   const { config } = deps;
   const app = createServer({ name: 'task', logger: deps.logger, internalToken: config.INTERNAL_TOKEN, readiness: readiness(deps) });
   const dependencies = rpcDependencies(deps.bus, config.TASK_RPC_TIMEOUT_MS);
   const control = new TaskControl(deps.db, deps.relay, dependencies, { rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS, replyGraceMs: config.TASK_CONTROL_REPLY_GRACE_MS });
   const reservations = new Reservations(deps.db, dependencies, deps.logger.child({ component: 'reservations' }), { rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS });
-  const tasks = new TaskService(deps.db, deps.relay, dependencies, { timezone: config.PLATFORM_TIMEZONE, rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS }, control, reservations);
+  const tasks = new TaskService(deps.db, deps.relay, dependencies, { timezone: config.PLATFORM_TIMEZONE, rpcTimeoutMs: config.TASK_RPC_TIMEOUT_MS, now: seams.now }, control, reservations);
   const reconciler = new ControlReconciler(deps.db, control, deps.logger.child({ component: 'control-reconciler' }), {
     tickMs: config.TASK_CONTROL_RECONCILE_MS,
     maxBackoffMs: config.TASK_CONTROL_RECONCILE_MAX_BACKOFF_MS,

@@ -742,6 +742,71 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        TaskDryRun: {
+            /** @constant */
+            valid: true;
+            task: {
+                name: string;
+                status: "scheduled" | "running" | "paused" | "completed" | "cancelled";
+                /** Format: uuid */
+                recordingId: string;
+                /** Format: uuid */
+                rosterId: string;
+                start: {
+                    mode: "immediate" | "scheduled";
+                    /** Format: date-time */
+                    at: string;
+                    atLocal: string;
+                };
+                sms: {
+                    onDisconnect: {
+                        enabled: boolean;
+                        templateId: string | null;
+                        when?: "anyAnswered" | "calleeHangup";
+                    };
+                    onUnanswered: {
+                        enabled: boolean;
+                        templateId: string | null;
+                        when?: "anyAnswered" | "calleeHangup";
+                    };
+                };
+                dialing: {
+                    maxConcurrentCalls: number;
+                    callsPerSecond: number;
+                    ringTimeoutSeconds: number;
+                    maxAttempts: number;
+                    retryDelayMinutes: number;
+                    callerId: string | null;
+                    callingWindow: {
+                        start: string;
+                        end: string;
+                        days: number[];
+                    };
+                };
+                progress: {
+                    total: number;
+                    pending: number;
+                    answered: number;
+                    noAnswer: number;
+                    busy: number;
+                    unavailable: number;
+                    failed: number;
+                    cancelled: number;
+                    smsSent: number;
+                    smsFailed: number;
+                    percent: number;
+                };
+                startedAt: string | null;
+                pausedAt: string | null;
+                completedAt: string | null;
+                cancelledAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the first call would go out (UTC): the start, or the calling window's next opening after it.
+                 */
+                nextCallAt: string;
+            };
+        };
         Task: {
             /** Format: uuid */
             id: string;
@@ -3522,7 +3587,10 @@ export interface operations {
     };
     createTask: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: check everything a create checks (the same 4xx) and answer 200 with the task that would be created; nothing is created, reserved or published, and not audited. */
+                dryRun?: boolean;
+            };
             header?: {
                 /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3601,6 +3669,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDryRun"];
+                };
+            };
             /** @description Created */
             201: {
                 headers: {

@@ -94,46 +94,61 @@ export const UpdateTask = Type.Object(
 
 const SmsRuleView = Type.Object({ enabled: Type.Boolean(), templateId: Nullable(Uuid), when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])) });
 
-export const Task = Type.Object(
+/** The fields of a task as the API shows it; a dry run's draft has all but those made at creation. */
+const taskFields = {
+  id: Uuid,
+  name: Type.String(),
+  status: TaskStatus,
+  recordingId: Uuid,
+  rosterId: Uuid,
+  start: Type.Object({
+    mode: Type.Union([Type.Literal('immediate'), Type.Literal('scheduled')]),
+    /** UTC; for an immediate task the time it was created */
+    at: DateTime,
+    /** the same instant in platform time with its offset, e.g. 2026-01-15T09:00:00+07:00 */
+    atLocal: Type.String(),
+  }),
+  sms: Type.Object({ onDisconnect: SmsRuleView, onUnanswered: SmsRuleView }),
+  dialing: TaskDialingSettings,
+  progress: Type.Object({
+    total: Type.Integer(),
+    pending: Type.Integer(),
+    answered: Type.Integer(),
+    noAnswer: Type.Integer(),
+    busy: Type.Integer(),
+    unavailable: Type.Integer(),
+    failed: Type.Integer(),
+    cancelled: Type.Integer(),
+    smsSent: Type.Integer(),
+    smsFailed: Type.Integer(),
+    /** final numbers / total × 100, two decimals */
+    percent: Type.Number(),
+  }),
+  /** running but outside the calling window: when the window next opens (UTC); else null */
+  nextCallAt: Nullable(DateTime),
+  startedAt: Nullable(DateTime),
+  pausedAt: Nullable(DateTime),
+  completedAt: Nullable(DateTime),
+  cancelledAt: Nullable(DateTime),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+};
+
+export const Task = Type.Object(taskFields, { $id: 'Task' });
+
+const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, nextCallAt: _nextCallAt, ...draftFields } = taskFields;
+
+/** What `POST /v1/tasks?dryRun=true` answers: the task that would be created (no id: nothing is). */
+export const TaskDryRun = Type.Object(
   {
-    id: Uuid,
-    name: Type.String(),
-    status: TaskStatus,
-    recordingId: Uuid,
-    rosterId: Uuid,
-    start: Type.Object({
-      mode: Type.Union([Type.Literal('immediate'), Type.Literal('scheduled')]),
-      /** UTC; for an immediate task the time it was created */
-      at: DateTime,
-      /** the same instant in platform time with its offset, e.g. 2026-01-15T09:00:00+07:00 */
-      atLocal: Type.String(),
+    valid: Type.Literal(true),
+    task: Type.Object({
+      ...draftFields,
+      /** unlike a task's, always set: the first instant at or after the start when the calling window is open (UTC) */
+      nextCallAt: Type.String({ format: 'date-time', description: 'When the first call would go out (UTC): the start, or the calling window\'s next opening after it.' }),
     }),
-    sms: Type.Object({ onDisconnect: SmsRuleView, onUnanswered: SmsRuleView }),
-    dialing: TaskDialingSettings,
-    progress: Type.Object({
-      total: Type.Integer(),
-      pending: Type.Integer(),
-      answered: Type.Integer(),
-      noAnswer: Type.Integer(),
-      busy: Type.Integer(),
-      unavailable: Type.Integer(),
-      failed: Type.Integer(),
-      cancelled: Type.Integer(),
-      smsSent: Type.Integer(),
-      smsFailed: Type.Integer(),
-      /** final numbers / total × 100, two decimals */
-      percent: Type.Number(),
-    }),
-    /** running but outside the calling window: when the window next opens (UTC); else null */
-    nextCallAt: Nullable(DateTime),
-    startedAt: Nullable(DateTime),
-    pausedAt: Nullable(DateTime),
-    completedAt: Nullable(DateTime),
-    cancelledAt: Nullable(DateTime),
-    createdAt: DateTime,
-    updatedAt: DateTime,
   },
-  { $id: 'Task' },
+  { $id: 'TaskDryRun' },
 );
 
 const problems = { 400: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem };
@@ -141,7 +156,14 @@ const problems = { 400: Problem, 404: Problem, 409: Problem, 422: Problem, 503: 
 export const taskRoutes = defineRoutes({
   createTask: {
     method: 'POST', url: '/v1/tasks', operationId: 'createTask', summary: 'Create a task (starts now or at a WIB time)', tags: ['Tasks'],
-    schema: { body: CreateTask, response: { 201: Task, ...problems } },
+    schema: {
+      querystring: Type.Object(
+        { dryRun: Type.Optional(Type.Boolean({ description: 'true: check everything a create checks (the same 4xx) and answer 200 with the task that would be created; nothing is created, reserved or published, and not audited.' })) },
+        { additionalProperties: false },
+      ),
+      body: CreateTask,
+      response: { 200: TaskDryRun, 201: Task, ...problems },
+    },
   },
   listTasks: {
     method: 'GET', url: '/v1/tasks', operationId: 'listTasks', summary: 'List tasks (newest first)', tags: ['Tasks'],
@@ -178,3 +200,4 @@ export const taskRoutes = defineRoutes({
 
 /** The response body, as the schema above says (a view built by hand beside it would drift). */
 export type Task = Static<typeof Task>;
+export type TaskDryRun = Static<typeof TaskDryRun>;

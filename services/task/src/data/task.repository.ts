@@ -1,11 +1,6 @@
 import { listPage } from '@autocall/db';
 import type { EntityManager } from 'typeorm';
-import type { Outcome, TaskRow } from '../domain/task';
-
-export type NewTask = Pick<
-  TaskRow,
-  'id' | 'tenant_id' | 'name' | 'status' | 'recording_id' | 'recording_duration_ms' | 'roster_id' | 'roster_columns' | 'total' | 'start_mode' | 'start_at' | 'timezone' | 'sms' | 'dialing' | 'started_at'
->;
+import type { NewTask, Outcome, TaskRow } from '../domain/task';
 
 type Q = Pick<EntityManager, 'query'>;
 

@@ -1,6 +1,6 @@
-import type { Task, TaskSnapshotT } from '@autocall/contracts';
+import type { Task, TaskDryRun, TaskSnapshotT } from '@autocall/contracts';
 import { finalOf, percentOf, type TaskRow } from './task';
-import { nextWindowOpening, toLocalIso } from './time';
+import { firstCallAt, nextWindowOpening, toLocalIso } from './time';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -38,6 +38,15 @@ export function toView(r: TaskRow, now = new Date()): Task {
     updatedAt: r.updated_at.toISOString(),
   };
 }
+/**
+ * What a dry run answers for the row a create would insert: the task's view without what only an
+ * insert makes (id, timestamps), and `nextCallAt` always set — when the first call would go out.
+ */
+export function toDraftView(r: TaskRow): TaskDryRun['task'] {
+  const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, ...view } = toView(r);
+  return { ...view, nextCallAt: firstCallAt(r.dialing.callingWindow, r.start_at, r.timezone).toISOString() };
+}
+
 /** The contract's type (`Static` of its schema), not one written beside it. */
 export type TaskView = Task;
 

@@ -46,6 +46,38 @@ export interface TaskRow {
   updated_at: Date;
 }
 
+/** What a create decides; the database fills in the rest (counters at 0, control columns, timestamps). */
+export type NewTask = Pick<
+  TaskRow,
+  'id' | 'tenant_id' | 'name' | 'status' | 'recording_id' | 'recording_duration_ms' | 'roster_id' | 'roster_columns' | 'total' | 'start_mode' | 'start_at' | 'timezone' | 'sms' | 'dialing' | 'started_at'
+>;
+
+/** The row a create would insert, held in memory only (a dry run): what the database would fill in, as it would. */
+export function draftRow(t: NewTask, now: Date): TaskRow {
+  return {
+    ...t,
+    answered: 0,
+    no_answer: 0,
+    busy: 0,
+    unavailable: 0,
+    failed: 0,
+    cancelled: 0,
+    sms_sent: 0,
+    sms_failed: 0,
+    final_count: null,
+    paused_at: null,
+    completed_at: null,
+    cancelled_at: null,
+    control_generation: '0',
+    control_holder: null,
+    control_lease_until: null,
+    control_due_at: null,
+    control_tries: 0,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 /** Numbers with a final outcome (cancelled ones are counted apart). */
 export const finalOf = (r: TaskRow) => r.answered + r.no_answer + r.busy + r.unavailable + r.failed;
 

@@ -74,3 +74,9 @@ export function nextWindowOpening(w: Window, now: Date, timezone: string): Date 
 export function assertWindow(w: Window, field = 'dialing.callingWindow.end'): void {
   if (minutes(w.end) <= minutes(w.start)) throw invalidField(field, 'must be after callingWindow.start');
 }
+
+/** When the first call of a task starting at `start` goes out: `start` itself inside the window, else the window's next opening. */
+export function firstCallAt(w: Window, start: Date, timezone: string): Date {
+  // days has at least one weekday (the contract), so an opening within a week always exists
+  return nextWindowOpening(w, start, timezone) ?? start;
+}

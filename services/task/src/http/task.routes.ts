@@ -4,6 +4,7 @@ import type { TaskService } from '../usecases/task.service';
 
 export function taskRoutes(app: App, tasks: TaskService) {
   route(app, r.createTask, async (req, reply) => {
+    if (req.query.dryRun === true) return tasks.dryRun(tenantOf(req), req.body);
     const t = await tasks.create(tenantOf(req), req.body, req.id);
     return reply.code(201).header('location', `/v1/tasks/${t.id}`).send(t);
   });

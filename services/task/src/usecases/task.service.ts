@@ -1,14 +1,14 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Static } from '@sinclair/typebox';
-import { AppError, newId, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type UpdateTask } from '@autocall/contracts';
+import { AppError, newId, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type TaskDryRun, type UpdateTask } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { taskRepository as repo } from '../data/task.repository';
 import type { Dependencies } from '../domain/dependencies';
 import { assertUsableTemplate, usableRecording, usableRoster } from '../domain/references';
 import { taskErrors } from '../domain/errors';
 import { DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from '../domain/settings';
-import { assertEditable, cancelRule, hasEnded, pauseRule, resumedState, resumeRule, startFrom, type TaskRow } from '../domain/task';
-import { toSnapshot, toView, type TaskView } from '../domain/task-view';
+import { assertEditable, cancelRule, draftRow, hasEnded, pauseRule, resumedState, resumeRule, startFrom, type NewTask, type TaskRow } from '../domain/task';
+import { toDraftView, toSnapshot, toView, type TaskView } from '../domain/task-view';
 import { validateTaskName } from '../domain/task-name';
 import type { Reservations } from './reservations';
 import { type Lease, TaskControl } from './task-control';
@@ -19,6 +19,8 @@ type UpdateInput = Static<typeof UpdateTask>;
 export interface TaskServiceOptions {
   timezone: string;
   rpcTimeoutMs: number;
+  /** The clock a create reads (start, startedAt, the calling window): a test's seam, the wall clock otherwise. */
+  now?: () => Date;
 }
 
 /** A settled promise's value, or its error thrown: reference checks run together, judged in order. */
@@ -36,6 +38,10 @@ export class TaskService {
     private readonly control: TaskControl,
     private readonly reservations: Reservations,
   ) {}
+
+  private now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
 
   // ---- reads ----
   async get(tenantId: string, id: string): Promise<TaskView> {
@@ -76,38 +82,54 @@ export class TaskService {
     return { recordingDurationMs: rec.durationMs, total, columns };
   }
 
-  async create(tenantId: string, input: CreateInput, requestId?: string): Promise<TaskView> {
+  /**
+   * Every check of a create, in its order (name, start, settings, then the references over RPC),
+   * and the row it would insert: what `create` inserts and a dry run shows. Reserves nothing.
+   */
+  private async prepare(tenantId: string, input: CreateInput, now: Date): Promise<NewTask> {
     const name = validateTaskName(input.name);
-    const now = new Date();
     const start = startFrom(input.start, now, this.opts.timezone);
     const sms = mergeSms(DEFAULT_SMS, input.sms);
     const dialing = mergeDialing(DEFAULT_DIALING, input.dialing);
     const refs = await this.checkReferences(tenantId, input, sms);
-    const id = newId();
     const immediate = start.mode === 'immediate';
+    return {
+      id: newId(),
+      tenant_id: tenantId,
+      name,
+      status: immediate ? 'running' : 'scheduled',
+      recording_id: input.recordingId,
+      recording_duration_ms: refs.recordingDurationMs,
+      roster_id: input.rosterId,
+      roster_columns: refs.columns,
+      total: refs.total,
+      start_mode: start.mode,
+      start_at: start.at,
+      timezone: this.opts.timezone,
+      sms,
+      dialing,
+      started_at: immediate ? now : null,
+    };
+  }
+
+  /** `?dryRun=true`: the same checks and answers as a create, and the task it would make; nothing is inserted, reserved or published. */
+  async dryRun(tenantId: string, input: CreateInput): Promise<TaskDryRun> {
+    const now = this.now();
+    return { valid: true, task: toDraftView(draftRow(await this.prepare(tenantId, input, now), now)) };
+  }
+
+  async create(tenantId: string, input: CreateInput, requestId?: string): Promise<TaskView> {
+    const now = this.now();
+    const task = await this.prepare(tenantId, input, now);
+    const { id } = task;
+    const templateIds = enabledTemplates(task.sms);
     let row: TaskRow;
     try {
-      await this.deps.reserve(tenantId, id, { recordingId: input.recordingId, rosterId: input.rosterId, templateIds: enabledTemplates(sms) });
+      await this.deps.reserve(tenantId, id, { recordingId: task.recording_id, rosterId: task.roster_id, templateIds });
       row = await this.db.transaction(async (m) => {
-        const r = await repo.insert(m, {
-          id,
-          tenant_id: tenantId,
-          name,
-          status: immediate ? 'running' : 'scheduled',
-          recording_id: input.recordingId,
-          recording_duration_ms: refs.recordingDurationMs,
-          roster_id: input.rosterId,
-          roster_columns: refs.columns,
-          total: refs.total,
-          start_mode: start.mode,
-          start_at: start.at,
-          timezone: this.opts.timezone,
-          sms,
-          dialing,
-          started_at: immediate ? now : null,
-        });
+        const r = await repo.insert(m, task);
         await publishInTransaction(m, TaskCreated, toSnapshot(r), { requestId });
-        if (immediate) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+        if (task.start_mode === 'immediate') await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
         return r;
       });
     } catch (err) {
@@ -115,7 +137,7 @@ export class TaskService {
       throw err;
     }
     this.relay.nudge();
-    return toView(row);
+    return toView(row, now);
   }
 
   // ---- edit ----
