@@ -106,3 +106,263 @@ describeInBrowser('SMS Templates', () => {
     expect(o.problems).toEqual([]);
   });
 });
+
+describeInBrowser('Task Roster', () => {
+  it('when an owner downloads the template, fills it and uploads it through Select File, then validation shows the counts, Download Errors gives the rejected rows, and the numbers, Edit and Delete work', async () => {
+    const o = await rig.open({ path: '/task-roster' });
+    const { page, t } = o;
+    await page.getByRole('heading', { name: t('nav.taskRoster') }).waitFor();
+    await page.getByRole('button', { name: t('common.add') }).click();
+    const add = dialog(page, t('rosters.addTitle'));
+    await add.getByRole('group', { name: t('rosters.field.file') }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // "Download Template": the API's standard workbook, filled in as the manual says (numbers without the country code)
+    const downloading = page.waitForEvent('download');
+    await add.getByRole('link', { name: t('rosters.downloadTemplate') }).click();
+    const template = await downloading;
+    const templatePath = join(files, 'template.xlsx');
+    await template.saveAs(templatePath);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(templatePath);
+    const sheet = wb.getWorksheet('Roster');
+    expect(sheet?.getRow(1).getCell(1).value).toBe('Phone Number');
+    for (const [phone, name] of [['87630021323', 'Ani'], ['87630021324', 'Budi'], ['12', 'Cici'], ['087630021323', 'Ani again'], ['87630021325', 'Dedi']]) sheet!.addRow([phone, name]);
+    const filled = join(files, 'January 2026 Promotional Campaign.xlsx');
+    await wb.xlsx.writeFile(filled);
+
+    await add.getByRole('textbox', { name: t('rosters.field.name') }).fill('January 2026 Promotional Campaign');
+    await add.getByRole('textbox', { name: t('rosters.field.description') }).fill('Customers of the January promotion');
+    await selectFile(o, add, filled);
+    await add.getByText('January 2026 Promotional Campaign.xlsx').waitFor();
+    await add.getByRole('button', { name: t('common.confirm') }).click();
+
+    // the validation, followed to its end: 3 valid, 1 invalid, 1 duplicate
+    await add.getByText(t('rosters.validated', { total: 5 })).waitFor();
+    const counts = add.locator('.roster-counts');
+    expect(await counts.locator('dd').allTextContents()).toEqual(['3', '1', '1']);
+    expect(await seriousViolations(page)).toEqual([]);
+    const errorsDownload = page.waitForEvent('download');
+    await add.getByRole('link', { name: t('rosters.downloadErrors') }).click();
+    const errorsPath = join(files, 'errors.xlsx');
+    await (await errorsDownload).saveAs(errorsPath);
+    const errorsBook = new ExcelJS.Workbook();
+    await errorsBook.xlsx.load(readFileSync(errorsPath) as unknown as ArrayBuffer);
+    const errorRows: string[] = [];
+    errorsBook.worksheets[0]!.eachRow((r, n) => n > 1 && errorRows.push(r.values!.toString()));
+    expect(errorRows).toHaveLength(2);
+    expect(errorRows.join('\n')).toMatch(/DUPLICATE/);
+    await add.getByRole('button', { name: t('common.close') }).click();
+
+    const listed = (await api('GET', '/v1/rosters?page=1&pageSize=200')).body.items.find((r: { name: string }) => r.name === 'January 2026 Promotional Campaign');
+    expect(listed).toMatchObject({ status: 'ready', description: 'Customers of the January promotion', counts: { totalRows: 5, valid: 3, invalid: 1, duplicate: 1 } });
+    const line = row(page, 'January 2026 Promotional Campaign');
+    await line.getByText(t('rosters.status.ready')).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'task-roster.png') });
+
+    // the entries and the errors, browsable
+    await line.getByRole('button', { name: t('rosters.viewNumbers') }).click();
+    const rows = dialog(page, t('rosters.rowsTitle', { name: 'January 2026 Promotional Campaign' }));
+    const entries = rows.getByRole('grid', { name: t('rosters.entries') });
+    await entries.getByRole('row', { name: '+6287630021324', exact: true }).waitFor();
+    expect(await entries.getByRole('row').count()).toBe(4); // the header and 3 valid numbers
+    expect(await seriousViolations(page)).toEqual([]);
+    await rows.getByRole('tab', { name: t('rosters.errors') }).click();
+    const errors = rows.getByRole('grid', { name: t('rosters.errors') });
+    await errors.getByRole('row', { name: '087630021323', exact: true }).getByText(t('rosters.reason.DUPLICATE')).waitFor();
+    await errors.getByRole('row', { name: '12', exact: true }).getByText(t('rosters.reason.TOO_SHORT')).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await rows.getByRole('button', { name: t('common.close') }).click();
+
+    // Edit → "Roster Name", "Description", "Confirm"
+    await line.getByRole('button', { name: t('common.edit') }).click();
+    const edit = dialog(page, t('rosters.editTitle'));
+    expect(await edit.getByRole('textbox', { name: t('rosters.field.description') }).inputValue()).toBe('Customers of the January promotion');
+    await edit.getByRole('textbox', { name: t('rosters.field.name') }).fill('February 2026 Campaign');
+    await edit.getByRole('textbox', { name: t('rosters.field.description') }).fill('');
+    expect(await seriousViolations(page)).toEqual([]);
+    await edit.getByRole('button', { name: t('common.confirm') }).click();
+    await edit.waitFor({ state: 'detached' });
+    expect((await api('GET', `/v1/rosters/${listed.id}`)).body).toMatchObject({ name: 'February 2026 Campaign', description: null });
+
+    // Delete → Confirm
+    await row(page, 'February 2026 Campaign').getByRole('button', { name: t('common.delete') }).click();
+    const del = dialog(page, t('rosters.deleteTitle'));
+    await del.getByRole('button', { name: t('common.confirm') }).click();
+    await del.waitFor({ state: 'detached' });
+    expect((await api('GET', `/v1/rosters/${listed.id}`)).status).toBe(404);
+    expect(o.problems).toEqual([]);
+  });
+});
+
+describeInBrowser('Recording Files', () => {
+  it('when an owner uploads an MP3 through Select File, then it is listed with its duration, plays in place, and Rename and Delete change what the API holds', async () => {
+    const o = await rig.open({ path: '/recording-files' });
+    const { page, t } = o;
+    await page.getByRole('heading', { name: t('nav.recordingFiles') }).waitFor();
+    await page.getByRole('button', { name: t('common.add') }).click();
+    const add = dialog(page, t('recordings.addTitle'));
+    await selectFile(o, add, FIXTURE_MP3);
+    const name = add.getByRole('textbox', { name: t('recordings.field.name') });
+    expect(await name.inputValue()).toBe('mono-8k'); // the file's name, as the API would default it
+    await name.fill('Promotion Campaign - Chinese');
+    expect(await seriousViolations(page)).toEqual([]);
+    await add.getByRole('button', { name: t('common.confirm') }).click();
+    await add.waitFor({ state: 'detached' });
+
+    const made = (await api('GET', '/v1/recordings?page=1&pageSize=200')).body.items.find((r: { name: string }) => r.name === 'Promotion Campaign - Chinese');
+    expect(made).toMatchObject({ status: 'ready', fileName: 'mono-8k.mp3' });
+    const line = row(page, 'Promotion Campaign - Chinese');
+    await line.getByText(t('recordings.status.ready')).waitFor();
+
+    // play in place: the audio element loads the API's MP3 (the CSP allows media from 'self')
+    const player = line.getByLabel(t('recordings.playOf', { name: 'Promotion Campaign - Chinese' }));
+    expect(await player.getAttribute('src')).toBe(`/v1/recordings/${made.id}/audio`);
+    const seconds = await player.evaluate(
+      (audio: HTMLAudioElement) =>
+        new Promise<number>((resolve, reject) => {
+          audio.addEventListener('loadedmetadata', () => resolve(audio.duration), { once: true });
+          audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });
+          audio.preload = 'metadata';
+          audio.load();
+        }),
+    );
+    expect(Math.abs(seconds * 1000 - made.durationMs)).toBeLessThan(500);
+
+    // Rename
+    await line.getByRole('button', { name: t('recordings.rename') }).click();
+    const rename = dialog(page, t('recordings.renameTitle'));
+    await rename.getByRole('textbox', { name: t('recordings.field.name') }).fill('Promotion Campaign - Bahasa');
+    expect(await seriousViolations(page)).toEqual([]);
+    await rename.getByRole('button', { name: t('common.confirm') }).click();
+    await rename.waitFor({ state: 'detached' });
+    expect((await api('GET', `/v1/recordings/${made.id}`)).body.name).toBe('Promotion Campaign - Bahasa');
+
+    // Delete → Confirm
+    await row(page, 'Promotion Campaign - Bahasa').getByRole('button', { name: t('common.delete') }).click();
+    const del = dialog(page, t('recordings.deleteTitle'));
+    expect(await seriousViolations(page)).toEqual([]);
+    await del.getByRole('button', { name: t('common.confirm') }).click();
+    await del.waitFor({ state: 'detached' });
+    expect((await api('GET', `/v1/recordings/${made.id}`)).status).toBe(404);
+    expect(o.problems).toEqual([]);
+  });
+});
+
+describeInBrowser('files refused', () => {
+  it('when a wrong kind of file is selected, then it is refused in words before any upload; a text renamed .mp3 gets the API’s refusal in words', async () => {
+    const o = await rig.open({ path: '/task-roster' });
+    const { page, t } = o;
+    const uploads: string[] = [];
+    page.on('request', (r) => r.method() === 'POST' && uploads.push(new URL(r.url()).pathname));
+    const csv = join(files, 'numbers.csv');
+    writeFileSync(csv, 'Phone Number\n87630021323\n');
+    await page.getByRole('button', { name: t('common.add') }).click();
+    const add = dialog(page, t('rosters.addTitle'));
+    await add.getByRole('textbox', { name: t('rosters.field.name') }).fill('Not a workbook');
+    await selectFile(o, add, csv);
+    await add.getByRole('alert').getByText(t('rosters.file.notXlsx')).waitFor();
+    await add.getByRole('button', { name: t('common.confirm') }).click();
+    await add.getByText(t('library.file.missing')).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await add.getByRole('button', { name: t('common.cancel') }).click();
+
+    await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: t('nav.recordingFiles') }).click();
+    await page.getByRole('button', { name: t('common.add') }).click();
+    const rec = dialog(page, t('recordings.addTitle'));
+    await selectFile(o, rec, FIXTURE_WAV);
+    await rec.getByRole('alert').getByText(t('recordings.file.notMp3')).waitFor();
+    expect(uploads).toEqual([]);
+
+    // the extension passes, the bytes do not: the API's 415 RECORDING_NOT_MP3, in words
+    const fake = join(files, 'fake.mp3');
+    writeFileSync(fake, 'this is not audio at all');
+    await selectFile(o, rec, fake);
+    await rec.getByRole('button', { name: t('common.confirm') }).click();
+    await rec.getByRole('alert').getByText(t('recordings.file.notMp3')).waitFor();
+    expect(uploads).toEqual(['/v1/recordings']);
+  });
+});
+
+describeInBrowser('in use, roles and languages', () => {
+  let used: { template: string; roster: string; recording: string };
+  beforeAll(async () => {
+    if (describeInBrowser !== describe) return;
+    const recording = await uploadRecording(rig.base, rig.tenant.auth);
+    const roster = await uploadRoster(rig.base, rig.tenant.auth, [{ phone: '87630021400', name: 'Eka', orderId: 'ORD-1' }], 'Used roster');
+    const template = await api('POST', '/v1/sms-templates', { name: 'Used template', content: 'Hello {{name}}, order {{Order Id}}' });
+    await api('POST', '/v1/sms-templates', { name: 'Payment Reminder', content: 'Pelanggan yth {{name}}, tagihan Anda jatuh tempo. Abaikan jika sudah membayar.' });
+    expect((await api('PUT', '/v1/sms-account', { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' })).status).toBe(200);
+    const task = await api('POST', '/v1/tasks', {
+      name: 'Uses everything',
+      recordingId: recording.body.id,
+      rosterId: roster.body.id,
+      start: { mode: 'scheduled', at: `${new Date().getUTCFullYear() + 1}-06-01T09:00` },
+      sms: { onDisconnect: { enabled: true, templateId: template.body.id } },
+    });
+    expect(task.status).toBe(201);
+    used = { template: template.body.id, roster: roster.body.id, recording: recording.body.id };
+  });
+
+  it('when something a scheduled task uses is deleted, then the API’s 409 is shown in words and it stays', async () => {
+    const o = await rig.open({ path: '/sms-templates' });
+    const { page, t } = o;
+    await row(page, 'Payment Reminder').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'sms-templates.png') });
+    const cases = [
+      { menu: t('nav.smsTemplates'), name: 'Used template', title: t('templates.deleteTitle'), words: t('templates.inUse') },
+      { menu: t('nav.taskRoster'), name: 'Used roster', title: t('rosters.deleteTitle'), words: t('rosters.inUse') },
+      { menu: t('nav.recordingFiles'), name: 'E2E recording', title: t('recordings.deleteTitle'), words: t('recordings.inUse') },
+    ];
+    for (const c of cases) {
+      await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: c.menu }).click();
+      await row(page, c.name).getByRole('button', { name: t('common.delete') }).click();
+      const del = dialog(page, c.title);
+      await del.getByRole('button', { name: t('common.confirm') }).click();
+      await del.getByRole('alert').getByText(c.words).waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await del.getByRole('button', { name: t('common.cancel') }).click();
+      await del.waitFor({ state: 'detached' });
+    }
+    await row(page, 'E2E recording').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'recording-files.png') });
+    expect((await api('GET', `/v1/sms-templates/${used.template}`)).status).toBe(200);
+    expect((await api('GET', `/v1/rosters/${used.roster}`)).status).toBe(200);
+    expect((await api('GET', `/v1/recordings/${used.recording}`)).status).toBe(200);
+  });
+
+  it('when a viewer opens the three pages, then it sees the lists (and plays, and browses numbers) but no Add, Edit, Rename or Delete', async () => {
+    const viewer = await rig.person('viewer');
+    for (const [path, name] of [['/sms-templates', 'Used template'], ['/task-roster', 'Used roster'], ['/recording-files', 'E2E recording']]) {
+      const { page, t, problems } = await rig.open({ as: viewer, path });
+      await row(page, name).waitFor();
+      for (const label of [t('common.add'), t('common.edit'), t('common.delete'), t('recordings.rename')]) expect(await page.getByRole('button', { name: label, exact: true }).count()).toBe(0);
+      if (path === '/task-roster') await row(page, name).getByRole('button', { name: t('rosters.viewNumbers') }).waitFor();
+      if (path === '/recording-files') await row(page, name).getByLabel(t('recordings.playOf', { name })).waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(problems).toEqual([]);
+      await page.context().close();
+    }
+  });
+
+  it.each(['zh', 'id'] as const)('when the console is in %s, then the three pages and their dialogs speak it', async (language) => {
+    for (const [path, heading, column, dialogTitle, name] of [
+      ['/sms-templates', 'nav.smsTemplates', 'templates.col.content', 'templates.addTitle', 'Used template'],
+      ['/task-roster', 'nav.taskRoster', 'rosters.col.duplicate', 'rosters.addTitle', 'Used roster'],
+      ['/recording-files', 'nav.recordingFiles', 'recordings.col.duration', 'recordings.addTitle', 'E2E recording'],
+    ] as const) {
+      const { page, t, problems } = await rig.open({ path, language });
+      await page.getByRole('heading', { level: 1, name: t(heading) }).waitFor();
+      await page.getByRole('columnheader', { name: t(column) }).waitFor();
+      await row(page, name).waitFor();
+      await page.getByRole('button', { name: t('common.add') }).click();
+      const d = dialog(page, t(dialogTitle));
+      await d.getByRole('button', { name: t('common.confirm') }).waitFor();
+      if (path !== '/sms-templates') await d.getByRole('button', { name: t('library.file.select') }).waitFor();
+      else await d.getByText(t('templates.counter', { encoding: 'GSM-7', units: 0, perSegment: 160, segments: 1 })).waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(problems).toEqual([]);
+      await page.context().close();
+    }
+  });
+});
