@@ -15,6 +15,8 @@ jest.setTimeout(180_000);
 let rig: Rig;
 const files = mkdtempSync(join(tmpdir(), 'console-library-'));
 const FIXTURE_MP3 = join(__dirname, '..', '..', '..', 'services', 'recording', 'test', 'fixtures', 'mono-8k.mp3');
+/** rows of the large roster whose validation takes long enough to watch */
+const ROWS = 40_000;
 const FIXTURE_WAV = join(__dirname, '..', '..', '..', 'services', 'recording', 'test', 'fixtures', 'not-mp3.wav');
 
 beforeAll(async () => {
@@ -24,6 +26,15 @@ beforeAll(async () => {
 afterAll(async () => rig?.close());
 
 const api = (method: string, path: string, json?: unknown) => call(rig.base, method, path, { headers: rig.tenant.auth, json });
+
+/** What the test uses of the page's <audio> (this file is typed for Node, without the DOM). */
+interface AudioElement {
+  duration: number;
+  preload: string;
+  error: { code: number } | null;
+  load(): void;
+  addEventListener(type: 'loadedmetadata' | 'error', listener: () => void, options: { once: boolean }): void;
+}
 
 /** The dialog open now, by its title. */
 const dialog = (page: Page, title: string) => page.getByRole('dialog', { name: title });
@@ -193,6 +204,36 @@ describeInBrowser('Task Roster', () => {
     expect((await api('GET', `/v1/rosters/${listed.id}`)).status).toBe(404);
     expect(o.problems).toEqual([]);
   });
+
+  it('when a large roster is uploaded, then a progress bar of validation with the rows checked shows until the counts do', async () => {
+    const o = await rig.open({ path: '/task-roster' });
+    const { page, t } = o;
+    const big = join(files, 'big.xlsx');
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: big });
+    const sheet = wb.addWorksheet('Roster');
+    sheet.addRow(['Phone Number', 'Name']).commit();
+    for (let i = 0; i < ROWS; i++) sheet.addRow([String(81200000000 + i), `Callee ${i}`]).commit();
+    await wb.commit();
+
+    await page.getByRole('button', { name: t('common.add') }).click();
+    const add = dialog(page, t('rosters.addTitle'));
+    await add.getByRole('textbox', { name: t('rosters.field.name') }).fill('Big roster');
+    await selectFile(o, add, big);
+    // every text the bar shows, recorded in the page from the moment of the upload (validation may be quick)
+    await page.evaluate((name) => {
+      const w = globalThis as any; // the page's window (this file is typed for Node, without the DOM)
+      const seen: string[] = (w.progressSeen = []);
+      new w.MutationObserver(() => {
+        const text = w.document.querySelector(`[role="progressbar"][aria-label="${name}"] .progress-text`)?.textContent;
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+      }).observe(w.document.body, { subtree: true, childList: true, characterData: true });
+    }, t('rosters.validating'));
+    await add.getByRole('button', { name: t('common.confirm') }).click();
+    await add.getByText(t('rosters.validated', { total: ROWS })).waitFor();
+    const seen: string[] = await page.evaluate(() => (globalThis as any).progressSeen);
+    expect(seen[0]).toBe(t('rosters.processed', { rows: 0 })); // the 202's first answer, before any row
+    expect(await add.locator('.roster-counts dd').allTextContents()).toEqual([String(ROWS), '0', '0']);
+  });
 });
 
 describeInBrowser('Recording Files', () => {
@@ -219,7 +260,7 @@ describeInBrowser('Recording Files', () => {
     const player = line.getByLabel(t('recordings.playOf', { name: 'Promotion Campaign - Chinese' }));
     expect(await player.getAttribute('src')).toBe(`/v1/recordings/${made.id}/audio`);
     const seconds = await player.evaluate(
-      (audio: HTMLAudioElement) =>
+      (audio: AudioElement) =>
         new Promise<number>((resolve, reject) => {
           audio.addEventListener('loadedmetadata', () => resolve(audio.duration), { once: true });
           audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });

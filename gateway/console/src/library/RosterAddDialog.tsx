@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { Button, Link, ProgressBar } from 'react-aria-components';
+import { Button, Link } from 'react-aria-components';
 import { api, unwrap } from '../api/client';
 import { fieldError } from '../api/problem';
 import { FormDialog } from '../components/FormDialog';
@@ -12,6 +12,7 @@ import { binaryPart, toFormData } from './multipart';
 import { libraryProblem } from './problems';
 import { errorsXlsxUrl, RosterCounts, TEMPLATE_URL } from './RosterCounts';
 import type { Roster } from './types';
+import { ValidationBar } from './ValidationBar';
 
 /**
  * Task Roster › "Add": "Roster Name", "Description", "Phone Number File" ("Download Template", "Select File"),
@@ -124,17 +125,7 @@ function Validation({ first, close }: { first: Roster; close(): void }) {
   return (
     <div className="form">
       {r.status === 'validating' ? (
-        <ProgressBar className="progress validating" isIndeterminate aria-label={t('rosters.validating')} valueLabel={t('rosters.processed', { rows: r.progress.processedRows })}>
-          {({ valueText }) => (
-            <>
-              <span className="progress-label">{t('rosters.validating')}</span>
-              <span className="progress-track">
-                <span className="progress-fill indeterminate" />
-              </span>
-              <span className="progress-text">{valueText}</span>
-            </>
-          )}
-        </ProgressBar>
+        <ValidationBar label={t('rosters.validating')} processedRows={r.progress.processedRows} showLabel />
       ) : (
         <>
           <p aria-live="polite">{r.status === 'ready' ? t('rosters.validated', { total: r.counts.totalRows }) : t('rosters.notValidated')}</p>

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Cell, Column, ProgressBar, Row, Table, TableBody, TableHeader } from 'react-aria-components';
+import { Button, Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import { api, unwrap } from '../api/client';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useI18n } from '../i18n/i18n';
@@ -13,6 +13,7 @@ import { RosterRowsDialog } from '../library/RosterRowsDialog';
 import { RowActions } from '../library/RowActions';
 import type { Roster } from '../library/types';
 import { PAGE_SIZE, usePagedList, usePageParam } from '../library/useList';
+import { ValidationBar } from '../library/ValidationBar';
 import { can } from '../session/roles';
 import { useMe } from '../session/session';
 import '../styles/library.css';
@@ -119,18 +120,7 @@ function ViewNumbers({ roster, onPress }: { roster: Roster; onPress(): void }) {
 function RosterStatus({ roster }: { roster: Roster }) {
   const { t } = useI18n();
   if (roster.status === 'validating')
-    return (
-      <ProgressBar className="progress validating" isIndeterminate aria-label={t('rosters.validatingOf', { name: roster.name })} valueLabel={t('rosters.processed', { rows: roster.progress.processedRows })}>
-        {({ valueText }) => (
-          <>
-            <span className="progress-track">
-              <span className="progress-fill indeterminate" />
-            </span>
-            <span className="progress-text">{valueText}</span>
-          </>
-        )}
-      </ProgressBar>
-    );
+    return <ValidationBar label={t('rosters.validatingOf', { name: roster.name })} processedRows={roster.progress.processedRows} />;
   return (
     <>
       <span className={`status status-${roster.status}`}>{t(`rosters.status.${roster.status}` as MessageKey)}</span>
