@@ -118,6 +118,57 @@ describeInBrowser('SMS Templates', () => {
   });
 });
 
+describeInBrowser('by keyboard', () => {
+  /** The focused element's accessible bits, and whether its focus ring shows (the global :focus-visible rule). */
+  const focused = (page: Page) =>
+    page.evaluate(() => {
+      const el = (globalThis as any).document.activeElement;
+      const style = (globalThis as any).getComputedStyle(el);
+      return { tag: el.tagName as string, text: (el.textContent as string).trim(), ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 };
+    });
+
+  it('when a template is added with the keyboard only and a row’s Edit reached by the arrow keys, then each control on the way shows its focus ring', async () => {
+    const o = await rig.open({ path: '/sms-templates' });
+    const { page, t } = o;
+    await page.getByRole('heading', { name: t('nav.smsTemplates') }).waitFor();
+    // from the menu's last link, Tab reaches "Add"
+    await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link').last().focus();
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatchObject({ tag: 'BUTTON', text: t('common.add'), ring: true });
+    await page.keyboard.press('Enter');
+    const add = dialog(page, t('templates.addTitle'));
+    await add.waitFor();
+    await page.keyboard.type('Keyboard Template'); // "Template Name" has the focus
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatchObject({ tag: 'TEXTAREA', ring: true });
+    await page.keyboard.type('Hello ');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatchObject({ tag: 'BUTTON', text: '{{name}}', ring: true });
+    await page.keyboard.press('Enter');
+    expect(await add.getByRole('textbox', { name: t('templates.field.content') }).inputValue()).toBe('Hello {{name}}');
+    await page.keyboard.press('Shift+Tab'); // back from the content to the chips, then on to Confirm
+    for (let i = 0; i < 6 && (await focused(page)).text !== t('common.confirm'); i++) await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatchObject({ tag: 'BUTTON', text: t('common.confirm'), ring: true });
+    await page.keyboard.press('Enter');
+    await add.waitFor({ state: 'detached' });
+    const made = (await api('GET', '/v1/sms-templates?page=1&pageSize=200')).body.items.find((x: { name: string }) => x.name === 'Keyboard Template');
+    expect(made).toMatchObject({ content: 'Hello {{name}}' });
+
+    // into the table: its row's "Edit" by the arrow keys
+    const edit = row(page, 'Keyboard Template').getByRole('button', { name: t('common.edit') });
+    await page.getByRole('button', { name: t('common.add') }).focus();
+    await page.keyboard.press('Tab');
+    for (let i = 0; i < 12 && !(await edit.evaluate((el) => el === (globalThis as any).document.activeElement)); i++) await page.keyboard.press(i === 0 ? 'ArrowDown' : 'ArrowRight');
+    expect(await focused(page)).toMatchObject({ tag: 'BUTTON', text: t('common.edit'), ring: true });
+    await page.keyboard.press('Enter');
+    const editing = dialog(page, t('templates.editTitle'));
+    await editing.waitFor();
+    await page.keyboard.press('Escape');
+    await editing.waitFor({ state: 'detached' });
+    expect(await api('DELETE', `/v1/sms-templates/${made.id}`)).toMatchObject({ status: 204 });
+  });
+});
+
 describeInBrowser('Task Roster', () => {
   it('when an owner downloads the template, fills it and uploads it through Select File, then validation shows the counts, Download Errors gives the rejected rows, and the numbers, Edit and Delete work', async () => {
     const o = await rig.open({ path: '/task-roster' });

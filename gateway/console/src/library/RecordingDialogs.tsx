@@ -72,8 +72,8 @@ function Upload({ close }: { close(): void }) {
         if (file) void submit();
       }}
     >
-      <div className="field">
-        <span className="field-label">{t('recordings.field.file')}</span>
+      <fieldset className="file-section">
+        <legend>{t('recordings.field.file')}</legend>
         <p className="field-description" id={rule}>
           {t('recordings.field.fileRule')}
         </p>
@@ -91,7 +91,7 @@ function Upload({ close }: { close(): void }) {
             {t('library.file.missing')}
           </p>
         )}
-      </div>
+      </fieldset>
       <TextField label={t('recordings.field.name')} value={name} onChange={setName} description={t('recordings.field.nameRule')} error={nameError} />
       {error !== undefined && !nameError && (
         <p role="alert" className="error">

@@ -74,7 +74,7 @@ export function TemplatesPage() {
       </Table>
       <Paging page={page} pageSize={PAGE_SIZE} total={list.data?.total ?? 0} onPage={setPage} />
       <TemplateDialog isOpen={open?.kind === 'add'} onOpenChange={closeOnFalse} />
-      <TemplateDialog key={open?.kind === 'edit' ? open.template.id : 'none'} template={open?.kind === 'edit' ? open.template : undefined} isOpen={open?.kind === 'edit'} onOpenChange={closeOnFalse} />
+      <TemplateDialog template={open?.kind === 'edit' ? open.template : undefined} isOpen={open?.kind === 'edit'} onOpenChange={closeOnFalse} />
       <ConfirmDialog
         title={t('templates.deleteTitle')}
         question={open?.kind === 'delete' ? t('common.confirmDelete', { name: open.template.name }) : ''}
