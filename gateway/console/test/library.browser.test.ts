@@ -256,7 +256,7 @@ describeInBrowser('Task Roster', () => {
     expect(o.problems).toEqual([]);
   });
 
-  it('when a large roster is uploaded, then a progress bar of validation with the rows checked shows until the counts do', async () => {
+  it('when a large roster is uploaded, then a progress bar of validation with the rows checked shows until the counts do, and its numbers page by cursor', async () => {
     const o = await rig.open({ path: '/task-roster' });
     const { page, t } = o;
     const big = join(files, 'big.xlsx');
@@ -284,6 +284,20 @@ describeInBrowser('Task Roster', () => {
     const seen: string[] = await page.evaluate(() => (globalThis as any).progressSeen);
     expect(seen[0]).toBe(t('rosters.processed', { rows: 0 })); // the 202's first answer, before any row
     expect(await add.locator('.roster-counts dd').allTextContents()).toEqual([String(ROWS), '0', '0']);
+    await add.getByRole('button', { name: t('common.close') }).click();
+
+    // its numbers page by cursor, 20 at a time, forward and back
+    await row(page, 'Big roster').getByRole('button', { name: t('rosters.viewNumbers') }).click();
+    const numbers = dialog(page, t('rosters.rowsTitle', { name: 'Big roster' }));
+    const entries = numbers.getByRole('grid', { name: t('rosters.entries') });
+    await entries.getByRole('row', { name: '+6281200000000', exact: true }).waitFor();
+    await numbers.getByRole('button', { name: t('paging.next') }).click();
+    await entries.getByRole('row', { name: '+6281200000020', exact: true }).waitFor();
+    await numbers.getByText(t('rosters.page', { page: 2 })).waitFor();
+    expect(await entries.getByRole('row', { name: '+6281200000000', exact: true }).count()).toBe(0);
+    await numbers.getByRole('button', { name: t('paging.previous') }).click();
+    await entries.getByRole('row', { name: '+6281200000000', exact: true }).waitFor();
+    expect(o.problems).toEqual([]);
   });
 });
 
@@ -421,6 +435,21 @@ describeInBrowser('in use, roles and languages', () => {
     expect((await api('GET', `/v1/sms-templates/${used.template}`)).status).toBe(200);
     expect((await api('GET', `/v1/rosters/${used.roster}`)).status).toBe(200);
     expect((await api('GET', `/v1/recordings/${used.recording}`)).status).toBe(200);
+  });
+
+  it('when an operator is made a viewer while the page is open, then a Delete still tried gets the API’s 403, shown in words', async () => {
+    const operator = await rig.person('operator');
+    const { page, t } = await rig.open({ as: operator, path: '/sms-templates' });
+    await row(page, 'Payment Reminder').getByRole('button', { name: t('common.delete') }).waitFor();
+    const users = await api('GET', '/v1/users?page=1&pageSize=200');
+    const id = users.body.items.find((u: { email: string }) => u.email === operator.email).id;
+    expect((await api('PATCH', `/v1/users/${id}`, { role: 'viewer' })).status).toBe(200);
+    await row(page, 'Payment Reminder').getByRole('button', { name: t('common.delete') }).click();
+    const del = dialog(page, t('templates.deleteTitle'));
+    await del.getByRole('button', { name: t('common.confirm') }).click();
+    await del.getByRole('alert').getByText(t('error.forbidden')).waitFor();
+    await page.context().close();
+    expect((await api('GET', '/v1/sms-templates?page=1&pageSize=200')).body.items.map((x: { name: string }) => x.name)).toContain('Payment Reminder');
   });
 
   it('when a viewer opens the three pages, then it sees the lists (and plays, and browses numbers) but no Add, Edit, Rename or Delete', async () => {
