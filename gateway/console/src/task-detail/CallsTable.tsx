@@ -25,12 +25,13 @@ export function CallsTable({ task }: { task: Task }) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
 
+  // asked again whenever the task's counts move (the page polls the task), so a page being read shows its calls' latest state
+  const { percent, smsSent, smsFailed } = task.progress;
   const calls = useQuery({
-    queryKey: ['task-calls', task.id, { outcome, cursor }],
+    queryKey: ['task-calls', task.id, { outcome, cursor }, { status: task.status, percent, smsSent, smsFailed }],
     queryFn: () =>
       unwrap(api.GET('/v1/tasks/{id}/calls', { params: { path: { id: task.id }, query: { limit: CALLS_PAGE_SIZE, ...(cursor ? { cursor } : {}), ...(outcome ? { outcome } : {}) } } })),
     placeholderData: keepPreviousData,
-    refetchInterval: task.status === 'running' ? 5_000 : false,
   });
   const nextCursor = calls.data?.nextCursor ?? null;
 

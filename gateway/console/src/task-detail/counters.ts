@@ -1,4 +1,4 @@
-import type { Task } from '../api/client';
+import type { components } from '../api/schema';
 import type { MessageKey } from '../i18n/languages';
 
 /**
@@ -19,7 +19,7 @@ export interface Count {
 }
 
 /** The counters of `names` that this progress has, with their values. */
-export function countsOf(progress: Task['progress'], names: readonly Counter[]): Count[] {
+export function countsOf(progress: components['schemas']['Task']['progress'], names: readonly Counter[]): Count[] {
   const values = progress as unknown as Partial<Record<Counter, unknown>>;
   return names.flatMap((counter) => (typeof values[counter] === 'number' ? [{ counter, count: values[counter] }] : []));
 }
