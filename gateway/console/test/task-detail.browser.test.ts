@@ -120,6 +120,12 @@ describeInBrowser('the task detail page', () => {
     const { page, t } = o;
     const all = (await allPages(rig.base, rig.tenant.auth, `/v1/tasks/${task.id}/calls`)).map((c) => c.phone as string);
     expect(all).toHaveLength(ROWS);
+    // every page is one request of one page's rows, never the whole list
+    const asked: URL[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === `/v1/tasks/${task.id}/calls`) asked.push(url);
+    });
     const paging = page.getByRole('navigation', { name: t('paging.label') });
     const next = paging.getByRole('button', { name: t('paging.next') });
     const previous = paging.getByRole('button', { name: t('paging.previous') });
@@ -129,11 +135,16 @@ describeInBrowser('the task detail page', () => {
     await next.click();
     await paging.getByText(t('detail.calls.page', { page: 2 })).waitFor();
     await expectPhones(o, all.slice(CALLS_PAGE_SIZE, 2 * CALLS_PAGE_SIZE));
-    await next.click();
+    // by keyboard too: Next is reachable with Tab and pressed with Enter
+    await next.focus();
+    await page.keyboard.press('Enter');
     await expectPhones(o, all.slice(2 * CALLS_PAGE_SIZE));
     expect(await next.isDisabled()).toBe(true);
     await previous.click();
     await expectPhones(o, all.slice(CALLS_PAGE_SIZE, 2 * CALLS_PAGE_SIZE));
+    expect(asked.map((u) => u.searchParams.get('limit'))).toEqual(asked.map(() => String(CALLS_PAGE_SIZE)));
+    // pages 2 and 3 each by its own cursor; back to page 2 by the cursor already followed
+    expect(new Set(asked.map((u) => u.searchParams.get('cursor')).filter(Boolean)).size).toBe(2);
 
     // React Aria's Select button is named by its value and its label ("All Outcome")
     await page.getByRole('button', { name: t('detail.calls.filter') }).click();
@@ -177,6 +188,25 @@ describeInBrowser('the task detail page', () => {
     expect(lines).toHaveLength(ROWS + 1);
     expect(lines[0]).toContain('Phone Number');
     expect(new Set(lines.slice(1).map((l) => l.split(',')[1]))).toEqual(escaped);
+    expect(o.problems).toEqual([]);
+  });
+
+  it('when a task is scheduled for 09:00 WIB, then a browser in New York sees 09:00 WIB, the status Scheduled and its SMS off', async () => {
+    const { recordingId, rosterId } = await apiTask();
+    const tomorrow = new Date(Date.now() + 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Jakarta' });
+    const made = await call(rig.base, 'POST', '/v1/tasks', { headers: rig.tenant.auth, json: { name: 'Detail Later', recordingId, rosterId, start: { mode: 'scheduled', at: `${tomorrow}T09:00` } } });
+    expect([made.status, made.body.status]).toEqual([201, 'scheduled']);
+    const o = await rig.open({ path: `/scheduler/${made.body.id}` });
+    const { page, t } = o;
+    await page.getByRole('heading', { level: 1, name: 'Detail Later' }).waitFor();
+    expect(await fact(page, t('detail.status')).textContent()).toBe(t('tasks.status.scheduled'));
+    expect(await fact(page, t('detail.startTime')).textContent()).toBe(t('detail.start.scheduled', { time: `${tomorrow} 09:00 WIB` }));
+    expect(await fact(page, t('detail.sms.onDisconnect')).textContent()).toBe(t('detail.sms.off'));
+    expect(await fact(page, t('detail.sms.onUnanswered')).textContent()).toBe(t('detail.sms.off'));
+    expect(await fact(page, t('detail.window')).textContent()).toBe(t('detail.window.value', { start: '08:00', end: '20:00', zone: 'WIB', days: t('detail.window.everyDay') }));
+    await page.getByRole('grid', { name: t('detail.calls.table', { name: 'Detail Later' }) }).getByText(t('detail.calls.empty')).waitFor();
+    expect(await shownCount(o, 'detail.outcomes.table', 'pending')).toBe(ROWS);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(o.problems).toEqual([]);
   });
 
