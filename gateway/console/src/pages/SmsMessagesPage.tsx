@@ -1,6 +1,91 @@
-import { PlaceholderPage } from './PlaceholderPage';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
+import { useSearchParams } from 'react-router';
+import { api, unwrap } from '../api/client';
+import { CursorPager, useCursorPages } from '../admin/cursor';
+import { LoadError } from '../admin/LoadError';
+import type { SmsMessage } from '../admin/types';
+import { SelectField } from '../components/SelectField';
+import { useI18n } from '../i18n/i18n';
+import type { MessageKey } from '../i18n/languages';
+import { formatDateTime } from '../time/zone';
+import '../styles/admin.css';
 
-/** SMS Messages. */
+const LIMIT = 50;
+const ALL = 'all';
+const statuses = ['queued', 'sent', 'failed', 'skipped'] as const;
+const kinds = ['disconnect', 'unanswered'] as const;
+type Status = (typeof statuses)[number];
+type Kind = (typeof kinds)[number];
+const pick = <V extends string>(list: readonly V[], v: string | null): V | undefined => list.find((x) => x === v);
+
+/** SMS Messages (viewer and up): the follow-up SMS, newest first, with the API's filters (task, status, kind) kept in the URL; times in WIB. */
 export function SmsMessagesPage() {
-  return <PlaceholderPage title="nav.smsMessages" />;
+  const { t } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const status = pick(statuses, params.get('status'));
+  const kind = pick(kinds, params.get('kind'));
+  const taskId = params.get('taskId') ?? undefined;
+  const filters = { ...(taskId ? { taskId } : {}), ...(status ? { status } : {}), ...(kind ? { kind } : {}) };
+  const pages = useCursorPages(JSON.stringify(filters));
+
+  const messages = useQuery({
+    queryKey: ['sms-messages', filters, pages.cursor],
+    queryFn: () => unwrap(api.GET('/v1/sms-messages', { params: { query: { limit: LIMIT, ...filters, ...(pages.cursor ? { cursor: pages.cursor } : {}) } } })),
+    placeholderData: keepPreviousData,
+    refetchInterval: 10_000,
+  });
+  // the task filter offers the tenant's latest tasks by name (the API filters by id)
+  const tasks = useQuery({ queryKey: ['tasks', 'names'], queryFn: () => unwrap(api.GET('/v1/tasks', { params: { query: { page: 1, pageSize: 200 } } })), staleTime: 30_000 });
+  const taskNames = new Map((tasks.data?.items ?? []).map((x) => [x.id, x.name]));
+
+  const set = (name: string, value: string) => {
+    const p = new URLSearchParams(params);
+    if (value === ALL) p.delete(name);
+    else p.set(name, value);
+    setParams(p);
+  };
+  const all = { id: ALL, label: t('smsMessages.filter.all') };
+
+  return (
+    <>
+      <h1>{t('nav.smsMessages')}</h1>
+      <div className="toolbar">
+        <SelectField className="filter" label={t('smsMessages.filter.task')} options={[all, ...[...taskNames].map(([id, name]) => ({ id, label: name }))]} selected={taskId ?? ALL} onSelect={(v) => set('taskId', v)} />
+        <SelectField className="filter" label={t('smsMessages.filter.status')} options={[all, ...statuses.map((s) => ({ id: s, label: t(`smsMessages.status.${s}` as MessageKey) }))]} selected={status ?? ALL} onSelect={(v) => set('status', v)} />
+        <SelectField className="filter" label={t('smsMessages.filter.kind')} options={[all, ...kinds.map((k) => ({ id: k, label: t(`smsMessages.kind.${k}` as MessageKey) }))]} selected={kind ?? ALL} onSelect={(v) => set('kind', v)} />
+      </div>
+      <LoadError error={messages.error} />
+      <Table aria-label={t('smsMessages.table')} className="table">
+        <TableHeader>
+          <Column isRowHeader>{t('smsMessages.col.phone')}</Column>
+          <Column>{t('smsMessages.col.task')}</Column>
+          <Column>{t('smsMessages.col.kind')}</Column>
+          <Column>{t('smsMessages.col.status')}</Column>
+          <Column>{t('smsMessages.col.text')}</Column>
+          <Column>{t('smsMessages.col.segments')}</Column>
+          <Column>{t('smsMessages.col.created')}</Column>
+          <Column>{t('smsMessages.col.sent')}</Column>
+        </TableHeader>
+        <TableBody items={messages.data?.items ?? []} renderEmptyState={() => (messages.isPending ? t('common.loading') : t('smsMessages.empty'))}>
+          {(m: SmsMessage) => (
+            <Row id={m.id}>
+              <Cell>{m.phone}</Cell>
+              <Cell>{taskNames.get(m.taskId) ?? m.taskId}</Cell>
+              <Cell>{t(`smsMessages.kind.${m.kind as Kind}` as MessageKey)}</Cell>
+              <Cell>
+                {t(`smsMessages.status.${m.status as Status}` as MessageKey)}
+                {m.failureReason && <span className="admin-reason">{t('smsMessages.reason', { reason: m.failureReason })}</span>}
+              </Cell>
+              <Cell>{m.text}</Cell>
+              <Cell>{m.segments}</Cell>
+              <Cell>{formatDateTime(m.createdAt)}</Cell>
+              <Cell>{m.sentAt ? formatDateTime(m.sentAt) : t('time.none')}</Cell>
+            </Row>
+          )}
+        </TableBody>
+      </Table>
+      <CursorPager pages={pages} nextCursor={messages.data?.nextCursor} />
+    </>
+  );
 }
