@@ -1,6 +1,13 @@
 import { offsetMs, minutesOf, zonedToUtc } from './wib';
 import { platformTimeZone } from '../../time/zone';
-import type { Draft } from './draft';
+
+/** The part of the draft that decides it (kept apart from draft.ts, which needs the browser's storage). */
+export interface Timing {
+  startMode: 'immediate' | 'scheduled';
+  startAt: string;
+  windowStart: string;
+  windowEnd: string;
+}
 
 /**
  * When the first call of the draft would go out: its start (now, or the scheduled time), moved to
@@ -8,7 +15,7 @@ import type { Draft } from './draft';
  * task made at 21:00 WIB with the default 08:00–20:00 window waits for 08:00. `waits` says the
  * window moved it.
  */
-export function firstCall(d: Draft, now = Date.now()): { at: string; waits: boolean } | undefined {
+export function firstCall(d: Timing, now = Date.now()): { at: string; waits: boolean } | undefined {
   const start = d.startMode === 'immediate' ? now : Date.parse(zonedToUtc(d.startAt) ?? '');
   const ws = minutesOf(d.windowStart);
   const we = minutesOf(d.windowEnd);
