@@ -252,6 +252,44 @@ describeInBrowser('the Scheduler', () => {
     expect(sent[0]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('when the SMS account is not active, then the SMS settings are disabled and say why', async () => {
+    const put = (status: string) => call(rig.base, 'PUT', '/v1/sms-account', { headers: rig.tenant.auth, json: { provider: 'simulated', senderId: 'AUTOCALL', status } });
+    expect((await put('inactive')).status).toBe(200);
+    try {
+      const opened = await rig.open();
+      const dialog = await toStep3(opened, 'No SMS yet');
+      const { t, page } = opened;
+      const sms = dialog.getByRole('group', { name: t('tasks.field.sms') });
+      await sms.getByText(t('tasks.sms.inactive')).waitFor();
+      expect(await sms.getAttribute('aria-describedby')).toBeTruthy();
+      for (const rule of ['tasks.sms.onDisconnect', 'tasks.sms.onUnanswered'] as const) expect(await dialog.getByRole('group', { name: t(rule) }).getByRole('checkbox', { name: t('tasks.sms.enable') }).isDisabled()).toBe(true);
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      expect((await put('active')).status).toBe(200);
+    }
+  });
+
+  it('when a keyboard user walks to a task’s Edit menu, then it opens, its choice opens the dialog, and Escape brings focus back', async () => {
+    await apiTask('Keyboard only');
+    const { page, t } = await rig.open();
+    const trigger = page.getByRole('row', { name: /Keyboard only/ }).getByRole('button', { name: t('tasks.menu') });
+    // the table is a grid: focus lands on the row, and the arrow keys walk its cells into their controls
+    await trigger.focus();
+    const onTrigger = () => trigger.evaluate((b: any) => b === b.ownerDocument.activeElement);
+    for (let i = 0; i < 8 && !(await onTrigger()); i++) await page.keyboard.press('ArrowRight');
+    expect(await onTrigger()).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('menu').waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const confirm = page.getByRole('dialog', { name: t('tasks.pause.title') });
+    await confirm.waitFor();
+    expect(await confirm.evaluate((d: any) => d.contains(d.ownerDocument.activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect(await trigger.evaluate((b: any) => b === b.ownerDocument.activeElement)).toBe(true);
+  });
+
   it('when the roster is deleted before Submit, then the API’s refusal is shown on step 3 at “Select Roster”', async () => {
     const roster = await uploadRoster(rig.base, rig.tenant.auth, [{ phone: '81234567891', name: 'Ani', orderId: 'ORD-9' }], 'Short lived roster');
     const opened = await rig.open();

@@ -59,7 +59,7 @@ export function AddTaskDialog({ initial, restored, onClose, onCreated }: { initi
   const next = async () => {
     setBusy(true);
     try {
-      const found = await checkStep(step, draft, (body) => unwrap(api.POST('/v1/tasks', { params: { query: { dryRun: true } as never }, body })));
+      const found = await checkStep(step, draft);
       if (Object.keys(found).length > 0) show(found);
       else {
         setErrors({});

@@ -1,11 +1,12 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button } from 'react-aria-components';
 import type { components } from '../../api/schema';
 import { useI18n } from '../../i18n/i18n';
 import { formatDateTime } from '../../time/zone';
-import type { Errors } from './check';
+import { DRY_RUN, dryRunTask, type Errors } from './check';
 import type { Draft, SmsRule } from './draft';
 import { firstCall } from './firstCall';
+import { zonedToUtc } from './wib';
 import { errorOf } from './said';
 
 type List<T> = { items: T[] } | undefined;
@@ -20,7 +21,10 @@ export function StepSummary({ draft, change, errors }: { draft: Draft; change(p:
   const queries = useQueryClient();
   const nameOf = <T extends { id: string; name: string }>(key: unknown[], id: string | undefined) => queries.getQueryData<List<T>>(key)?.items.find((x) => x.id === id)?.name ?? '';
   const templateName = (r: SmsRule) => (r.enabled ? nameOf<components['schemas']['SmsTemplate']>(['sms-templates', 'approved'], r.templateId) : t('tasks.summary.smsOff'));
-  const first = firstCall(draft);
+  // the API's word once it gives dry runs; until then the same rule worked out here (firstCall.ts)
+  const dry = useQuery({ queryKey: ['task-dry-run', draft], queryFn: () => dryRunTask(draft), enabled: DRY_RUN });
+  const nextCallAt = dry.data?.task.nextCallAt;
+  const first = DRY_RUN ? nextCallAt && { at: nextCallAt, waits: Date.parse(nextCallAt) > (draft.startMode === 'immediate' ? Date.now() + 60_000 : Date.parse(zonedToUtc(draft.startAt) ?? '')) } : firstCall(draft);
   return (
     <>
       <dl className="task-summary" aria-label={t('tasks.summary.label')}>

@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/client';
+import { api, ApiError, unwrap, type Task } from '../../api/client';
 import type { MessageKey } from '../../i18n/languages';
 import { nameProblem } from '../taskName';
 import { toBody, type Draft, type Step } from './draft';
@@ -122,11 +122,14 @@ export function localErrors(step: Step, d: Draft, now = Date.now()): Errors {
  */
 export const DRY_RUN = false;
 
-export async function checkStep(step: Step, d: Draft, dryRun: (body: ReturnType<typeof toBody>) => Promise<unknown>): Promise<Errors> {
+/** `POST /v1/tasks?dryRun=true`: the API's verdict and the task it would make (its `nextCallAt`), nothing created. */
+export const dryRunTask = (d: Draft) => unwrap(api.POST('/v1/tasks', { params: { query: { dryRun: true } as never }, body: toBody(d) })) as unknown as Promise<{ valid: boolean; task: Task }>;
+
+export async function checkStep(step: Step, d: Draft): Promise<Errors> {
   const local = localErrors(step, d);
   if (Object.keys(local).length > 0 || !DRY_RUN) return local;
   try {
-    await dryRun(toBody(d));
+    await dryRunTask(d);
     return {};
   } catch (err) {
     if (!(err instanceof ApiError) || err.status === 0 || err.status >= 500 || err.status === 401) throw err;
