@@ -53,13 +53,7 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
                 <span className="nav-group" id="nav-auto-call">
                   {t('nav.autoCall')}
                 </span>
-                <ul aria-labelledby="nav-auto-call">
-                  {autoCallPages.map(([to, key]) => (
-                    <li key={to}>
-                      <NavLink to={to}>{t(key)}</NavLink>
-                    </li>
-                  ))}
-                </ul>
+                <Links labelledBy="nav-auto-call" pages={autoCallPages} />
               </li>
             </ul>
           </li>
@@ -67,19 +61,25 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
             <span className="nav-group" id="nav-administration">
               {t('nav.administration')}
             </span>
-            <ul aria-labelledby="nav-administration">
-              {otherPages
-                .filter(([, , least]) => can(me.role, least))
-                .map(([to, key]) => (
-                  <li key={to}>
-                    <NavLink to={to}>{t(key)}</NavLink>
-                  </li>
-                ))}
-            </ul>
+            <Links labelledBy="nav-administration" pages={otherPages.filter(([, , least]) => can(me.role, least))} />
           </li>
         </ul>
       </nav>
       <main className="content">{children}</main>
     </div>
+  );
+}
+
+/** One group's links of the menu. */
+function Links({ labelledBy, pages }: { labelledBy: string; pages: readonly (readonly [string, MessageKey, ...unknown[]])[] }) {
+  const { t } = useI18n();
+  return (
+    <ul aria-labelledby={labelledBy}>
+      {pages.map(([to, key]) => (
+        <li key={to}>
+          <NavLink to={to}>{t(key)}</NavLink>
+        </li>
+      ))}
+    </ul>
   );
 }
