@@ -32,10 +32,10 @@ export function AddTaskDialog({ initial, restored, onClose, onCreated }: { initi
 
   useEffect(() => saveDraft(draft), [draft]);
   // a new step is announced by moving focus to its title (not on opening: the first field has it then)
-  const opened = useRef(false);
+  const shownStep = useRef(step);
   useEffect(() => {
-    if (opened.current) heading.current?.focus();
-    opened.current = true;
+    if (shownStep.current !== step) heading.current?.focus();
+    shownStep.current = step;
   }, [step]);
 
   const change = (p: Partial<Draft>) => {

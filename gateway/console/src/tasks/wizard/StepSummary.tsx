@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button } from 'react-aria-components';
+import { problemMessage } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { useI18n } from '../../i18n/i18n';
 import { formatDateTime } from '../../time/zone';
@@ -55,6 +56,11 @@ export function StepSummary({ draft, change, errors }: { draft: Draft; change(p:
             </>
           )}
         </section>
+      )}
+      {dry.isError && (
+        <p role="alert" className="error">
+          {problemMessage(t, dry.error)}
+        </p>
       )}
       {errors.form && (
         <p role="alert" className="error">
