@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/languages';
 import { checkStep, placeApiError, stepOf, type Errors, type Field } from './check';
 import { forgetDraft, saveDraft, toBody, type Draft, type Step } from './draft';
+import { errorOf } from './said';
 import { StepName } from './StepName';
 import { StepRecording } from './StepRecording';
 import { StepSend } from './StepSend';
@@ -122,7 +123,7 @@ export function AddTaskDialog({ initial, restored, onClose, onCreated }: { initi
           {step === 4 && <StepSummary draft={draft} change={change} errors={errors} />}
           {step < 4 && errors.form && (
             <p role="alert" className="error">
-              {'text' in errors.form ? errors.form.text : t(errors.form.key, errors.form.values)}
+              {errorOf(t, errors, 'form')}
             </p>
           )}
           <div className="dialog-buttons">
