@@ -1,11 +1,18 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Button, Cell, Column, ProgressBar, Row, Table, TableBody, TableHeader } from 'react-aria-components';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, ApiError, unwrap, type Task } from '../api/client';
 import { SelectField } from '../components/SelectField';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/languages';
+import { can } from '../session/roles';
+import { useMe } from '../session/session';
+import { TaskActions } from '../tasks/TaskActions';
+import { AddTaskDialog } from '../tasks/wizard/AddTaskDialog';
+import { newDraft, savedDraft, type Draft } from '../tasks/wizard/draft';
 import { formatDateTime } from '../time/zone';
+import '../styles/tasks.css';
 
 const PAGE_SIZE = 20;
 const statuses = ['scheduled', 'running', 'paused', 'completed', 'cancelled'] as const;
@@ -13,9 +20,20 @@ type Status = (typeof statuses)[number];
 const isStatus = (v: unknown): v is Status => statuses.includes(v as Status);
 const statusKey = (s: Status) => `tasks.status.${s}` as MessageKey;
 
-/** Voice › Auto Call › Scheduler: "Task Management", the task table with paging and a status filter (state in the URL). */
+/**
+ * Voice › Auto Call › Scheduler: "Task Management", the task table with paging and a status filter
+ * (state in the URL), "Add" (the four-step dialog) and each task's "Edit" menu for operators and up.
+ * A draft left by an expired session opens the dialog again.
+ */
 export function TasksPage() {
   const { t } = useI18n();
+  const me = useMe();
+  const mayChange = !!me.data && can(me.data.role, 'operator');
+  const [wizard, setWizard] = useState<{ draft: Draft; restored: boolean } | undefined>(() => {
+    const kept = savedDraft();
+    return kept && { draft: kept, restored: true };
+  });
+  const [created, setCreated] = useState<string | undefined>();
   const [params, setParams] = useSearchParams();
   const page = Math.max(1, Number(params.get('page')) || 1);
   const rawStatus = params.get('status');
@@ -51,7 +69,28 @@ export function TasksPage() {
           selected={status ?? 'all'}
           onSelect={(id) => go({ page: 1, status: isStatus(id) ? id : undefined })}
         />
+        {mayChange && (
+          <Button className="button primary" onPress={() => setWizard({ draft: newDraft(), restored: false })}>
+            {t('tasks.add')}
+          </Button>
+        )}
       </div>
+      {created && (
+        <p role="status" className="notice">
+          {t('tasks.created', { name: created })}
+        </p>
+      )}
+      {mayChange && wizard && (
+        <AddTaskDialog
+          initial={wizard.draft}
+          restored={wizard.restored}
+          onClose={() => setWizard(undefined)}
+          onCreated={(task) => {
+            setWizard(undefined);
+            setCreated(task.name);
+          }}
+        />
+      )}
       {tasks.isError && (
         <p role="alert" className="error">
           {t('tasks.loadFailed', { detail: tasks.error instanceof ApiError && tasks.error.status === 403 ? t('error.forbidden') : tasks.error.message })}
@@ -64,11 +103,14 @@ export function TasksPage() {
           <Column>{t('tasks.col.progress')}</Column>
           <Column>{t('tasks.col.nextCall')}</Column>
           <Column>{t('tasks.col.created')}</Column>
+          {mayChange && <Column>{t('tasks.col.actions')}</Column>}
         </TableHeader>
         <TableBody items={tasks.data?.items ?? []} renderEmptyState={() => (tasks.isPending ? t('tasks.loading') : t('tasks.empty'))}>
           {(task: Task) => (
             <Row id={task.id}>
-              <Cell>{task.name}</Cell>
+              <Cell>
+                <Link to={`/scheduler/${task.id}`}>{task.name}</Link>
+              </Cell>
               <Cell>{t(statusKey(task.status as Status))}</Cell>
               <Cell>
                 <ProgressBar className="progress" value={task.progress.percent} aria-label={t('tasks.progressOf', { name: task.name })}>
@@ -84,6 +126,11 @@ export function TasksPage() {
               </Cell>
               <Cell>{task.nextCallAt ? formatDateTime(task.nextCallAt) : t('time.none')}</Cell>
               <Cell>{formatDateTime(task.createdAt)}</Cell>
+              {mayChange && (
+                <Cell>
+                  <TaskActions task={task} />
+                </Cell>
+              )}
             </Row>
           )}
         </TableBody>

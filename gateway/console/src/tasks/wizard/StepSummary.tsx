@@ -1,0 +1,72 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Button } from 'react-aria-components';
+import { problemMessage } from '../../api/problem';
+import type { components } from '../../api/schema';
+import { useI18n } from '../../i18n/i18n';
+import { formatDateTime } from '../../time/zone';
+import { DRY_RUN, dryRunTask, type Errors } from './check';
+import type { Draft, SmsRule } from './draft';
+import { firstCall } from './firstCall';
+import { zonedToUtc } from './wib';
+import { errorOf } from './said';
+
+type List<T> = { items: T[] } | undefined;
+
+/**
+ * Step 4, "Submit the Task": what will be created, and when its first call goes out — with a
+ * calling window that keeps it waiting (an immediate task at 21:00 WIB waits for 08:00), a button
+ * that widens the window to the whole day.
+ */
+export function StepSummary({ draft, change, errors }: { draft: Draft; change(p: Partial<Draft>): void; errors: Errors }) {
+  const { t } = useI18n();
+  const queries = useQueryClient();
+  const nameOf = <T extends { id: string; name: string }>(key: unknown[], id: string | undefined) => queries.getQueryData<List<T>>(key)?.items.find((x) => x.id === id)?.name ?? '';
+  const templateName = (r: SmsRule) => (r.enabled ? nameOf<components['schemas']['SmsTemplate']>(['sms-templates', 'approved'], r.templateId) : t('tasks.summary.smsOff'));
+  // the API's word once it gives dry runs; until then the same rule worked out here (firstCall.ts)
+  const dry = useQuery({ queryKey: ['task-dry-run', draft], queryFn: () => dryRunTask(draft), enabled: DRY_RUN });
+  const nextCallAt = dry.data?.task.nextCallAt;
+  const first = DRY_RUN ? nextCallAt && { at: nextCallAt, waits: Date.parse(nextCallAt) > (draft.startMode === 'immediate' ? Date.now() + 60_000 : Date.parse(zonedToUtc(draft.startAt) ?? '')) } : firstCall(draft);
+  return (
+    <>
+      <dl className="task-summary" aria-label={t('tasks.summary.label')}>
+        <dt>{t('tasks.field.name')}</dt>
+        <dd>{draft.name.trim()}</dd>
+        <dt>{t('tasks.field.recording')}</dt>
+        <dd>{nameOf<components['schemas']['Recording']>(['recordings', 'wizard'], draft.recordingId)}</dd>
+        <dt>{t('tasks.field.roster')}</dt>
+        <dd>{nameOf<components['schemas']['Roster']>(['rosters', 'wizard'], draft.rosterId)}</dd>
+        <dt>{t('tasks.summary.start')}</dt>
+        <dd>{draft.startMode === 'immediate' ? t('tasks.summary.startNow') : t('tasks.summary.startAt', { time: `${draft.startAt.replace('T', ' ')} WIB` })}</dd>
+        <dt>{t('tasks.sms.onDisconnect')}</dt>
+        <dd>{templateName(draft.onDisconnect)}</dd>
+        <dt>{t('tasks.sms.onUnanswered')}</dt>
+        <dd>{templateName(draft.onUnanswered)}</dd>
+        <dt>{t('tasks.summary.window')}</dt>
+        <dd>{t('tasks.summary.windowValue', { start: draft.windowStart, end: draft.windowEnd })}</dd>
+      </dl>
+      {first && (
+        <section className="task-first-call" aria-label={t('tasks.summary.firstCall')}>
+          <p>{draft.startMode === 'immediate' && !first.waits ? t('tasks.summary.firstCallNow') : t('tasks.summary.firstCallAt', { time: formatDateTime(first.at) })}</p>
+          {first.waits && (
+            <>
+              <p>{t('tasks.summary.waits', { start: draft.windowStart, end: draft.windowEnd })}</p>
+              <Button className="button" onPress={() => change({ windowStart: '00:00', windowEnd: '24:00' })}>
+                {t('tasks.summary.widen')}
+              </Button>
+            </>
+          )}
+        </section>
+      )}
+      {dry.isError && (
+        <p role="alert" className="error">
+          {problemMessage(t, dry.error)}
+        </p>
+      )}
+      {errors.form && (
+        <p role="alert" className="error">
+          {errorOf(t, errors, 'form')}
+        </p>
+      )}
+    </>
+  );
+}

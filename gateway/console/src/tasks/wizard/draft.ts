@@ -1,0 +1,107 @@
+import type { paths } from '../../api/schema';
+import { zonedToUtc } from './wib';
+
+export type Step = 1 | 2 | 3 | 4;
+export type CreateTaskBody = paths['/v1/tasks']['post']['requestBody']['content']['application/json'];
+
+export interface SmsRule {
+  enabled: boolean;
+  templateId?: string;
+}
+
+/**
+ * Everything the "Add" dialog holds, as typed (strings for numbers and times, so a half-typed value
+ * survives), and the `Idempotency-Key` of this opening of the dialog: a double click on "Submit",
+ * or a retry after a lost answer, makes one task.
+ */
+export interface Draft {
+  step: Step;
+  idempotencyKey: string;
+  name: string;
+  recordingId?: string;
+  rosterId?: string;
+  startMode: 'immediate' | 'scheduled';
+  /** `YYYY-MM-DDTHH:mm` in WIB */
+  startAt: string;
+  onDisconnect: SmsRule;
+  onUnanswered: SmsRule;
+  windowStart: string;
+  windowEnd: string;
+  maxConcurrentCalls: string;
+  maxAttempts: string;
+  retryDelayMinutes: string;
+}
+
+/** The API's defaults (API.md `dialing`), shown in the folded advanced settings. */
+export function newDraft(): Draft {
+  return {
+    step: 1,
+    idempotencyKey: crypto.randomUUID(),
+    name: '',
+    startMode: 'immediate',
+    startAt: '',
+    onDisconnect: { enabled: false },
+    onUnanswered: { enabled: false },
+    windowStart: '08:00',
+    windowEnd: '20:00',
+    maxConcurrentCalls: '10',
+    maxAttempts: '1',
+    retryDelayMinutes: '30',
+  };
+}
+
+const NIL = '00000000-0000-0000-0000-000000000000';
+
+/** The create request the draft stands for; the scheduled time goes as UTC (09:00 WIB → 02:00Z), whatever the browser's zone. */
+export function toBody(d: Draft): CreateTaskBody {
+  const rule = (r: SmsRule) => (r.enabled ? { enabled: true, templateId: r.templateId ?? null } : { enabled: false });
+  return {
+    name: d.name,
+    // a step's dry run comes before the later steps are chosen: the nil UUID passes the schema, so the
+    // API judges what is filled in (the name) and answers "not found" for the rest, which the step ignores
+    recordingId: d.recordingId ?? NIL,
+    rosterId: d.rosterId ?? NIL,
+    start: d.startMode === 'immediate' ? { mode: 'immediate' } : { mode: 'scheduled', at: zonedToUtc(d.startAt) ?? d.startAt },
+    sms: { onDisconnect: rule(d.onDisconnect), onUnanswered: rule(d.onUnanswered) },
+    dialing: {
+      maxConcurrentCalls: Number(d.maxConcurrentCalls),
+      maxAttempts: Number(d.maxAttempts),
+      retryDelayMinutes: Number(d.retryDelayMinutes),
+      callingWindow: { start: d.windowStart, end: d.windowEnd },
+    },
+  };
+}
+
+/**
+ * The draft is kept in sessionStorage while the dialog is open: a session that expires mid-wizard
+ * sends the user to the login page, and after logging in the Scheduler opens the dialog again with
+ * what was typed. Closing the dialog (or creating the task) forgets it.
+ */
+const KEY = 'autocall.console.taskDraft';
+
+export function savedDraft(): Draft | undefined {
+  try {
+    const raw = window.sessionStorage.getItem(KEY);
+    if (!raw) return undefined;
+    const d = JSON.parse(raw) as Partial<Draft>;
+    return typeof d.idempotencyKey === 'string' ? { ...newDraft(), ...d } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveDraft(d: Draft): void {
+  try {
+    window.sessionStorage.setItem(KEY, JSON.stringify(d));
+  } catch {
+    /* storage full or refused: the draft lives as long as the page */
+  }
+}
+
+export function forgetDraft(): void {
+  try {
+    window.sessionStorage.removeItem(KEY);
+  } catch {
+    /* nothing kept */
+  }
+}
