@@ -78,7 +78,8 @@ export function AddTaskDialog({ initial, restored, onClose, onCreated }: { initi
     sending.current = true;
     setBusy(true);
     try {
-      const task = await unwrap(api.POST('/v1/tasks', { params: { header: { 'Idempotency-Key': draft.idempotencyKey } }, body: toBody(draft) }));
+      // without dryRun the answer is the 201's Task (the 200 of the document is the dry run's)
+      const task = (await unwrap(api.POST('/v1/tasks', { params: { header: { 'Idempotency-Key': draft.idempotencyKey } }, body: toBody(draft) }))) as Task;
       forgetDraft();
       await queries.invalidateQueries({ queryKey: ['tasks'] });
       onCreated(task);

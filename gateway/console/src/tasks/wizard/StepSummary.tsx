@@ -4,7 +4,7 @@ import { problemMessage } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { useI18n } from '../../i18n/i18n';
 import { formatDateTime } from '../../time/zone';
-import { DRY_RUN, dryRunTask, type Errors } from './check';
+import { dryRunTask, type Errors } from './check';
 import type { Draft, SmsRule } from './draft';
 import { firstCall } from './firstCall';
 import { zonedToUtc } from './wib';
@@ -22,10 +22,10 @@ export function StepSummary({ draft, change, errors }: { draft: Draft; change(p:
   const queries = useQueryClient();
   const nameOf = <T extends { id: string; name: string }>(key: unknown[], id: string | undefined) => queries.getQueryData<List<T>>(key)?.items.find((x) => x.id === id)?.name ?? '';
   const templateName = (r: SmsRule) => (r.enabled ? nameOf<components['schemas']['SmsTemplate']>(['sms-templates', 'approved'], r.templateId) : t('tasks.summary.smsOff'));
-  // the API's word once it gives dry runs; until then the same rule worked out here (firstCall.ts)
-  const dry = useQuery({ queryKey: ['task-dry-run', draft], queryFn: () => dryRunTask(draft), enabled: DRY_RUN });
+  // the API's word (the dry run's nextCallAt); while it is on its way, the same rule worked out here (firstCall.ts)
+  const dry = useQuery({ queryKey: ['task-dry-run', draft], queryFn: () => dryRunTask(draft) });
   const nextCallAt = dry.data?.task.nextCallAt;
-  const first = DRY_RUN ? nextCallAt && { at: nextCallAt, waits: Date.parse(nextCallAt) > (draft.startMode === 'immediate' ? Date.now() + 60_000 : Date.parse(zonedToUtc(draft.startAt) ?? '')) } : firstCall(draft);
+  const first = nextCallAt ? { at: nextCallAt, waits: Date.parse(nextCallAt) > (draft.startMode === 'immediate' ? Date.now() + 60_000 : Date.parse(zonedToUtc(draft.startAt) ?? '')) } : firstCall(draft);
   return (
     <>
       <dl className="task-summary" aria-label={t('tasks.summary.label')}>

@@ -115,19 +115,17 @@ export function localErrors(step: Step, d: Draft, now = Date.now()): Errors {
   return e;
 }
 
-/**
- * The check of one step before "Next Step": the console's own rules, then — once the task service
- * honours `?dryRun=true` (API.md) — the API's verdict on the whole draft, of which only the errors
- * of this step and the ones before it count (later steps are not filled in yet).
- */
-export const DRY_RUN = false;
-
 /** `POST /v1/tasks?dryRun=true`: the API's verdict and the task it would make (its `nextCallAt`), nothing created. */
-export const dryRunTask = (d: Draft) => unwrap(api.POST('/v1/tasks', { params: { query: { dryRun: true } as never }, body: toBody(d) })) as unknown as Promise<{ valid: boolean; task: Task }>;
+export const dryRunTask = (d: Draft) => unwrap(api.POST('/v1/tasks', { params: { query: { dryRun: true } }, body: toBody(d) })) as Promise<{ valid: boolean; task: Task }>;
 
+/**
+ * The check of one step before "Next Step": the console's own rules, then the API's verdict on the
+ * whole draft (`?dryRun=true`), of which only the errors of this step and the ones before it count
+ * (later steps are not filled in yet).
+ */
 export async function checkStep(step: Step, d: Draft): Promise<Errors> {
   const local = localErrors(step, d);
-  if (Object.keys(local).length > 0 || !DRY_RUN) return local;
+  if (Object.keys(local).length > 0) return local;
   try {
     await dryRunTask(d);
     return {};
