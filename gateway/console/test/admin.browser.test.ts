@@ -24,14 +24,17 @@ afterAll(async () => rig?.close());
 const en = (key: MessageKey, values?: Record<string, string | number>) => translate('en', key, values);
 const get = (path: string) => call(rig.base, 'GET', path, { headers: rig.tenant.auth });
 
-/** Picks `option` in the drop-down labelled `label` (React Aria's Select: a button named by its label and value, then a listbox). */
+/** The drop-down labelled `label`: React Aria's Select is a button named by its value, then its label. */
+const dropDown = (scope: Page | Locator, label: string) => scope.getByRole('button', { name: new RegExp(`${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+
+/** Picks `option` in the drop-down labelled `label` (then a listbox). */
 async function choose(scope: Page | Locator, page: Page, label: string, option: string) {
-  await scope.getByRole('button', { name: new RegExp(`^${label}`) }).click();
+  await dropDown(scope, label).click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 
 async function optionsOf(scope: Locator, page: Page, label: string): Promise<string[]> {
-  await scope.getByRole('button', { name: new RegExp(`^${label}`) }).click();
+  await dropDown(scope, label).click();
   const list = page.getByRole('listbox');
   await list.waitFor();
   const options = await list.getByRole('option').allTextContents();
