@@ -111,7 +111,7 @@ describeInBrowser('the administration pages', () => {
     await dialog.getByRole('button', { name: en('common.confirm') }).click();
     await dialog.waitFor({ state: 'detached' });
     const row = rowOf(page, email);
-    await row.getByText(en('admin.role.operator')).waitFor();
+    await row.getByText(en('admin.role.operator'), { exact: true }).waitFor();
     const made = (await get('/v1/users?page=1&pageSize=200')).body.items.find((u: { email: string }) => u.email === email);
     expect(made).toMatchObject({ name: 'Nadia Operator', role: 'operator', disabled: false });
 
@@ -140,10 +140,11 @@ describeInBrowser('the administration pages', () => {
     dialog = page.getByRole('dialog', { name: en('users.edit.title', { email }) });
     expect(await seriousViolations(page)).toEqual([]);
     await choose(dialog, page, en('users.role'), en('admin.role.admin'));
-    await dialog.getByRole('checkbox', { name: en('users.disabled') }).check();
+    await dialog.locator('label').filter({ hasText: en('users.disabled') }).click(); // the box drawn beside its words; the input itself is visually hidden
+    expect(await dialog.getByRole('checkbox', { name: en('users.disabled') }).isChecked()).toBe(true);
     await dialog.getByRole('button', { name: en('common.confirm') }).click();
     await dialog.waitFor({ state: 'detached' });
-    await row.getByText(en('admin.role.admin')).waitFor();
+    await row.getByText(en('admin.role.admin'), { exact: true }).waitFor();
     await row.getByRole('gridcell', { name: en('admin.yes'), exact: true }).waitFor();
     expect((await get(`/v1/users/${made.id}`)).body).toMatchObject({ role: 'admin', disabled: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'users.png'), fullPage: true });
@@ -230,9 +231,12 @@ describeInBrowser('the administration pages', () => {
     await page.getByRole('heading', { level: 1, name: en('nav.auditLog') }).waitFor();
     const table = page.getByRole('grid', { name: en('audit.table') });
     await table.getByRole('row').filter({ hasText: 'apiKey.revoke' }).first().waitFor();
-    const first = table.getByRole('row').nth(1);
-    expect(await first.textContent()).toContain('apiKey.revoke'); // the latest change, on top
-    expect(await first.textContent()).toContain(rig.tenant.owner.email);
+    // newest first: this page's own login on top, then the key's revocation before its creation
+    const rows = await table.getByRole('row').allTextContents();
+    const revoked = rows.findIndex((r) => r.includes('apiKey.revoke'));
+    expect(rows[1]).toContain('auth.login');
+    expect(revoked).toBeLessThan(rows.findIndex((r) => r.includes('apiKey.create')));
+    expect(rows[revoked]).toContain(rig.tenant.owner.email);
     for (const action of ['smsAccount.update', 'user.create', 'user.update', 'user.delete', 'apiKey.create']) await table.getByRole('row').filter({ hasText: action }).first().waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'audit-log.png'), fullPage: true });
@@ -267,7 +271,7 @@ describeInBrowser('the administration pages', () => {
     const task = await call(rig.base, 'POST', '/v1/tasks', {
       headers: auth,
       json: {
-        name: 'Follow-up demo',
+        name: 'Follow up demo',
         recordingId: recording.body.id,
         rosterId: roster.body.id,
         start: { mode: 'immediate' },
@@ -285,9 +289,9 @@ describeInBrowser('the administration pages', () => {
     await page.getByRole('heading', { level: 1, name: en('nav.smsMessages') }).waitFor();
     const table = page.getByRole('grid', { name: en('smsMessages.table') });
     const thanks = table.getByRole('row').filter({ hasText: 'Thanks Callee 0.' });
-    await thanks.waitFor();
+    await thanks.filter({ hasText: 'Follow up demo' }).waitFor(); // the task's name once the tasks are read (its id until then)
     expect(await thanks.textContent()).toContain('+6287630021320');
-    expect(await thanks.textContent()).toContain('Follow-up demo');
+    expect(await thanks.textContent()).toContain('Follow up demo');
     expect(await thanks.textContent()).toContain(en('smsMessages.kind.disconnect'));
     expect(await thanks.getByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} WIB$/).count()).toBe(2); // created and sent
     await table.getByRole('row').filter({ hasText: 'Sorry we missed you Callee 0.' }).waitFor();
@@ -298,6 +302,14 @@ describeInBrowser('the administration pages', () => {
     expect(new URL(page.url()).searchParams.get('kind')).toBe('unanswered');
     await choose(page, page, en('smsMessages.filter.status'), en('smsMessages.status.failed'));
     await table.getByText(en('smsMessages.empty')).waitFor();
+
+    // the header's language switched on the page: the rows already shown speak it too
+    await choose(page, page, en('smsMessages.filter.status'), en('smsMessages.filter.all'));
+    await table.getByRole('row').filter({ hasText: 'Sorry we missed you' }).getByText(en('smsMessages.kind.unanswered')).waitFor();
+    await page.getByRole('button', { name: new RegExp(en('language.label')) }).click();
+    await page.getByRole('option', { name: '中文' }).click();
+    const zhTable = page.getByRole('grid', { name: translate('zh', 'smsMessages.table') });
+    await zhTable.getByRole('row').filter({ hasText: 'Sorry we missed you' }).getByText(translate('zh', 'smsMessages.kind.unanswered')).waitFor();
     expect(problems).toEqual([]);
   });
 

@@ -84,7 +84,7 @@ export function AddUserDialog({ caller, isOpen, onOpenChange, onDone }: { caller
   return (
     <FormDialog title={t('users.add.title')} isOpen={isOpen} onOpenChange={onOpenChange}>
       {(close) => (
-        <Form className="form" onSubmit={(e) => void submit.run(e, () => unwrap(api.POST('/v1/users', { body: { email, name, role, password } })))}>
+        <Form className="form" validationBehavior="aria" onSubmit={(e) => void submit.run(e, () => unwrap(api.POST('/v1/users', { body: { email, name, role, password } })))}>
           <TextField label={t('users.email')} type="email" value={email} onChange={setEmail} error={emailError} isRequired autoFocus />
           <TextField label={t('users.name')} value={name} onChange={setName} error={nameError} isRequired />
           <RoleField caller={caller} role={role} onSelect={setRole} />
@@ -112,7 +112,7 @@ export function EditUserDialog({ caller, user, onClose, onDone }: { caller: Role
   return (
     <FormDialog title={t('users.edit.title', { email: user.email })} isOpen onOpenChange={(o) => !o && onClose()}>
       {(close) => (
-        <Form className="form" onSubmit={(e) => void submit.run(e, () => unwrap(api.PATCH('/v1/users/{id}', { params: { path: { id: user.id } }, body })))}>
+        <Form className="form" validationBehavior="aria" onSubmit={(e) => void submit.run(e, () => unwrap(api.PATCH('/v1/users/{id}', { params: { path: { id: user.id } }, body })))}>
           <TextField label={t('users.name')} value={name} onChange={setName} error={nameError} isRequired autoFocus />
           <RoleField caller={caller} role={role} onSelect={setRole} />
           <Checkbox label={t('users.disabled')} isSelected={disabled} onChange={setDisabled} />
@@ -136,7 +136,7 @@ export function PasswordDialog({ user, onClose, onDone }: { user: User; onClose(
   return (
     <FormDialog title={t('users.password.title', { email: user.email })} isOpen onOpenChange={(o) => !o && onClose()}>
       {(close) => (
-        <Form className="form" onSubmit={(e) => void submit.run(e, () => unwrap(api.PATCH('/v1/users/{id}', { params: { path: { id: user.id } }, body: { password } })))}>
+        <Form className="form" validationBehavior="aria" onSubmit={(e) => void submit.run(e, () => unwrap(api.PATCH('/v1/users/{id}', { params: { path: { id: user.id } }, body: { password } })))}>
           <TextField label={t('users.newPassword')} type="password" description={t('users.password.rule')} value={password} onChange={setPassword} error={passwordError} isRequired autoFocus />
           <p>{t('users.password.sessionsEnd')}</p>
           <DialogError error={submit.error} placed={!!passwordError} />

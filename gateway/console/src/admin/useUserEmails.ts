@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { api, unwrap } from '../api/client';
 
 /**
@@ -12,5 +13,6 @@ export function useUserEmails(): Map<string, string> {
     queryFn: () => unwrap(api.GET('/v1/users', { params: { query: { page: 1, pageSize: 200 } } })),
     staleTime: 30_000,
   });
-  return new Map((users.data?.items ?? []).map((u) => [u.id, u.email]));
+  // one Map per answer, so that a table can name it among its rows' dependencies
+  return useMemo(() => new Map((users.data?.items ?? []).map((u) => [u.id, u.email])), [users.data]);
 }

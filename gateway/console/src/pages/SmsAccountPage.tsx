@@ -94,7 +94,7 @@ function AccountEditor({ account, mayEdit }: { account: Account; mayEdit: boolea
         <dt>{t('smsAccount.updated')}</dt>
         <dd>{account.updatedAt ? formatDateTime(account.updatedAt) : t('smsAccount.neverSaved')}</dd>
       </dl>
-      <Form className="form admin-form" onSubmit={(e) => void submit(e)}>
+      <Form className="form admin-form" validationBehavior="aria" onSubmit={(e) => void submit(e)}>
         <SmsAccountForm draft={draft} onChange={setDraft} error={error} secrets={{ password: !!account.settings?.passwordSet, apiKey: !!account.settings?.apiKeySet }} />
         {saved && (
           <p role="status" className="admin-saved">
