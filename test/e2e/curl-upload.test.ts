@@ -22,6 +22,10 @@ const run = promisify(execFile);
 let platform: Platform;
 let auth: Record<string, string>;
 let dir: string;
+// each 3 MiB recording is decoded whole by the recording service (about 6 s of CPU on a loaded two-core
+// machine); three of them in one test outgrow the default 30 s when the other suites share the cores
+jest.setTimeout(120_000);
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'autocall-curl-'));
   platform = await startPlatform();
