@@ -102,7 +102,7 @@ function Entries({ id }: { id: string }) {
           <Column>{t('rosters.col.rawPhone')}</Column>
           <Column>{t('rosters.col.calleeName')}</Column>
         </TableHeader>
-        <TableBody items={list.data?.items ?? []} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.noEntries'))}>
+        <TableBody items={list.data?.items ?? []} dependencies={[t]} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.noEntries'))}>
           {(e) => (
             <Row id={e.rowNumber}>
               <Cell>{e.rowNumber}</Cell>
@@ -140,7 +140,7 @@ function Errors({ id }: { id: string }) {
           <Column isRowHeader>{t('rosters.col.rawPhone')}</Column>
           <Column>{t('rosters.col.reason')}</Column>
         </TableHeader>
-        <TableBody items={list.data?.items ?? []} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.noErrors'))}>
+        <TableBody items={list.data?.items ?? []} dependencies={[t]} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.noErrors'))}>
           {(e) => (
             <Row id={e.rowNumber}>
               <Cell>{e.rowNumber}</Cell>

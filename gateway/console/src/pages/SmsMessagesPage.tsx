@@ -67,7 +67,7 @@ export function SmsMessagesPage() {
           <Column>{t('smsMessages.col.created')}</Column>
           <Column>{t('smsMessages.col.sent')}</Column>
         </TableHeader>
-        <TableBody items={messages.data?.items ?? []} renderEmptyState={() => (messages.isPending ? t('common.loading') : t('smsMessages.empty'))}>
+        <TableBody items={messages.data?.items ?? []} dependencies={[t, tasks.data]} renderEmptyState={() => (messages.isPending ? t('common.loading') : t('smsMessages.empty'))}>
           {(m: SmsMessage) => (
             <Row id={m.id}>
               <Cell>{m.phone}</Cell>

@@ -65,7 +65,7 @@ export function CallsTable({ task }: { task: Task }) {
           <Column>{t('detail.calls.col.duration')}</Column>
           <Column>{t('detail.calls.col.sms')}</Column>
         </TableHeader>
-        <TableBody items={calls.data?.items ?? []} renderEmptyState={() => (calls.isPending ? t('detail.calls.loading') : t('detail.calls.empty'))}>
+        <TableBody items={calls.data?.items ?? []} dependencies={[t]} renderEmptyState={() => (calls.isPending ? t('detail.calls.loading') : t('detail.calls.empty'))}>
           {(call: Call) => (
             <Row id={call.id}>
               <Cell>{call.phone}</Cell>

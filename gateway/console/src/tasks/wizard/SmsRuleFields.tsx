@@ -34,6 +34,7 @@ export function SmsRuleFields({ legend, rule, onChange, isDisabled, draft, error
             selected={rule.templateId}
             onSelect={(templateId) => onChange({ ...rule, templateId })}
             error={error}
+            isDisabled={templates.isPending}
           />
           {templates.isError && (
             <p role="alert" className="error">
