@@ -113,6 +113,15 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }, 90_000);
 
+/** Waits until `check` holds; on time-out the error says what `shows` (the page) read last. */
+async function until(what: string, check: () => Promise<boolean>, shows: () => Promise<string>, timeoutMs: number): Promise<void> {
+  try {
+    await eventually(check, timeoutMs, 200);
+  } catch {
+    throw new Error(`${what}: not within ${timeoutMs} ms; the page shows:\n${await shows().catch((e: unknown) => String(e))}`);
+  }
+}
+
 /** The drop-down labelled `label` (React Aria's Select is a button named by its value, then its label). */
 const dropDown = (scope: Page | Locator, label: string) => scope.getByRole('button', { name: new RegExp(`${label}$`) });
 async function choose(scope: Page | Locator, page: Page, label: string, option: string | RegExp) {
@@ -268,12 +277,13 @@ describeInBrowser('the README’s start command and the product manual', () => {
     expect(await Promise.all(['Answered', 'No Answer', 'Busy'].map((l) => count(outcomes, l).textContent()))).toEqual(['2', '1', '1']);
     // the follow-up SMS go out after the calls; the page keeps asking until all four are counted
     await page.getByRole('table', { name: 'SMS counts' }).waitFor();
-    await eventually(async () => (await count(page.getByRole('table', { name: 'SMS counts' }), 'SMS Sent').textContent()) === '4', 120_000, 200);
+    const smsCounts = page.getByRole('table', { name: 'SMS counts' });
+    await until('4 SMS sent', async () => (await count(smsCounts, 'SMS Sent').textContent()) === '4', () => smsCounts.innerText(), 120_000);
 
     // SMS Messages: each number's follow-up, of the kind its call's outcome asked for
     await menu(page, 'SMS Messages').click();
     const messages = page.getByRole('grid', { name: 'SMS messages' });
-    await eventually(async () => (await messages.getByRole('row').filter({ hasText: 'January 2026 Promotion' }).count()) === NUMBERS.length, 60_000, 200);
+    await until('a row per number', async () => (await messages.getByRole('row').filter({ hasText: 'January 2026 Promotion' }).count()) === NUMBERS.length, () => page.locator('main').innerText(), 60_000);
     const shown = await Promise.all(
       NUMBERS.map(async ([local]) => {
         const row = messages.getByRole('row').filter({ has: page.getByRole('rowheader', { name: `+62${local}`, exact: true }) });
