@@ -279,6 +279,8 @@ describeInBrowser('the README’s start command and the product manual', () => {
     await page.getByRole('table', { name: 'SMS counts' }).waitFor();
     const smsCounts = page.getByRole('table', { name: 'SMS counts' });
     await until('4 SMS sent', async () => (await count(smsCounts, 'SMS Sent').textContent()) === '4', () => smsCounts.innerText(), 120_000);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'task-detail.png'), fullPage: true });
 
     // SMS Messages: each number's follow-up, of the kind its call's outcome asked for
     await menu(page, 'SMS Messages').click();
