@@ -1,6 +1,6 @@
 // Transpiles every package's src/ to dist/ with swc (type checking is `pnpm typecheck`), then builds the web console with Vite.
 import { transformFile } from '@swc/core';
-import { readdirSync, statSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, writeFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +29,18 @@ const options = {
   sourceMaps: true,
 };
 
+/**
+ * Writes a built file only when its content changed, and then by a rename: a process that loads
+ * dist/ while a build runs (a second `pnpm start`, a test that starts the platform beside other
+ * suites) never reads a half-written file, and an up-to-date build touches nothing.
+ */
+function writeIfChanged(path, content) {
+  if (existsSync(path) && readFileSync(path, 'utf8') === content) return;
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
 const jobs = [];
 for (const pkg of packages) {
   for (const file of walk(join(pkg, 'src'))) {
@@ -36,8 +48,8 @@ for (const pkg of packages) {
     jobs.push(
       transformFile(file, { ...options, sourceFileName: relative(dirname(out), file) }).then((r) => {
         mkdirSync(dirname(out), { recursive: true });
-        writeFileSync(out, r.code + `\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
-        if (r.map) writeFileSync(out + '.map', r.map);
+        writeIfChanged(out, r.code + `\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
+        if (r.map) writeIfChanged(out + '.map', r.map);
       }),
     );
   }

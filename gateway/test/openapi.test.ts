@@ -102,6 +102,45 @@ describe('the OpenAPI document (/docs/json)', () => {
   });
 });
 
+describe('what the document says of bodies (issue 14: the console met each of these)', () => {
+  const ok = (path: string, method: string, code = '200') => doc.paths[path][method].responses[code].content;
+  const schema = (ref: { $ref?: string }) => (ref.$ref ? doc.components.schemas[ref.$ref.split('/').pop()!] : ref);
+
+  it('when read, then a string map (a roster entry\'s variables, a preview\'s variables) is an object of additional properties, which every generator reads', () => {
+    const entry = ok('/v1/rosters/{id}/entries', 'get')['application/json'].schema.properties.items.items;
+    expect(entry.properties.variables).toEqual({ type: 'object', additionalProperties: { type: 'string' } });
+    const preview = doc.paths['/v1/sms-templates/{id}/preview'].post.requestBody.content['application/json'].schema;
+    expect(preview.properties.variables).toMatchObject({ type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }] } });
+    expect(JSON.stringify(doc)).not.toContain('patternProperties');
+  });
+
+  it('when read, then the roster errors answer either their JSON page (with its schema) or an xlsx file, and files, sent or answered, are binary', () => {
+    const errors = ok('/v1/rosters/{id}/errors', 'get');
+    expect(Object.keys(errors)).toEqual(['application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
+    expect(errors['application/json'].schema.properties.items.items.properties.reason.anyOf).toContainEqual({ const: 'DUPLICATE', type: 'string' });
+    expect(errors['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'].schema).toMatchObject({ type: 'string', format: 'binary' });
+    for (const [path, mime] of [['/v1/rosters/template', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], ['/v1/recordings/{id}/audio', 'audio/mpeg'], ['/v1/tasks/{id}/report', 'text/csv']]) {
+      expect([path, ok(path, 'get')[mime].schema]).toEqual([path, { type: 'string', format: 'binary', contentMediaType: mime }]);
+    }
+    for (const path of ['/v1/recordings', '/v1/rosters']) {
+      expect(doc.paths[path].post.requestBody.content['multipart/form-data'].schema.properties.file).toMatchObject({ type: 'string', format: 'binary' });
+    }
+  });
+
+  it('when read, then an SMS message, its filter and a call\'s SMS carry every message status API.md names', () => {
+    const statuses = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'skipped'];
+    const consts = (s: { anyOf: { const: string }[] }) => s.anyOf.map((x) => x.const);
+    const message = ok('/v1/sms-messages', 'get')['application/json'].schema.properties.items.items;
+    expect(consts(message.properties.status)).toEqual(statuses);
+    const filter = doc.paths['/v1/sms-messages'].get.parameters.find((p: { name?: string }) => p.name === 'status');
+    expect(consts(filter.schema)).toEqual(statuses);
+    const call = schema(ok('/v1/tasks/{id}/calls', 'get')['application/json'].schema.properties.items.items);
+    const sms = call.properties.sms.anyOf.find((x: { type: string }) => x.type === 'object');
+    expect(consts(sms.properties.status)).toEqual(statuses);
+    expect(consts(sms.properties.kind)).toEqual(['disconnect', 'unanswered']);
+  });
+});
+
 describe('buildOpenApi', () => {
   const [a, b] = publicRoutes;
 

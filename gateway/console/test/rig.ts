@@ -5,7 +5,6 @@
  * open a page in a fresh browser context (New York time, so WIB must be the console's doing, not
  * the browser's), check axe and the browser console. One rig per test file; pages share it.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,10 +13,9 @@ import { CONSOLE_DIST } from '../../src/http/console.routes';
 import { admin } from '../../test/helpers';
 import { call, startPlatform, type Platform } from '../../../test/e2e/platform';
 import { translate, type Language, type MessageKey } from '../src/i18n/languages';
-import { browserTestsRun, launchChromium } from './browser';
+import { launchChromium } from './browser';
 
-export { browserTestsRun };
-export const describeInBrowser = browserTestsRun ? describe : describe.skip;
+export { browserTestsRun, describeInBrowser, SCREENSHOTS, seriousViolations } from './browser';
 export const PASSWORD = 'correct horse battery';
 
 export interface Person {
@@ -103,11 +101,3 @@ export async function startRig(o: { env?: Record<string, string>; dialerEnv?: Re
   return rig;
 }
 
-/** axe's serious and critical findings on what the page shows now (an open dialog included). */
-export async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
-/** Where screenshots of the main pages go (docs/, shown in the README). */
-export const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'console');

@@ -2,15 +2,14 @@
  * music-metadata (the recording service) exports only import / module-sync conditions.
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
 import { admin } from '../../test/helpers';
 import { allPages, call, OPEN_DIALING, rosterRows, uploadRecording, uploadRoster } from '../../../test/e2e/platform';
 import { CALLS_PAGE_SIZE } from '../src/task-detail/calls';
 import { counterLabel, OUTCOME_COUNTERS, SMS_COUNTERS, type Counter } from '../src/task-detail/counters';
-import { describeInBrowser, SCREENSHOTS, seriousViolations, startRig, type Opened, type Rig } from './rig';
+import { describeInBrowser, seriousViolations, startRig, type Opened, type Rig } from './rig';
 
 // The task detail page: a task's settings, live progress and every outcome counter, its calls page by page, its reports.
 jest.setTimeout(180_000);
@@ -110,8 +109,7 @@ describeInBrowser('the task detail page', () => {
     await page.getByRole('img', { name: t('detail.smsChart', { list: smsList }), exact: true }).waitFor();
 
     expect(await seriousViolations(page)).toEqual([]);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'task-detail.png'), fullPage: true });
+    // docs/console/task-detail.png is start.browser.test.ts's: a four-number task, the page whole
     expect(o.problems).toEqual([]);
   });
 

@@ -5,7 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { call, uploadRecording, uploadRoster } from '../../../test/e2e/platform';
+import { eventually } from '@autocall/testing';
+import { call, OPEN_DIALING, uploadRecording, uploadRoster } from '../../../test/e2e/platform';
+import { translate } from '../src/i18n/languages';
 import { describeInBrowser, SCREENSHOTS, seriousViolations, startRig, type Opened, type Rig } from './rig';
 
 // The Scheduler in a real Chromium against the whole platform: the four-step "Add" dialog and the
@@ -51,6 +53,20 @@ const tasksNamed = async (name: string) => (await call(rig.base, 'GET', `/v1/tas
 async function choose(scope: Page | ReturnType<Page['locator']>, page: Page, label: string, option: string | RegExp) {
   await scope.getByRole('button', { name: label }).click();
   await page.getByRole('option', { name: option }).click();
+}
+
+/**
+ * Holds the answers of GET `pathname` (the real API's, delayed: nothing is made up) until the
+ * returned function is called, so a test can look at the page while they are on their way.
+ */
+async function holdAnswers(page: Page, pathname: string): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await page.route((url) => url.pathname === pathname, async (route) => {
+    if (route.request().method() === 'GET') await released;
+    await route.continue();
+  });
+  return release;
 }
 
 /** Steps 1 and 2 of the dialog, as the manual words them; the dialog is left on step 3. */
@@ -343,4 +359,53 @@ describeInBrowser('the Scheduler', () => {
       expect(await seriousViolations(page)).toEqual([]);
     });
   }
+
+  it('when the ready recordings are still on their way, then “Recording File” says Loading… and cannot be clicked in vain, and opens with them once they are there', async () => {
+    const opened = await rig.open();
+    const { page, t } = opened;
+    const release = await holdAnswers(page, '/v1/recordings');
+    await page.getByRole('button', { name: t('tasks.add') }).click();
+    const dialog = page.getByRole('dialog', { name: t('tasks.wizard.title') });
+    await dialog.getByRole('textbox', { name: t('tasks.field.name') }).fill('Loads slowly');
+    await dialog.getByRole('button', { name: t('tasks.wizard.next') }).click();
+    await dialog.getByRole('heading', { name: t('tasks.wizard.step', { step: 2, title: t('tasks.wizard.step2') }) }).waitFor();
+    // React Aria's Select does not open on an empty list: a click now would do nothing, so the drop-down is disabled and says why
+    const select = dialog.getByRole('button', { name: new RegExp(`${t('tasks.field.recording')}$`) });
+    expect(await select.textContent()).toContain(t('common.loading'));
+    expect(await select.isDisabled()).toBe(true);
+    release();
+    await choose(dialog, page, t('tasks.field.recording'), new RegExp(made.recordingName));
+    expect(await dialog.locator('audio').getAttribute('src')).toBe(`/v1/recordings/${made.recordingId}/audio`);
+  });
+
+  it('when the task list answers after the SMS messages, then each message still names its task (the rows follow the data they show)', async () => {
+    const created = await call(rig.base, 'POST', '/v1/tasks', {
+      headers: rig.tenant.auth,
+      json: { name: 'Named late', recordingId: made.recordingId, rosterId: made.rosterId, start: { mode: 'immediate' }, sms: { onUnanswered: { enabled: true, templateId: made.templateId } }, dialing: OPEN_DIALING },
+    });
+    expect(created.status).toBe(201);
+    await eventually(async () => {
+      const res = await call(rig.base, 'GET', `/v1/sms-messages?taskId=${created.body.id}&limit=10`, { headers: rig.tenant.auth });
+      return res.body.items.length === 1 && res.body.items[0].status === 'sent';
+    }, 60_000, 200);
+    const { page, t } = await rig.open();
+    const release = await holdAnswers(page, '/v1/tasks');
+    await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: t('nav.smsMessages') }).click();
+    const message = page.getByRole('grid', { name: t('smsMessages.table') }).getByRole('row').filter({ hasText: 'Hello Sari, about order ORD-2: Named late' });
+    await message.waitFor();
+    expect(await message.getByRole('gridcell').first().textContent()).toBe(created.body.id); // no names yet: the id
+    release();
+    await message.getByRole('gridcell', { name: 'Named late', exact: true }).waitFor({ timeout: 15_000 }); // longer than the list's own 10 s refresh
+  });
+
+  it('when the language is changed in the header, then the rows already shown speak it too', async () => {
+    await apiTask('Speaks every language');
+    const { page, t } = await rig.open();
+    const row = page.getByRole('row', { name: /Speaks every language/ }).first();
+    await row.getByRole('gridcell', { name: t('tasks.status.scheduled'), exact: true }).waitFor();
+    await page.getByRole('button', { name: new RegExp(`${t('language.label')}$`) }).click();
+    await page.getByRole('option', { name: 'Bahasa Indonesia' }).click();
+    await page.getByRole('heading', { name: translate('id', 'tasks.title') }).waitFor();
+    await row.getByRole('gridcell', { name: translate('id', 'tasks.status.scheduled'), exact: true }).waitFor();
+  });
 });

@@ -17,7 +17,7 @@ class SchemaRegistry {
   private walk(node: unknown): unknown {
     if (Array.isArray(node)) return node.map((n) => this.walk(n));
     if (node === null || typeof node !== 'object') return node;
-    const { $id, ...rest } = node as Json;
+    const { $id, ...rest } = anyKeyAsAdditional(node as Json);
     const out: Json = {};
     for (const [k, v] of Object.entries(rest)) out[k] = this.walk(v);
     if (typeof $id !== 'string') return out;
@@ -27,6 +27,20 @@ class SchemaRegistry {
     this.components[name] = out;
     return { $ref: `#/components/schemas/${name}` };
   }
+}
+
+/**
+ * TypeBox's `Record(String, T)` says "any key" as `patternProperties: {"^(.*)$": T}`, which client
+ * generators ignore (openapi-typescript makes `Record<string, never>` of it); `additionalProperties: T`
+ * says the same in words every tool reads.
+ */
+function anyKeyAsAdditional(node: Json): Json {
+  const patterns = node.patternProperties as Json | undefined;
+  if (!patterns || node.additionalProperties !== undefined) return node;
+  const keys = Object.keys(patterns);
+  if (keys.length !== 1 || keys[0] !== '^(.*)$') return node;
+  const { patternProperties: _, ...rest } = node;
+  return { ...rest, additionalProperties: patterns[keys[0]] };
 }
 
 const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -84,8 +98,11 @@ function responses(reg: SchemaRegistry, r: RouteDef): Json {
     out[code] = { description, ...(empty ? {} : { content: { [mime]: { schema: converted } } }) };
   }
   if (r.produces?.length) {
+    // a route that answers a file, or (by `format` or Accept) either JSON or a file: JSON keeps its schema, a file is bytes
     const ok = Object.keys(defined).find((c) => Number(c) < 300) ?? '200';
-    out[ok] = { description: 'Success', content: Object.fromEntries(r.produces.map((m) => [m, { schema: { type: 'string', contentMediaType: m } }])) };
+    const json = (out[ok] as { content?: Record<string, Json> } | undefined)?.content?.['application/json'];
+    const body = (m: string) => (m === 'application/json' && json ? json : { schema: { type: 'string', format: 'binary', contentMediaType: m } });
+    out[ok] = { description: 'Success', content: Object.fromEntries(r.produces.map((m) => [m, body(m)])) };
   }
   if (!Object.keys(out).some((c) => Number(c) < 300)) out['200'] = { description: 'Success' };
   out['401'] ??= { $ref: '#/components/responses/Unauthorized' };

@@ -287,6 +287,9 @@ describe('GET /v1/sms-messages', () => {
     expect((await list(`taskId=${taskA}&kind=unanswered`)).json().items).toHaveLength(2);
     expect((await list(`taskId=${taskA}&status=sent&kind=disconnect`)).json().items).toHaveLength(5);
     expect((await list(`taskId=${taskA}&status=skipped`)).json().items).toHaveLength(0);
+    // every status of API.md is a filter (delivery receipts, issue 17, set delivered/undelivered): none yet, not a 400
+    for (const status of ['delivered', 'undelivered']) expect([status, (await list(`taskId=${taskA}&status=${status}`)).json()]).toEqual([status, { items: [], nextCursor: null }]);
+    expect((await list('status=lost')).statusCode).toBe(400);
     const all = (await list('limit=200')).json<{ items: { taskId: string }[] }>().items;
     expect(new Set(all.map((i) => i.taskId))).toEqual(new Set([taskA, taskB]));
   });

@@ -31,7 +31,8 @@ const session: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
+/** The console reads JSON through this client (files are links the browser downloads), so answers are typed by their `application/json` content. */
+export const api = createClient<paths, 'application/json'>({ baseUrl: window.location.origin, credentials: 'same-origin' });
 api.use(session);
 
 /** An error answer of the API, or a network failure (`status` 0), as the pages show it. */

@@ -886,7 +886,7 @@ export interface components {
             durationMs: number | null;
             sms: {
                 kind: "disconnect" | "unanswered";
-                status: string;
+                status: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
             } | null;
         };
     };
@@ -2178,7 +2178,7 @@ export interface operations {
                      * Format: binary
                      * @description The MP3. Its bytes decide, never its name or MIME type.
                      */
-                    file: string;
+                    file: Blob;
                     /** @description 1–100 characters; defaults to the file name without extension. */
                     name?: string;
                 };
@@ -2406,7 +2406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "audio/mpeg": string;
+                    "audio/mpeg": Blob;
                 };
             };
             /** @description Bad Request */
@@ -2508,7 +2508,7 @@ export interface operations {
                      * Format: binary
                      * @description .xlsx workbook; the sheet named Roster, else the first
                      */
-                    file: string;
+                    file: Blob;
                     /** @description 1–100 characters */
                     name: string;
                     /** @description up to 500 characters */
@@ -2820,7 +2820,9 @@ export interface operations {
                             phone: string;
                             rawPhone: string;
                             name: string | null;
-                            variables: Record<string, never>;
+                            variables: {
+                                [key: string]: string;
+                            };
                         }[];
                         nextCursor: string | null;
                     };
@@ -2891,8 +2893,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/json": {
+                        items: {
+                            rowNumber: number;
+                            rawPhone: string;
+                            reason: "EMPTY" | "NOT_A_NUMBER" | "TOO_SHORT" | "TOO_LONG" | "INVALID_NUMBER" | "FOREIGN_NUMBER" | "DUPLICATE" | "VALUE_TOO_LONG" | "ROW_TOO_LARGE";
+                        }[];
+                        nextCursor: string | null;
+                    };
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
                 };
             };
             /** @description Bad Request */
@@ -2954,7 +2963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3096,7 +3105,7 @@ export interface operations {
                 limit: number;
                 cursor?: string;
                 taskId?: string;
-                status?: "queued" | "sent" | "failed" | "skipped";
+                status?: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
                 kind?: "disconnect" | "unanswered";
             };
             header?: {
@@ -3122,7 +3131,7 @@ export interface operations {
                             taskId: string;
                             phone: string;
                             kind: "disconnect" | "unanswered";
-                            status: "queued" | "sent" | "failed" | "skipped";
+                            status: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
                             text: string;
                             segments: number;
                             templateId: string | null;
@@ -3479,7 +3488,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    variables?: Record<string, never>;
+                    variables?: {
+                        [key: string]: string | number | null;
+                    };
                 };
             };
         };
@@ -4214,8 +4225,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
-                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                    "text/csv": Blob;
                 };
             };
             /** @description Bad Request */

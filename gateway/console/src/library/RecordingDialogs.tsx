@@ -8,7 +8,7 @@ import { TextField } from '../components/TextField';
 import { useI18n } from '../i18n/i18n';
 import { baseName, RECORDING_FILE } from './files';
 import { FilePicker } from './FilePicker';
-import { binaryPart, toFormData } from './multipart';
+import { toFormData } from './multipart';
 import { libraryProblem } from './problems';
 import type { Recording } from './types';
 
@@ -58,10 +58,9 @@ function Upload({ close }: { close(): void }) {
   const [name, setName] = useState('');
   const [missingFile, setMissingFile] = useState(false);
   const rule = useId();
-  const { busy, error, submit } = useSubmit(
-    () => unwrap(api.POST('/v1/recordings', { body: { name: name.trim() || undefined, file: binaryPart(file as File) }, bodySerializer: (b) => toFormData(b) })),
-    close,
-  );
+  const { busy, error, submit } = useSubmit(async () => {
+    if (file) await unwrap(api.POST('/v1/recordings', { body: { name: name.trim() || undefined, file }, bodySerializer: (b) => toFormData(b) }));
+  }, close);
   const nameError = fieldError(error, 'name');
   return (
     <form

@@ -8,7 +8,7 @@ import { TextField } from '../components/TextField';
 import { useI18n } from '../i18n/i18n';
 import { ROSTER_FILE } from './files';
 import { FilePicker } from './FilePicker';
-import { binaryPart, toFormData } from './multipart';
+import { toFormData } from './multipart';
 import { libraryProblem } from './problems';
 import { errorsXlsxUrl, RosterCounts, TEMPLATE_URL } from './RosterCounts';
 import type { Roster } from './types';
@@ -47,7 +47,7 @@ function RosterAdd({ close }: { close(): void }) {
     try {
       const roster = await unwrap(
         api.POST('/v1/rosters', {
-          body: { name, description: description || undefined, file: binaryPart(file) },
+          body: { name, description: description || undefined, file },
           bodySerializer: (b) => toFormData(b),
         }),
       );

@@ -4,10 +4,9 @@ import { Button, Cell, Column, Link, Row, Tab, Table, TableBody, TableHeader, Ta
 import { api, unwrap } from '../api/client';
 import { FormDialog } from '../components/FormDialog';
 import { useI18n } from '../i18n/i18n';
-import type { MessageKey } from '../i18n/languages';
 import { libraryProblem } from './problems';
 import { errorsXlsxUrl, RosterCounts } from './RosterCounts';
-import type { Roster, RosterRowError } from './types';
+import type { Roster } from './types';
 
 const LIMIT = 20;
 
@@ -102,7 +101,7 @@ function Entries({ id }: { id: string }) {
           <Column>{t('rosters.col.rawPhone')}</Column>
           <Column>{t('rosters.col.calleeName')}</Column>
         </TableHeader>
-        <TableBody dependencies={[t]} items={list.data?.items ?? []} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.noEntries'))}>
+        <TableBody items={list.data?.items ?? []} dependencies={[t]} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.noEntries'))}>
           {(e) => (
             <Row id={e.rowNumber}>
               <Cell>{e.rowNumber}</Cell>
@@ -123,8 +122,7 @@ function Errors({ id }: { id: string }) {
   const pages = useCursorPages();
   const list = useQuery({
     queryKey: ['roster-errors', id, pages.cursor],
-    // the document types this JSON answer as string (see RosterRowError): the contract's shape is meant
-    queryFn: async () => (await unwrap(api.GET('/v1/rosters/{id}/errors', { params: { path: { id }, query: { limit: LIMIT, ...(pages.cursor ? { cursor: pages.cursor } : {}) } } }))) as unknown as { items: RosterRowError[]; nextCursor: string | null },
+    queryFn: () => unwrap(api.GET('/v1/rosters/{id}/errors', { params: { path: { id }, query: { limit: LIMIT, ...(pages.cursor ? { cursor: pages.cursor } : {}) } } })),
     placeholderData: keepPreviousData,
   });
   return (
@@ -140,12 +138,12 @@ function Errors({ id }: { id: string }) {
           <Column isRowHeader>{t('rosters.col.rawPhone')}</Column>
           <Column>{t('rosters.col.reason')}</Column>
         </TableHeader>
-        <TableBody dependencies={[t]} items={list.data?.items ?? []} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.noErrors'))}>
+        <TableBody items={list.data?.items ?? []} dependencies={[t]} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.noErrors'))}>
           {(e) => (
             <Row id={e.rowNumber}>
               <Cell>{e.rowNumber}</Cell>
               <Cell>{e.rawPhone}</Cell>
-              <Cell>{t(`rosters.reason.${e.reason}` as MessageKey)}</Cell>
+              <Cell>{t(`rosters.reason.${e.reason}`)}</Cell>
             </Row>
           )}
         </TableBody>

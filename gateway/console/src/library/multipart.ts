@@ -12,9 +12,3 @@ export function toFormData(fields: Record<string, string | Blob | undefined>): F
   }
   return form;
 }
-
-/**
- * The OpenAPI document types a binary part as `string` (format: binary); the browser sends a File.
- * This is the one place that says so, instead of a cast at every upload.
- */
-export const binaryPart = (file: File) => file as unknown as string;

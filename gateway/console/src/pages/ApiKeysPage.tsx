@@ -60,7 +60,7 @@ export function ApiKeysPage() {
           <Column>{t('apiKeys.revoked')}</Column>
           <Column>{t('common.actions')}</Column>
         </TableHeader>
-        <TableBody dependencies={[t, emails]} items={keys.data?.items ?? []} renderEmptyState={() => (keys.isPending ? t('common.loading') : t('apiKeys.empty'))}>
+        <TableBody items={keys.data?.items ?? []} dependencies={[t, caller, emails]} renderEmptyState={() => (keys.isPending ? t('common.loading') : t('apiKeys.empty'))}>
           {(k: ApiKey) => (
             <Row id={k.id}>
               <Cell>{label(k)}</Cell>

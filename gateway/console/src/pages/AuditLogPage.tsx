@@ -57,7 +57,7 @@ export function AuditLogPage() {
           <Column>{t('audit.col.resource')}</Column>
           <Column>{t('audit.col.status')}</Column>
         </TableHeader>
-        <TableBody dependencies={[t, emails, keys.data]} items={events.data?.items ?? []} renderEmptyState={() => (events.isPending ? t('common.loading') : t('audit.empty'))}>
+        <TableBody items={events.data?.items ?? []} dependencies={[t, emails, keys.data]} renderEmptyState={() => (events.isPending ? t('common.loading') : t('audit.empty'))}>
           {(e: AuditEvent) => (
             <Row id={e.id}>
               <Cell>{formatDateTime(e.at)}</Cell>

@@ -55,7 +55,7 @@ export function RecordingsPage() {
           <Column>{t('recordings.col.play')}</Column>
           {mayEdit && <Column>{t('common.actions')}</Column>}
         </TableHeader>
-        <TableBody dependencies={[t]} items={list.data?.items ?? []} renderEmptyState={() => (list.isPending ? t('common.loading') : t('recordings.empty'))}>
+        <TableBody items={list.data?.items ?? []} dependencies={[t, mayEdit]} renderEmptyState={() => (list.isPending ? t('common.loading') : t('recordings.empty'))}>
           {(r: Recording) => (
             <Row id={r.id}>
               <Cell>{r.name}</Cell>

@@ -62,7 +62,7 @@ export function RostersPage() {
           <Column>{t('rosters.col.duplicate')}</Column>
           <Column>{t('common.actions')}</Column>
         </TableHeader>
-        <TableBody dependencies={[t]} items={list.data?.items ?? []} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.empty'))}>
+        <TableBody items={list.data?.items ?? []} dependencies={[t, mayEdit]} renderEmptyState={() => (list.isPending ? t('common.loading') : t('rosters.empty'))}>
           {(r: Roster) => (
             <Row id={r.id}>
               <Cell>{r.name}</Cell>

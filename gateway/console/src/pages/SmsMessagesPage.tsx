@@ -7,16 +7,14 @@ import { LoadError } from '../admin/LoadError';
 import type { SmsMessage } from '../admin/types';
 import { SelectField } from '../components/SelectField';
 import { useI18n } from '../i18n/i18n';
-import type { MessageKey } from '../i18n/languages';
 import { formatDateTime } from '../time/zone';
 import '../styles/admin.css';
 
 const LIMIT = 50;
 const ALL = 'all';
-const statuses = ['queued', 'sent', 'failed', 'skipped'] as const;
-const kinds = ['disconnect', 'unanswered'] as const;
-type Status = (typeof statuses)[number];
-type Kind = (typeof kinds)[number];
+/** every status and kind the API gives a message (the filter offers each) */
+const statuses = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'skipped'] as const satisfies readonly SmsMessage['status'][];
+const kinds = ['disconnect', 'unanswered'] as const satisfies readonly SmsMessage['kind'][];
 const pick = <V extends string>(list: readonly V[], v: string | null): V | undefined => list.find((x) => x === v);
 
 /** SMS Messages (viewer and up): the follow-up SMS, newest first, with the API's filters (task, status, kind) kept in the URL; times in WIB. */
@@ -52,8 +50,8 @@ export function SmsMessagesPage() {
       <h1>{t('nav.smsMessages')}</h1>
       <div className="toolbar">
         <SelectField className="filter" label={t('smsMessages.filter.task')} options={[all, ...[...taskNames].map(([id, name]) => ({ id, label: name }))]} selected={taskId ?? ALL} onSelect={(v) => set('taskId', v)} />
-        <SelectField className="filter" label={t('smsMessages.filter.status')} options={[all, ...statuses.map((s) => ({ id: s, label: t(`smsMessages.status.${s}` as MessageKey) }))]} selected={status ?? ALL} onSelect={(v) => set('status', v)} />
-        <SelectField className="filter" label={t('smsMessages.filter.kind')} options={[all, ...kinds.map((k) => ({ id: k, label: t(`smsMessages.kind.${k}` as MessageKey) }))]} selected={kind ?? ALL} onSelect={(v) => set('kind', v)} />
+        <SelectField className="filter" label={t('smsMessages.filter.status')} options={[all, ...statuses.map((s) => ({ id: s, label: t(`smsMessages.status.${s}`) }))]} selected={status ?? ALL} onSelect={(v) => set('status', v)} />
+        <SelectField className="filter" label={t('smsMessages.filter.kind')} options={[all, ...kinds.map((k) => ({ id: k, label: t(`smsMessages.kind.${k}`) }))]} selected={kind ?? ALL} onSelect={(v) => set('kind', v)} />
       </div>
       <LoadError error={messages.error} />
       <Table aria-label={t('smsMessages.table')} className="table">
@@ -67,14 +65,14 @@ export function SmsMessagesPage() {
           <Column>{t('smsMessages.col.created')}</Column>
           <Column>{t('smsMessages.col.sent')}</Column>
         </TableHeader>
-        <TableBody dependencies={[t, tasks.data]} items={messages.data?.items ?? []} renderEmptyState={() => (messages.isPending ? t('common.loading') : t('smsMessages.empty'))}>
+        <TableBody items={messages.data?.items ?? []} dependencies={[t, tasks.data]} renderEmptyState={() => (messages.isPending ? t('common.loading') : t('smsMessages.empty'))}>
           {(m: SmsMessage) => (
             <Row id={m.id}>
               <Cell>{m.phone}</Cell>
               <Cell>{taskNames.get(m.taskId) ?? m.taskId}</Cell>
-              <Cell>{t(`smsMessages.kind.${m.kind as Kind}` as MessageKey)}</Cell>
+              <Cell>{t(`smsMessages.kind.${m.kind}`)}</Cell>
               <Cell>
-                {t(`smsMessages.status.${m.status as Status}` as MessageKey)}
+                {t(`smsMessages.status.${m.status}`)}
                 {m.failureReason && <span className="admin-reason">{t('smsMessages.reason', { reason: m.failureReason })}</span>}
               </Cell>
               <Cell>{m.text}</Cell>

@@ -105,7 +105,7 @@ export function TasksPage() {
           <Column>{t('tasks.col.created')}</Column>
           {mayChange && <Column>{t('tasks.col.actions')}</Column>}
         </TableHeader>
-        <TableBody dependencies={[t]} items={tasks.data?.items ?? []} renderEmptyState={() => (tasks.isPending ? t('tasks.loading') : t('tasks.empty'))}>
+        <TableBody items={tasks.data?.items ?? []} dependencies={[t, mayChange]} renderEmptyState={() => (tasks.isPending ? t('tasks.loading') : t('tasks.empty'))}>
           {(task: Task) => (
             <Row id={task.id}>
               <Cell>

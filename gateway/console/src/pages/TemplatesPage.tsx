@@ -51,7 +51,7 @@ export function TemplatesPage() {
           <Column>{t('templates.col.status')}</Column>
           {mayEdit && <Column>{t('common.actions')}</Column>}
         </TableHeader>
-        <TableBody dependencies={[t]} items={list.data?.items ?? []} renderEmptyState={() => (list.isPending ? t('common.loading') : t('templates.empty'))}>
+        <TableBody items={list.data?.items ?? []} dependencies={[t, mayEdit]} renderEmptyState={() => (list.isPending ? t('common.loading') : t('templates.empty'))}>
           {(tpl: SmsTemplate) => (
             <Row id={tpl.id}>
               <Cell>{tpl.name}</Cell>

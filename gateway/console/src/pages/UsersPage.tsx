@@ -57,7 +57,7 @@ export function UsersPage() {
           <Column>{t('users.created')}</Column>
           <Column>{t('common.actions')}</Column>
         </TableHeader>
-        <TableBody dependencies={[t]} items={users.data?.items ?? []} renderEmptyState={() => (users.isPending ? t('common.loading') : t('users.empty'))}>
+        <TableBody items={users.data?.items ?? []} dependencies={[t, caller]} renderEmptyState={() => (users.isPending ? t('common.loading') : t('users.empty'))}>
           {(u: User) => (
             <Row id={u.id}>
               <Cell>{u.email}</Cell>

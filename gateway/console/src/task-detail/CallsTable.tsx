@@ -6,7 +6,6 @@ import { problemMessage } from '../api/problem';
 import type { components } from '../api/schema';
 import { SelectField } from '../components/SelectField';
 import { useI18n } from '../i18n/i18n';
-import type { MessageKey } from '../i18n/languages';
 import { formatDateTime } from '../time/zone';
 import { CALL_OUTCOMES, CALLS_PAGE_SIZE, isOutcome, type Outcome } from './calls';
 
@@ -65,7 +64,7 @@ export function CallsTable({ task }: { task: Task }) {
           <Column>{t('detail.calls.col.duration')}</Column>
           <Column>{t('detail.calls.col.sms')}</Column>
         </TableHeader>
-        <TableBody dependencies={[t]} items={calls.data?.items ?? []} renderEmptyState={() => (calls.isPending ? t('detail.calls.loading') : t('detail.calls.empty'))}>
+        <TableBody items={calls.data?.items ?? []} dependencies={[t]} renderEmptyState={() => (calls.isPending ? t('detail.calls.loading') : t('detail.calls.empty'))}>
           {(call: Call) => (
             <Row id={call.id}>
               <Cell>{call.phone}</Cell>
@@ -74,7 +73,7 @@ export function CallsTable({ task }: { task: Task }) {
               <Cell>{call.startedAt ? formatDateTime(call.startedAt) : t('time.none')}</Cell>
               <Cell>{call.endedAt ? formatDateTime(call.endedAt) : t('time.none')}</Cell>
               <Cell>{call.durationMs === null ? t('time.none') : t('detail.calls.seconds', { seconds: Math.round(call.durationMs / 100) / 10 })}</Cell>
-              <Cell>{call.sms ? t('detail.smsOf', { kind: t(`detail.smsKind.${call.sms.kind}`), status: smsStatus(t, call.sms.status) }) : t('time.none')}</Cell>
+              <Cell>{call.sms ? t('detail.smsOf', { kind: t(`detail.smsKind.${call.sms.kind}`), status: t(`detail.smsStatus.${call.sms.status}`) }) : t('time.none')}</Cell>
             </Row>
           )}
         </TableBody>
@@ -92,7 +91,3 @@ export function CallsTable({ task }: { task: Task }) {
   );
 }
 
-/** The SMS status in words where the console knows it; a status added later shows as the API spells it. */
-function smsStatus(t: (key: MessageKey) => string, status: string): string {
-  return ['queued', 'sent', 'failed', 'skipped'].includes(status) ? t(`detail.smsStatus.${status}` as MessageKey) : status;
-}

@@ -68,7 +68,19 @@ export const SmsAccount = Type.Object({
 });
 
 export const SmsKind = Type.Union([Type.Literal('disconnect'), Type.Literal('unanswered')]);
-export const SmsMessageStatus = Type.Union([Type.Literal('queued'), Type.Literal('sent'), Type.Literal('failed'), Type.Literal('skipped')]);
+/**
+ * Every status API.md gives a message: `queued → sent → delivered | undelivered`, or `failed` /
+ * `skipped`. The platform sets `delivered`/`undelivered` once delivery receipts are in (issue 17);
+ * they are in the contract now so that a client typed from it handles them.
+ */
+export const SmsMessageStatus = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('sent'),
+  Type.Literal('delivered'),
+  Type.Literal('undelivered'),
+  Type.Literal('failed'),
+  Type.Literal('skipped'),
+]);
 export const SmsMessage = Type.Object({
   id: Uuid,
   taskId: Uuid,
@@ -155,3 +167,4 @@ export type SmsPreview = Static<typeof SmsPreview>;
 export type SmsAccount = Static<typeof SmsAccount>;
 export type SmsAccountSettings = Static<typeof SmsAccountSettings>;
 export type SmsMessage = Static<typeof SmsMessage>;
+export type SmsMessageStatus = Static<typeof SmsMessageStatus>;

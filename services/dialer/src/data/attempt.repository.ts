@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { publishManyInTransaction } from '@autocall/bus';
-import { CallCompleted, newId, type CallCompletedT } from '@autocall/contracts';
+import { CallCompleted, newId, type CallCompletedT, type SmsMessageStatus } from '@autocall/contracts';
 import type { CallResult } from '../domain/carrier';
 import { durationMs, isFinal, settledFailedEvent } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
@@ -46,7 +46,8 @@ export interface CallRow {
   ended_at: Date | null;
   duration_ms: number | null;
   sms_kind: 'disconnect' | 'unanswered' | null;
-  sms_status: string | null;
+  /** as the sms service said it (sms.sent|failed), in the public message statuses */
+  sms_status: SmsMessageStatus | null;
 }
 
 interface ClaimRow {

@@ -10,7 +10,8 @@ export interface Choice {
 /**
  * A labelled drop-down that may have nothing chosen yet (its `placeholder` says what to choose),
  * with a description and the error of its field, tied to it for screen readers; SelectField is
- * the page filters' (always a value, no error).
+ * the page filters' (always a value, no error). Give it `isDisabled` while its choices load: React
+ * Aria's Select does not open on an empty list, so a click then would be lost.
  */
 export function ChoiceField({
   label,

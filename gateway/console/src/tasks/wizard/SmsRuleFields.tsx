@@ -34,6 +34,7 @@ export function SmsRuleFields({ legend, rule, onChange, isDisabled, draft, error
             selected={rule.templateId}
             onSelect={(templateId) => onChange({ ...rule, templateId })}
             error={error}
+            isDisabled={templates.isPending}
           />
           {templates.isError && (
             <p role="alert" className="error">
@@ -55,11 +56,10 @@ function Preview({ templateId, rosterId, taskName }: { templateId: string; roste
     queryFn: async () => (await unwrap(api.GET('/v1/rosters/{id}/entries', { params: { path: { id: rosterId }, query: { limit: 1 } } }))).items[0] ?? null,
   });
   const e = entry.data;
-  const variables = e ? { ...(e.variables as Record<string, string>), name: e.name ?? '', phone: e.phone, taskName: taskName.trim() } : undefined;
+  const variables = e ? { ...e.variables, name: e.name ?? '', phone: e.phone, taskName: taskName.trim() } : undefined;
   const preview = useQuery({
     queryKey: ['sms-preview', templateId, variables],
-    queryFn: () => unwrap(api.POST('/v1/sms-templates/{id}/preview', { params: { path: { id: templateId } }, // the OpenAPI document types `variables` as an object of no properties (a string map in API.md)
-        body: { variables: variables as unknown as Record<string, never> } })),
+    queryFn: () => unwrap(api.POST('/v1/sms-templates/{id}/preview', { params: { path: { id: templateId } }, body: { variables } })),
     enabled: !!variables,
   });
   const failed = entry.error ?? preview.error;

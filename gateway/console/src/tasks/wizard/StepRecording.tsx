@@ -28,6 +28,7 @@ export function StepRecording({ draft, change, errors }: { draft: Draft; change(
         selected={draft.recordingId}
         onSelect={(recordingId) => change({ recordingId })}
         error={errorOf(t, errors, 'recordingId')}
+        isDisabled={recordings.isPending}
       />
       {chosen && <audio className="task-audio" controls preload="none" src={`/v1/recordings/${chosen.id}/audio`} aria-label={t('tasks.recording.listen', { name: chosen.name })} />}
       <p>

@@ -36,6 +36,7 @@ export function StepSend({ draft, change, errors }: { draft: Draft; change: Chan
         selected={draft.rosterId}
         onSelect={(rosterId) => change({ rosterId })}
         error={errorOf(t, errors, 'rosterId')}
+        isDisabled={rosters.isPending}
         description={<Link to="/task-roster">{t('tasks.roster.upload')}</Link>}
       />
       <StartTime draft={draft} change={change} errors={errors} />
