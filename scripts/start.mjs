@@ -130,6 +130,12 @@ async function stopAll(code) {
     if (platform) await platform.stop();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+    // a service that did not close cleanly is said, and the command's exit status says it too
+    for (const c of children) {
+      if (c.exitCode === 0) continue;
+      console.error(`autocall: ${c.autocallName} stopped uncleanly (${c.signalCode ?? `exit code ${c.exitCode}`})`);
+      code = code || 1;
+    }
     if (embedded) {
       await embedded.pg.stop();
       rmSync(embedded.ownerFile, { force: true });
@@ -139,6 +145,7 @@ async function stopAll(code) {
     console.error(`autocall: stop failed: ${err instanceof Error ? err.message : String(err)}`);
     code = code || 1;
   }
+  if (!code) say('stopped cleanly');
   process.exit(code);
 }
 process.on('SIGINT', () => (stopping ? process.exit(1) : void stopAll(0)));
@@ -292,6 +299,7 @@ function startProcesses() {
     child.on('exit', (code, signal) => {
       if (!stopping) fail(`${p.name} exited (${signal ?? code}); stopping the platform`);
     });
+    child.autocallName = p.name;
     children.push(child);
   }
   return processes;

@@ -304,4 +304,10 @@ describeInBrowser('the README’s start command and the product manual', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('when Ctrl-C is pressed, then every service closes cleanly and the command says so', async () => {
+    await stopPlatform();
+    expect(output).toContain('autocall: stopped cleanly');
+    expect(output).not.toMatch(/stopped uncleanly|shutdown timed out|stop timed out/);
+  }, 90_000);
 });
