@@ -33,3 +33,19 @@ export const DialerNumberSettled = defineEvent(
   }),
 );
 export type DialerNumberSettledT = Static<typeof DialerNumberSettled.payload>;
+
+/**
+ * A tenant's blackout dates were replaced (`PUT /v1/calendar`): the whole calendar, so a consumer
+ * keeps the newest by `updatedAt` and never needs an older one. The task service keeps a copy for
+ * `nextCallAt`; the dialer, which owns it, reads its own tables.
+ */
+export const CalendarUpdated = defineEvent(
+  'calendar.updated',
+  1,
+  Type.Object({
+    tenantId: Uuid,
+    blackouts: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), name: Type.String() })),
+    updatedAt: Type.String({ format: 'date-time' }),
+  }),
+);
+export type CalendarUpdatedT = Static<typeof CalendarUpdated.payload>;

@@ -24,6 +24,10 @@ export const TaskDialingSettings = Type.Object({
   retryDelayMinutes: Type.Integer(),
   callerId: Nullable(Type.String()),
   callingWindow: CallingWindow,
+  /** IANA zone the calling window and blackouts are read in (absent in snapshots of before it: the snapshot's `timezone`). */
+  timeZone: Type.Optional(Type.String()),
+  /** Honour the tenant's blackout dates (absent: true). */
+  skipBlackouts: Type.Optional(Type.Boolean()),
 });
 
 /**

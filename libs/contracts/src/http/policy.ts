@@ -50,7 +50,14 @@ export const Blackout = Type.Union([
 export type Blackout = Static<typeof Blackout>;
 export const MAX_BLACKOUTS = 366;
 
-export const Calendar = Type.Object({ blackouts: Type.Array(Blackout), updatedAt: Nullable(DateTime) }, { $id: 'Calendar' });
+/** A stored blackout as it was given: `date`, or `from` and `to`. */
+export const BlackoutView = Type.Object({
+  date: Type.Optional(Type.String()),
+  from: Type.Optional(Type.String()),
+  to: Type.Optional(Type.String()),
+  name: Type.String(),
+});
+export const Calendar = Type.Object({ blackouts: Type.Array(BlackoutView), updatedAt: Nullable(DateTime) }, { $id: 'Calendar' });
 export const PutCalendar = Type.Object({ blackouts: Type.Array(Blackout, { maxItems: MAX_BLACKOUTS }) }, { additionalProperties: false });
 
 const problems = { 400: Problem, 404: Problem, 503: Problem };
@@ -58,32 +65,32 @@ const problems = { 400: Problem, 404: Problem, 503: Problem };
 /** Public routes of the dialing policy, served by the dialer (API.md "Do-not-call list, calendar and contact policy"). */
 export const policyRoutes = defineRoutes({
   addDnc: {
-    method: 'POST', url: '/v1/dnc', operationId: 'addDncEntry', summary: 'Put a number on the do-not-call list (already listed: 200 with the entry)', tags: ['Do-not-call'],
+    method: 'POST', url: '/v1/dnc', operationId: 'addDncEntry', summary: 'Put a number on the do-not-call list (already listed: 200 with the entry)', tags: ['Dialing policy'],
     schema: { body: AddDnc, response: { 200: DncEntry, 201: DncEntry, ...problems } },
   },
   importDnc: {
-    method: 'POST', url: '/v1/dnc/import', operationId: 'importDncEntries', summary: 'Import numbers from an .xlsx with a phone column (as rosters)', tags: ['Do-not-call'],
+    method: 'POST', url: '/v1/dnc/import', operationId: 'importDncEntries', summary: 'Import numbers from an .xlsx with a phone column (as rosters)', tags: ['Dialing policy'],
     multipart: { file: { type: 'file', required: true, description: '.xlsx workbook; the sheet named Roster, else the first; its phone column found by header' } },
     schema: { response: { 200: DncImportResult, ...problems, 413: Problem, 415: Problem, 422: Problem } },
   },
   listDnc: {
-    method: 'GET', url: '/v1/dnc', operationId: 'listDncEntries', summary: 'The do-not-call list, newest first (cursor list)', tags: ['Do-not-call'],
+    method: 'GET', url: '/v1/dnc', operationId: 'listDncEntries', summary: 'The do-not-call list, newest first (cursor list)', tags: ['Dialing policy'],
     schema: { querystring: ListDncQuery, response: { 200: CursorPage(DncEntry), 400: Problem } },
   },
   getDnc: {
-    method: 'GET', url: '/v1/dnc/:phone', operationId: 'getDncEntry', summary: 'One do-not-call entry', tags: ['Do-not-call'],
+    method: 'GET', url: '/v1/dnc/:phone', operationId: 'getDncEntry', summary: 'One do-not-call entry', tags: ['Dialing policy'],
     schema: { params: DncPhoneParams, response: { 200: DncEntry, ...problems } },
   },
   removeDnc: {
-    method: 'DELETE', url: '/v1/dnc/:phone', operationId: 'removeDncEntry', summary: 'Take a number off the do-not-call list', tags: ['Do-not-call'],
+    method: 'DELETE', url: '/v1/dnc/:phone', operationId: 'removeDncEntry', summary: 'Take a number off the do-not-call list', tags: ['Dialing policy'],
     schema: { params: DncPhoneParams, response: { 204: Type.Null(), ...problems } },
   },
   getCalendar: {
-    method: 'GET', url: '/v1/calendar', operationId: 'getCalendar', summary: "The tenant's blackout dates (no task dials on them unless its dialing.skipBlackouts is false)", tags: ['Calendar'],
+    method: 'GET', url: '/v1/calendar', operationId: 'getCalendar', summary: "The tenant's blackout dates (no task dials on them unless its dialing.skipBlackouts is false)", tags: ['Dialing policy'],
     schema: { response: { 200: Calendar, 400: Problem } },
   },
   putCalendar: {
-    method: 'PUT', url: '/v1/calendar', operationId: 'putCalendar', summary: "Replace the tenant's blackout dates (up to 366 entries)", tags: ['Calendar'],
+    method: 'PUT', url: '/v1/calendar', operationId: 'putCalendar', summary: "Replace the tenant's blackout dates (up to 366 entries)", tags: ['Dialing policy'],
     schema: { body: PutCalendar, response: { 200: Calendar, ...problems } },
   },
 });

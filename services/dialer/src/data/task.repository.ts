@@ -3,7 +3,9 @@ import { newId, type RosterEntry, type TaskSnapshotT } from '@autocall/contracts
 import { publishManyInTransaction } from '@autocall/bus';
 import { CallCompleted, DialerTaskDrained } from '@autocall/contracts';
 import type { Static } from '@sinclair/typebox';
-import { mayDial, type DialAttempt } from '../domain/dial-policy';
+import { DNC_REASON, mayDial, type DialAttempt } from '../domain/dial-policy';
+import { AttemptRepository } from './attempt.repository';
+import { DncRepository, dncLockSql } from './dnc.repository';
 import { settledFailedEvent } from '../domain/outcome';
 import type { ControlCommand, ControlState } from '../domain/task-control';
 
@@ -17,8 +19,12 @@ export interface TaskRow {
   deleted_at: Date | null;
 }
 
-/** The pre-INVITE check's answer: sent; not sent, the task is held/cancelled/deleted; not sent, the attempt is no longer this replica's (settled by the sweeper). */
-export type DialVerdict = 'sent' | 'held' | 'lost';
+/**
+ * The pre-INVITE check's answer: sent; not sent, the task is held/cancelled/deleted; not sent, the
+ * attempt is no longer this replica's (settled by the sweeper); not sent, the number is on the
+ * do-not-call list and the attempt was settled `suppressed` in the check's own transaction.
+ */
+export type DialVerdict = 'sent' | 'held' | 'lost' | 'suppressed';
 
 export interface LoadJob {
   taskId: string;
@@ -29,7 +35,11 @@ export interface LoadJob {
 
 /** The dialer's view of tasks: snapshots, hold/cancel flags, roster loading, completion. */
 export class TaskRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** The dialing policy's clock. */
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   /**
    * Applies a task.* snapshot: the newest by `occurredAt` wins (a retried or reordered older event
@@ -39,12 +49,12 @@ export class TaskRepository {
   async applySnapshot(m: EntityManager, s: TaskSnapshotT, started: boolean, occurredAt?: string): Promise<void> {
     const d = s.dialing;
     const newer = `(tasks.snapshot_at IS NULL OR EXCLUDED.snapshot_at IS NULL OR EXCLUDED.snapshot_at >= tasks.snapshot_at)`;
-    const settings = ['snapshot', 'status', 'roster_id', 'total', 'max_concurrent', 'cps', 'max_attempts', 'retry_delay_minutes', 'ring_timeout_seconds', 'caller_id', 'window_start', 'window_end', 'window_days', 'timezone', 'recording_id', 'recording_duration_ms', 'snapshot_at'];
+    const settings = ['snapshot', 'status', 'roster_id', 'total', 'max_concurrent', 'cps', 'max_attempts', 'retry_delay_minutes', 'ring_timeout_seconds', 'caller_id', 'window_start', 'window_end', 'window_days', 'timezone', 'recording_id', 'recording_duration_ms', 'snapshot_at', 'skip_blackouts'];
     await m.query(
       `INSERT INTO tasks (task_id, tenant_id, snapshot, status, roster_id, total, started, max_concurrent, cps, max_attempts,
                           retry_delay_minutes, ring_timeout_seconds, caller_id, window_start, window_end, window_days, timezone,
-                          recording_id, recording_duration_ms, snapshot_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                          recording_id, recording_duration_ms, snapshot_at, skip_blackouts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
        ON CONFLICT (task_id) DO UPDATE SET
          ${settings.map((c) => `${c} = CASE WHEN ${newer} THEN EXCLUDED.${c} ELSE tasks.${c} END`).join(',\n         ')},
          started = tasks.started OR EXCLUDED.started,
@@ -54,7 +64,7 @@ export class TaskRepository {
         s.taskId, s.tenantId, JSON.stringify(s), s.status, s.rosterId, s.total, started || s.status === 'running',
         d.maxConcurrentCalls, d.callsPerSecond, d.maxAttempts, d.retryDelayMinutes, d.ringTimeoutSeconds, d.callerId,
         d.callingWindow.start, d.callingWindow.end, d.callingWindow.days, s.timezone, s.recordingId, s.recordingDurationMs,
-        occurredAt ?? null,
+        occurredAt ?? null, d.skipBlackouts ?? true,
       ],
     );
   }
@@ -157,14 +167,24 @@ export class TaskRepository {
    * Calls that reach this point in the same turn of the event loop share one transaction and two
    * statements (a claim batch of hundreds costs four round trips, not four per call).
    */
-  whileDialable(attempt: DialAttempt & { id: string; taskId: string }, me: string, send: () => void): Promise<DialVerdict> {
+  whileDialable(attempt: DialAttempt & { id: string; taskId: string; tenantId: string; phone: string }, me: string, send: () => void): Promise<DialVerdict> {
     return new Promise((resolve, reject) => {
-      this.gate.push({ attempt, taskId: attempt.taskId, attemptId: attempt.id, me, send, resolve, reject });
+      this.gate.push({ attempt, taskId: attempt.taskId, attemptId: attempt.id, tenantId: attempt.tenantId, phone: attempt.phone, me, send, resolve, reject });
       if (this.gate.length === 1) setImmediate(() => void this.openGate());
     });
   }
 
-  private gate: { attempt: DialAttempt; taskId: string; attemptId: string; me: string; send: () => void; resolve: (verdict: DialVerdict) => void; reject: (err: Error) => void }[] = [];
+  private gate: {
+    attempt: DialAttempt;
+    taskId: string;
+    attemptId: string;
+    tenantId: string;
+    phone: string;
+    me: string;
+    send: () => void;
+    resolve: (verdict: DialVerdict) => void;
+    reject: (err: Error) => void;
+  }[] = [];
 
   private async openGate(): Promise<void> {
     const batch = this.gate;
@@ -173,6 +193,11 @@ export class TaskRepository {
     const failed = new Map<number, Error>();
     try {
       await this.db.transaction(async (m) => {
+        // the do-not-call list is read under its tenants' shared locks: a listing committing now
+        // (exclusive) either came before this read, or waits until these calls are sent
+        const tenants = [...new Set(batch.map((b) => b.tenantId))].sort();
+        await m.query(`${dncLockSql('shared', 't')} FROM unnest($1::uuid[]) AS t ORDER BY t`, [tenants]);
+        const listed = await DncRepository.listed(m, batch);
         const ids = [...new Set(batch.map((b) => b.taskId))].sort();
         const control = new Map(
           (
@@ -194,12 +219,22 @@ export class TaskRepository {
           ).map((r) => r.id),
         );
         // the decision is the dial policy's, on what these locks show (the window was judged at the claim)
-        const now = new Date();
+        const now = this.clock();
+        const suppressed: { id: string; tenantId: string }[] = [];
         batch.forEach((b, i) => {
-          const d = mayDial(b.attempt, { now, claimedByMe: mine.has(b.attemptId), control: control.get(b.taskId) ?? { held: true, cancelled: false, deleted: true } });
+          const d = mayDial(b.attempt, {
+            now,
+            claimedByMe: mine.has(b.attemptId),
+            control: control.get(b.taskId) ?? { held: true, cancelled: false, deleted: true },
+            dnc: { listed: listed.has(`${b.tenantId} ${b.phone}`) },
+          });
           if (d.kind === 'drop') verdicts.set(i, 'lost');
-          else if (d.kind !== 'dial') verdicts.set(i, 'held');
+          else if (d.kind === 'settle') {
+            verdicts.set(i, 'suppressed');
+            suppressed.push({ id: b.attemptId, tenantId: b.tenantId });
+          } else if (d.kind !== 'dial') verdicts.set(i, 'held');
         });
+        await AttemptRepository.settleUndialled(m, batch[0].me, suppressed, 'suppressed', DNC_REASON);
         // sent_at is written before any send (committed with the look, so a cancel after it counts
         // these calls in flight, not cancelled): if it cannot be written, nothing is sent
         const dialable = batch.filter((_, i) => !verdicts.has(i)).map((b) => b.attemptId);
