@@ -25,6 +25,12 @@ export const CallCompleted = defineEvent(
     name: Nullable(Type.String()),
     variables: Type.Record(Type.String(), Type.String()),
     final: Type.Boolean(),
+    /**
+     * The number was on the tenant's do-not-call list when this result was committed (listed
+     * while its call rang): its follow-up SMS is `skipped`, reason `DNC`. Absent from dialers of
+     * before the list: not listed. (Optional, so v1 consumers are unaffected.)
+     */
+    dnc: Type.Optional(Type.Boolean()),
   }),
 );
 export type CallCompletedT = Static<typeof CallCompleted.payload>;

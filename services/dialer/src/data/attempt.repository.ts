@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { publishManyInTransaction } from '@autocall/bus';
 import { CallCompleted, DialerNumberSettled, newId, type CallCompletedT, type DialerNumberSettledT } from '@autocall/contracts';
 import { DNC_REASON } from '../domain/dial-policy';
+import { DncRepository, dncLockSql } from './dnc.repository';
 import type { CallResult } from '../domain/carrier';
 import { durationMs, isFinal, settledFailedEvent } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
@@ -334,6 +335,14 @@ export class AttemptRepository {
       )) as [{ id: string }[], number];
       const done = new Set(updated.map((u) => u.id));
       const settled = rows.filter((r) => done.has(r.attempt.id));
+      // listed while the call rang: its follow-up SMS is skipped (DNC); read under the list's lock,
+      // so a listing answered before this commit is seen
+      const tenants = [...new Set(settled.map((r) => r.attempt.tenantId))].sort();
+      if (tenants.length > 0) await m.query(`${dncLockSql('shared', 't')} FROM unnest($1::uuid[]) AS t ORDER BY t`, [tenants]);
+      const listed = await DncRepository.listed(
+        m,
+        settled.map((r) => ({ tenantId: r.attempt.tenantId, phone: r.attempt.phone })),
+      );
       const retries = settled.filter((r) => !r.final);
       if (retries.length > 0) {
         await m.query(
@@ -376,6 +385,7 @@ export class AttemptRepository {
           name: attempt.name,
           variables: attempt.variables,
           final,
+          ...(listed.has(`${attempt.tenantId} ${attempt.phone}`) ? { dnc: true } : {}),
         })),
       );
       return settled.length;
@@ -417,12 +427,13 @@ export class AttemptRepository {
     });
   }
 
-  /** The calls list: attempts in creation order (UUIDv7 ids), keyset after `afterId`. Cancelled attempts were never calls. */
+  /** The calls list: attempts in creation order (UUIDv7 ids), keyset after `afterId`. Cancelled, suppressed and expired attempts were never calls. */
   async listCalls(taskId: string, limit: number, afterId: string | undefined, outcome: string | undefined): Promise<CallRow[]> {
     return (await this.db.query(
       `SELECT id, phone, attempt, status, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms, sms_kind, sms_status
          FROM call_attempts
-        WHERE task_id = $1 AND status <> 'cancelled' AND ($2::uuid IS NULL OR id > $2) AND ($3::text IS NULL OR outcome = $3)
+        WHERE task_id = $1 AND status <> 'cancelled' AND outcome IS DISTINCT FROM 'suppressed' AND outcome IS DISTINCT FROM 'expired'
+          AND ($2::uuid IS NULL OR id > $2) AND ($3::text IS NULL OR outcome = $3)
         ORDER BY id LIMIT $4`,
       [taskId, afterId ?? null, outcome ?? null, limit],
     )) as CallRow[];

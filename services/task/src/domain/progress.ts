@@ -1,4 +1,4 @@
-import { CallCompleted, DialerTaskDrained, SmsFailed, SmsSent, type CallCompletedT, type EventPayload } from '@autocall/contracts';
+import { CallCompleted, DialerNumberSettled, DialerTaskDrained, SmsFailed, SmsSent, type CallCompletedT, type DialerNumberSettledT, type EventPayload } from '@autocall/contracts';
 import type { Outcome } from './task';
 
 type SmsResult = EventPayload<typeof SmsSent>;
@@ -32,7 +32,8 @@ export const movesProgress = (m: ProgressMessage) => m.contract !== CallComplete
 export const foldKey = (taskId: string, tenantId: string) => `${taskId}/${tenantId}`;
 
 /**
- * Folds call.completed, sms.sent|failed and dialer.task.drained messages, in arrival order, into one
+ * Folds call.completed, dialer.number.settled (a number ended without a call: suppressed, expired),
+ * sms.sent|failed and dialer.task.drained messages, in arrival order, into one
  * fold per (task, tenant), as if they were applied one by one: a number's later attempt replaces an
  * earlier one (an equal or older one does not), a (number, kind)'s latest SMS end state counts, the
  * last drained message sets the final count; the request id is the last one given.
@@ -50,6 +51,12 @@ export function foldProgress(messages: readonly ProgressMessage[]): Map<string, 
       const f = foldOf(e.tenantId, e.taskId);
       const seen = f.finals.get(e.phone);
       if (!seen || e.attempt > seen.attempt) f.finals.set(e.phone, { phone: e.phone, outcome: e.outcome as Outcome, attempt: e.attempt });
+      f.requestId = ctx.requestId ?? f.requestId;
+    } else if (contract === DialerNumberSettled) {
+      const e = payload as DialerNumberSettledT;
+      const f = foldOf(e.tenantId, e.taskId);
+      const seen = f.finals.get(e.phone);
+      if (!seen || e.attempt > seen.attempt) f.finals.set(e.phone, { phone: e.phone, outcome: e.outcome, attempt: e.attempt });
       f.requestId = ctx.requestId ?? f.requestId;
     } else if (contract === SmsSent || contract === SmsFailed) {
       const e = payload as SmsResult;

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { TaskDialingInput, TaskDialingSettings, TaskSmsInput, TaskSmsSettings } from '@autocall/contracts';
+import { isTimeZone } from '@autocall/dialing-time';
 import { invalidField } from './errors';
 import { assertWindow } from './time';
 
@@ -40,8 +41,18 @@ export function mergeSms(base: SmsSettings, input: SmsInput | undefined): SmsSet
   return out;
 }
 
-export function mergeDialing(base: DialingSettings, input: DialingInput | undefined): DialingSettings {
-  const out: DialingSettings = { ...base, callingWindow: { ...base.callingWindow, days: [...base.callingWindow.days] } };
+/**
+ * `timeZone` defaults to the stored one, else the platform's (`platformZone`); an unknown zone is
+ * 400 naming `dialing.timeZone`. `skipBlackouts` defaults to the stored one, else true.
+ */
+export function mergeDialing(base: DialingSettings, input: DialingInput | undefined, platformZone: string): DialingSettings {
+  const out: DialingSettings = {
+    ...base,
+    callingWindow: { ...base.callingWindow, days: [...base.callingWindow.days] },
+    timeZone: input?.timeZone ?? base.timeZone ?? platformZone,
+    skipBlackouts: input?.skipBlackouts ?? base.skipBlackouts ?? true,
+  };
+  if (!isTimeZone(out.timeZone!)) throw invalidField('dialing.timeZone', 'is not a known IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)');
   if (!input) return out;
   for (const k of ['maxConcurrentCalls', 'callsPerSecond', 'ringTimeoutSeconds', 'maxAttempts', 'retryDelayMinutes'] as const) {
     if (input[k] !== undefined) out[k] = input[k];
