@@ -54,13 +54,13 @@ export class DncRepository {
     if (entries.length === 0) return 0;
     return this.db.transaction(async (m) => {
       await m.query(dncLockSql('exclusive', '$1'), [tenantId]);
-      const [, added] = (await m.query(
+      const added = (await m.query(
         `INSERT INTO dnc_entries (tenant_id, phone, raw_phone, source, created_by)
-         SELECT $1, e.phone, e.raw_phone, $4, $5 FROM unnest($2::text[], $3::text[]) AS e(phone, raw_phone)
-         ON CONFLICT (tenant_id, phone) DO NOTHING`,
+         SELECT $1::uuid, e.phone, e.raw_phone, $4::text, $5::text FROM unnest($2::text[], $3::text[]) AS e(phone, raw_phone)
+         ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING 1 AS added`,
         [tenantId, entries.map((e) => e.phone), entries.map((e) => e.rawPhone), source, createdBy],
-      )) as [unknown, number];
-      return added;
+      )) as unknown[];
+      return added.length;
     });
   }
 
