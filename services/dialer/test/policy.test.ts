@@ -1,5 +1,6 @@
-import { TaskCreated } from '@autocall/contracts';
+import { TaskCreated, TaskStarted } from '@autocall/contracts';
 import { asTenant, eventually, newTenantId } from '@autocall/testing';
+import { AttemptRepository } from '../src/data/attempt.repository';
 import { TaskRepository } from '../src/data/task.repository';
 import { callsPerNumber, dialerSql, dialerWorld, rosterOf, snapshot, startDialer, startTask, type Dialer } from './helpers';
 
@@ -104,6 +105,32 @@ describe('the do-not-call list in the dialer', () => {
     expect(row).toEqual({ status: 'completed', final: true, outcome: 'suppressed', failure_reason: 'DNC', sent_at: null });
     const [event] = await dialerSql<{ payload: { outcome: string; attempts: number } }>(`SELECT payload FROM outbox WHERE name = 'dialer.number.settled' AND payload->>'attemptId' = $1`, [id]);
     expect(event.payload).toMatchObject({ outcome: 'suppressed', attempts: 0 });
+  });
+});
+
+describe('a number listed while its call rings', () => {
+  it('when its result is committed, then call.completed says dnc: true (its SMS is skipped) and no retry is dialled', async () => {
+    dialer = await startDialer({ DIALER_ID: 'result-test' });
+    const tenantId = newTenantId();
+    const s = snapshot({ tenantId, rosterId: w.roster.add([]), total: 1, status: 'scheduled', dialing: { maxAttempts: 3, retryDelayMinutes: 0 } });
+    await w.bus.publish(TaskCreated, s);
+    await eventually(async () => (await dialerSql(`SELECT 1 FROM tasks WHERE task_id = $1`, [s.taskId])).length === 1);
+    const phone = '+6281200000026';
+    const [{ id }] = await dialerSql<{ id: string }>(
+      `INSERT INTO call_attempts (id, task_id, phone, row_number, attempt, status, due_at, claimed_by, lease_until, started_at, sent_at)
+       VALUES (gen_random_uuid(), $1, $2, 2, 1, 'dialing', now(), 'me', now() + interval '1 minute', now(), now()) RETURNING id`,
+      [s.taskId, phone],
+    );
+    expect((await inject('POST', '/v1/dnc', tenantId, { phone })).statusCode).toBe(201);
+    const attempt = { id, taskId: s.taskId, tenantId, phone, rowNumber: 2, attempt: 1, name: null, variables: {}, ringTimeoutSeconds: 30, callerId: null, recordingId: null, recordingDurationMs: 0, notPlaced: 0, notPlacedFailed: 0 };
+    const now = new Date();
+    await new AttemptRepository(dialer.deps.db).writeResults([{ attempt, result: { outcome: 'busy', hangupBy: null, sipCode: 486, failureReason: null, retryable: true, startedAt: now, answeredAt: null, endedAt: now } }]);
+    const [event] = await dialerSql<{ payload: { dnc?: boolean; final: boolean } }>(`SELECT payload FROM outbox WHERE name = 'call.completed' AND payload->>'attemptId' = $1`, [id]);
+    expect(event.payload).toMatchObject({ dnc: true, final: false });
+    // the retry it queued is suppressed when its turn comes, never dialled
+    await w.bus.publish(TaskStarted, { ...s, status: 'running' });
+    await eventually(async () => (await dialerSql(`SELECT outcome FROM call_attempts WHERE task_id = $1 AND attempt = 2`, [s.taskId]))[0]?.outcome === 'suppressed');
+    expect((await callsPerNumber(s.taskId)).size).toBe(0);
   });
 });
 
