@@ -39,7 +39,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** Whether `timeZone` is an IANA zone this runtime knows (`Asia/Jayapura`; not `WIB`, not `+07:00`). */
 export function isTimeZone(timeZone: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(timeZone)) return false;
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) return false;
   try {
     formatter(timeZone);
     return true;

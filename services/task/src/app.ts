@@ -6,6 +6,7 @@ import { ControlGeneration1764200000000 } from './data/migrations/1764200000000-
 import { ControlRepair1764300000000 } from './data/migrations/1764300000000-ControlRepair';
 import { DialingPolicy1764400000000 } from './data/migrations/1764400000000-DialingPolicy';
 import { calendarConsumer } from './messaging/calendar.consumer';
+import { TenantCalendars } from './usecases/calendars';
 import { rpcDependencies } from './adapters/rpc-dependencies';
 import { ControlReconciler } from './usecases/control-reconciler';
 import { ProgressService } from './usecases/progress.service';
@@ -43,7 +44,7 @@ export async function buildApp(deps: ServiceDeps<TaskConfig>, seams: TaskSeams =
   await taskResponders(deps.bus, tasks);
   await progressConsumer(deps.bus, progress);
   await releaseConsumer(deps.bus, reservations);
-  await calendarConsumer(deps.bus, deps.db);
+  await calendarConsumer(deps.bus, new TenantCalendars(deps.db));
   const scheduler = new Scheduler(deps.db, deps.relay, deps.logger.child({ component: 'scheduler' }), { tickMs: config.TASK_SCHEDULER_TICK_MS, batch: config.TASK_SCHEDULER_BATCH });
   app.addHook('onClose', async () => {
     await reconciler.stop();
