@@ -152,6 +152,7 @@ describe('the do-not-call list through the gateway', () => {
     const search = await call(p.url, 'GET', '/v1/dnc?phone=0812', { headers: viewer });
     expect(search.body.items.map((e: { phone: string }) => e.phone)).toEqual(['+6281200000002', '+6281200000001']);
     expect((await call(p.url, 'GET', '/v1/dnc?source=import', { headers: viewer })).body.items).toEqual([]);
+    expect((await call(p.url, 'GET', '/v1/dnc?phone=ter_ref', { headers: viewer })).body).toEqual({ items: [], nextCursor: null }); // no digit: nothing matches
     const page1 = await call(p.url, 'GET', '/v1/dnc?limit=3', { headers: viewer });
     const page2 = await call(p.url, 'GET', `/v1/dnc?limit=3&cursor=${page1.body.nextCursor}`, { headers: viewer });
     expect([...page1.body.items, ...page2.body.items].map((e: { phone: string }) => e.phone)).toEqual(['+6281300000003', '+6281200000002', '+6281200000001', '+6287630021323']);

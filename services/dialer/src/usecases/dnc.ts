@@ -64,7 +64,9 @@ export class DncList {
   async list(tenantId: string, q: { limit: number; cursor?: string; phone?: string; source?: DncSource }) {
     const key = decodeCursor(LIST, q.cursor, 1);
     if (key && (typeof key[0] !== 'string' || !/^[0-9]{1,19}$/.test(key[0]))) throw commonErrors.INVALID_CURSOR();
-    const digits = q.phone === undefined ? undefined : (dncSearchDigits(q.phone, this.defaultCountryCode) ?? '\u0000');
+    const digits = q.phone === undefined ? undefined : dncSearchDigits(q.phone, this.defaultCountryCode);
+    // a search with no digit in it finds no number
+    if (q.phone !== undefined && digits === undefined) return { items: [], nextCursor: null };
     const rows = await this.repo.list(tenantId, { limit: q.limit + 1, beforeSeq: key?.[0] as string | undefined, digits, source: q.source });
     const page = rows.slice(0, q.limit);
     return { items: page.map(dncView), nextCursor: rows.length > q.limit ? encodeCursor(LIST, [page[page.length - 1].seq]) : null };
