@@ -169,3 +169,29 @@ describe('blackouts and time zones in the dialer (the policy clock injected)', (
     expect(await w.events.drainedOf(s.taskId)).toMatchObject({ finalCount: 5 });
   });
 });
+
+describe('retries per outcome (dialing.retry)', () => {
+  it('when busy has 3 attempts and no_answer 2 (unavailable left out: maxAttempts 1), then each is retried by its own rule and only the last attempt is final', async () => {
+    dialer = await startDialer();
+    const s = await run(newTenantId(), 10, { maxAttempts: 1, retryDelayMinutes: 0, retry: { busy: { maxAttempts: 3, delayMinutes: 0 }, no_answer: { maxAttempts: 2, delayMinutes: 0 } } });
+    expect(await w.events.drainedOf(s.taskId)).toMatchObject({ finalCount: 10 });
+    const calls = await callsPerNumber(s.taskId);
+    const byDigit = (d: string) => [...calls.entries()].find(([p]) => p.endsWith(d))?.[1];
+    // 5 no answer: 2; 6 busy: 3; 7 unavailable: 1; 8 no answer then answered: 2; the answered and 9 (failed): 1
+    expect(['0', '3', '5', '6', '7', '8', '9'].map(byDigit)).toEqual([1, 1, 2, 3, 1, 2, 1]);
+    await eventually(() => w.events.callsOf(s.taskId).length === 14);
+    const busy = w.events.callsOf(s.taskId).filter((c) => c.phone.endsWith('6')).sort((a, b) => a.attempt - b.attempt);
+    expect(busy.map((c) => [c.attempt, c.final])).toEqual([[1, false], [2, false], [3, true]]);
+  });
+
+  it("when an outcome's delay is longer, then its retry waits that long while another outcome's comes at once", async () => {
+    dialer = await startDialer();
+    const s = await run(newTenantId(), 10, { maxAttempts: 2, retryDelayMinutes: 0, retry: { unavailable: { maxAttempts: 2, delayMinutes: 90 } } });
+    await eventually(async () => (await dialerSql(`SELECT 1 FROM call_attempts WHERE task_id = $1 AND attempt = 2 AND status = 'queued' AND phone LIKE '%7'`, [s.taskId])).length === 1);
+    const [wait] = await dialerSql<{ minutes: number }>(`SELECT extract(epoch FROM due_at - now()) / 60 AS minutes FROM call_attempts WHERE task_id = $1 AND attempt = 2 AND phone LIKE '%7'`, [s.taskId]);
+    expect(Number(wait.minutes)).toBeGreaterThan(89);
+    // busy (6) used maxAttempts/retryDelayMinutes: retried at once
+    await eventually(() => w.events.callsOf(s.taskId).some((c) => c.phone.endsWith('6') && c.attempt === 2));
+  });
+});
+

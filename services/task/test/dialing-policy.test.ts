@@ -130,3 +130,25 @@ describe('numbers settled without a call', () => {
     expect(done.progress).toMatchObject({ total: 3, pending: 0, suppressed: 2, expired: 1, answered: 0, percent: 100 });
   });
 });
+
+describe('retries per outcome', () => {
+  it('when dialing.retry is given, then the task shows each rule (delay defaulting to retryDelayMinutes); maxAttempts 0 or 11 and unknown outcomes are 400', async () => {
+    const w = await world();
+    const res = await call(w.tenant, 'POST', '/v1/tasks', w.body({ retryDelayMinutes: 15, retry: { busy: { maxAttempts: 3, delayMinutes: 10 }, no_answer: { maxAttempts: 2 } } }));
+    expect([res.status, res.body.dialing.retry]).toEqual([201, { busy: { maxAttempts: 3, delayMinutes: 10 }, no_answer: { maxAttempts: 2, delayMinutes: 15 } }]);
+    const plain = await call(w.tenant, 'POST', '/v1/tasks?dryRun=true', w.body());
+    expect(plain.body.task.dialing.retry).toEqual({});
+    for (const [retry, field] of [
+      [{ busy: { maxAttempts: 0 } }, 'dialing.retry.busy.maxAttempts'],
+      [{ no_answer: { maxAttempts: 11 } }, 'dialing.retry.no_answer.maxAttempts'],
+      [{ unavailable: { maxAttempts: 2, delayMinutes: 1441 } }, 'dialing.retry.unavailable.delayMinutes'],
+      [{ failed: { maxAttempts: 2 } }, 'dialing.retry.failed'],
+    ] as const) {
+      const bad = await call(w.tenant, 'POST', '/v1/tasks', w.body({ retry }));
+      expect([bad.status, bad.body.code, bad.body.errors?.[0]?.field]).toEqual([400, 'VALIDATION_FAILED', field]);
+    }
+    const patched = await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { dialing: { retry: { unavailable: { maxAttempts: 4, delayMinutes: 5 } } } });
+    expect(patched.body.dialing.retry).toEqual({ unavailable: { maxAttempts: 4, delayMinutes: 5 } });
+  });
+});
+

@@ -855,6 +855,20 @@ export interface components {
                     };
                     timeZone: string;
                     skipBlackouts: boolean;
+                    retry: {
+                        no_answer?: {
+                            maxAttempts: number;
+                            delayMinutes: number;
+                        };
+                        busy?: {
+                            maxAttempts: number;
+                            delayMinutes: number;
+                        };
+                        unavailable?: {
+                            maxAttempts: number;
+                            delayMinutes: number;
+                        };
+                    };
                 };
                 progress: {
                     total: number;
@@ -925,6 +939,20 @@ export interface components {
                 };
                 timeZone: string;
                 skipBlackouts: boolean;
+                retry: {
+                    no_answer?: {
+                        maxAttempts: number;
+                        delayMinutes: number;
+                    };
+                    busy?: {
+                        maxAttempts: number;
+                        delayMinutes: number;
+                    };
+                    unavailable?: {
+                        maxAttempts: number;
+                        delayMinutes: number;
+                    };
+                };
             };
             progress: {
                 total: number;
@@ -4191,6 +4219,27 @@ export interface operations {
                          * @default true
                          */
                         skipBlackouts?: boolean;
+                        /** @description Retries per outcome; an outcome left out uses maxAttempts and retryDelayMinutes. A PATCH replaces the whole. */
+                        retry?: {
+                            no_answer?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                            busy?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                            unavailable?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                        };
                     };
                 };
             };
@@ -4459,6 +4508,27 @@ export interface operations {
                         timeZone?: string;
                         /** @description Honour the tenant's blackout dates (GET /v1/calendar) */
                         skipBlackouts?: boolean;
+                        /** @description Retries per outcome; an outcome left out uses maxAttempts and retryDelayMinutes. A PATCH replaces the whole. */
+                        retry?: {
+                            no_answer?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                            busy?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                            unavailable?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                        };
                     };
                 };
             };

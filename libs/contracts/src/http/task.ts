@@ -1,4 +1,4 @@
-import { TaskDialingSettings } from '../events/task.events';
+import { RetryPolicy, TaskDialingSettings } from '../events/task.events';
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
@@ -57,6 +57,18 @@ const callingWindowInput = (withDefaults: boolean) =>
     { additionalProperties: false },
   );
 
+const retryRuleInput = Type.Object(
+  {
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 10, description: 'attempts in all for a number whose latest attempt ended so (1 = no retry)' }),
+    delayMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1440, description: 'after each such attempt; default retryDelayMinutes' })),
+  },
+  { additionalProperties: false },
+);
+const retryInput = Type.Object(
+  { no_answer: Type.Optional(retryRuleInput), busy: Type.Optional(retryRuleInput), unavailable: Type.Optional(retryRuleInput) },
+  { additionalProperties: false, description: 'Retries per outcome; an outcome left out uses maxAttempts and retryDelayMinutes. A PATCH replaces the whole.' },
+);
+
 const dialingInput = (withDefaults: boolean) =>
   Type.Object(
     {
@@ -71,6 +83,7 @@ const dialingInput = (withDefaults: boolean) =>
         Type.String({ minLength: 1, maxLength: 64, description: "IANA zone (default the platform's, Asia/Jakarta; e.g. Asia/Makassar, Asia/Jayapura): the calling window, a zone-less start.at and the blackouts are read in it. Unknown: 400." }),
       ),
       skipBlackouts: Type.Optional(Type.Boolean({ ...d(withDefaults, true), description: "Honour the tenant's blackout dates (GET /v1/calendar)" })),
+      retry: Type.Optional(retryInput),
     },
     { additionalProperties: false },
   );
@@ -97,7 +110,7 @@ export const UpdateTask = Type.Object(
 );
 
 /** The dialing settings as a task shows them: every field set, the zone and blackout switch included. */
-export const TaskDialingView = Type.Object({ ...TaskDialingSettings.properties, timeZone: Type.String(), skipBlackouts: Type.Boolean() });
+export const TaskDialingView = Type.Object({ ...TaskDialingSettings.properties, timeZone: Type.String(), skipBlackouts: Type.Boolean(), retry: RetryPolicy });
 
 const SmsRuleView = Type.Object({ enabled: Type.Boolean(), templateId: Nullable(Uuid), when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])) });
 

@@ -4,7 +4,7 @@ import { CallCompleted, DialerNumberSettled, newId, type CallCompletedT, type Di
 import { DNC_REASON } from '../domain/dial-policy';
 import { DncRepository, dncLockSql } from './dnc.repository';
 import type { CallResult } from '../domain/carrier';
-import { durationMs, isFinal, settledFailedEvent } from '../domain/outcome';
+import { durationMs, isFinal, retryRuleFor, settledFailedEvent, type RetrySettings } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
 
 /** An attempt this replica claimed (committed `dialing`), with what the carrier needs. */
@@ -301,16 +301,18 @@ export class AttemptRepository {
     const taskIds = [...new Set(results.map((r) => r.attempt.taskId))].sort();
     const written = await this.db.transaction(async (m) => {
       const tasks = (await m.query(
-        `SELECT task_id, cancelled OR roster_refused_at IS NOT NULL AS no_retry, max_attempts, retry_delay_minutes
+        `SELECT task_id, cancelled OR roster_refused_at IS NOT NULL AS no_retry, max_attempts, retry_delay_minutes, retry
            FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`,
         [taskIds],
-      )) as { task_id: string; no_retry: boolean; max_attempts: number; retry_delay_minutes: number }[];
+      )) as { task_id: string; no_retry: boolean; max_attempts: number; retry_delay_minutes: number; retry: RetrySettings['perOutcome'] | null }[];
       const settings = new Map(tasks.map((t) => [t.task_id, t]));
       const rows = results.map(({ attempt, result, neverPlaced = false }) => {
         const t = settings.get(attempt.taskId);
+        // the rule of the outcome this attempt ended with (dialing.retry), else the task-wide one
+        const rule = retryRuleFor(result.outcome, { maxAttempts: t?.max_attempts ?? 1, retryDelayMinutes: t?.retry_delay_minutes ?? 0, perOutcome: t?.retry ?? undefined });
         // a cancelled task, or one whose roster was refused, gets no retry: its numbers end here
-        const final = isFinal(result, attempt.attempt, t?.max_attempts ?? 1, t?.no_retry ?? true);
-        return { attempt, result, final, retryDelayMinutes: t?.retry_delay_minutes ?? 0, neverPlaced };
+        const final = isFinal(result, attempt.attempt, rule.maxAttempts, t?.no_retry ?? true);
+        return { attempt, result, final, retryDelayMinutes: rule.delayMinutes, neverPlaced };
       });
       const [updated] = (await m.query(
         `UPDATE call_attempts a SET status = 'completed', final = r.final, outcome = r.outcome, hangup_by = r.hangup_by,

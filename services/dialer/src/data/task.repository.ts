@@ -49,12 +49,12 @@ export class TaskRepository {
   async applySnapshot(m: EntityManager, s: TaskSnapshotT, started: boolean, occurredAt?: string): Promise<void> {
     const d = s.dialing;
     const newer = `(tasks.snapshot_at IS NULL OR EXCLUDED.snapshot_at IS NULL OR EXCLUDED.snapshot_at >= tasks.snapshot_at)`;
-    const settings = ['snapshot', 'status', 'roster_id', 'total', 'max_concurrent', 'cps', 'max_attempts', 'retry_delay_minutes', 'ring_timeout_seconds', 'caller_id', 'window_start', 'window_end', 'window_days', 'timezone', 'recording_id', 'recording_duration_ms', 'snapshot_at', 'skip_blackouts'];
+    const settings = ['snapshot', 'status', 'roster_id', 'total', 'max_concurrent', 'cps', 'max_attempts', 'retry_delay_minutes', 'ring_timeout_seconds', 'caller_id', 'window_start', 'window_end', 'window_days', 'timezone', 'recording_id', 'recording_duration_ms', 'snapshot_at', 'skip_blackouts', 'retry'];
     await m.query(
       `INSERT INTO tasks (task_id, tenant_id, snapshot, status, roster_id, total, started, max_concurrent, cps, max_attempts,
                           retry_delay_minutes, ring_timeout_seconds, caller_id, window_start, window_end, window_days, timezone,
-                          recording_id, recording_duration_ms, snapshot_at, skip_blackouts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+                          recording_id, recording_duration_ms, snapshot_at, skip_blackouts, retry)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
        ON CONFLICT (task_id) DO UPDATE SET
          ${settings.map((c) => `${c} = CASE WHEN ${newer} THEN EXCLUDED.${c} ELSE tasks.${c} END`).join(',\n         ')},
          started = tasks.started OR EXCLUDED.started,
@@ -64,7 +64,7 @@ export class TaskRepository {
         s.taskId, s.tenantId, JSON.stringify(s), s.status, s.rosterId, s.total, started || s.status === 'running',
         d.maxConcurrentCalls, d.callsPerSecond, d.maxAttempts, d.retryDelayMinutes, d.ringTimeoutSeconds, d.callerId,
         d.callingWindow.start, d.callingWindow.end, d.callingWindow.days, s.timezone, s.recordingId, s.recordingDurationMs,
-        occurredAt ?? null, d.skipBlackouts ?? true,
+        occurredAt ?? null, d.skipBlackouts ?? true, JSON.stringify(d.retry ?? {}),
       ],
     );
   }

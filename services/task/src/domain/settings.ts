@@ -58,6 +58,15 @@ export function mergeDialing(base: DialingSettings, input: DialingInput | undefi
     if (input[k] !== undefined) out[k] = input[k];
   }
   if (input.callerId !== undefined) out.callerId = input.callerId;
+  if (input.retry !== undefined) {
+    // each outcome's delay defaults to the task's retryDelayMinutes as it is after this change
+    const retry: NonNullable<DialingSettings['retry']> = {};
+    for (const k of ['no_answer', 'busy', 'unavailable'] as const) {
+      const r = input.retry[k];
+      if (r) retry[k] = { maxAttempts: r.maxAttempts, delayMinutes: r.delayMinutes ?? out.retryDelayMinutes };
+    }
+    out.retry = retry;
+  }
   if (input.callingWindow) {
     const w = input.callingWindow;
     out.callingWindow = { start: w.start ?? out.callingWindow.start, end: w.end ?? out.callingWindow.end, days: w.days ? [...w.days].sort((a, b) => a - b) : out.callingWindow.days };

@@ -6,7 +6,7 @@ import { firstCallAt, nextWindowOpening, toLocalIso } from './time';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The task's dialing settings as the API shows them: the zone and the blackout switch always set. */
-const dialingView = (r: TaskRow): Task['dialing'] => ({ ...r.dialing, timeZone: r.dialing.timeZone ?? r.timezone, skipBlackouts: r.dialing.skipBlackouts ?? true });
+const dialingView = (r: TaskRow): Task['dialing'] => ({ ...r.dialing, timeZone: r.dialing.timeZone ?? r.timezone, skipBlackouts: r.dialing.skipBlackouts ?? true, retry: r.dialing.retry ?? {} });
 
 /** The blackouts a task honours: its tenant's, unless its dialing.skipBlackouts is false. */
 const honoured = (r: TaskRow, blackouts: BlackoutRanges): BlackoutRanges => (r.dialing.skipBlackouts === false ? [] : blackouts);

@@ -7,7 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   `seq` orders the list newest first (keyset, stable under inserts).
  * - `blackouts` (and `calendars`, when each tenant's was last replaced): the tenant's blackout
  *   dates as inclusive ranges of local dates, read in each task's zone by the claim statement.
- * - `tasks.skip_blackouts`: the task's `dialing.skipBlackouts` (default true).
+ * - `tasks.skip_blackouts`: the task's `dialing.skipBlackouts` (default true); `tasks.retry`: its
+ *   `dialing.retry` (per outcome: maxAttempts, delayMinutes).
  * - outcomes `suppressed` (listed when its turn came) and `expired` (pending at the end time):
  *   attempts settled without a call.
  */
@@ -45,6 +46,7 @@ export class DialingPolicy1765500000000 implements MigrationInterface {
       )`);
     await qr.query(`CREATE INDEX IF NOT EXISTS blackouts_dates ON blackouts (tenant_id, from_date, to_date)`);
     await qr.query(`ALTER TABLE tasks ADD COLUMN IF NOT EXISTS skip_blackouts boolean NOT NULL DEFAULT true`);
+    await qr.query(`ALTER TABLE tasks ADD COLUMN IF NOT EXISTS retry jsonb NOT NULL DEFAULT '{}'`);
     await qr.query(`ALTER TABLE call_attempts DROP CONSTRAINT IF EXISTS call_attempts_outcome_check`);
     await qr.query(
       `ALTER TABLE call_attempts ADD CONSTRAINT call_attempts_outcome_check CHECK (outcome IN ('answered', 'no_answer', 'busy', 'unavailable', 'invalid_number', 'failed', 'suppressed', 'expired'))`,
