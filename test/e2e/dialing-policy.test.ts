@@ -259,3 +259,43 @@ describe('the calendar and the task time zone through the gateway', () => {
     expect((await call(p.url, 'GET', '/v1/calendar', { headers: other })).body).toEqual({ blackouts: [], updatedAt: null });
   });
 });
+
+describe('the end time through the gateway', () => {
+  it('when endAt comes mid-run, then the pending numbers end expired (no call, no SMS, not calls), the task completes with pending 0, and the report shows them', async () => {
+    const { auth } = await newTenant(p.url);
+    const recording = await uploadRecording(p.url, auth);
+    const rows = rosterRows(81266000000, 60);
+    const roster = await uploadRoster(p.url, auth, rows);
+    const endAt = new Date(Date.now() + 2500);
+    const task = await call(p.url, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: { name: 'Ends', recordingId: recording.body.id, rosterId: roster.body.id, start: { mode: 'immediate' }, sms: await smsSetup(auth), dialing: { ...OPEN_DIALING, callsPerSecond: 10, endAt: endAt.toISOString() } },
+    });
+    expect([task.status, task.body.dialing.endAt]).toEqual([201, endAt.toISOString()]);
+    const done = await eventually(
+      async () => {
+        const t = await call(p.url, 'GET', `/v1/tasks/${task.body.id}`, { headers: auth });
+        return t.body.status === 'completed' ? t.body : undefined;
+      },
+      30_000,
+      200,
+    );
+    const calls = await simCallsPerNumber(task.body.id);
+    expect(done.progress.expired).toBeGreaterThan(0);
+    expect(done.progress).toMatchObject({ total: 60, pending: 0, suppressed: 0, cancelled: 0, percent: 100 });
+    expect(calls.size).toBe(60 - done.progress.expired);
+    const expiredPhones = rows.map((r) => e164(r.phone)).filter((ph) => !calls.has(ph));
+    const messages = await allPages(p.url, auth, `/v1/sms-messages?taskId=${task.body.id}`);
+    expect(messages.filter((m) => expiredPhones.includes(m.phone))).toEqual([]);
+    expect((await allPages(p.url, auth, `/v1/tasks/${task.body.id}/calls`)).filter((c) => expiredPhones.includes(c.phone))).toEqual([]);
+    const report = await call(p.url, 'GET', `/v1/tasks/${task.body.id}/report?format=csv`, { headers: auth });
+    expect(report.text.split('\r\n').filter((l) => /,expired,/.test(l))).toHaveLength(done.progress.expired);
+    // a task's endAt before its start is refused
+    const bad = await call(p.url, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: { name: 'Ends', recordingId: recording.body.id, rosterId: roster.body.id, start: { mode: 'immediate' }, dialing: { endAt: new Date(Date.now() - 60_000).toISOString() } },
+    });
+    expect([bad.status, bad.body.code]).toEqual([422, 'END_BEFORE_START']);
+  });
+});
+

@@ -80,6 +80,14 @@ describe('mayDial: the dialing rules (DNC → blackout → window)', () => {
     expect(mayDial(fresh, { now, dnc: listed, claimedByMe: false })).toEqual({ kind: 'drop', reason: 'settled-elsewhere' });
   });
 
+  it('when the task\'s end time has come, then settle it expired (END_TIME), after the DNC rule and before the blackout and the window', () => {
+    expect(mayDial(fresh, { now, endsAt: now })).toEqual({ kind: 'settle', outcome: 'expired', reason: 'END_TIME' });
+    expect(mayDial(fresh, { now, endsAt: new Date(now.getTime() + 1) })).toEqual({ kind: 'dial' });
+    expect(mayDial(fresh, { now, endsAt: null })).toEqual({ kind: 'dial' });
+    expect(mayDial(fresh, { now, dnc: listed, endsAt: now })).toMatchObject({ outcome: 'suppressed' });
+    expect(mayDial(fresh, { now, endsAt: now, blackouts: lebaran, window: { ...office, days: [7] } })).toMatchObject({ outcome: 'expired' });
+  });
+
   it("when today is a blackout in the task's zone, then wait until the first local midnight after it, before the window is judged", () => {
     // Wednesday 10:00 WIB, blacked out Wednesday and Thursday: until Friday 00:00 WIB
     expect(mayDial(fresh, { now, blackouts: lebaran, window: office })).toEqual({ kind: 'wait', until: new Date('2026-12-03T17:00:00.000Z'), reason: 'blackout' });

@@ -100,7 +100,7 @@ describe('the do-not-call list in the dialer', () => {
     const gate = new TaskRepository(dialer.deps.db);
     let sent = false;
     const verdict = await gate.whileDialable({ id, taskId: s.taskId, tenantId, phone, attempt: 1, notPlaced: 0, notPlacedFailed: 0 }, 'me', () => (sent = true));
-    expect([verdict, sent]).toEqual(['suppressed', false]);
+    expect([verdict, sent]).toEqual(['settled', false]);
     const [row] = await dialerSql(`SELECT status, final, outcome, failure_reason, sent_at FROM call_attempts WHERE id = $1`, [id]);
     expect(row).toEqual({ status: 'completed', final: true, outcome: 'suppressed', failure_reason: 'DNC', sent_at: null });
     const [event] = await dialerSql<{ payload: { outcome: string; attempts: number } }>(`SELECT payload FROM outbox WHERE name = 'dialer.number.settled' AND payload->>'attemptId' = $1`, [id]);
@@ -192,6 +192,38 @@ describe('retries per outcome (dialing.retry)', () => {
     expect(Number(wait.minutes)).toBeGreaterThan(89);
     // busy (6) used maxAttempts/retryDelayMinutes: retried at once
     await eventually(() => w.events.callsOf(s.taskId).some((c) => c.phone.endsWith('6') && c.attempt === 2));
+  });
+});
+
+describe('the end time (dialing.endAt)', () => {
+  it('when the end time comes mid-run, then no call starts after it, calls in flight finish, every pending number (queued or waiting for a retry) ends expired, and the task drains', async () => {
+    // calls take ~0.3–1.3 s (SIM_TIME_SCALE 0.1), 4 at a time: at the end some are done, some ringing, most queued
+    dialer = await startDialer({ SIM_TIME_SCALE: '0.1', DIALER_SWEEP_MS: '200' });
+    const endAt = new Date(Date.now() + 2500);
+    const s = await run(newTenantId(), 40, { maxConcurrentCalls: 4, maxAttempts: 3, retryDelayMinutes: 0, endAt: endAt.toISOString() });
+    const drained = await w.events.drainedOf(s.taskId, 30_000);
+    expect(drained).toMatchObject({ finalCount: 40, cancelled: 0 });
+    // a call whose last check came before the end leaves at most one database round trip later (its sent_at write): 250 ms allowed
+    const [late] = await dialerSql<{ n: number }>(`SELECT count(*)::int AS n FROM sim_calls s JOIN call_attempts a ON a.id = s.attempt_id WHERE a.task_id = $1 AND s.placed_at >= $2`, [s.taskId, new Date(endAt.getTime() + 250)]);
+    expect(late.n).toBe(0);
+    const rows = await dialerSql<{ outcome: string; n: number }>(`SELECT outcome, count(DISTINCT row_number)::int AS n FROM call_attempts WHERE task_id = $1 AND final GROUP BY outcome`, [s.taskId]);
+    const expired = rows.find((r) => r.outcome === 'expired')?.n ?? 0;
+    expect(expired).toBeGreaterThan(0);
+    expect(rows.reduce((sum, r) => sum + r.n, 0)).toBe(40);
+    // every call that was placed has its result (in flight at the end: finished, not expired)
+    const placed = (await dialerSql(`SELECT DISTINCT a.id FROM sim_calls s JOIN call_attempts a ON a.id = s.attempt_id WHERE a.task_id = $1`, [s.taskId])).length;
+    await eventually(() => w.events.callsOf(s.taskId).length === placed);
+    await eventually(() => w.events.settled.filter((e) => e.taskId === s.taskId && e.outcome === 'expired').length === expired);
+  });
+
+  it('when the end time has passed as the roster loads, then every number is counted: the loaded ones expired one by one, any never loaded as expired in the drain', async () => {
+    dialer = await startDialer({ DIALER_SWEEP_MS: '200', DIALER_ROSTER_PAGE_SIZE: '5' }, () => new Date(Date.now() + 3600_000));
+    const s = await run(newTenantId(), 20, { endAt: new Date(Date.now() + 60_000).toISOString() });
+    const drained = await w.events.drainedOf(s.taskId);
+    expect((await callsPerNumber(s.taskId)).size).toBe(0);
+    const [loaded] = await dialerSql<{ n: number }>(`SELECT count(*)::int AS n FROM call_attempts WHERE task_id = $1 AND outcome = 'expired'`, [s.taskId]);
+    expect(drained.finalCount).toBe(20);
+    expect((drained as { expired?: number }).expired ?? 0).toBe(20 - loaded.n);
   });
 });
 

@@ -152,3 +152,41 @@ describe('retries per outcome', () => {
   });
 });
 
+describe('the end time (dialing.endAt)', () => {
+  it('when endAt is given without an offset, then it is read in the task zone and shown with it; before the start 422 END_BEFORE_START; not a date 400; PATCH moves it while the task runs', async () => {
+    const w = await world();
+    const res = await call(w.tenant, 'POST', '/v1/tasks', w.body({ ...wit, endAt: '2026-12-03T17:00' }));
+    expect([res.status, res.body.dialing.endAt, res.body.dialing.endAtLocal]).toEqual([201, '2026-12-03T08:00:00.000Z', '2026-12-03T17:00:00+09:00']);
+    for (const endAt of ['2026-12-02T17:00', '2026-12-02T08:30:00Z']) {
+      const bad = await call(w.tenant, 'POST', '/v1/tasks', w.body({ ...wit, endAt }));
+      expect([endAt, bad.status, bad.body.code]).toEqual([endAt, 422, 'END_BEFORE_START']);
+    }
+    const scheduled = await call(w.tenant, 'POST', '/v1/tasks', w.body({ ...wit, endAt: '2026-12-05T09:00' }, { mode: 'scheduled', at: '2026-12-05T09:00' }));
+    expect(scheduled.body.code).toBe('END_BEFORE_START');
+    for (const endAt of ['2026-02-30T09:00', 'tomorrow']) {
+      const bad = await call(w.tenant, 'POST', '/v1/tasks', w.body({ endAt }));
+      expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'dialing.endAt']);
+    }
+    const moved = await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { dialing: { endAt: '2026-12-10T12:00+09:00' } });
+    expect([moved.status, moved.body.dialing.endAt]).toEqual([200, '2026-12-10T03:00:00.000Z']);
+    expect((await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { dialing: { endAt: '2026-12-01T12:00Z' } })).body.code).toBe('END_BEFORE_START');
+    const cleared = await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { dialing: { endAt: null } });
+    expect([cleared.body.dialing.endAt, cleared.body.dialing.endAtLocal]).toEqual([null, null]);
+  });
+
+  it('when the dialer reports numbers it never loaded as expired in its drain, then progress counts them and the task completes', async () => {
+    const w = await world(3);
+    const t = (await call(w.tenant, 'POST', '/v1/tasks', w.body({ callingWindow: { start: '00:00', end: '24:00' } }))).body;
+    await bus.publish(DialerNumberSettled, {
+      tenantId: w.tenant, taskId: t.id, attemptId: randomUUID(), phone: phone(0), rowNumber: 2, attempt: 1, attempts: 0,
+      outcome: 'expired', reason: 'END_TIME', settledAt: new Date().toISOString(), name: null, variables: {},
+    });
+    await bus.publish(DialerTaskDrained, { tenantId: w.tenant, taskId: t.id, finalCount: 3, cancelled: 0, expired: 2 });
+    const done = await eventually(async () => {
+      const v = (await call(w.tenant, 'GET', `/v1/tasks/${t.id}`)).body;
+      return v.status === 'completed' ? v : undefined;
+    });
+    expect(done.progress).toMatchObject({ total: 3, pending: 0, expired: 3, percent: 100 });
+  });
+});
+

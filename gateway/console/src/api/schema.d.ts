@@ -869,6 +869,8 @@ export interface components {
                             delayMinutes: number;
                         };
                     };
+                    endAt: string | null;
+                    endAtLocal: string | null;
                 };
                 progress: {
                     total: number;
@@ -953,6 +955,8 @@ export interface components {
                         delayMinutes: number;
                     };
                 };
+                endAt: string | null;
+                endAtLocal: string | null;
             };
             progress: {
                 total: number;
@@ -4240,6 +4244,7 @@ export interface operations {
                                 delayMinutes?: number;
                             };
                         };
+                        endAt?: string | null;
                     };
                 };
             };
@@ -4529,6 +4534,7 @@ export interface operations {
                                 delayMinutes?: number;
                             };
                         };
+                        endAt?: string | null;
                     };
                 };
             };

@@ -46,5 +46,13 @@ export type CallCompletedT = Static<typeof CallCompleted.payload>;
 export const DialerTaskDrained = defineEvent(
   'dialer.task.drained',
   1,
-  Type.Object({ tenantId: Uuid, taskId: Uuid, finalCount: Type.Integer(), cancelled: Type.Integer(), unreached: Type.Optional(Type.Integer({ minimum: 0 })) }),
+  Type.Object({
+    tenantId: Uuid,
+    taskId: Uuid,
+    finalCount: Type.Integer(),
+    cancelled: Type.Integer(),
+    unreached: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** numbers never loaded from the roster when the task's end time came: they count as expired (those loaded came as dialer.number.settled) */
+    expired: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
 );

@@ -35,6 +35,8 @@ export const TaskDialingSettings = Type.Object({
   skipBlackouts: Type.Optional(Type.Boolean()),
   /** Retries per outcome (absent: none of its own). */
   retry: Type.Optional(RetryPolicy),
+  /** When numbers still pending end `expired` (UTC); absent or null: no end. */
+  endAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
 });
 
 /**

@@ -84,6 +84,14 @@ const dialingInput = (withDefaults: boolean) =>
       ),
       skipBlackouts: Type.Optional(Type.Boolean({ ...d(withDefaults, true), description: "Honour the tenant's blackout dates (GET /v1/calendar)" })),
       retry: Type.Optional(retryInput),
+      endAt: Type.Optional(
+        Nullable(
+          Type.String({
+            maxLength: 40,
+            description: 'When numbers still pending end expired (no call, no SMS) and the task completes; as start.at (no offset: the task zone). Not after the start: 422 END_BEFORE_START. null: no end.',
+          }),
+        ),
+      ),
     },
     { additionalProperties: false },
   );
@@ -110,7 +118,16 @@ export const UpdateTask = Type.Object(
 );
 
 /** The dialing settings as a task shows them: every field set, the zone and blackout switch included. */
-export const TaskDialingView = Type.Object({ ...TaskDialingSettings.properties, timeZone: Type.String(), skipBlackouts: Type.Boolean(), retry: RetryPolicy });
+export const TaskDialingView = Type.Object({
+  ...TaskDialingSettings.properties,
+  timeZone: Type.String(),
+  skipBlackouts: Type.Boolean(),
+  retry: RetryPolicy,
+  /** UTC, or null: no end time */
+  endAt: Nullable(DateTime),
+  /** endAt in the task's zone with its offset */
+  endAtLocal: Nullable(Type.String()),
+});
 
 const SmsRuleView = Type.Object({ enabled: Type.Boolean(), templateId: Nullable(Uuid), when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])) });
 

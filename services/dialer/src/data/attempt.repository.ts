@@ -136,6 +136,7 @@ export class AttemptRepository {
             AND extract(isodow FROM ($1::timestamptz AT TIME ZONE t.timezone))::int = ANY (t.window_days)
             AND ($1::timestamptz AT TIME ZONE t.timezone)::time >= t.window_start::time
             AND ($1::timestamptz AT TIME ZONE t.timezone)::time < t.window_end::time
+            AND (t.end_at IS NULL OR t.end_at > $1::timestamptz)
             AND NOT (t.skip_blackouts AND EXISTS (
               SELECT 1 FROM blackouts b
                WHERE b.tenant_id = t.tenant_id AND b.from_date <= ($1::timestamptz AT TIME ZONE t.timezone)::date AND b.to_date >= ($1::timestamptz AT TIME ZONE t.timezone)::date))
@@ -221,8 +222,29 @@ export class AttemptRepository {
   }
 
   /**
+   * Settles every queued attempt of these tasks (whose rows the caller holds FOR UPDATE) as
+   * `outcome`, final, without a call, with their dialer.number.settled, in the caller's transaction.
+   */
+  static async settleQueued(m: EntityManager, taskIds: string[], tenantOf: Map<string, string>, outcome: DialerNumberSettledT['outcome'], reason: string): Promise<number> {
+    const [rows] = (await m.query(
+      `UPDATE call_attempts a SET status = 'completed', final = true, outcome = $2, failure_reason = $3, hangup_by = NULL, sip_code = NULL,
+              claimed_by = NULL, started_at = NULL, answered_at = NULL, ended_at = clock_timestamp(), duration_ms = 0, lease_until = NULL
+        WHERE a.task_id = ANY ($1::uuid[]) AND a.status = 'queued'
+        RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.ended_at,
+                  (SELECT count(*) FROM call_attempts p WHERE p.task_id = a.task_id AND p.row_number = a.row_number AND p.attempt < a.attempt AND p.started_at IS NOT NULL)::int AS calls_before`,
+      [taskIds, outcome, reason],
+    )) as [(Omit<ClaimRow, 'tenant_id'> & { ended_at: Date })[], number];
+    await publishManyInTransaction(
+      m,
+      DialerNumberSettled,
+      rows.map((r) => settledEvent({ ...r, tenant_id: tenantOf.get(r.task_id)! }, outcome, reason)),
+    );
+    return rows.length;
+  }
+
+  /**
    * Settles claimed attempts that will not be dialled (the pre-INVITE check found the number
-   * listed) as `outcome`, final, without a call, with their dialer.number.settled, inside the
+   * listed, or the task's end time come) as `outcome`, final, without a call, with their dialer.number.settled, inside the
    * caller's transaction: only those still `dialing` and claimed by `me`. Returns their task ids.
    */
   static async settleUndialled(
@@ -301,16 +323,17 @@ export class AttemptRepository {
     const taskIds = [...new Set(results.map((r) => r.attempt.taskId))].sort();
     const written = await this.db.transaction(async (m) => {
       const tasks = (await m.query(
-        `SELECT task_id, cancelled OR roster_refused_at IS NOT NULL AS no_retry, max_attempts, retry_delay_minutes, retry
+        `SELECT task_id, cancelled OR roster_refused_at IS NOT NULL OR (end_at IS NOT NULL AND end_at <= $2::timestamptz) AS no_retry,
+                max_attempts, retry_delay_minutes, retry
            FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`,
-        [taskIds],
+        [taskIds, this.clock().toISOString()],
       )) as { task_id: string; no_retry: boolean; max_attempts: number; retry_delay_minutes: number; retry: RetrySettings['perOutcome'] | null }[];
       const settings = new Map(tasks.map((t) => [t.task_id, t]));
       const rows = results.map(({ attempt, result, neverPlaced = false }) => {
         const t = settings.get(attempt.taskId);
         // the rule of the outcome this attempt ended with (dialing.retry), else the task-wide one
         const rule = retryRuleFor(result.outcome, { maxAttempts: t?.max_attempts ?? 1, retryDelayMinutes: t?.retry_delay_minutes ?? 0, perOutcome: t?.retry ?? undefined });
-        // a cancelled task, or one whose roster was refused, gets no retry: its numbers end here
+        // a cancelled task, one whose roster was refused or whose end time came, gets no retry: its numbers end here
         const final = isFinal(result, attempt.attempt, rule.maxAttempts, t?.no_retry ?? true);
         return { attempt, result, final, retryDelayMinutes: rule.delayMinutes, neverPlaced };
       });

@@ -86,6 +86,8 @@ export interface DialContext {
   claimedByMe?: boolean;
   control?: ControlFact;
   dnc?: DncFact;
+  /** The task's end time (`dialing.endAt`): at or after it, pending numbers end `expired`. */
+  endsAt?: Date | null;
   blackouts?: BlackoutFact;
   window?: CallingWindowFact;
   /** The previous try was not placed (set with `limits`). */
@@ -97,6 +99,8 @@ export type WaitReason = 'not-started' | 'held' | 'cancelled' | 'deleted' | 'bla
 
 /** The reason a listed number's attempt ends `suppressed`. */
 export const DNC_REASON = 'DNC';
+/** The reason a number still pending at the task's end time ends `expired`. */
+export const END_TIME_REASON = 'END_TIME';
 
 export type DialDecision =
   | { kind: 'dial' }
@@ -150,6 +154,7 @@ export function mayDial(attempt: DialAttempt, ctx: DialContext): DialDecision {
     if (c.started === false) return { kind: 'wait', until: now, reason: 'not-started' };
   }
   if (ctx.dnc?.listed) return { kind: 'settle', outcome: 'suppressed', reason: DNC_REASON };
+  if (ctx.endsAt && now.getTime() >= ctx.endsAt.getTime()) return { kind: 'settle', outcome: 'expired', reason: END_TIME_REASON };
   if (ctx.blackouts) {
     const end = blackoutEnd(ctx.blackouts.ranges, ctx.blackouts.timezone, now);
     if (end) return { kind: 'wait', until: end, reason: 'blackout' };

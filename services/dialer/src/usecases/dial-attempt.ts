@@ -34,8 +34,8 @@ export class AttemptDialer {
     const recordingId = a.recordingId;
     /** Set when the pre-INVITE check found the attempt no longer this replica's. */
     let lost = false;
-    /** Set when the pre-INVITE check found the number listed and settled the attempt `suppressed`. */
-    let suppressed = false;
+    /** Set when the pre-INVITE check settled the attempt without a call (`suppressed`, `expired`). */
+    let settled = false;
     const request: DialRequest = {
       attemptId: a.id,
       phone: a.phone,
@@ -53,7 +53,7 @@ export class AttemptDialer {
       beforeSend: async (send) => {
         const verdict = await this.deps.tasks.whileDialable(a, this.deps.me, send);
         if (verdict === 'lost') lost = true;
-        if (verdict === 'suppressed') suppressed = true;
+        if (verdict === 'settled') settled = true;
         return verdict === 'sent';
       },
     };
@@ -71,8 +71,8 @@ export class AttemptDialer {
             });
             return;
           }
-          if (suppressed) {
-            // listed since the claim: settled `suppressed` with the check (no call, nothing more owed)
+          if (settled) {
+            // listed, or the end time come, since the claim: settled with the check (no call, nothing more owed)
             inFlight.delete(a.id);
             this.deps.onSettled([a.taskId]);
             return;

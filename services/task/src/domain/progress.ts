@@ -22,6 +22,8 @@ export interface TaskFold {
   finalCount?: number;
   /** numbers the dialer never loaded (roster refused by its owner): counted failed */
   unreached?: number;
+  /** numbers the dialer never loaded when the task's end time came: counted expired */
+  expiredUnloaded?: number;
   requestId?: string;
 }
 
@@ -67,6 +69,7 @@ export function foldProgress(messages: readonly ProgressMessage[]): Map<string, 
       const f = foldOf(e.tenantId, e.taskId);
       f.finalCount = e.finalCount;
       f.unreached = e.unreached ?? 0;
+      f.expiredUnloaded = e.expired ?? 0;
       f.requestId = ctx.requestId ?? f.requestId;
     }
   }

@@ -1,7 +1,8 @@
 import type { Static } from '@sinclair/typebox';
 import type { TaskDialingInput, TaskDialingSettings, TaskSmsInput, TaskSmsSettings } from '@autocall/contracts';
 import { isTimeZone } from '@autocall/dialing-time';
-import { invalidField } from './errors';
+import { invalidField, taskErrors } from './errors';
+import { parseStartAt } from './time';
 import { assertWindow } from './time';
 
 export type SmsSettings = Static<typeof TaskSmsSettings>;
@@ -54,6 +55,8 @@ export function mergeDialing(base: DialingSettings, input: DialingInput | undefi
   };
   if (!isTimeZone(out.timeZone!)) throw invalidField('dialing.timeZone', 'is not a known IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)');
   if (!input) return out;
+  // read in the task's zone (as it is after this change) when it has no offset
+  if (input.endAt !== undefined) out.endAt = input.endAt === null ? null : parseStartAt(input.endAt, out.timeZone!, 'dialing.endAt').toISOString();
   for (const k of ['maxConcurrentCalls', 'callsPerSecond', 'ringTimeoutSeconds', 'maxAttempts', 'retryDelayMinutes'] as const) {
     if (input[k] !== undefined) out[k] = input[k];
   }
@@ -73,6 +76,11 @@ export function mergeDialing(base: DialingSettings, input: DialingInput | undefi
   }
   assertWindow(out.callingWindow);
   return out;
+}
+
+/** A task's end time must come after its start (422 END_BEFORE_START). */
+export function assertEndAfterStart(dialing: DialingSettings, startAt: Date): void {
+  if (dialing.endAt && Date.parse(dialing.endAt) <= startAt.getTime()) throw taskErrors.END_BEFORE_START();
 }
 
 /** Template ids of the enabled rules, distinct. */

@@ -6,7 +6,14 @@ import { firstCallAt, nextWindowOpening, toLocalIso } from './time';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The task's dialing settings as the API shows them: the zone and the blackout switch always set. */
-const dialingView = (r: TaskRow): Task['dialing'] => ({ ...r.dialing, timeZone: r.dialing.timeZone ?? r.timezone, skipBlackouts: r.dialing.skipBlackouts ?? true, retry: r.dialing.retry ?? {} });
+const dialingView = (r: TaskRow): Task['dialing'] => ({
+  ...r.dialing,
+  timeZone: r.dialing.timeZone ?? r.timezone,
+  skipBlackouts: r.dialing.skipBlackouts ?? true,
+  retry: r.dialing.retry ?? {},
+  endAt: r.dialing.endAt ?? null,
+  endAtLocal: r.dialing.endAt ? toLocalIso(new Date(r.dialing.endAt), r.timezone) : null,
+});
 
 /** The blackouts a task honours: its tenant's, unless its dialing.skipBlackouts is false. */
 const honoured = (r: TaskRow, blackouts: BlackoutRanges): BlackoutRanges => (r.dialing.skipBlackouts === false ? [] : blackouts);

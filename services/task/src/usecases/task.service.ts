@@ -6,7 +6,7 @@ import { taskRepository as repo } from '../data/task.repository';
 import type { Dependencies } from '../domain/dependencies';
 import { assertUsableTemplate, usableRecording, usableRoster } from '../domain/references';
 import { taskErrors } from '../domain/errors';
-import { DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from '../domain/settings';
+import { assertEndAfterStart, DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from '../domain/settings';
 import { assertEditable, cancelRule, draftRow, hasEnded, pauseRule, resumedState, resumeRule, startFrom, type NewTask, type TaskRow } from '../domain/task';
 import { toDraftView, toSnapshot, toView, type TaskView } from '../domain/task-view';
 import { validateTaskName } from '../domain/task-name';
@@ -102,6 +102,7 @@ export class TaskService {
     // the zone first: a zone-less start.at is read in it
     const dialing = mergeDialing(DEFAULT_DIALING, input.dialing, this.opts.timezone);
     const start = startFrom(input.start, now, dialing.timeZone!);
+    assertEndAfterStart(dialing, start.at);
     const sms = mergeSms(DEFAULT_SMS, input.sms);
     const refs = await this.checkReferences(tenantId, input, sms);
     const immediate = start.mode === 'immediate';
@@ -179,6 +180,7 @@ export class TaskService {
     const now = new Date();
     const dialing = input.dialing !== undefined ? mergeDialing(before.dialing, input.dialing, before.timezone) : undefined;
     const start = input.start !== undefined ? startFrom(input.start, now, dialing?.timeZone ?? before.timezone) : undefined;
+    if (dialing || start) assertEndAfterStart(dialing ?? before.dialing, start?.at ?? before.start_at);
     const sms = input.sms !== undefined ? mergeSms(before.sms, input.sms) : undefined;
     if (!sms) return this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, editable, requestId);
     await this.checkSms(tenantId, sms, before.roster_columns);

@@ -8,7 +8,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `blackouts` (and `calendars`, when each tenant's was last replaced): the tenant's blackout
  *   dates as inclusive ranges of local dates, read in each task's zone by the claim statement.
  * - `tasks.skip_blackouts`: the task's `dialing.skipBlackouts` (default true); `tasks.retry`: its
- *   `dialing.retry` (per outcome: maxAttempts, delayMinutes).
+ *   `dialing.retry` (per outcome: maxAttempts, delayMinutes); `tasks.end_at` its `dialing.endAt`,
+ *   `expired_at` when its pending numbers were first made `expired`, `expired_unloaded` how many
+ *   of them were never loaded from the roster (counted in its drain).
  * - outcomes `suppressed` (listed when its turn came) and `expired` (pending at the end time):
  *   attempts settled without a call.
  */
@@ -47,6 +49,10 @@ export class DialingPolicy1765500000000 implements MigrationInterface {
     await qr.query(`CREATE INDEX IF NOT EXISTS blackouts_dates ON blackouts (tenant_id, from_date, to_date)`);
     await qr.query(`ALTER TABLE tasks ADD COLUMN IF NOT EXISTS skip_blackouts boolean NOT NULL DEFAULT true`);
     await qr.query(`ALTER TABLE tasks ADD COLUMN IF NOT EXISTS retry jsonb NOT NULL DEFAULT '{}'`);
+    await qr.query(`ALTER TABLE tasks ADD COLUMN IF NOT EXISTS end_at timestamptz`);
+    await qr.query(`ALTER TABLE tasks ADD COLUMN IF NOT EXISTS expired_at timestamptz`);
+    await qr.query(`ALTER TABLE tasks ADD COLUMN IF NOT EXISTS expired_unloaded int NOT NULL DEFAULT 0`);
+    await qr.query(`CREATE INDEX IF NOT EXISTS tasks_end ON tasks (end_at) WHERE end_at IS NOT NULL AND drained_at IS NULL AND NOT cancelled`);
     await qr.query(`ALTER TABLE call_attempts DROP CONSTRAINT IF EXISTS call_attempts_outcome_check`);
     await qr.query(
       `ALTER TABLE call_attempts ADD CONSTRAINT call_attempts_outcome_check CHECK (outcome IN ('answered', 'no_answer', 'busy', 'unavailable', 'invalid_number', 'failed', 'suppressed', 'expired'))`,
