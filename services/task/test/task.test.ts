@@ -123,7 +123,10 @@ describe('creating a task', () => {
     const a = await call(w.tenant, 'POST', '/v1/tasks', w.body({ start: { mode: 'scheduled', at: local }, dialing: undefined }));
     expect(a.status).toBe(201);
     expect(a.body.status).toBe('scheduled');
-    expect(a.body.dialing).toEqual({ maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] } });
+    expect(a.body.dialing).toEqual({
+      maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] },
+      timeZone: 'Asia/Jakarta', skipBlackouts: true, retry: {}, endAt: null, endAtLocal: null,
+    });
     expect(a.body.startedAt).toBeNull();
     expect(a.body.start.atLocal).toBe(`${local}:00+07:00`);
     expect(a.body.start.at).toBe(new Date(`${local}:00+07:00`).toISOString());
