@@ -29,6 +29,7 @@ describe('the OpenAPI document (/docs/json)', () => {
     expect(ids).toEqual([
       'DELETE /v1/admin/tenants/{id}/api-keys/{keyId} → revokeTenantApiKey',
       'DELETE /v1/api-keys/{id} → revokeApiKey',
+      'DELETE /v1/dnc/{phone} → removeDncEntry',
       'DELETE /v1/recordings/{id} → deleteRecording',
       'DELETE /v1/rosters/{id} → deleteRoster',
       'DELETE /v1/sms-templates/{id} → deleteSmsTemplate',
@@ -41,6 +42,9 @@ describe('the OpenAPI document (/docs/json)', () => {
       'GET /v1/admin/tenants/{id}/api-keys → listTenantApiKeys',
       'GET /v1/api-keys → listApiKeys',
       'GET /v1/audit-events → listAuditEvents',
+      'GET /v1/calendar → getCalendar',
+      'GET /v1/dnc → listDncEntries',
+      'GET /v1/dnc/{phone} → getDncEntry',
       'GET /v1/me → getMe',
       'GET /v1/recordings → listRecordings',
       'GET /v1/recordings/{id} → getRecording',
@@ -72,6 +76,8 @@ describe('the OpenAPI document (/docs/json)', () => {
       'POST /v1/api-keys → createApiKey',
       'POST /v1/auth/login → login',
       'POST /v1/auth/logout → logout',
+      'POST /v1/dnc → addDncEntry',
+      'POST /v1/dnc/import → importDncEntries',
       'POST /v1/me/password → changeMyPassword',
       'POST /v1/recordings → createRecording',
       'POST /v1/rosters → createRoster',
@@ -82,6 +88,7 @@ describe('the OpenAPI document (/docs/json)', () => {
       'POST /v1/tasks/{id}/pause → pauseTask',
       'POST /v1/tasks/{id}/resume → resumeTask',
       'POST /v1/users → createUser',
+      'PUT /v1/calendar → putCalendar',
       'PUT /v1/sms-account → putSmsAccount',
     ]);
   });
@@ -96,7 +103,7 @@ describe('the OpenAPI document (/docs/json)', () => {
     const ops = operations(doc);
     expect(ops.filter((o) => o.tags.length !== 1).map((o) => o.key)).toEqual([]);
     const names = (doc.tags as { name: string }[]).map((t) => t.name);
-    expect(names).toEqual(['API keys', 'Admin', 'Audit', 'Auth', 'Recordings', 'Rosters', 'SMS', 'Tasks', 'Users']);
+    expect(names).toEqual(['API keys', 'Admin', 'Audit', 'Auth', 'Dialing policy', 'Recordings', 'Rosters', 'SMS', 'Tasks', 'Users']);
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
     expect([...new Set(ops.flatMap((o) => o.tags))].sort()).toEqual(names);
   });

@@ -91,6 +91,13 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   // dialer
   'GET /v1/tasks/:id/calls': v,
   'GET /v1/tasks/:id/report': v,
+  'GET /v1/dnc': v,
+  'POST /v1/dnc': op('dnc.add'),
+  'POST /v1/dnc/import': op('dnc.import'),
+  'GET /v1/dnc/:phone': v,
+  'DELETE /v1/dnc/:phone': op('dnc.remove'),
+  'GET /v1/calendar': v,
+  'PUT /v1/calendar': adm('calendar.update'),
 };
 
 /** What a path that matches no row needs: fail closed (only owners, and the services answer 404). */

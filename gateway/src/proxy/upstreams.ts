@@ -39,4 +39,7 @@ export const proxyTable: [url: string, service: ServiceName][] = [
   ['/v1/tasks/*', 'task'],
   ['/v1/tasks/:id/calls', 'dialer'],
   ['/v1/tasks/:id/report', 'dialer'],
+  ['/v1/dnc', 'dialer'],
+  ['/v1/dnc/*', 'dialer'],
+  ['/v1/calendar', 'dialer'],
 ];

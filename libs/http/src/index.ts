@@ -1,3 +1,4 @@
 export * from './server';
 export * from './run';
 export * from './route';
+export * from './upload';

@@ -9,6 +9,14 @@ import { SnapshotAt1765100000000 } from './data/migrations/1765100000000-Snapsho
 import { NotPlaced1765200000000 } from './data/migrations/1765200000000-NotPlaced';
 import { NotPlacedFailed1765300000000 } from './data/migrations/1765300000000-NotPlacedFailed';
 import { ControlGeneration1765400000000 } from './data/migrations/1765400000000-ControlGeneration';
+import { DialingPolicy1765500000000 } from './data/migrations/1765500000000-DialingPolicy';
+import { PhoneNormalizer } from '@autocall/phone';
+import { CalendarRepository } from './data/calendar.repository';
+import { DncRepository } from './data/dnc.repository';
+import { policyHttpRoutes } from './http/policy.routes';
+import { dncResponders } from './messaging/dnc.rpc';
+import { TenantCalendar } from './usecases/calendar';
+import { DncList } from './usecases/dnc';
 import { TaskRepository } from './data/task.repository';
 import { DialerEngine } from './usecases/dialer';
 import { callsRoutes } from './http/calls.routes';
@@ -22,11 +30,13 @@ import { TaskControl } from './usecases/task-control';
 import { TaskSnapshots } from './usecases/task-snapshots';
 
 export const DIALER_SCHEMA = 'dialer';
-export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000, ControlGeneration1765400000000];
+export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000, ControlGeneration1765400000000, DialingPolicy1765500000000];
 
 export interface DialerDeps extends ServiceDeps<DialerConfig> {
   /** A carrier built by the caller (tests); otherwise CARRIER decides. */
   carrier?: Carrier;
+  /** The clock the dialing policy reads (calling window, blackouts); tests inject one. Default: the system clock. */
+  clock?: () => Date;
 }
 
 declare module 'fastify' {
@@ -39,8 +49,9 @@ declare module 'fastify' {
 export async function buildApp(deps: DialerDeps): Promise<App> {
   const { config, db, bus, relay, logger } = deps;
   const app = createServer({ name: 'dialer', logger, internalToken: config.INTERNAL_TOKEN, readiness: readiness(deps) });
-  const tasks = new TaskRepository(db);
-  const attempts = new AttemptRepository(db);
+  const clock = deps.clock ?? (() => new Date());
+  const tasks = new TaskRepository(db, clock);
+  const attempts = new AttemptRepository(db, clock);
   const carrier = deps.carrier ?? createCarrier(config, db, logger);
   const recordings = new RecordingClient(config.RECORDING_URL, config.INTERNAL_TOKEN);
   const engine = new DialerEngine(
@@ -60,6 +71,15 @@ export async function buildApp(deps: DialerDeps): Promise<App> {
   );
   app.decorate('dialer', engine);
   callsRoutes(app, new TaskCalls(tasks, attempts, bus));
+  const phones = new PhoneNormalizer({ defaultRegion: config.DNC_DEFAULT_REGION, allowedRegions: config.DNC_ALLOWED_REGIONS.split(',') });
+  const dnc = new DncList(new DncRepository(db), phones, phones.defaultCountryCode, {
+    maxUncompressedBytes: config.DNC_IMPORT_MAX_UNCOMPRESSED_BYTES,
+    maxRatio: config.DNC_IMPORT_MAX_COMPRESSION_RATIO,
+    maxExpandedBytes: config.DNC_IMPORT_MAX_EXPANDED_BYTES,
+    maxRows: 1_048_575,
+  });
+  policyHttpRoutes(app, dnc, new TenantCalendar(new CalendarRepository(db)), { maxImportBytes: config.DNC_IMPORT_MAX_BYTES });
+  await dncResponders(bus, dnc);
   await dialerResponders(bus, new TaskControl(tasks, engine, () => relay.nudge()));
   await taskEventsConsumer(bus, new TaskSnapshots(db, tasks, engine));
   await smsEventsConsumer(bus, smsStatusHandler(db, attempts, SMS_EVENTS_QUEUE));

@@ -30,6 +30,18 @@ export const dialerConfigSchema = configSchema({
   DIALER_NOT_PLACED_MAX_BACKOFF_MS: Type.Integer({ minimum: 10, default: 120000 }),
   /** Failed unplaced tries (nothing sent: recording not loaded, carrier not set up) after which an attempt is settled final as failed, reason `not placed: <last reason>`, so the task can drain; waiting for a free channel or RTP port, or for a hold's release, never ends one. */
   DIALER_NOT_PLACED_MAX_TRIES: Type.Integer({ minimum: 1, default: 10 }),
+  /** Do-not-call list: region (ISO 3166 alpha-2) a number without a country code belongs to; set it as ROSTER_DEFAULT_REGION, so a roster's numbers read the same here. */
+  DNC_DEFAULT_REGION: Type.String({ pattern: '^[A-Z]{2}$', default: 'ID' }),
+  /** Do-not-call list: comma-separated regions whose numbers may be listed (others: 400 INVALID_PHONE); set it as ROSTER_ALLOWED_REGIONS. */
+  DNC_ALLOWED_REGIONS: Type.String({ pattern: '^[A-Z]{2}(,[A-Z]{2})*$', default: 'ID' }),
+  /** Largest `POST /v1/dnc/import` upload (bytes); over it 413. */
+  DNC_IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, default: 50 * 1024 * 1024 }),
+  /** Zip-bomb guard of the import: most bytes its parts may decompress to (checked on the directory and while inflating); over it 422 DNC_IMPORT_TOO_LARGE. */
+  DNC_IMPORT_MAX_UNCOMPRESSED_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024 * 1024 }),
+  /** Zip-bomb guard of the import: highest decompressed/compressed ratio of a part over 1 MiB. */
+  DNC_IMPORT_MAX_COMPRESSION_RATIO: Type.Number({ minimum: 1, default: 100 }),
+  /** Text an import's cells may expand to, counted as they are read (a shared string at each reference); over it 422 DNC_IMPORT_TOO_LARGE. */
+  DNC_IMPORT_MAX_EXPANDED_BYTES: Type.Integer({ minimum: 1024, default: 512 * 1024 * 1024 }),
   /** The recording service's internal base URL, for the μ-law rendition the SIP carrier plays. */
   RECORDING_URL: Type.String({ default: 'http://127.0.0.1:3003' }),
   /** SIP carrier: the trunk's host name or IP (required with CARRIER=sip). */

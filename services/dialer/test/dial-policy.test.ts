@@ -65,6 +65,37 @@ describe('mayDial', () => {
   });
 });
 
+describe('mayDial: the dialing rules (DNC → blackout → window)', () => {
+  const listed = { listed: true };
+  const lebaran = { ranges: [{ from: '2026-12-02', to: '2026-12-03' }], timezone: 'Asia/Jakarta' };
+
+  it('when the number is on the do-not-call list, then settle it suppressed (reason DNC), before the blackout and the window', () => {
+    expect(mayDial(fresh, { now, dnc: listed })).toEqual({ kind: 'settle', outcome: 'suppressed', reason: 'DNC' });
+    expect(mayDial({ ...fresh, attempt: 2 }, { now, dnc: listed, blackouts: lebaran, window: { ...office, days: [7] } })).toEqual({ kind: 'settle', outcome: 'suppressed', reason: 'DNC' });
+    expect(mayDial(fresh, { now, dnc: { listed: false } })).toEqual({ kind: 'dial' });
+  });
+
+  it('when the task is held, cancelled or the attempt not this replica\'s, then those rules come first (a listed number is settled once the task dials)', () => {
+    expect(mayDial(fresh, { now, dnc: listed, control: { ...open, held: true } })).toEqual({ kind: 'wait', until: now, reason: 'held' });
+    expect(mayDial(fresh, { now, dnc: listed, claimedByMe: false })).toEqual({ kind: 'drop', reason: 'settled-elsewhere' });
+  });
+
+  it('when the task\'s end time has come, then settle it expired (END_TIME), after the DNC rule and before the blackout and the window', () => {
+    expect(mayDial(fresh, { now, endsAt: now })).toEqual({ kind: 'settle', outcome: 'expired', reason: 'END_TIME' });
+    expect(mayDial(fresh, { now, endsAt: new Date(now.getTime() + 1) })).toEqual({ kind: 'dial' });
+    expect(mayDial(fresh, { now, endsAt: null })).toEqual({ kind: 'dial' });
+    expect(mayDial(fresh, { now, dnc: listed, endsAt: now })).toMatchObject({ outcome: 'suppressed' });
+    expect(mayDial(fresh, { now, endsAt: now, blackouts: lebaran, window: { ...office, days: [7] } })).toMatchObject({ outcome: 'expired' });
+  });
+
+  it("when today is a blackout in the task's zone, then wait until the first local midnight after it, before the window is judged", () => {
+    // Wednesday 10:00 WIB, blacked out Wednesday and Thursday: until Friday 00:00 WIB
+    expect(mayDial(fresh, { now, blackouts: lebaran, window: office })).toEqual({ kind: 'wait', until: new Date('2026-12-03T17:00:00.000Z'), reason: 'blackout' });
+    // the same instant is Wednesday 12:00 in Asia/Jayapura too; in UTC−10 it is still Tuesday, no blackout
+    expect(mayDial(fresh, { now, blackouts: { ...lebaran, timezone: 'Pacific/Honolulu' } })).toEqual({ kind: 'dial' });
+  });
+});
+
 describe('dial policy parts', () => {
   it('counts only recording and setup as failed tries', () => {
     expect(['recording', 'setup', 'channels', 'rtp-port', 'held', 'closed'].filter((r) => isFailedTry(r as never))).toEqual(['recording', 'setup']);

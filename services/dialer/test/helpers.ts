@@ -16,6 +16,7 @@ import {
   TaskCreated,
   TaskStarted,
   type CallCompletedT,
+  type DialerNumberSettledT,
   type EventPayload,
   type DialerTaskDrained,
   type TaskSnapshotT,
@@ -119,9 +120,10 @@ export async function startTask(bus: Bus, s: TaskSnapshotT): Promise<void> {
   await bus.publish(TaskStarted, { ...s, status: 'running' });
 }
 
-/** Collects call.completed and dialer.task.drained of the tasks it is told about. */
+/** Collects call.completed, dialer.number.settled and dialer.task.drained of the tasks it is told about. */
 export class EventLog {
   readonly calls: CallCompletedT[] = [];
+  readonly settled: DialerNumberSettledT[] = [];
   readonly drained: Drained[] = [];
   private readonly tasks = new Set<string>();
 
@@ -132,7 +134,7 @@ export class EventLog {
     const log = new EventLog(conn);
     const ch = await conn.createChannel();
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-    for (const key of ['call.completed', 'dialer.task.drained']) await ch.bindQueue(queue, EVENTS_EXCHANGE, key);
+    for (const key of ['call.completed', 'dialer.task.drained', 'dialer.number.settled']) await ch.bindQueue(queue, EVENTS_EXCHANGE, key);
     await ch.consume(
       queue,
       (msg) => {
@@ -140,6 +142,7 @@ export class EventLog {
         const env = JSON.parse(msg.content.toString()) as { name: string; payload: { taskId: string } };
         if (!log.tasks.has(env.payload.taskId)) return;
         if (env.name === 'call.completed') log.calls.push(env.payload as CallCompletedT);
+        else if (env.name === 'dialer.number.settled') log.settled.push(env.payload as DialerNumberSettledT);
         else log.drained.push(env.payload as Drained);
       },
       { noAck: true },
@@ -164,18 +167,19 @@ export class EventLog {
   }
 }
 
-export function startDialer(env: Record<string, string> = {}): Promise<Dialer> {
+/** An in-process dialer on this worker's database and vhost; `clock`: the dialing policy's (calling window, blackouts). */
+export function startDialer(env: Record<string, string> = {}, clock?: () => Date): Promise<Dialer> {
   return startTestService({
     name: 'dialer',
     schema: DIALER_SCHEMA,
     migrations: dialerMigrations,
     configSchema: dialerConfigSchema,
-    buildApp,
+    buildApp: (deps) => buildApp({ ...deps, clock }),
     env: { SIM_TIME_SCALE: '0', DIALER_TICK_MS: '20', DIALER_SWEEP_MS: '500', ...env },
   });
 }
 
-const inDialer = (q: string) => q.replace(/\b(call_attempts|sim_calls|tasks)\b/g, 'dialer.$1');
+const inDialer = (q: string) => q.replace(/\b(call_attempts|sim_calls|tasks|dnc_entries|blackouts|calendars|outbox)\b/g, 'dialer.$1');
 
 /** Runs SQL against the dialer's schema in this worker's database. */
 export function dialerSql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {

@@ -1,4 +1,4 @@
-import { PhoneNormalizer } from '../src/domain/phone';
+import { PhoneNormalizer } from '@autocall/phone';
 import { parseRoster } from '../src/adapters/roster-parser';
 import { CT, rels, sheetXml, wbXml } from '../../../libs/xlsx/test/fixtures';
 import { PhoneSet, type RowReason } from '../src/domain/roster-rows';

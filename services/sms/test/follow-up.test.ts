@@ -94,6 +94,22 @@ describe('follow-up SMS rules', () => {
     expect(results.find((r) => r.payload.messageId === budi.id)?.payload).toMatchObject({ phone: '+6281200000010', kind: 'disconnect', status: 'sent', failureReason: null });
   });
 
+  it('when the dialer says the number was listed on the do-not-call list by the time its call ended, then its follow-up is skipped (DNC) and never sent; the others are sent', async () => {
+    const { tenantId, disconnect, unanswered } = await tenantWithTemplates();
+    const task = taskSnapshot({ tenantId, disconnect: { templateId: disconnect }, unanswered: { templateId: unanswered } });
+    await knownTask(task);
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000020', outcome: 'answered', hangupBy: 'callee', dnc: true }));
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000025', outcome: 'no_answer', dnc: true }));
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000021', outcome: 'answered', hangupBy: 'callee', dnc: false }));
+    const items = await settled(tenantId, task.taskId, 3);
+    expect(items.map((i) => [i.phone, i.kind, i.status, i.failureReason]).sort()).toEqual([
+      ['+6281200000020', 'disconnect', 'skipped', 'DNC'],
+      ['+6281200000021', 'disconnect', 'sent', null],
+      ['+6281200000025', 'unanswered', 'skipped', 'DNC'],
+    ]);
+    expect((await simulatedSends(task.taskId)).map((x) => x.phone)).toEqual(['+6281200000021']);
+  });
+
   it('when onDisconnect is calleeHangup, then only calls the callee hung up get the SMS', async () => {
     const { tenantId, disconnect } = await tenantWithTemplates();
     const task = taskSnapshot({ tenantId, disconnect: { templateId: disconnect, when: 'calleeHangup' } });

@@ -92,7 +92,7 @@ describe('creating a task', () => {
       start: { mode: 'immediate' },
       sms: { onDisconnect: { enabled: true, templateId: w.templateId, when: 'anyAnswered' }, onUnanswered: { enabled: false, templateId: null } },
       dialing: { maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: { start: '08:00', end: '20:00', days: w.body().dialing.callingWindow.days } },
-      progress: { total: 3, pending: 3, answered: 0, noAnswer: 0, busy: 0, unavailable: 0, failed: 0, cancelled: 0, smsSent: 0, smsFailed: 0, percent: 0 },
+      progress: { total: 3, pending: 3, answered: 0, noAnswer: 0, busy: 0, unavailable: 0, failed: 0, suppressed: 0, expired: 0, cancelled: 0, smsSent: 0, smsFailed: 0, percent: 0 },
       pausedAt: null,
       completedAt: null,
       cancelledAt: null,
@@ -123,7 +123,10 @@ describe('creating a task', () => {
     const a = await call(w.tenant, 'POST', '/v1/tasks', w.body({ start: { mode: 'scheduled', at: local }, dialing: undefined }));
     expect(a.status).toBe(201);
     expect(a.body.status).toBe('scheduled');
-    expect(a.body.dialing).toEqual({ maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] } });
+    expect(a.body.dialing).toEqual({
+      maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] },
+      timeZone: 'Asia/Jakarta', skipBlackouts: true, retry: {}, endAt: null, endAtLocal: null,
+    });
     expect(a.body.startedAt).toBeNull();
     expect(a.body.start.atLocal).toBe(`${local}:00+07:00`);
     expect(a.body.start.at).toBe(new Date(`${local}:00+07:00`).toISOString());
@@ -543,7 +546,7 @@ describe('progress', () => {
     await eventually(async () => (await get()).progress.unavailable === 1 && (await get()).progress.smsFailed === 1);
     await new Promise((r) => setTimeout(r, 300));
     let p = await get();
-    expect(p.progress).toEqual({ total: 5, pending: 2, answered: 1, noAnswer: 0, busy: 1, unavailable: 1, failed: 0, cancelled: 0, smsSent: 1, smsFailed: 1, percent: 60 });
+    expect(p.progress).toEqual({ total: 5, pending: 2, answered: 1, noAnswer: 0, busy: 1, unavailable: 1, failed: 0, suppressed: 0, expired: 0, cancelled: 0, smsSent: 1, smsFailed: 1, percent: 60 });
     // the dialer says 5 numbers are final: counters are at 3, so not completed yet
     const drainedId = randomUUID();
     await bus.publish(DialerTaskDrained, { tenantId: w.tenant, taskId: t.id, finalCount: 5, cancelled: 0 }, { id: drainedId });

@@ -226,6 +226,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's blackout dates (no task dials on them unless its dialing.skipBlackouts is false) */
+        get: operations["getCalendar"];
+        /** Replace the tenant's blackout dates (up to 366 entries) */
+        put: operations["putCalendar"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dnc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The do-not-call list, newest first (cursor list) */
+        get: operations["listDncEntries"];
+        put?: never;
+        /** Put a number on the do-not-call list (already listed: 200 with the entry) */
+        post: operations["addDncEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dnc/{phone}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One do-not-call entry */
+        get: operations["getDncEntry"];
+        put?: never;
+        post?: never;
+        /** Take a number off the do-not-call list */
+        delete: operations["removeDncEntry"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dnc/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import numbers from an .xlsx with a phone column (as rosters) */
+        post: operations["importDncEntries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -782,6 +853,24 @@ export interface components {
                         end: string;
                         days: number[];
                     };
+                    timeZone: string;
+                    skipBlackouts: boolean;
+                    retry: {
+                        no_answer?: {
+                            maxAttempts: number;
+                            delayMinutes: number;
+                        };
+                        busy?: {
+                            maxAttempts: number;
+                            delayMinutes: number;
+                        };
+                        unavailable?: {
+                            maxAttempts: number;
+                            delayMinutes: number;
+                        };
+                    };
+                    endAt: string | null;
+                    endAtLocal: string | null;
                 };
                 progress: {
                     total: number;
@@ -791,6 +880,8 @@ export interface components {
                     busy: number;
                     unavailable: number;
                     failed: number;
+                    suppressed: number;
+                    expired: number;
                     cancelled: number;
                     smsSent: number;
                     smsFailed: number;
@@ -802,9 +893,11 @@ export interface components {
                 cancelledAt: string | null;
                 /**
                  * Format: date-time
-                 * @description When the first call would go out (UTC): the start, or the calling window's next opening after it.
+                 * @description When the first call would go out (UTC): the start, or the calling window's next opening after it on a day that is not a blackout.
                  */
                 nextCallAt: string;
+                /** @description nextCallAt in the task's time zone with its offset */
+                nextCallAtLocal: string;
             };
         };
         Task: {
@@ -846,6 +939,24 @@ export interface components {
                     end: string;
                     days: number[];
                 };
+                timeZone: string;
+                skipBlackouts: boolean;
+                retry: {
+                    no_answer?: {
+                        maxAttempts: number;
+                        delayMinutes: number;
+                    };
+                    busy?: {
+                        maxAttempts: number;
+                        delayMinutes: number;
+                    };
+                    unavailable?: {
+                        maxAttempts: number;
+                        delayMinutes: number;
+                    };
+                };
+                endAt: string | null;
+                endAtLocal: string | null;
             };
             progress: {
                 total: number;
@@ -855,12 +966,15 @@ export interface components {
                 busy: number;
                 unavailable: number;
                 failed: number;
+                suppressed: number;
+                expired: number;
                 cancelled: number;
                 smsSent: number;
                 smsFailed: number;
                 percent: number;
             };
             nextCallAt: string | null;
+            nextCallAtLocal: string | null;
             startedAt: string | null;
             pausedAt: string | null;
             completedAt: string | null;
@@ -888,6 +1002,29 @@ export interface components {
                 kind: "disconnect" | "unanswered";
                 status: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
             } | null;
+        };
+        DncEntry: {
+            phone: string;
+            rawPhone: string;
+            reason: string | null;
+            source: "api" | "import" | "sms-reply" | "dtmf";
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string | null;
+        };
+        DncImportResult: {
+            added: number;
+            alreadyListed: number;
+            invalid: number;
+        };
+        Calendar: {
+            blackouts: {
+                date?: string;
+                from?: string;
+                to?: string;
+                name: string;
+            }[];
+            updatedAt: string | null;
         };
     };
     responses: {
@@ -1981,6 +2118,421 @@ export interface operations {
             };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    getCalendar: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putCalendar: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    blackouts: ({
+                        date: string;
+                        name: string;
+                    } | {
+                        from: string;
+                        /** @description inclusive; not before from */
+                        to: string;
+                        name: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDncEntries: {
+        parameters: {
+            query: {
+                limit: number;
+                cursor?: string;
+                /** @description digits the number contains (search), e.g. 0876300 or +62876 */
+                phone?: string;
+                source?: "api" | "import" | "sms-reply" | "dtmf";
+            };
+            header?: {
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["DncEntry"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addDncEntry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A number as a roster would read it: 087630021323, 6287630021323, +6287630021323…; not a valid number of the allowed regions → 400 INVALID_PHONE. */
+                    phone: string;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DncEntry"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DncEntry"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDncEntry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description E.164 with a literal + (/v1/dnc/+6287630021323) or as a roster would read it (087630021323) */
+                phone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DncEntry"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeDncEntry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description E.164 with a literal + (/v1/dnc/+6287630021323) or as a roster would read it (087630021323) */
+                phone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importDncEntries: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description .xlsx workbook; the sheet named Roster, else the first; its phone column found by header
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DncImportResult"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getMe: {
@@ -3675,6 +4227,35 @@ export interface operations {
                              */
                             days?: number[];
                         };
+                        /** @description IANA zone (default the platform's, Asia/Jakarta; e.g. Asia/Makassar, Asia/Jayapura): the calling window, a zone-less start.at and the blackouts are read in it. Unknown: 400. */
+                        timeZone?: string;
+                        /**
+                         * @description Honour the tenant's blackout dates (GET /v1/calendar)
+                         * @default true
+                         */
+                        skipBlackouts?: boolean;
+                        /** @description Retries per outcome; an outcome left out uses maxAttempts and retryDelayMinutes. A PATCH replaces the whole. */
+                        retry?: {
+                            no_answer?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                            busy?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                            unavailable?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                        };
+                        endAt?: string | null;
                     };
                 };
             };
@@ -3939,6 +4520,32 @@ export interface operations {
                             /** @description ISO weekdays, 1 = Monday */
                             days?: number[];
                         };
+                        /** @description IANA zone (default the platform's, Asia/Jakarta; e.g. Asia/Makassar, Asia/Jayapura): the calling window, a zone-less start.at and the blackouts are read in it. Unknown: 400. */
+                        timeZone?: string;
+                        /** @description Honour the tenant's blackout dates (GET /v1/calendar) */
+                        skipBlackouts?: boolean;
+                        /** @description Retries per outcome; an outcome left out uses maxAttempts and retryDelayMinutes. A PATCH replaces the whole. */
+                        retry?: {
+                            no_answer?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                            busy?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                            unavailable?: {
+                                /** @description attempts in all for a number whose latest attempt ended so (1 = no retry) */
+                                maxAttempts: number;
+                                /** @description after each such attempt; default retryDelayMinutes */
+                                delayMinutes?: number;
+                            };
+                        };
+                        endAt?: string | null;
                     };
                 };
             };

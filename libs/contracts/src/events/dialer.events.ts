@@ -25,6 +25,12 @@ export const CallCompleted = defineEvent(
     name: Nullable(Type.String()),
     variables: Type.Record(Type.String(), Type.String()),
     final: Type.Boolean(),
+    /**
+     * The number was on the tenant's do-not-call list when this result was committed (listed
+     * while its call rang): its follow-up SMS is `skipped`, reason `DNC`. Absent from dialers of
+     * before the list: not listed. (Optional, so v1 consumers are unaffected.)
+     */
+    dnc: Type.Optional(Type.Boolean()),
   }),
 );
 export type CallCompletedT = Static<typeof CallCompleted.payload>;
@@ -40,5 +46,13 @@ export type CallCompletedT = Static<typeof CallCompleted.payload>;
 export const DialerTaskDrained = defineEvent(
   'dialer.task.drained',
   1,
-  Type.Object({ tenantId: Uuid, taskId: Uuid, finalCount: Type.Integer(), cancelled: Type.Integer(), unreached: Type.Optional(Type.Integer({ minimum: 0 })) }),
+  Type.Object({
+    tenantId: Uuid,
+    taskId: Uuid,
+    finalCount: Type.Integer(),
+    cancelled: Type.Integer(),
+    unreached: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** numbers never loaded from the roster when the task's end time came: they count as expired (those loaded came as dialer.number.settled) */
+    expired: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
 );

@@ -16,6 +16,11 @@ export const CallingWindow = Type.Object({
   /** ISO weekdays 1 (Mon) – 7 (Sun) */
   days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 })),
 });
+/** One outcome's retries: attempts in all (1 = none) and the delay after each. */
+export const RetryRule = Type.Object({ maxAttempts: Type.Integer(), delayMinutes: Type.Integer() });
+/** Retries per outcome (API.md `dialing.retry`); an outcome left out uses maxAttempts / retryDelayMinutes. */
+export const RetryPolicy = Type.Object({ no_answer: Type.Optional(RetryRule), busy: Type.Optional(RetryRule), unavailable: Type.Optional(RetryRule) });
+
 export const TaskDialingSettings = Type.Object({
   maxConcurrentCalls: Type.Integer(),
   callsPerSecond: Type.Number(),
@@ -24,6 +29,14 @@ export const TaskDialingSettings = Type.Object({
   retryDelayMinutes: Type.Integer(),
   callerId: Nullable(Type.String()),
   callingWindow: CallingWindow,
+  /** IANA zone the calling window and blackouts are read in (absent in snapshots of before it: the snapshot's `timezone`). */
+  timeZone: Type.Optional(Type.String()),
+  /** Honour the tenant's blackout dates (absent: true). */
+  skipBlackouts: Type.Optional(Type.Boolean()),
+  /** Retries per outcome (absent: none of its own). */
+  retry: Type.Optional(RetryPolicy),
+  /** When numbers still pending end `expired` (UTC); absent or null: no end. */
+  endAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { TaskDialingSettings } from '../events/task.events';
+import { RetryPolicy, TaskDialingSettings } from '../events/task.events';
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
@@ -57,6 +57,18 @@ const callingWindowInput = (withDefaults: boolean) =>
     { additionalProperties: false },
   );
 
+const retryRuleInput = Type.Object(
+  {
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 10, description: 'attempts in all for a number whose latest attempt ended so (1 = no retry)' }),
+    delayMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1440, description: 'after each such attempt; default retryDelayMinutes' })),
+  },
+  { additionalProperties: false },
+);
+const retryInput = Type.Object(
+  { no_answer: Type.Optional(retryRuleInput), busy: Type.Optional(retryRuleInput), unavailable: Type.Optional(retryRuleInput) },
+  { additionalProperties: false, description: 'Retries per outcome; an outcome left out uses maxAttempts and retryDelayMinutes. A PATCH replaces the whole.' },
+);
+
 const dialingInput = (withDefaults: boolean) =>
   Type.Object(
     {
@@ -67,6 +79,19 @@ const dialingInput = (withDefaults: boolean) =>
       retryDelayMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1440, ...d(withDefaults, 30) })),
       callerId: Type.Optional(Nullable(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164; null (default) = carrier default' }))),
       callingWindow: Type.Optional(callingWindowInput(withDefaults)),
+      timeZone: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 64, description: "IANA zone (default the platform's, Asia/Jakarta; e.g. Asia/Makassar, Asia/Jayapura): the calling window, a zone-less start.at and the blackouts are read in it. Unknown: 400." }),
+      ),
+      skipBlackouts: Type.Optional(Type.Boolean({ ...d(withDefaults, true), description: "Honour the tenant's blackout dates (GET /v1/calendar)" })),
+      retry: Type.Optional(retryInput),
+      endAt: Type.Optional(
+        Nullable(
+          Type.String({
+            maxLength: 40,
+            description: 'When numbers still pending end expired (no call, no SMS) and the task completes; as start.at (no offset: the task zone). Not after the start: 422 END_BEFORE_START. null: no end.',
+          }),
+        ),
+      ),
     },
     { additionalProperties: false },
   );
@@ -92,6 +117,18 @@ export const UpdateTask = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
+/** The dialing settings as a task shows them: every field set, the zone and blackout switch included. */
+export const TaskDialingView = Type.Object({
+  ...TaskDialingSettings.properties,
+  timeZone: Type.String(),
+  skipBlackouts: Type.Boolean(),
+  retry: RetryPolicy,
+  /** UTC, or null: no end time */
+  endAt: Nullable(DateTime),
+  /** endAt in the task's zone with its offset */
+  endAtLocal: Nullable(Type.String()),
+});
+
 const SmsRuleView = Type.Object({ enabled: Type.Boolean(), templateId: Nullable(Uuid), when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])) });
 
 /** The fields of a task as the API shows it; a dry run's draft has all but those made at creation. */
@@ -109,7 +146,7 @@ const taskFields = {
     atLocal: Type.String(),
   }),
   sms: Type.Object({ onDisconnect: SmsRuleView, onUnanswered: SmsRuleView }),
-  dialing: TaskDialingSettings,
+  dialing: TaskDialingView,
   progress: Type.Object({
     total: Type.Integer(),
     pending: Type.Integer(),
@@ -118,14 +155,20 @@ const taskFields = {
     busy: Type.Integer(),
     unavailable: Type.Integer(),
     failed: Type.Integer(),
+    /** on the do-not-call list when their turn came: never dialled */
+    suppressed: Type.Integer(),
+    /** still pending at the task's end time: never dialled again */
+    expired: Type.Integer(),
     cancelled: Type.Integer(),
     smsSent: Type.Integer(),
     smsFailed: Type.Integer(),
     /** final numbers / total × 100, two decimals */
     percent: Type.Number(),
   }),
-  /** running but outside the calling window: when the window next opens (UTC); else null */
+  /** running but outside the calling window or on a blackout day: when it may dial next (UTC); else null */
   nextCallAt: Nullable(DateTime),
+  /** nextCallAt in the task's time zone with its offset (2026-01-15T08:00:00+09:00); null with it */
+  nextCallAtLocal: Nullable(Type.String()),
   startedAt: Nullable(DateTime),
   pausedAt: Nullable(DateTime),
   completedAt: Nullable(DateTime),
@@ -136,7 +179,7 @@ const taskFields = {
 
 export const Task = Type.Object(taskFields, { $id: 'Task' });
 
-const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, nextCallAt: _nextCallAt, ...draftFields } = taskFields;
+const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, nextCallAt: _nextCallAt, nextCallAtLocal: _nextCallAtLocal, ...draftFields } = taskFields;
 
 /** What `POST /v1/tasks?dryRun=true` answers: the task that would be created (no id: nothing is). */
 export const TaskDryRun = Type.Object(
@@ -145,7 +188,8 @@ export const TaskDryRun = Type.Object(
     task: Type.Object({
       ...draftFields,
       /** unlike a task's, always set: the first instant at or after the start when the calling window is open (UTC) */
-      nextCallAt: Type.String({ format: 'date-time', description: 'When the first call would go out (UTC): the start, or the calling window\'s next opening after it.' }),
+      nextCallAt: Type.String({ format: 'date-time', description: "When the first call would go out (UTC): the start, or the calling window's next opening after it on a day that is not a blackout." }),
+      nextCallAtLocal: Type.String({ description: "nextCallAt in the task's time zone with its offset" }),
     }),
   },
   { $id: 'TaskDryRun' },

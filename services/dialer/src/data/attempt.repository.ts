@@ -1,8 +1,10 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { publishManyInTransaction } from '@autocall/bus';
-import { CallCompleted, newId, type CallCompletedT, type SmsMessageStatus } from '@autocall/contracts';
+import { CallCompleted, DialerNumberSettled, newId, type CallCompletedT, type DialerNumberSettledT, type SmsMessageStatus } from '@autocall/contracts';
+import { DNC_REASON } from '../domain/dial-policy';
+import { DncRepository, dncLockSql } from './dnc.repository';
 import type { CallResult } from '../domain/carrier';
-import { durationMs, isFinal, settledFailedEvent } from '../domain/outcome';
+import { durationMs, isFinal, retryRuleFor, settledFailedEvent, type RetrySettings } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
 
 /** An attempt this replica claimed (committed `dialing`), with what the carrier needs. */
@@ -51,6 +53,9 @@ export interface CallRow {
 }
 
 interface ClaimRow {
+  kind: 'dial' | 'suppressed';
+  ended_at: Date | null;
+  calls_before: number;
   id: string;
   task_id: string;
   tenant_id: string;
@@ -69,9 +74,33 @@ interface ClaimRow {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** The event of a number the policy ended without a call. */
+const settledEvent = (
+  r: Pick<ClaimRow, 'id' | 'task_id' | 'tenant_id' | 'phone' | 'row_number' | 'attempt' | 'name' | 'variables' | 'ended_at' | 'calls_before'>,
+  outcome: DialerNumberSettledT['outcome'],
+  reason: string,
+): DialerNumberSettledT => ({
+  tenantId: r.tenant_id,
+  taskId: r.task_id,
+  attemptId: r.id,
+  phone: r.phone,
+  rowNumber: r.row_number,
+  attempt: r.attempt,
+  attempts: r.calls_before,
+  outcome,
+  reason,
+  settledAt: (r.ended_at ?? new Date()).toISOString(),
+  name: r.name,
+  variables: r.variables ?? {},
+});
+
 /** Call attempts: claims, results, leases, the interrupted sweep, the calls list and the report. */
 export class AttemptRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** The dialing policy's clock (calling window, blackouts); due times and leases use the database's. */
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   /**
    * Claims up to `limit` due attempts across every dialable task, in one transaction:
@@ -83,59 +112,98 @@ export class AttemptRepository {
    *    in `dialing` across replicas), pick that many due queued attempts FOR UPDATE SKIP LOCKED, mark
    *    them `dialing` with this replica's lease, and spend the tokens.
    * It commits before any call is placed.
-   * The rule is `mayDial` (domain/dial-policy.ts): control state, calling window, due time. This
-   * SQL is its set-based fast pre-filter over every task at once and must say the same; a rule
-   * added there that can be judged in SQL is added here too (the pre-INVITE check asks mayDial).
+   * The rule is `mayDial` (domain/dial-policy.ts): control state, DNC, blackout, calling window,
+   * due time. This SQL is its set-based fast pre-filter over every task at once and must say the
+   * same; a rule added there that can be judged in SQL is added here too (the pre-INVITE check asks
+   * mayDial):
+   * - a task whose tenant has today (in the task's zone) as a blackout is not claimed from, unless
+   *   its `dialing.skipBlackouts` is false;
+   * - each picked attempt's number is looked up on the tenant's do-not-call list by its primary
+   *   key (one index probe per candidate, in this statement): a listed one is not claimed but
+   *   settled `suppressed` here (final, no call), with its dialer.number.settled in the outbox of
+   *   this transaction. It takes a slot of the task's quota, not a token.
    */
   async claim(me: string, leaseMs: number, limit: number): Promise<ClaimedAttempt[]> {
+    return (await this.claimAndSettle(me, leaseMs, limit)).claimed;
+  }
+
+  /** `claim`, also telling which tasks had numbers settled `suppressed` (for a drain check). */
+  async claimAndSettle(me: string, leaseMs: number, limit: number): Promise<{ claimed: ClaimedAttempt[]; settledTasks: string[] }> {
+    const policyNow = this.clock().toISOString();
     const rows = await this.db.transaction(async (m) => {
       const tasks = (await m.query(
         `SELECT t.task_id FROM tasks t
           WHERE t.started AND NOT t.held AND NOT t.cancelled AND t.drained_at IS NULL AND t.deleted_at IS NULL
-            AND extract(isodow FROM (now() AT TIME ZONE t.timezone))::int = ANY (t.window_days)
-            AND (now() AT TIME ZONE t.timezone)::time >= t.window_start::time
-            AND (now() AT TIME ZONE t.timezone)::time < t.window_end::time
+            AND extract(isodow FROM ($1::timestamptz AT TIME ZONE t.timezone))::int = ANY (t.window_days)
+            AND ($1::timestamptz AT TIME ZONE t.timezone)::time >= t.window_start::time
+            AND ($1::timestamptz AT TIME ZONE t.timezone)::time < t.window_end::time
+            AND (t.end_at IS NULL OR t.end_at > $1::timestamptz)
+            AND NOT (t.skip_blackouts AND EXISTS (
+              SELECT 1 FROM blackouts b
+               WHERE b.tenant_id = t.tenant_id AND b.from_date <= ($1::timestamptz AT TIME ZONE t.timezone)::date AND b.to_date >= ($1::timestamptz AT TIME ZONE t.timezone)::date))
             AND EXISTS (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status = 'queued' AND a.due_at <= now())
           ORDER BY t.last_claim_at NULLS FIRST
           LIMIT 50
           FOR NO KEY UPDATE OF t SKIP LOCKED`,
+        [policyNow],
       )) as { task_id: string }[];
       if (tasks.length === 0) return [];
-      return (await m.query(
+      const picked = (await m.query(
         `WITH clock AS (SELECT clock_timestamp() AS ts),
          q AS (
-           SELECT t.task_id, t.avail,
+           SELECT t.task_id, t.tenant_id, t.avail,
                   GREATEST(0, LEAST(floor(t.avail)::int, t.max_concurrent - t.in_flight, $4::int))::int AS n
-             FROM (SELECT tk.task_id, tk.max_concurrent,
+             FROM (SELECT tk.task_id, tk.tenant_id, tk.max_concurrent,
                           LEAST(GREATEST(tk.cps, 1), tk.tokens + tk.cps * GREATEST(0, extract(epoch FROM (clock.ts - tk.last_refill)))) AS avail,
                           (SELECT count(*) FROM call_attempts d WHERE d.task_id = tk.task_id AND d.status = 'dialing')::int AS in_flight
                      FROM tasks tk, clock WHERE tk.task_id = ANY ($1::uuid[])) t
          ),
          picked AS (
-           SELECT p.id FROM q CROSS JOIN LATERAL (
-             SELECT a.id FROM call_attempts a
+           SELECT p.id, p.listed FROM q CROSS JOIN LATERAL (
+             SELECT a.id, EXISTS (SELECT 1 FROM dnc_entries d WHERE d.tenant_id = q.tenant_id AND d.phone = a.phone) AS listed
+               FROM call_attempts a
               WHERE a.task_id = q.task_id AND a.status = 'queued' AND a.due_at <= now()
               ORDER BY a.due_at, a.id LIMIT q.n
-              FOR UPDATE SKIP LOCKED) p
+              FOR UPDATE OF a SKIP LOCKED) p
            LIMIT $4
          ),
          claimed AS (
            UPDATE call_attempts a SET status = 'dialing', claimed_by = $2, started_at = clock.ts,
                   lease_until = clock.ts + $3 * interval '1 millisecond'
-             FROM picked, clock WHERE a.id = picked.id
+             FROM picked, clock WHERE a.id = picked.id AND NOT picked.listed
            RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.not_placed, a.not_placed_failed
+         ),
+         suppressed AS (
+           UPDATE call_attempts a SET status = 'completed', final = true, outcome = 'suppressed', failure_reason = $5, hangup_by = NULL,
+                  sip_code = NULL, claimed_by = NULL, started_at = NULL, answered_at = NULL, ended_at = clock.ts, duration_ms = 0, lease_until = NULL
+             FROM picked, clock WHERE a.id = picked.id AND picked.listed
+           RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.ended_at
          ),
          spent AS (
            UPDATE tasks SET tokens = q.avail - c.cnt, last_refill = clock.ts, last_claim_at = clock.ts
              FROM q, clock, (SELECT task_id, count(*) AS cnt FROM claimed GROUP BY task_id) c
             WHERE tasks.task_id = q.task_id AND c.task_id = q.task_id
          )
-         SELECT c.*, t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms
-           FROM claimed c JOIN tasks t ON t.task_id = c.task_id`,
-        [tasks.map((t) => t.task_id), me, leaseMs, limit],
+         SELECT 'dial' AS kind, c.id, c.task_id, c.phone, c.row_number, c.attempt, c.name, c.variables, c.not_placed, c.not_placed_failed,
+                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, NULL::timestamptz AS ended_at, 0 AS calls_before
+           FROM claimed c JOIN tasks t ON t.task_id = c.task_id
+         UNION ALL
+         SELECT 'suppressed', s.id, s.task_id, s.phone, s.row_number, s.attempt, s.name, s.variables, 0, 0,
+                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, s.ended_at,
+                (SELECT count(*) FROM call_attempts p WHERE p.task_id = s.task_id AND p.row_number = s.row_number AND p.attempt < s.attempt AND p.started_at IS NOT NULL)::int
+           FROM suppressed s JOIN tasks t ON t.task_id = s.task_id`,
+        [tasks.map((t) => t.task_id), me, leaseMs, limit, DNC_REASON],
       )) as ClaimRow[];
+      const settled = picked.filter((r) => r.kind === 'suppressed');
+      await publishManyInTransaction(
+        m,
+        DialerNumberSettled,
+        settled.map((r) => settledEvent(r, 'suppressed', DNC_REASON)),
+      );
+      return picked;
     });
-    return rows.map((r) => ({
+    const settledTasks = [...new Set(rows.filter((r) => r.kind === 'suppressed').map((r) => r.task_id))];
+    const claimed = rows.filter((r) => r.kind === 'dial').map((r) => ({
       id: r.id,
       taskId: r.task_id,
       tenantId: r.tenant_id,
@@ -151,6 +219,58 @@ export class AttemptRepository {
       notPlaced: r.not_placed,
       notPlacedFailed: r.not_placed_failed,
     }));
+    return { claimed, settledTasks };
+  }
+
+  /**
+   * Settles every queued attempt of these tasks (whose rows the caller holds FOR UPDATE) as
+   * `outcome`, final, without a call, with their dialer.number.settled, in the caller's transaction.
+   */
+  static async settleQueued(m: EntityManager, taskIds: string[], tenantOf: Map<string, string>, outcome: DialerNumberSettledT['outcome'], reason: string): Promise<number> {
+    const [rows] = (await m.query(
+      `UPDATE call_attempts a SET status = 'completed', final = true, outcome = $2, failure_reason = $3, hangup_by = NULL, sip_code = NULL,
+              claimed_by = NULL, started_at = NULL, answered_at = NULL, ended_at = clock_timestamp(), duration_ms = 0, lease_until = NULL
+        WHERE a.task_id = ANY ($1::uuid[]) AND a.status = 'queued'
+        RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.ended_at,
+                  (SELECT count(*) FROM call_attempts p WHERE p.task_id = a.task_id AND p.row_number = a.row_number AND p.attempt < a.attempt AND p.started_at IS NOT NULL)::int AS calls_before`,
+      [taskIds, outcome, reason],
+    )) as [(Omit<ClaimRow, 'tenant_id'> & { ended_at: Date })[], number];
+    await publishManyInTransaction(
+      m,
+      DialerNumberSettled,
+      rows.map((r) => settledEvent({ ...r, tenant_id: tenantOf.get(r.task_id)! }, outcome, reason)),
+    );
+    return rows.length;
+  }
+
+  /**
+   * Settles claimed attempts that will not be dialled (the pre-INVITE check found the number
+   * listed, or the task's end time come) as `outcome`, final, without a call, with their dialer.number.settled, inside the
+   * caller's transaction: only those still `dialing` and claimed by `me`. Returns their task ids.
+   */
+  static async settleUndialled(
+    m: EntityManager,
+    me: string,
+    items: { id: string; tenantId: string }[],
+    outcome: DialerNumberSettledT['outcome'],
+    reason: string,
+  ): Promise<string[]> {
+    if (items.length === 0) return [];
+    const [rows] = (await m.query(
+      `UPDATE call_attempts a SET status = 'completed', final = true, outcome = $3, failure_reason = $4, hangup_by = NULL, sip_code = NULL,
+              claimed_by = NULL, started_at = NULL, answered_at = NULL, ended_at = clock_timestamp(), duration_ms = 0, lease_until = NULL, sent_at = NULL
+        WHERE a.id = ANY ($1::uuid[]) AND a.status = 'dialing' AND a.claimed_by = $2
+        RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.ended_at,
+                  (SELECT count(*) FROM call_attempts p WHERE p.task_id = a.task_id AND p.row_number = a.row_number AND p.attempt < a.attempt AND p.started_at IS NOT NULL)::int AS calls_before`,
+      [items.map((i) => i.id), me, outcome, reason],
+    )) as [(Omit<ClaimRow, 'tenant_id'> & { ended_at: Date })[], number];
+    const tenantOf = new Map(items.map((i) => [i.id, i.tenantId]));
+    await publishManyInTransaction(
+      m,
+      DialerNumberSettled,
+      rows.map((r) => settledEvent({ ...r, tenant_id: tenantOf.get(r.id)! }, outcome, reason)),
+    );
+    return [...new Set(rows.map((r) => r.task_id))];
   }
 
   /**
@@ -204,16 +324,19 @@ export class AttemptRepository {
     const taskIds = [...new Set(results.map((r) => r.attempt.taskId))].sort();
     const written = await this.db.transaction(async (m) => {
       const tasks = (await m.query(
-        `SELECT task_id, cancelled OR roster_refused_at IS NOT NULL AS no_retry, max_attempts, retry_delay_minutes
+        `SELECT task_id, cancelled OR roster_refused_at IS NOT NULL OR (end_at IS NOT NULL AND end_at <= $2::timestamptz) AS no_retry,
+                max_attempts, retry_delay_minutes, retry
            FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`,
-        [taskIds],
-      )) as { task_id: string; no_retry: boolean; max_attempts: number; retry_delay_minutes: number }[];
+        [taskIds, this.clock().toISOString()],
+      )) as { task_id: string; no_retry: boolean; max_attempts: number; retry_delay_minutes: number; retry: RetrySettings['perOutcome'] | null }[];
       const settings = new Map(tasks.map((t) => [t.task_id, t]));
       const rows = results.map(({ attempt, result, neverPlaced = false }) => {
         const t = settings.get(attempt.taskId);
-        // a cancelled task, or one whose roster was refused, gets no retry: its numbers end here
-        const final = isFinal(result, attempt.attempt, t?.max_attempts ?? 1, t?.no_retry ?? true);
-        return { attempt, result, final, retryDelayMinutes: t?.retry_delay_minutes ?? 0, neverPlaced };
+        // the rule of the outcome this attempt ended with (dialing.retry), else the task-wide one
+        const rule = retryRuleFor(result.outcome, { maxAttempts: t?.max_attempts ?? 1, retryDelayMinutes: t?.retry_delay_minutes ?? 0, perOutcome: t?.retry ?? undefined });
+        // a cancelled task, one whose roster was refused or whose end time came, gets no retry: its numbers end here
+        const final = isFinal(result, attempt.attempt, rule.maxAttempts, t?.no_retry ?? true);
+        return { attempt, result, final, retryDelayMinutes: rule.delayMinutes, neverPlaced };
       });
       const [updated] = (await m.query(
         `UPDATE call_attempts a SET status = 'completed', final = r.final, outcome = r.outcome, hangup_by = r.hangup_by,
@@ -238,6 +361,14 @@ export class AttemptRepository {
       )) as [{ id: string }[], number];
       const done = new Set(updated.map((u) => u.id));
       const settled = rows.filter((r) => done.has(r.attempt.id));
+      // listed while the call rang: its follow-up SMS is skipped (DNC); read under the list's lock,
+      // so a listing answered before this commit is seen
+      const tenants = [...new Set(settled.map((r) => r.attempt.tenantId))].sort();
+      if (tenants.length > 0) await m.query(`${dncLockSql('shared', 't')} FROM unnest($1::uuid[]) AS t ORDER BY t`, [tenants]);
+      const listed = await DncRepository.listed(
+        m,
+        settled.map((r) => ({ tenantId: r.attempt.tenantId, phone: r.attempt.phone })),
+      );
       const retries = settled.filter((r) => !r.final);
       if (retries.length > 0) {
         await m.query(
@@ -280,6 +411,7 @@ export class AttemptRepository {
           name: attempt.name,
           variables: attempt.variables,
           final,
+          ...(listed.has(`${attempt.tenantId} ${attempt.phone}`) ? { dnc: true } : {}),
         })),
       );
       return settled.length;
@@ -321,12 +453,13 @@ export class AttemptRepository {
     });
   }
 
-  /** The calls list: attempts in creation order (UUIDv7 ids), keyset after `afterId`. Cancelled attempts were never calls. */
+  /** The calls list: attempts in creation order (UUIDv7 ids), keyset after `afterId`. Cancelled, suppressed and expired attempts were never calls. */
   async listCalls(taskId: string, limit: number, afterId: string | undefined, outcome: string | undefined): Promise<CallRow[]> {
     return (await this.db.query(
       `SELECT id, phone, attempt, status, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms, sms_kind, sms_status
          FROM call_attempts
-        WHERE task_id = $1 AND status <> 'cancelled' AND ($2::uuid IS NULL OR id > $2) AND ($3::text IS NULL OR outcome = $3)
+        WHERE task_id = $1 AND status <> 'cancelled' AND outcome IS DISTINCT FROM 'suppressed' AND outcome IS DISTINCT FROM 'expired'
+          AND ($2::uuid IS NULL OR id > $2) AND ($3::text IS NULL OR outcome = $3)
         ORDER BY id LIMIT $4`,
       [taskId, afterId ?? null, outcome ?? null, limit],
     )) as CallRow[];

@@ -3,7 +3,9 @@ import { newId, type RosterEntry, type TaskSnapshotT } from '@autocall/contracts
 import { publishManyInTransaction } from '@autocall/bus';
 import { CallCompleted, DialerTaskDrained } from '@autocall/contracts';
 import type { Static } from '@sinclair/typebox';
-import { mayDial, type DialAttempt } from '../domain/dial-policy';
+import { DNC_REASON, END_TIME_REASON, mayDial, type DialAttempt } from '../domain/dial-policy';
+import { AttemptRepository } from './attempt.repository';
+import { DncRepository, dncLockSql } from './dnc.repository';
 import { settledFailedEvent } from '../domain/outcome';
 import type { ControlCommand, ControlState } from '../domain/task-control';
 
@@ -17,8 +19,13 @@ export interface TaskRow {
   deleted_at: Date | null;
 }
 
-/** The pre-INVITE check's answer: sent; not sent, the task is held/cancelled/deleted; not sent, the attempt is no longer this replica's (settled by the sweeper). */
-export type DialVerdict = 'sent' | 'held' | 'lost';
+/**
+ * The pre-INVITE check's answer: sent; not sent, the task is held/cancelled/deleted; not sent, the
+ * attempt is no longer this replica's (settled by the sweeper); not sent, the number is on the
+ * do-not-call list or the task's end time has come, and the attempt was settled `suppressed` or
+ * `expired` in the check's own transaction.
+ */
+export type DialVerdict = 'sent' | 'held' | 'lost' | 'settled';
 
 export interface LoadJob {
   taskId: string;
@@ -29,7 +36,11 @@ export interface LoadJob {
 
 /** The dialer's view of tasks: snapshots, hold/cancel flags, roster loading, completion. */
 export class TaskRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** The dialing policy's clock. */
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   /**
    * Applies a task.* snapshot: the newest by `occurredAt` wins (a retried or reordered older event
@@ -39,12 +50,12 @@ export class TaskRepository {
   async applySnapshot(m: EntityManager, s: TaskSnapshotT, started: boolean, occurredAt?: string): Promise<void> {
     const d = s.dialing;
     const newer = `(tasks.snapshot_at IS NULL OR EXCLUDED.snapshot_at IS NULL OR EXCLUDED.snapshot_at >= tasks.snapshot_at)`;
-    const settings = ['snapshot', 'status', 'roster_id', 'total', 'max_concurrent', 'cps', 'max_attempts', 'retry_delay_minutes', 'ring_timeout_seconds', 'caller_id', 'window_start', 'window_end', 'window_days', 'timezone', 'recording_id', 'recording_duration_ms', 'snapshot_at'];
+    const settings = ['snapshot', 'status', 'roster_id', 'total', 'max_concurrent', 'cps', 'max_attempts', 'retry_delay_minutes', 'ring_timeout_seconds', 'caller_id', 'window_start', 'window_end', 'window_days', 'timezone', 'recording_id', 'recording_duration_ms', 'snapshot_at', 'skip_blackouts', 'retry', 'end_at'];
     await m.query(
       `INSERT INTO tasks (task_id, tenant_id, snapshot, status, roster_id, total, started, max_concurrent, cps, max_attempts,
                           retry_delay_minutes, ring_timeout_seconds, caller_id, window_start, window_end, window_days, timezone,
-                          recording_id, recording_duration_ms, snapshot_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                          recording_id, recording_duration_ms, snapshot_at, skip_blackouts, retry, end_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
        ON CONFLICT (task_id) DO UPDATE SET
          ${settings.map((c) => `${c} = CASE WHEN ${newer} THEN EXCLUDED.${c} ELSE tasks.${c} END`).join(',\n         ')},
          started = tasks.started OR EXCLUDED.started,
@@ -54,7 +65,7 @@ export class TaskRepository {
         s.taskId, s.tenantId, JSON.stringify(s), s.status, s.rosterId, s.total, started || s.status === 'running',
         d.maxConcurrentCalls, d.callsPerSecond, d.maxAttempts, d.retryDelayMinutes, d.ringTimeoutSeconds, d.callerId,
         d.callingWindow.start, d.callingWindow.end, d.callingWindow.days, s.timezone, s.recordingId, s.recordingDurationMs,
-        occurredAt ?? null,
+        occurredAt ?? null, d.skipBlackouts ?? true, JSON.stringify(d.retry ?? {}), d.endAt ?? null,
       ],
     );
   }
@@ -157,14 +168,24 @@ export class TaskRepository {
    * Calls that reach this point in the same turn of the event loop share one transaction and two
    * statements (a claim batch of hundreds costs four round trips, not four per call).
    */
-  whileDialable(attempt: DialAttempt & { id: string; taskId: string }, me: string, send: () => void): Promise<DialVerdict> {
+  whileDialable(attempt: DialAttempt & { id: string; taskId: string; tenantId: string; phone: string }, me: string, send: () => void): Promise<DialVerdict> {
     return new Promise((resolve, reject) => {
-      this.gate.push({ attempt, taskId: attempt.taskId, attemptId: attempt.id, me, send, resolve, reject });
+      this.gate.push({ attempt, taskId: attempt.taskId, attemptId: attempt.id, tenantId: attempt.tenantId, phone: attempt.phone, me, send, resolve, reject });
       if (this.gate.length === 1) setImmediate(() => void this.openGate());
     });
   }
 
-  private gate: { attempt: DialAttempt; taskId: string; attemptId: string; me: string; send: () => void; resolve: (verdict: DialVerdict) => void; reject: (err: Error) => void }[] = [];
+  private gate: {
+    attempt: DialAttempt;
+    taskId: string;
+    attemptId: string;
+    tenantId: string;
+    phone: string;
+    me: string;
+    send: () => void;
+    resolve: (verdict: DialVerdict) => void;
+    reject: (err: Error) => void;
+  }[] = [];
 
   private async openGate(): Promise<void> {
     const batch = this.gate;
@@ -173,16 +194,22 @@ export class TaskRepository {
     const failed = new Map<number, Error>();
     try {
       await this.db.transaction(async (m) => {
+        // the do-not-call list is read under its tenants' shared locks: a listing committing now
+        // (exclusive) either came before this read, or waits until these calls are sent
+        const tenants = [...new Set(batch.map((b) => b.tenantId))].sort();
+        await m.query(`${dncLockSql('shared', 't')} FROM unnest($1::uuid[]) AS t ORDER BY t`, [tenants]);
+        const listed = await DncRepository.listed(m, batch);
         const ids = [...new Set(batch.map((b) => b.taskId))].sort();
         const control = new Map(
           (
-            (await m.query(`SELECT task_id, held, cancelled, deleted_at IS NOT NULL AS deleted FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`, [ids])) as {
+            (await m.query(`SELECT task_id, held, cancelled, deleted_at IS NOT NULL AS deleted, end_at FROM tasks WHERE task_id = ANY ($1::uuid[]) ORDER BY task_id FOR KEY SHARE`, [ids])) as {
               task_id: string;
               held: boolean;
               cancelled: boolean;
               deleted: boolean;
+              end_at: Date | null;
             }[]
-          ).map((r) => [r.task_id, { held: r.held, cancelled: r.cancelled, deleted: r.deleted }]),
+          ).map((r) => [r.task_id, { held: r.held, cancelled: r.cancelled, deleted: r.deleted, endAt: r.end_at }]),
         );
         const mine = new Set(
           (
@@ -194,12 +221,25 @@ export class TaskRepository {
           ).map((r) => r.id),
         );
         // the decision is the dial policy's, on what these locks show (the window was judged at the claim)
-        const now = new Date();
+        const now = this.clock();
+        const settle = { suppressed: [] as { id: string; tenantId: string }[], expired: [] as { id: string; tenantId: string }[] };
         batch.forEach((b, i) => {
-          const d = mayDial(b.attempt, { now, claimedByMe: mine.has(b.attemptId), control: control.get(b.taskId) ?? { held: true, cancelled: false, deleted: true } });
+          const task = control.get(b.taskId);
+          const d = mayDial(b.attempt, {
+            now,
+            claimedByMe: mine.has(b.attemptId),
+            control: task ?? { held: true, cancelled: false, deleted: true },
+            dnc: { listed: listed.has(`${b.tenantId} ${b.phone}`) },
+            endsAt: task?.endAt,
+          });
           if (d.kind === 'drop') verdicts.set(i, 'lost');
-          else if (d.kind !== 'dial') verdicts.set(i, 'held');
+          else if (d.kind === 'settle' && d.outcome !== 'failed') {
+            verdicts.set(i, 'settled');
+            settle[d.outcome].push({ id: b.attemptId, tenantId: b.tenantId });
+          } else if (d.kind !== 'dial') verdicts.set(i, 'held');
         });
+        await AttemptRepository.settleUndialled(m, batch[0].me, settle.suppressed, 'suppressed', DNC_REASON);
+        await AttemptRepository.settleUndialled(m, batch[0].me, settle.expired, 'expired', END_TIME_REASON);
         // sent_at is written before any send (committed with the look, so a cancel after it counts
         // these calls in flight, not cancelled): if it cannot be written, nothing is sent
         const dialable = batch.filter((_, i) => !verdicts.has(i)).map((b) => b.attemptId);
@@ -273,6 +313,38 @@ export class TaskRepository {
         rows.map((r) => settledFailedEvent(r, tenantId, taskId, reason)),
       );
       return rows.length;
+    });
+  }
+
+  /**
+   * The end time (`dialing.endAt`) of started tasks has come, by the dialing policy's clock: in one
+   * transaction per turn, holding their task rows FOR UPDATE (no claim, page store or pre-INVITE
+   * check interleaves), every queued attempt (first attempts and retries) ends `expired`, final,
+   * no call, with its dialer.number.settled; the first time, the roster load stops and the numbers
+   * it never loaded are counted (`expired_unloaded`, reported by the drain). Calls in flight finish
+   * and queue no retry. Idempotent: a later turn expires what was requeued since. Returns the tasks
+   * touched, for a drain check.
+   */
+  async expireDue(limit = 20): Promise<string[]> {
+    const now = this.clock().toISOString();
+    return this.db.transaction(async (m) => {
+      const due = (await m.query(
+        `SELECT task_id, tenant_id FROM tasks
+          WHERE end_at IS NOT NULL AND end_at <= $1::timestamptz AND started AND NOT cancelled AND drained_at IS NULL AND deleted_at IS NULL
+            AND (expired_at IS NULL OR EXISTS (SELECT 1 FROM call_attempts a WHERE a.task_id = tasks.task_id AND a.status = 'queued'))
+          ORDER BY task_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [now, limit],
+      )) as { task_id: string; tenant_id: string }[];
+      if (due.length === 0) return [];
+      const ids = due.map((d) => d.task_id);
+      await m.query(
+        `UPDATE tasks SET expired_at = clock_timestamp(), expired_unloaded = CASE WHEN loaded THEN 0 ELSE GREATEST(0, total - loaded_count) END,
+                loaded = true, loading_by = NULL, loading_until = NULL, updated_at = now()
+          WHERE task_id = ANY ($1::uuid[]) AND expired_at IS NULL`,
+        [ids],
+      );
+      await AttemptRepository.settleQueued(m, ids, new Map(due.map((d) => [d.task_id, d.tenant_id])), 'expired', END_TIME_REASON);
+      return ids;
     });
   }
 
@@ -372,12 +444,12 @@ export class TaskRepository {
     return this.db.transaction(async (m) => {
       const rows = (await m.query(
         `SELECT t.task_id, t.tenant_id, t.cancelled, COALESCE(t.cancelled_count, 0) AS cancelled_count, t.total,
-                t.roster_refused_at IS NOT NULL AS refused
+                t.roster_refused_at IS NOT NULL AS refused, t.expired_unloaded
            FROM tasks t
           WHERE t.task_id = ANY($1::uuid[]) AND t.drained_at IS NULL AND t.deleted_at IS NULL AND (t.loaded OR t.cancelled)
           ORDER BY t.task_id FOR UPDATE`,
         [taskIds],
-      )) as { task_id: string; tenant_id: string; cancelled: boolean; cancelled_count: number; total: number; refused: boolean }[];
+      )) as { task_id: string; tenant_id: string; cancelled: boolean; cancelled_count: number; total: number; refused: boolean; expired_unloaded: number }[];
       if (rows.length === 0) return 0;
       const counts = (await m.query(
         `SELECT t.task_id,
@@ -398,7 +470,9 @@ export class TaskRepository {
           const final = byId.get(r.task_id)?.final ?? 0;
           // a refused roster: the numbers never loaded end as failed too (a cancel already counted them)
           const unreached = r.refused && !r.cancelled ? Math.max(0, r.total - final) : 0;
-          return { tenantId: r.tenant_id, taskId: r.task_id, finalCount: final + cancelled + unreached, cancelled, unreached };
+          // the end time came before the roster was all loaded: the rest ended expired (a cancel counted them already)
+          const expired = r.cancelled || r.refused ? 0 : r.expired_unloaded;
+          return { tenantId: r.tenant_id, taskId: r.task_id, finalCount: final + cancelled + unreached + expired, cancelled, unreached, ...(expired > 0 ? { expired } : {}) };
         }),
       );
       return done.length;

@@ -1,3 +1,4 @@
+import { blackoutEnd, insideWindow as openAt, nextDialableAt, type BlackoutRanges } from '@autocall/dialing-time';
 import type { NotPlacedReason } from './carrier';
 
 /**
@@ -18,6 +19,9 @@ import type { NotPlacedReason } from './carrier';
  * the blackout ends), caps per number or per day (`caps?` → wait or settle), the task's end time
  * (`endsAt?` → settle). A checkpoint that must enforce a rule passes its fact; where the context
  * is built is named in the README ("adding a dialing rule touches these files").
+ *
+ * After the claim, not-placed and control rules, the dialing rules apply in this order (README):
+ * do-not-call list → end time → blackout → calling window → caps → limits (due time last).
  */
 
 /** What the policy knows of the attempt itself. */
@@ -65,18 +69,38 @@ export interface NotPlacedLimits {
   maxTries: number;
 }
 
+/** The number is on the tenant's do-not-call list (read when its turn comes). */
+export interface DncFact {
+  listed: boolean;
+}
+
+/** The tenant's blackout dates, when the task honours them (`dialing.skipBlackouts`), read in the task's zone. */
+export interface BlackoutFact {
+  ranges: BlackoutRanges;
+  timezone: string;
+}
+
 export interface DialContext {
   now: Date;
   /** Whether this replica still holds the attempt (`dialing`, claimed by it); absent before a claim. */
   claimedByMe?: boolean;
   control?: ControlFact;
+  dnc?: DncFact;
+  /** The task's end time (`dialing.endAt`): at or after it, pending numbers end `expired`. */
+  endsAt?: Date | null;
+  blackouts?: BlackoutFact;
   window?: CallingWindowFact;
   /** The previous try was not placed (set with `limits`). */
   notPlaced?: NotPlacedFact;
   limits?: NotPlacedLimits;
 }
 
-export type WaitReason = 'not-started' | 'held' | 'cancelled' | 'deleted' | 'outside-window' | 'not-due' | 'not-placed';
+export type WaitReason = 'not-started' | 'held' | 'cancelled' | 'deleted' | 'blackout' | 'outside-window' | 'not-due' | 'not-placed';
+
+/** The reason a listed number's attempt ends `suppressed`. */
+export const DNC_REASON = 'DNC';
+/** The reason a number still pending at the task's end time ends `expired`. */
+export const END_TIME_REASON = 'END_TIME';
 
 export type DialDecision =
   | { kind: 'dial' }
@@ -86,8 +110,11 @@ export type DialDecision =
    * follows a failed unplaced try (it counts toward the limit), not a wait for capacity or a hold.
    */
   | { kind: 'wait'; until: Date; reason: WaitReason; detail?: string; failedTry?: boolean }
-  /** Never: the attempt ends with this outcome (nothing was sent, so a final failed is safe). */
-  | { kind: 'settle'; outcome: 'failed'; reason: string }
+  /**
+   * Never: the attempt ends with this outcome (nothing was sent, so a final failed is safe).
+   * `suppressed` (listed) and `expired` end the number without a call: not a call.completed.
+   */
+  | { kind: 'settle'; outcome: 'failed' | 'suppressed' | 'expired'; reason: string }
   /** Not this replica's any more: whoever took it (the sweeper, a cancel) has settled it; nothing is owed. */
   | { kind: 'drop'; reason: 'settled-elsewhere' };
 
@@ -126,51 +153,26 @@ export function mayDial(attempt: DialAttempt, ctx: DialContext): DialDecision {
     if (c.held) return { kind: 'wait', until: now, reason: 'held' };
     if (c.started === false) return { kind: 'wait', until: now, reason: 'not-started' };
   }
+  if (ctx.dnc?.listed) return { kind: 'settle', outcome: 'suppressed', reason: DNC_REASON };
+  if (ctx.endsAt && now.getTime() >= ctx.endsAt.getTime()) return { kind: 'settle', outcome: 'expired', reason: END_TIME_REASON };
+  if (ctx.blackouts) {
+    const end = blackoutEnd(ctx.blackouts.ranges, ctx.blackouts.timezone, now);
+    if (end) return { kind: 'wait', until: end, reason: 'blackout' };
+  }
   if (ctx.window && !insideWindow(ctx.window, now)) return { kind: 'wait', until: nextWindowOpening(ctx.window, now), reason: 'outside-window' };
   if (attempt.dueAt && attempt.dueAt.getTime() > now.getTime()) return { kind: 'wait', until: attempt.dueAt, reason: 'not-due' };
   return { kind: 'dial' };
 }
 
-const DAY_S = 86_400;
-const ISO_DAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Seconds since local midnight ('24:00' is 86400). */
-function secondsOf(hhmm: string): number {
-  const [h = 0, m = 0, s = 0] = hhmm.split(':').map(Number);
-  return h * 3600 + m * 60 + s;
-}
-
-/** The wall clock in `timezone` at `at`: ISO day of the week and seconds since midnight. */
-export function localTime(timezone: string, at: Date): { isoDay: number; seconds: number } {
-  let f = formatters.get(timezone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    formatters.set(timezone, f);
-  }
-  const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
-  return { isoDay: ISO_DAY[parts.weekday], seconds: Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second) + (at.getTime() % 1000) / 1000 };
-}
-
 /** As the claim SQL: today is one of `days` and start ≤ local time < end. */
 export function insideWindow(w: CallingWindowFact, at: Date): boolean {
-  const { isoDay, seconds } = localTime(w.timezone, at);
-  return w.days.includes(isoDay) && seconds >= secondsOf(w.start) && seconds < secondsOf(w.end);
+  return openAt(w, w.timezone, at);
 }
 
 /**
  * The next instant the window opens after `at` (today's start if it is still ahead, else the next
- * allowed day's), assuming the zone's offset of `at` (a DST change in between moves it by the
- * change; the claim re-judges the window anyway). A window with no days never opens: `at` + 7 days.
+ * allowed day's), in the zone's offset of that day (DST-safe). A window with no days never opens: `at` + 7 days.
  */
 export function nextWindowOpening(w: CallingWindowFact, at: Date): Date {
-  const { isoDay, seconds } = localTime(w.timezone, at);
-  const start = secondsOf(w.start);
-  for (let d = 0; d <= 7; d++) {
-    const day = ((isoDay - 1 + d) % 7) + 1;
-    if (!w.days.includes(day)) continue;
-    if (d === 0 && seconds >= start) continue;
-    return new Date(at.getTime() + (d * DAY_S + start - seconds) * 1000);
-  }
-  return new Date(at.getTime() + 7 * DAY_S * 1000);
+  return nextDialableAt(w, w.timezone, at) ?? new Date(at.getTime() + 7 * 86_400_000);
 }

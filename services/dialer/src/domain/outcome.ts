@@ -13,6 +13,22 @@ export function isFinal(result: Pick<CallResult, 'outcome' | 'retryable'>, attem
   return attempt >= maxAttempts;
 }
 
+/** A task's retry settings as the dialer keeps them (`dialing.retry` per outcome, else the task-wide ones). */
+export interface RetrySettings {
+  maxAttempts: number;
+  retryDelayMinutes: number;
+  perOutcome?: Partial<Record<'no_answer' | 'busy' | 'unavailable', { maxAttempts: number; delayMinutes: number }>>;
+}
+
+/**
+ * The retry rule for a number whose latest attempt ended with `outcome` (API.md "Retries"): that
+ * outcome's own `dialing.retry` entry, else `maxAttempts` / `retryDelayMinutes`.
+ */
+export function retryRuleFor(outcome: string, s: RetrySettings): { maxAttempts: number; delayMinutes: number } {
+  const own = outcome === 'no_answer' || outcome === 'busy' || outcome === 'unavailable' ? s.perOutcome?.[outcome] : undefined;
+  return own ?? { maxAttempts: s.maxAttempts, delayMinutes: s.retryDelayMinutes };
+}
+
 /** Answer to end; 0 when the call was never answered. */
 export function durationMs(result: Pick<CallResult, 'answeredAt' | 'endedAt'>): number {
   return result.answeredAt ? Math.max(0, result.endedAt.getTime() - result.answeredAt.getTime()) : 0;

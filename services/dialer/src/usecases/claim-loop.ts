@@ -9,6 +9,8 @@ export interface ClaimLoopDeps {
   /** Calls this process's carrier can hold at once. */
   maxChannels: number;
   inFlight: Map<string, ClaimedAttempt>;
+  /** Numbers of these tasks were settled without a call (listed): publish, and look for a drain. */
+  onSettled: (taskIds: string[]) => void;
   logger: Logger;
 }
 
@@ -41,9 +43,10 @@ export class ClaimLoop {
     const room = this.deps.maxChannels - this.deps.inFlight.size;
     if (room <= 0) return;
     const want = Math.min(claimBatch, room);
-    const claimed = await this.deps.attempts.claim(me, leaseMs, want);
+    const { claimed, settledTasks } = await this.deps.attempts.claimAndSettle(me, leaseMs, want);
     for (const a of claimed) this.deps.dialer.dial(a);
-    if (claimed.length === 0) return;
+    if (settledTasks.length > 0) this.deps.onSettled(settledTasks);
+    if (claimed.length === 0) return settledTasks.length > 0 ? 'again' : undefined;
     if (claimed.length < want) return Math.min(tickMs, 10);
     return 'again';
   }

@@ -15,6 +15,8 @@ export interface AttemptDialerDeps {
   /** This replica's name in claims. */
   me: string;
   limits: NotPlacedLimits;
+  /** Attempts of these tasks were settled without a call (the number is listed): publish, look for a drain. */
+  onSettled: (taskIds: string[]) => void;
   logger: Logger;
 }
 
@@ -32,6 +34,8 @@ export class AttemptDialer {
     const recordingId = a.recordingId;
     /** Set when the pre-INVITE check found the attempt no longer this replica's. */
     let lost = false;
+    /** Set when the pre-INVITE check settled the attempt without a call (`suppressed`, `expired`). */
+    let settled = false;
     const request: DialRequest = {
       attemptId: a.id,
       phone: a.phone,
@@ -49,6 +53,7 @@ export class AttemptDialer {
       beforeSend: async (send) => {
         const verdict = await this.deps.tasks.whileDialable(a, this.deps.me, send);
         if (verdict === 'lost') lost = true;
+        if (verdict === 'settled') settled = true;
         return verdict === 'sent';
       },
     };
@@ -66,6 +71,12 @@ export class AttemptDialer {
             });
             return;
           }
+          if (settled) {
+            // listed, or the end time come, since the claim: settled with the check (no call, nothing more owed)
+            inFlight.delete(a.id);
+            this.deps.onSettled([a.taskId]);
+            return;
+          }
           const now = new Date();
           const decision = mayDial(a, { now, claimedByMe: lost ? false : undefined, notPlaced: { reason: err.reason, message: err.message }, limits: this.deps.limits });
           switch (decision.kind) {
@@ -81,7 +92,8 @@ export class AttemptDialer {
               flusher.result({
                 attempt: a,
                 neverPlaced: true,
-                result: { outcome: decision.outcome, hangupBy: null, sipCode: null, failureReason: decision.reason, retryable: false, startedAt: now, answeredAt: null, endedAt: now },
+                // only `failed` here: the not-placed rules are the ones judged (no DNC fact)
+                result: { outcome: 'failed', hangupBy: null, sipCode: null, failureReason: decision.reason, retryable: false, startedAt: now, answeredAt: null, endedAt: now },
               });
               return;
             case 'wait':

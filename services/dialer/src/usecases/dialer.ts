@@ -65,8 +65,13 @@ export class DialerEngine {
     this.drain = drainCheck(tasks, nudgeOutbox, logger);
     const nudgeClaims = () => this.claims.loop.nudge();
     this.flusher = new ResultFlusher({ attempts, me: opts.me, inFlight, drain: this.drain, nudgeOutbox, nudgeClaims, logger });
+    const onSettled = (taskIds: string[]) => {
+      nudgeOutbox();
+      void this.drain(taskIds);
+    };
     const dialer = new AttemptDialer({
       tasks,
+      onSettled,
       carrier: deps.carrier,
       flusher: this.flusher,
       inFlight,
@@ -75,7 +80,7 @@ export class DialerEngine {
       limits: { backoffMs: opts.notPlacedBackoffMs, maxBackoffMs: opts.notPlacedMaxMs, maxTries: opts.notPlacedMaxTries },
       logger,
     });
-    this.claims = new ClaimLoop({ attempts, dialer, maxChannels: deps.carrier.maxChannels, inFlight, logger }, { me: opts.me, leaseMs: opts.leaseMs, tickMs: opts.tickMs, claimBatch: opts.claimBatch });
+    this.claims = new ClaimLoop({ attempts, dialer, maxChannels: deps.carrier.maxChannels, inFlight, onSettled, logger }, { me: opts.me, leaseMs: opts.leaseMs, tickMs: opts.tickMs, claimBatch: opts.claimBatch });
     this.leases = new LeaseRenewal({ attempts, inFlight, me: opts.me, leaseMs: opts.leaseMs, logger });
     this.loader = new RosterLoader(
       { tasks, bus: deps.bus, drain: this.drain, nudgeOutbox, nudgeClaims, logger },

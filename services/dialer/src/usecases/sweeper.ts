@@ -10,7 +10,8 @@ export interface SweeperDeps extends SettlingDeps {
 
 /**
  * Every sweepMs (and at start): settles attempts a dead replica left in `dialing` (lease expired)
- * as failed `interrupted`, drains idle tasks (after a crash too), then resumes roster loads.
+ * as failed `interrupted`, expires the pending numbers of tasks whose end time came, drains idle
+ * tasks (after a crash too), then resumes roster loads.
  */
 export class Sweeper {
   /** start / nudge / stop */
@@ -32,6 +33,13 @@ export class Sweeper {
         logger.warn({ tasks: taskIds.length }, 'settled interrupted attempts of a dead replica as failed');
         this.deps.nudgeOutbox();
         await drain(taskIds);
+      }
+      for (;;) {
+        // tasks whose end time has come: their pending numbers end expired
+        const expired = await tasks.expireDue();
+        if (expired.length === 0) break;
+        this.deps.nudgeOutbox();
+        await drain(expired);
       }
       await drain(await tasks.idleTasks());
     } finally {

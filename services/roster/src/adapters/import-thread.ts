@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CopyLines } from '../data/copy-text';
 import { ImportFailure, type FailureReason } from '../domain/import-failure';
-import { PhoneNormalizer } from '../domain/phone';
+import { PhoneNormalizer } from '@autocall/phone';
 import type { ParseCounts, RowReason, RowSink } from '../domain/roster-rows';
 import { parseRoster } from './roster-parser';
 

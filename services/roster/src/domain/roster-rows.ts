@@ -1,5 +1,5 @@
 import { ImportFailure } from './import-failure';
-import type { PhoneNormalizer } from './phone';
+import { headerKey, isPhoneHeader, type PhoneNormalizer } from '@autocall/phone';
 
 export type RowReason = 'EMPTY' | 'NOT_A_NUMBER' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_NUMBER' | 'FOREIGN_NUMBER' | 'DUPLICATE' | 'VALUE_TOO_LONG' | 'ROW_TOO_LARGE';
 
@@ -37,17 +37,7 @@ export class ImportAborted extends Error {
   }
 }
 
-// Header cells that name the phone column, compared after lower-casing and turning . _ - : into spaces.
-const PHONE_HEADERS = [
-  'phone number', 'phone', 'phone no', 'phone num', 'telephone', 'telephone number', 'tel', 'mobile', 'mobile number', 'mobile phone',
-  'cell', 'cellphone', 'cell phone', 'msisdn', 'contact number', 'whatsapp', 'wa', 'nomor', 'nomor hp', 'nomor telepon', 'nomor telp',
-  'nomor handphone', 'nomor ponsel', 'nomor wa', 'nomor whatsapp', 'no hp', 'nohp', 'no handphone', 'no ponsel', 'no telp', 'no telepon',
-  'no tlp', 'no wa', 'telepon', 'telp', 'tlp', 'handphone', 'hp', 'ponsel',
-];
 const NAME_HEADERS = ['name', 'nama', 'full name', 'nama lengkap', 'customer name', 'nama pelanggan'];
-
-export const headerKey = (h: string) => h.toLowerCase().replace(/[._\-:]+/g, ' ').replace(/\s+/g, ' ').trim();
-const PHONE_KEYS = new Set(PHONE_HEADERS);
 const NAME_KEYS = new Set(NAME_HEADERS);
 
 /** A row as the reader yields it: its non-empty columns, their text (cut to MAX_CELL_CHARS), whether a cell was cut. */
@@ -169,7 +159,7 @@ export function rosterRows(opts: RowRuleOptions, text: TextBudget) {
       if (headers.length > opts.maxColumns) throw new ImportFailure('ROSTER_TOO_MANY_COLUMNS', `The roster has ${headers.length} columns; at most ${opts.maxColumns} are allowed.`);
       if (row.tooLong || headers.some((h) => h.text.length > MAX_HEADER_CHARS)) throw new ImportFailure('ROSTER_HEADER_INVALID', `A header cell is longer than ${MAX_HEADER_CHARS} characters.`);
       headers.sort((a, b) => a.col - b.col);
-      const phone = headers.find((h) => PHONE_KEYS.has(headerKey(h.text)));
+      const phone = headers.find((h) => isPhoneHeader(h.text));
       if (!phone) throw new ImportFailure('ROSTER_NO_PHONE_COLUMN', 'No header names a phone column (Phone Number, Phone, Nomor, No HP, …).');
       phoneCol = phone.col;
       const used = new Set<string>();

@@ -1,33 +1,11 @@
 import multipart from '@fastify/multipart';
 import { invalidField, rosterRoutes as r } from '@autocall/contracts';
-import { commonMultipartProblem, route, tenantOf, type App } from '@autocall/http';
+import { commonMultipartProblem, fileBytes, route, tenantOf, type App } from '@autocall/http';
 import type { FastifyRequest } from 'fastify';
 import { rosterErrors } from '../domain/errors';
 import type { RosterService } from '../usecases/roster.service';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-
-/**
- * The file part's bytes in one buffer that owns its memory, sized up front from the request's
- * Content-Length (an upper bound): the chunks are copied in as they come and dropped at once.
- * (`part.toBuffer()` keeps every chunk until the end and then concatenates: twice the file.)
- */
-async function fileBytes(file: AsyncIterable<Buffer> & { truncated: boolean }, contentLength: number, maxBytes: number): Promise<Buffer> {
-  let buf = Buffer.allocUnsafe(Math.min(Math.max(contentLength, 64 * 1024), maxBytes));
-  let n = 0;
-  for await (const chunk of file) {
-    if (n + chunk.length > buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(buf.length * 2, n + chunk.length));
-      buf.copy(next, 0, 0, n);
-      buf = next;
-    }
-    n += chunk.copy(buf, n);
-  }
-  if (file.truncated) throw Object.assign(new Error('The file is over the size limit.'), { code: 'FST_REQ_FILE_TOO_LARGE', statusCode: 413 });
-  // Copied only when much too large: the buffer goes to the import thread as it is (see parseOnThread).
-  return buf.length - n <= 64 * 1024 ? buf.subarray(0, n) : Buffer.from(buf.subarray(0, n));
-}
 
 /** Reads the multipart body (parts in any order): the file into memory (capped), the text fields. */
 async function readUpload(req: FastifyRequest, maxBytes: number) {

@@ -9,6 +9,9 @@ import { messageView, resultEvent } from './message.view';
 import { measureSms, renderTemplate } from '../domain/template';
 import { TOO_LATE } from './sms-sender';
 
+/** The reason of an SMS not sent because its number is on the tenant's do-not-call list (API.md). */
+export const DNC = 'DNC';
+
 /** Thrown when a call result arrives before its task's snapshot: the bus retries it later. */
 export class TaskNotKnownYet extends Error {
   constructor(readonly taskId: string) {
@@ -154,6 +157,8 @@ export class FollowUpService {
     const base = { id: newId(), tenant_id: call.tenantId, task_id: call.taskId, phone: call.phone, kind, template_id: templateId, call_attempt_id: call.attemptId, send_by: sendBy };
     const skipped = (reason: string, text = ''): NewMessage => ({ ...base, status: 'skipped', text, segments: text ? measureSms(text).segments : 0, failure_reason: reason });
     if (sendBy.getTime() <= Date.now()) return skipped(TOO_LATE);
+    // the dialer found the number on the tenant's do-not-call list when the call ended
+    if (call.dnc) return skipped(DNC);
     if (!templateId) return skipped('no template set for this kind');
     const template = templates.get(templateId);
     if (!template || template.tenant_id !== call.tenantId) return skipped('template deleted');

@@ -11,10 +11,12 @@ export const OUTCOME_COLUMN: Record<Outcome, keyof TaskRow & string> = {
   busy: 'busy',
   unavailable: 'unavailable',
   failed: 'failed',
+  suppressed: 'suppressed',
+  expired: 'expired',
 };
 
 /** Counters the progress consumer moves. */
-export const PROGRESS_COUNTERS = ['answered', 'no_answer', 'busy', 'unavailable', 'failed', 'sms_sent', 'sms_failed'] as const;
+export const PROGRESS_COUNTERS = ['answered', 'no_answer', 'busy', 'unavailable', 'failed', 'suppressed', 'expired', 'sms_sent', 'sms_failed'] as const;
 export type ProgressCounter = (typeof PROGRESS_COUNTERS)[number];
 
 const updated = (r: unknown) => (r as [TaskRow[], number])[0];
@@ -216,6 +218,21 @@ export const taskRepository = {
         ORDER BY control_due_at LIMIT $1`,
       [limit],
     )) as { id: string; tenant_id: string }[];
+  },
+
+  // ---- the tenants' blackout dates (a copy of the dialer's, from calendar.updated) ----
+  /** Stores a tenant's calendar unless a newer one is stored already. */
+  async storeCalendar(m: Q, tenantId: string, blackouts: { from: string; to: string }[], updatedAt: string): Promise<void> {
+    await m.query(
+      `INSERT INTO tenant_calendars (tenant_id, blackouts, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id) DO UPDATE SET blackouts = EXCLUDED.blackouts, updated_at = EXCLUDED.updated_at WHERE tenant_calendars.updated_at < EXCLUDED.updated_at`,
+      [tenantId, JSON.stringify(blackouts.map((b) => ({ from: b.from, to: b.to }))), updatedAt],
+    );
+  },
+
+  async blackoutsOf(m: Q, tenantId: string): Promise<{ from: string; to: string }[]> {
+    const [row] = (await m.query(`SELECT blackouts FROM tenant_calendars WHERE tenant_id = $1`, [tenantId])) as { blackouts: { from: string; to: string }[] }[];
+    return row?.blackouts ?? [];
   },
 
   // ---- reservation cleanups ----

@@ -5,6 +5,7 @@ export const taskErrors = defineErrors({
   TASK_NOT_FOUND: { status: 404, message: 'The task does not exist.' },
   TASK_NAME_INVALID: { status: 400, message: 'The name must be 1–64 characters (after trimming) of A–Z, a–z, 0–9, Chinese (Han) characters and spaces.' },
   SCHEDULE_IN_PAST: { status: 422, message: 'The scheduled start time is in the past.' },
+  END_BEFORE_START: { status: 422, message: 'dialing.endAt is not after the task starts.' },
   RECORDING_NOT_READY: { status: 422, message: 'The recording is not ready.' },
   ROSTER_NOT_READY: { status: 422, message: 'The roster is not ready (still validating or failed).' },
   ROSTER_EMPTY: { status: 422, message: 'The roster has no valid phone number.' },

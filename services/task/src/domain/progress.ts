@@ -1,4 +1,4 @@
-import { CallCompleted, DialerTaskDrained, SmsFailed, SmsSent, type CallCompletedT, type EventPayload } from '@autocall/contracts';
+import { CallCompleted, DialerNumberSettled, DialerTaskDrained, SmsFailed, SmsSent, type CallCompletedT, type DialerNumberSettledT, type EventPayload } from '@autocall/contracts';
 import type { Outcome } from './task';
 
 type SmsResult = EventPayload<typeof SmsSent>;
@@ -22,6 +22,8 @@ export interface TaskFold {
   finalCount?: number;
   /** numbers the dialer never loaded (roster refused by its owner): counted failed */
   unreached?: number;
+  /** numbers the dialer never loaded when the task's end time came: counted expired */
+  expiredUnloaded?: number;
   requestId?: string;
 }
 
@@ -32,7 +34,8 @@ export const movesProgress = (m: ProgressMessage) => m.contract !== CallComplete
 export const foldKey = (taskId: string, tenantId: string) => `${taskId}/${tenantId}`;
 
 /**
- * Folds call.completed, sms.sent|failed and dialer.task.drained messages, in arrival order, into one
+ * Folds call.completed, dialer.number.settled (a number ended without a call: suppressed, expired),
+ * sms.sent|failed and dialer.task.drained messages, in arrival order, into one
  * fold per (task, tenant), as if they were applied one by one: a number's later attempt replaces an
  * earlier one (an equal or older one does not), a (number, kind)'s latest SMS end state counts, the
  * last drained message sets the final count; the request id is the last one given.
@@ -51,6 +54,12 @@ export function foldProgress(messages: readonly ProgressMessage[]): Map<string, 
       const seen = f.finals.get(e.phone);
       if (!seen || e.attempt > seen.attempt) f.finals.set(e.phone, { phone: e.phone, outcome: e.outcome as Outcome, attempt: e.attempt });
       f.requestId = ctx.requestId ?? f.requestId;
+    } else if (contract === DialerNumberSettled) {
+      const e = payload as DialerNumberSettledT;
+      const f = foldOf(e.tenantId, e.taskId);
+      const seen = f.finals.get(e.phone);
+      if (!seen || e.attempt > seen.attempt) f.finals.set(e.phone, { phone: e.phone, outcome: e.outcome, attempt: e.attempt });
+      f.requestId = ctx.requestId ?? f.requestId;
     } else if (contract === SmsSent || contract === SmsFailed) {
       const e = payload as SmsResult;
       const f = foldOf(e.tenantId, e.taskId);
@@ -60,6 +69,7 @@ export function foldProgress(messages: readonly ProgressMessage[]): Map<string, 
       const f = foldOf(e.tenantId, e.taskId);
       f.finalCount = e.finalCount;
       f.unreached = e.unreached ?? 0;
+      f.expiredUnloaded = e.expired ?? 0;
       f.requestId = ctx.requestId ?? f.requestId;
     }
   }

@@ -1,6 +1,8 @@
 import type { Static } from '@sinclair/typebox';
 import type { TaskDialingInput, TaskDialingSettings, TaskSmsInput, TaskSmsSettings } from '@autocall/contracts';
-import { invalidField } from './errors';
+import { isTimeZone } from '@autocall/dialing-time';
+import { invalidField, taskErrors } from './errors';
+import { parseStartAt } from './time';
 import { assertWindow } from './time';
 
 export type SmsSettings = Static<typeof TaskSmsSettings>;
@@ -40,19 +42,45 @@ export function mergeSms(base: SmsSettings, input: SmsInput | undefined): SmsSet
   return out;
 }
 
-export function mergeDialing(base: DialingSettings, input: DialingInput | undefined): DialingSettings {
-  const out: DialingSettings = { ...base, callingWindow: { ...base.callingWindow, days: [...base.callingWindow.days] } };
+/**
+ * `timeZone` defaults to the stored one, else the platform's (`platformZone`); an unknown zone is
+ * 400 naming `dialing.timeZone`. `skipBlackouts` defaults to the stored one, else true.
+ */
+export function mergeDialing(base: DialingSettings, input: DialingInput | undefined, platformZone: string): DialingSettings {
+  const out: DialingSettings = {
+    ...base,
+    callingWindow: { ...base.callingWindow, days: [...base.callingWindow.days] },
+    timeZone: input?.timeZone ?? base.timeZone ?? platformZone,
+    skipBlackouts: input?.skipBlackouts ?? base.skipBlackouts ?? true,
+  };
+  if (!isTimeZone(out.timeZone!)) throw invalidField('dialing.timeZone', 'is not a known IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)');
   if (!input) return out;
+  // read in the task's zone (as it is after this change) when it has no offset
+  if (input.endAt !== undefined) out.endAt = input.endAt === null ? null : parseStartAt(input.endAt, out.timeZone!, 'dialing.endAt').toISOString();
   for (const k of ['maxConcurrentCalls', 'callsPerSecond', 'ringTimeoutSeconds', 'maxAttempts', 'retryDelayMinutes'] as const) {
     if (input[k] !== undefined) out[k] = input[k];
   }
   if (input.callerId !== undefined) out.callerId = input.callerId;
+  if (input.retry !== undefined) {
+    // each outcome's delay defaults to the task's retryDelayMinutes as it is after this change
+    const retry: NonNullable<DialingSettings['retry']> = {};
+    for (const k of ['no_answer', 'busy', 'unavailable'] as const) {
+      const r = input.retry[k];
+      if (r) retry[k] = { maxAttempts: r.maxAttempts, delayMinutes: r.delayMinutes ?? out.retryDelayMinutes };
+    }
+    out.retry = retry;
+  }
   if (input.callingWindow) {
     const w = input.callingWindow;
     out.callingWindow = { start: w.start ?? out.callingWindow.start, end: w.end ?? out.callingWindow.end, days: w.days ? [...w.days].sort((a, b) => a - b) : out.callingWindow.days };
   }
   assertWindow(out.callingWindow);
   return out;
+}
+
+/** A task's end time must come after its start (422 END_BEFORE_START). */
+export function assertEndAfterStart(dialing: DialingSettings, startAt: Date): void {
+  if (dialing.endAt && Date.parse(dialing.endAt) <= startAt.getTime()) throw taskErrors.END_BEFORE_START();
 }
 
 /** Template ids of the enabled rules, distinct. */

@@ -5,7 +5,7 @@ import type { DialingSettings, SmsSettings } from './settings';
 import { parseStartAt } from './time';
 
 export type TaskStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
-export type Outcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed';
+export type Outcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed' | 'suppressed' | 'expired';
 
 /** A task as stored (data/task.repository.ts reads and writes it): what every rule below reads. */
 export interface TaskRow {
@@ -28,6 +28,8 @@ export interface TaskRow {
   busy: number;
   unavailable: number;
   failed: number;
+  suppressed: number;
+  expired: number;
   cancelled: number;
   sms_sent: number;
   sms_failed: number;
@@ -61,6 +63,8 @@ export function draftRow(t: NewTask, now: Date): TaskRow {
     busy: 0,
     unavailable: 0,
     failed: 0,
+    suppressed: 0,
+    expired: 0,
     cancelled: 0,
     sms_sent: 0,
     sms_failed: 0,
@@ -79,7 +83,7 @@ export function draftRow(t: NewTask, now: Date): TaskRow {
 }
 
 /** Numbers with a final outcome (cancelled ones are counted apart). */
-export const finalOf = (r: TaskRow) => r.answered + r.no_answer + r.busy + r.unavailable + r.failed;
+export const finalOf = (r: TaskRow) => r.answered + r.no_answer + r.busy + r.unavailable + r.failed + r.suppressed + r.expired;
 
 /** percent = final numbers / total × 100, rounded to two decimals. */
 export const percentOf = (r: TaskRow) => (r.total > 0 ? Math.round((finalOf(r) / r.total) * 10000) / 100 : 0);

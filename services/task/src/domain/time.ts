@@ -1,4 +1,5 @@
-import { formatInTimeZone, fromZonedTime, toZonedTime } from 'date-fns-tz';
+import { insideWindow, nextDialableAt, type BlackoutRanges } from '@autocall/dialing-time';
+import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { invalidField } from './errors';
 
 const INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
@@ -46,37 +47,25 @@ export interface Window {
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-/** true when `now` is inside the calling window (platform time; `end` exclusive, 24:00 = midnight). */
-export function inWindow(w: Window, now: Date, timezone: string): boolean {
-  const local = toZonedTime(now, timezone);
-  const isoDay = local.getDay() === 0 ? 7 : local.getDay();
-  const min = local.getHours() * 60 + local.getMinutes();
-  return w.days.includes(isoDay) && min >= minutes(w.start) && min < minutes(w.end);
-}
+/** true when `now` is inside the calling window (in `timezone`; `end` exclusive, 24:00 = midnight). */
+export const inWindow = (w: Window, now: Date, timezone: string): boolean => insideWindow(w, timezone, now);
 
-/** The next time the window opens after `now` (UTC), or null when `now` is inside it. */
-export function nextWindowOpening(w: Window, now: Date, timezone: string): Date | null {
-  if (inWindow(w, now, timezone)) return null;
-  const local = toZonedTime(now, timezone);
-  const startMin = minutes(w.start);
-  for (let i = 0; i <= 7; i++) {
-    const day = new Date(local.getFullYear(), local.getMonth(), local.getDate() + i);
-    const isoDay = day.getDay() === 0 ? 7 : day.getDay();
-    if (!w.days.includes(isoDay)) continue;
-    const pad = (n: number) => String(n).padStart(2, '0');
-    const wall = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}T${pad(Math.floor(startMin / 60))}:${pad(startMin % 60)}:00.000`;
-    const opening = fromZonedTime(wall, timezone);
-    if (opening.getTime() > now.getTime()) return opening;
-  }
-  return null;
+/**
+ * When a running task may dial next, if not now: the window's next opening on a day that is not a
+ * blackout (`blackouts` only when the task honours them), in the task's zone; null when it may
+ * dial now (or never will).
+ */
+export function nextWindowOpening(w: Window, now: Date, timezone: string, blackouts: BlackoutRanges = []): Date | null {
+  const next = nextDialableAt(w, timezone, now, blackouts);
+  return next && next.getTime() > now.getTime() ? next : null;
 }
 
 export function assertWindow(w: Window, field = 'dialing.callingWindow.end'): void {
   if (minutes(w.end) <= minutes(w.start)) throw invalidField(field, 'must be after callingWindow.start');
 }
 
-/** When the first call of a task starting at `start` goes out: `start` itself inside the window, else the window's next opening. */
-export function firstCallAt(w: Window, start: Date, timezone: string): Date {
-  // days has at least one weekday (the contract), so an opening within a week always exists
-  return nextWindowOpening(w, start, timezone) ?? start;
+/** When the first call of a task starting at `start` goes out: `start` itself inside the window, else the window's next opening after the blackouts. */
+export function firstCallAt(w: Window, start: Date, timezone: string, blackouts: BlackoutRanges = []): Date {
+  // days has at least one weekday (the contract), so an opening within a week always exists — but a year of blackouts may leave none
+  return nextDialableAt(w, timezone, start, blackouts) ?? start;
 }

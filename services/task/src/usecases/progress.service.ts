@@ -55,6 +55,7 @@ export class ProgressService {
     const finals = mine.flatMap(([taskId, f]) => [...f.finals.values()].map((n) => ({ taskId, ...n })));
     for (const r of await repo.recordFinals(m, finals)) add(r.task_id, r);
     for (const [taskId, f] of mine) if (f.unreached) add(taskId, { failed: f.unreached }); // never loaded: failed, with no call
+    for (const [taskId, f] of mine) if (f.expiredUnloaded) add(taskId, { expired: f.expiredUnloaded }); // never loaded by the end time
     const sms = mine.flatMap(([taskId, f]) => [...f.sms.values()].map((s) => ({ taskId, ...s })));
     for (const r of await repo.recordSmsMany(m, sms)) add(r.task_id, r);
 

@@ -6,7 +6,7 @@ import { taskRepository as repo } from '../data/task.repository';
 import type { Dependencies } from '../domain/dependencies';
 import { assertUsableTemplate, usableRecording, usableRoster } from '../domain/references';
 import { taskErrors } from '../domain/errors';
-import { DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from '../domain/settings';
+import { assertEndAfterStart, DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, mergeDialing, mergeSms, type SmsSettings } from '../domain/settings';
 import { assertEditable, cancelRule, draftRow, hasEnded, pauseRule, resumedState, resumeRule, startFrom, type NewTask, type TaskRow } from '../domain/task';
 import { toDraftView, toSnapshot, toView, type TaskView } from '../domain/task-view';
 import { validateTaskName } from '../domain/task-name';
@@ -44,16 +44,27 @@ export class TaskService {
   }
 
   // ---- reads ----
+  /** The tenant's blackout dates (the copy from calendar.updated), which nextCallAt skips. */
+  private blackouts(tenantId: string) {
+    return repo.blackoutsOf(this.db.manager, tenantId);
+  }
+
+  /** The view maker of one request: its clock and the tenant's calendar read once. */
+  private async viewer(tenantId: string): Promise<(r: TaskRow) => TaskView> {
+    const blackouts = await this.blackouts(tenantId);
+    return (r) => toView(r, this.now(), blackouts);
+  }
+
   async get(tenantId: string, id: string): Promise<TaskView> {
     const row = await repo.find(this.db.manager, tenantId, id);
     if (!row) throw taskErrors.TASK_NOT_FOUND();
-    return toView(row);
+    return (await this.viewer(tenantId))(row);
   }
 
   async list(tenantId: string, q: { page: number; pageSize: number; name?: string; status?: string }) {
     const { rows, total } = await repo.list(this.db.manager, { tenantId, ...q });
-    const now = new Date();
-    return { items: rows.map((r) => toView(r, now)), page: q.page, pageSize: q.pageSize, total };
+    const view = await this.viewer(tenantId);
+    return { items: rows.map(view), page: q.page, pageSize: q.pageSize, total };
   }
 
   async snapshot(tenantId: string, id: string) {
@@ -88,9 +99,11 @@ export class TaskService {
    */
   private async prepare(tenantId: string, input: CreateInput, now: Date): Promise<NewTask> {
     const name = validateTaskName(input.name);
-    const start = startFrom(input.start, now, this.opts.timezone);
+    // the zone first: a zone-less start.at is read in it
+    const dialing = mergeDialing(DEFAULT_DIALING, input.dialing, this.opts.timezone);
+    const start = startFrom(input.start, now, dialing.timeZone!);
+    assertEndAfterStart(dialing, start.at);
     const sms = mergeSms(DEFAULT_SMS, input.sms);
-    const dialing = mergeDialing(DEFAULT_DIALING, input.dialing);
     const refs = await this.checkReferences(tenantId, input, sms);
     const immediate = start.mode === 'immediate';
     return {
@@ -105,7 +118,7 @@ export class TaskService {
       total: refs.total,
       start_mode: start.mode,
       start_at: start.at,
-      timezone: this.opts.timezone,
+      timezone: dialing.timeZone!,
       sms,
       dialing,
       started_at: immediate ? now : null,
@@ -115,7 +128,8 @@ export class TaskService {
   /** `?dryRun=true`: the same checks and answers as a create, and the task it would make; nothing is inserted, reserved or published. */
   async dryRun(tenantId: string, input: CreateInput): Promise<TaskDryRun> {
     const now = this.now();
-    return { valid: true, task: toDraftView(draftRow(await this.prepare(tenantId, input, now), now)) };
+    const task = await this.prepare(tenantId, input, now);
+    return { valid: true, task: toDraftView(draftRow(task, now), await this.blackouts(tenantId)) };
   }
 
   async create(tenantId: string, input: CreateInput, requestId?: string): Promise<TaskView> {
@@ -137,7 +151,7 @@ export class TaskService {
       throw err;
     }
     this.relay.nudge();
-    return toView(row, now);
+    return toView(row, now, await this.blackouts(tenantId));
   }
 
   // ---- edit ----
@@ -164,9 +178,10 @@ export class TaskService {
     const editable = (r: TaskRow) => assertEditable(r, change);
     editable(before);
     const now = new Date();
-    const start = input.start !== undefined ? startFrom(input.start, now, this.opts.timezone) : undefined;
+    const dialing = input.dialing !== undefined ? mergeDialing(before.dialing, input.dialing, before.timezone) : undefined;
+    const start = input.start !== undefined ? startFrom(input.start, now, dialing?.timeZone ?? before.timezone) : undefined;
+    if (dialing || start) assertEndAfterStart(dialing ?? before.dialing, start?.at ?? before.start_at);
     const sms = input.sms !== undefined ? mergeSms(before.sms, input.sms) : undefined;
-    const dialing = input.dialing !== undefined ? mergeDialing(before.dialing, input.dialing) : undefined;
     if (!sms) return this.applyUpdate(tenantId, id, { name, sms, dialing, start, now }, editable, requestId);
     await this.checkSms(tenantId, sms, before.roster_columns);
     // PATCHes that change sms run one at a time per task (a session advisory lock, not the row lock: the
@@ -240,10 +255,15 @@ export class TaskService {
     const { name, sms, dialing, start, now } = change;
     return this.locked(tenantId, id, async (m, row) => {
       editable(row);
+      const view = (r: TaskRow) => toView(r, this.now(), blackouts);
+      const blackouts = await repo.blackoutsOf(m, tenantId);
       const fields: Parameters<typeof repo.update>[2] = {};
       if (name !== undefined && name !== row.name) fields.name = name;
       if (sms) fields.sms = sms;
-      if (dialing) fields.dialing = dialing;
+      if (dialing) {
+        fields.dialing = dialing;
+        if (dialing.timeZone !== row.timezone) fields.timezone = dialing.timeZone;
+      }
       let started = false;
       if (start) {
         fields.start_mode = start.mode;
@@ -254,11 +274,11 @@ export class TaskService {
           started = true;
         }
       }
-      if (Object.keys(fields).length === 0) return toView(row);
+      if (Object.keys(fields).length === 0) return view(row);
       const r = await repo.update(m, id, fields);
       await publishInTransaction(m, TaskUpdated, toSnapshot(r), { requestId });
       if (started) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-      return toView(r);
+      return view(r);
     });
   }
 
@@ -271,6 +291,7 @@ export class TaskService {
   }
 
   async pause(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
+    const view = await this.viewer(tenantId);
     return this.transition(tenantId, id, async (before, lease) => {
       // Paused already: the hold is sent again all the same (under a newer generation), so the
       // dialer holds whatever an earlier order that timed out did or did not do.
@@ -278,48 +299,50 @@ export class TaskService {
       const ack = await this.control.send(lease, before, 'hold');
       return this.control.commit(lease, 'hold', ack, async (m, row) => {
         const again = pauseRule(row.status);
-        if (again.kind === 'same') return toView(row);
+        if (again.kind === 'same') return view(row);
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be paused.`);
         // after the hold committed in the dialer: no call of the task starts after pausedAt
         const r = await repo.update(m, id, { status: 'paused', paused_at: new Date() });
         await publishInTransaction(m, TaskPaused, toSnapshot(r), { requestId });
-        return toView(r);
+        return view(r);
       });
     });
   }
 
   async resume(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
+    const view = await this.viewer(tenantId);
     return this.transition(tenantId, id, async (before, lease) => {
       // Running already: the release is sent again, for the same reason as in pause.
       if (resumeRule(before.status).kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be resumed.`);
       const ack = await this.control.send(lease, before, 'release');
       return this.control.commit(lease, 'release', ack, async (m, row) => {
         const again = resumeRule(row.status);
-        if (again.kind === 'same') return toView(row);
+        if (again.kind === 'same') return view(row);
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be resumed.`);
         const now = new Date();
         const { status, firstStart } = resumedState(row, now);
         const r = await repo.update(m, id, { status, paused_at: null, ...(firstStart ? { started_at: now } : {}) });
         await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
         if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-        return toView(r);
+        return view(r);
       });
     });
   }
 
   async cancel(tenantId: string, id: string, requestId?: string): Promise<TaskView> {
+    const view = await this.viewer(tenantId);
     return this.transition(tenantId, id, async (before, lease) => {
       const rule = cancelRule(before.status);
-      if (rule.kind === 'same') return { adopted: false, value: toView(before) };
+      if (rule.kind === 'same') return { adopted: false, value: view(before) };
       if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be cancelled.`);
       const ack = await this.control.send(lease, before, 'cancel');
       return this.control.commit(lease, 'cancel', ack, async (m, row) => {
         const again = cancelRule(row.status);
-        if (again.kind === 'same') return toView(row);
+        if (again.kind === 'same') return view(row);
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be cancelled.`);
         const r = await repo.update(m, id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
         await publishInTransaction(m, TaskCancelled, toSnapshot(r), { requestId });
-        return toView(r);
+        return view(r);
       });
     });
   }

@@ -46,12 +46,15 @@ export interface PhoneRules {
 /** Phone normalisation and validation (API.md "validation"): pure, no I/O. */
 export class PhoneNormalizer {
   private readonly fast: FastRegion[];
+  /** The default region's calling code ('62' for ID). */
+  readonly defaultCountryCode: string;
   private readonly defaultCode: string;
   private readonly allowed: Set<string>;
 
   constructor(private readonly rules: PhoneRules) {
     this.fast = rules.allowedRegions.map(compileRegion).filter((r): r is FastRegion => r !== undefined);
     this.defaultCode = getCountryCallingCode(rules.defaultRegion as CountryCode);
+    this.defaultCountryCode = this.defaultCode;
     this.allowed = new Set(rules.allowedRegions);
   }
 

@@ -1,4 +1,4 @@
-import { PhoneNormalizer } from '../src/domain/phone';
+import { PhoneNormalizer } from '../src';
 
 const phones = new PhoneNormalizer({ defaultRegion: 'ID', allowedRegions: ['ID'] });
 

@@ -1,0 +1,51 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { defineEvent, Uuid } from '../core';
+
+/** Outcomes of numbers the dialing policy settled without a call (API.md "Call outcomes"). */
+export const UndialledOutcome = Type.Union([Type.Literal('suppressed'), Type.Literal('expired')]);
+
+/**
+ * A number's turn came and the dialing policy ended it without a call: `suppressed` (on the
+ * tenant's do-not-call list when its turn came, a first attempt or a retry) or `expired` (still
+ * pending at the task's end time). Final: no call, no SMS. Numbers never dialled are not calls, so
+ * this is not a `call.completed` (API.md); the task service counts it in its progress, and it
+ * carries what `number.completed` needs. `attempts`: the calls placed to the number before (0 when
+ * it was never dialled; a retry suppressed after a first call has 1).
+ */
+export const DialerNumberSettled = defineEvent(
+  'dialer.number.settled',
+  1,
+  Type.Object({
+    tenantId: Uuid,
+    taskId: Uuid,
+    /** the attempt row that ended (not a call) */
+    attemptId: Uuid,
+    phone: Type.String(),
+    rowNumber: Type.Integer(),
+    /** the attempt number that would have been dialled (1 = first) */
+    attempt: Type.Integer({ minimum: 1 }),
+    attempts: Type.Integer({ minimum: 0 }),
+    outcome: UndialledOutcome,
+    reason: Type.String(),
+    settledAt: Type.String({ format: 'date-time' }),
+    name: Type.Union([Type.String(), Type.Null()]),
+    variables: Type.Record(Type.String(), Type.String()),
+  }),
+);
+export type DialerNumberSettledT = Static<typeof DialerNumberSettled.payload>;
+
+/**
+ * A tenant's blackout dates were replaced (`PUT /v1/calendar`): the whole calendar, so a consumer
+ * keeps the newest by `updatedAt` and never needs an older one. The task service keeps a copy for
+ * `nextCallAt`; the dialer, which owns it, reads its own tables.
+ */
+export const CalendarUpdated = defineEvent(
+  'calendar.updated',
+  1,
+  Type.Object({
+    tenantId: Uuid,
+    blackouts: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), name: Type.String() })),
+    updatedAt: Type.String({ format: 'date-time' }),
+  }),
+);
+export type CalendarUpdatedT = Static<typeof CalendarUpdated.payload>;
