@@ -2463,7 +2463,7 @@ export interface operations {
                      * Format: binary
                      * @description .xlsx workbook; the sheet named Roster, else the first; its phone column found by header
                      */
-                    file: string;
+                    file: Blob;
                 };
             };
         };
