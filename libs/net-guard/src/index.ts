@@ -39,6 +39,8 @@ export interface UrlCheckOptions {
   allowCredentials?: boolean;
   /** The resolver (default the system's); tests pass their own. */
   resolve?: (host: string) => Promise<string[]>;
+  /** A system look-up slower than this counts as no answer (`unresolvable`), never a hang; default 5 s. */
+  resolveTimeoutMs?: number;
 }
 
 const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
@@ -47,7 +49,15 @@ const isLocalhostName = (host: string) => {
   return h === 'localhost' || h.endsWith('.localhost');
 };
 
-const systemResolve = (host: string) => lookup(host, { all: true }).then((r) => r.map((a) => a.address), () => [] as string[]);
+async function systemResolve(host: string, timeoutMs: number): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string[]>((resolve) => (timer = setTimeout(() => resolve([]), timeoutMs)));
+  try {
+    return await Promise.race([lookup(host, { all: true }).then((r) => r.map((a) => a.address), () => [] as string[]), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Judges a URL the platform will post to: http(s) only, no credentials (unless allowed), and a
@@ -65,7 +75,7 @@ export async function checkUrl(raw: string, opts: UrlCheckOptions = {}): Promise
   if (opts.allowPrivate) return { ok: true, url };
   const host = hostOf(url);
   if (isLocalhostName(host)) return { ok: false, reason: 'private', message: `${host} is a loopback name.` };
-  const addresses = isIP(host) ? [host] : await (opts.resolve ?? systemResolve)(host);
+  const addresses = isIP(host) ? [host] : await (opts.resolve ?? ((h: string) => systemResolve(h, opts.resolveTimeoutMs ?? 5_000)))(host);
   if (addresses.length === 0) return { ok: false, reason: 'unresolvable', message: `The host ${host} does not resolve.` };
   if (addresses.some(isPrivate)) return { ok: false, reason: 'private', message: `The host ${host} is, or resolves to, a private, loopback or link-local address.` };
   return { ok: true, url };
