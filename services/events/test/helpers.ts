@@ -83,8 +83,9 @@ export class Receiver {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<Receiver> {
-    let self: Receiver | undefined;
+    const holder: { self?: Receiver } = {};
     const server = createServer((req, res) => {
+      const self = holder.self;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -92,7 +93,8 @@ export class Receiver {
         self!.behave(req, res, self!.requests.length);
       });
     });
-    self = new Receiver(server);
+    const self = new Receiver(server);
+    holder.self = self;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return self;
   }
