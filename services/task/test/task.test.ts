@@ -68,7 +68,15 @@ async function world(o: { sms?: boolean; content?: string; valid?: number } = {}
 let refused: ReturnType<typeof world> | undefined;
 const refusedWorld = () => (refused ??= world());
 
-const outbox = (taskId: string) => sql<{ name: string; payload: Json }>(`SELECT name, payload FROM ${TASK_SCHEMA}.outbox WHERE payload->>'taskId' = $1 ORDER BY seq`, [taskId]);
+/** The task's internal events in its outbox (the public task.status / task.progress apart: publicEvents). */
+const outbox = (taskId: string) =>
+  sql<{ name: string; payload: Json }>(`SELECT name, payload FROM ${TASK_SCHEMA}.outbox WHERE payload->>'taskId' = $1 AND name NOT IN ('task.status', 'task.progress') ORDER BY seq`, [taskId]);
+/** The public events (API.md "Platform events") the task service wrote for a task: task.status with the task view, task.progress. */
+const publicEvents = (taskId: string) =>
+  sql<{ name: string; payload: Json }>(
+    `SELECT name, payload FROM ${TASK_SCHEMA}.outbox WHERE name IN ('task.status', 'task.progress') AND coalesce(payload->'task'->>'id', payload->>'taskId') = $1 ORDER BY seq`,
+    [taskId],
+  );
 const templateUsage = (taskId: string) => sql(`SELECT * FROM ${SMS_SCHEMA}.template_usages WHERE task_id = $1`, [taskId]);
 /** What the owners hold for a task: their own usage tables. */
 const recordingUsage = (taskId: string) => sql<{ recording_id: string }>(`SELECT recording_id FROM recording.recording_usages WHERE task_id = $1`, [taskId]);
@@ -345,6 +353,11 @@ describe('state machine', () => {
     await eventually(async () => (await sql(`SELECT final_count FROM ${TASK_SCHEMA}.tasks WHERE id = $1`, [t.id]))[0].final_count === 3);
     expect((await call(w.tenant, 'GET', `/v1/tasks/${t.id}`)).body).toMatchObject({ status: 'cancelled', completedAt: null });
     expect((await outbox(t.id)).map((e) => e.name)).toEqual(['task.created', 'task.started', 'task.paused', 'task.resumed', 'task.cancelled']);
+    // one task.status per change, carrying the task as GET /v1/tasks/{id} showed it then
+    const statuses = (await publicEvents(t.id)).filter((e) => e.name === 'task.status').map((e) => e.payload as { tenantId: string; task: { status: string } });
+    expect(statuses.map((e) => e.task.status)).toEqual(['running', 'paused', 'running', 'cancelled']);
+    expect(statuses.every((e) => e.tenantId === w.tenant)).toBe(true);
+    expect(statuses[3].task).toEqual(c.body);
   });
 
   it('when a scheduled task is paused and resumed before its time, then it is scheduled again; after its time, running and started once', async () => {
@@ -596,6 +609,12 @@ describe('progress', () => {
     expect(p.progress.smsFailed).toBe(0);
     await eventually(() => released(t.id));
     expect((await outbox(t.id)).map((e) => e.name)).toEqual(['task.created', 'task.started', 'task.completed']);
+    const published = await publicEvents(t.id);
+    expect(published.filter((e) => e.name === 'task.status').map((e) => (e.payload as { task: { status: string } }).task.status)).toEqual(['running', 'completed']);
+    // progress as it moved: the last one of the completion carries the final counters
+    const progress = published.filter((e) => e.name === 'task.progress').map((e) => e.payload as { status: string; progress: { percent: number; answered: number } });
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.find((p) => p.status === 'completed')).toMatchObject({ progress: { percent: 100, answered: 5 } });
     for (const action of ['pause', 'resume', 'cancel']) expect((await call(w.tenant, 'POST', `/v1/tasks/${t.id}/${action}`)).body.code).toBe('TASK_INVALID_TRANSITION');
   }, 60_000);
 
