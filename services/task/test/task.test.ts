@@ -342,6 +342,13 @@ describe('state machine', () => {
     expect(c.body.cancelledAt).toEqual(expect.any(String));
     // the dialer counted the 3 loaded numbers, none final nor in flight, as cancelled
     expect(await dialerTask(t.id)).toMatchObject({ held: true, cancelled: true, cancelled_count: 3 });
+    // each cancelled number is announced by the dialer, never dialled: attempts 0, no SMS
+    const cancelledNumbers = await sql(`SELECT payload FROM dialer.outbox WHERE name = 'number.completed' AND payload->>'taskId' = $1`, [t.id]);
+    expect(cancelledNumbers.map((r) => [r.payload.outcome, r.payload.attempts, r.payload.sms])).toEqual([
+      ['cancelled', 0, null],
+      ['cancelled', 0, null],
+      ['cancelled', 0, null],
+    ]);
     const c2 = await call(w.tenant, 'POST', `/v1/tasks/${t.id}/cancel`);
     expect([c2.status, c2.body.status]).toEqual([200, 'cancelled']);
     for (const action of ['pause', 'resume']) {
