@@ -91,6 +91,16 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   // dialer
   'GET /v1/tasks/:id/calls': v,
   'GET /v1/tasks/:id/report': v,
+  // events: webhooks are read by every role, changed by admins (their secrets are shown only to the creator and rotator)
+  'GET /v1/webhooks': v,
+  'POST /v1/webhooks': adm('webhook.create'),
+  'GET /v1/webhooks/:id': v,
+  'PATCH /v1/webhooks/:id': adm('webhook.update'),
+  'DELETE /v1/webhooks/:id': adm('webhook.delete'),
+  'POST /v1/webhooks/:id/rotate-secret': adm('webhook.rotateSecret'),
+  'POST /v1/webhooks/:id/test': adm('webhook.test'),
+  'GET /v1/webhooks/:id/deliveries': v,
+  'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': adm('webhookDelivery.redeliver'),
 };
 
 /** What a path that matches no row needs: fail closed (only owners, and the services answer 404). */
