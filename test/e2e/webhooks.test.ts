@@ -3,7 +3,8 @@
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
 import { Webhook } from 'standardwebhooks';
-import { eventually } from '@autocall/testing';
+import { randomUUID } from 'node:crypto';
+import { eventually, sql } from '@autocall/testing';
 import { Receiver } from '../../services/events/test/helpers';
 import { bearer, call, e164, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
@@ -124,4 +125,18 @@ it('when a viewer adds a webhook, then 403; it may read them; another tenant get
   const audit = await call(p.url, 'GET', '/v1/audit-events?limit=50', { headers: owner.auth });
   const actions = audit.body.items.map((e: { action: string; status: number; resource: { id: string } }) => [e.action, e.status, e.resource.id]);
   expect(actions).toEqual(expect.arrayContaining([['webhook.create', 201, hook.body.id], ['webhook.create', 403, null], ['webhook.rotateSecret', 403, hook.body.id]]));
+});
+
+it('when a webhook is created under an Idempotency-Key and retried, then the same endpoint and secret come back, and the gateway keeps that answer only encrypted', async () => {
+  const { id: tenantId, auth } = await newTenant(p.url);
+  const key = randomUUID();
+  const body = { url: rx.url, events: ['number.completed'] };
+  const first = await call(p.url, 'POST', '/v1/webhooks', { headers: { ...auth, 'idempotency-key': key }, json: body });
+  const again = await call(p.url, 'POST', '/v1/webhooks', { headers: { ...auth, 'idempotency-key': key }, json: body });
+  expect(first.status).toBe(201);
+  expect([again.status, again.headers['idempotent-replayed'], again.body.id, again.body.secret]).toEqual([201, 'true', first.body.id, first.body.secret]);
+  expect((await call(p.url, 'GET', '/v1/webhooks', { headers: auth })).body.total).toBe(1);
+  const [kept] = await sql(`SELECT body, body_sealed FROM gateway.idempotency_keys WHERE tenant_id = $1 AND key = $2`, [tenantId, key]);
+  expect(kept.body_sealed).toBe(true);
+  expect(Buffer.from(kept.body).toString('latin1')).not.toContain(first.body.secret.slice(6, 20));
 });

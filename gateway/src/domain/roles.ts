@@ -15,6 +15,8 @@ export interface Access {
   action?: string;
   /** The service honours `?dryRun=true` here (checks, changes nothing): such a request is not audited. */
   dryRun?: true;
+  /** The answer shows a secret (a webhook's signing secret): kept for Idempotency-Key replays only encrypted. */
+  secret?: true;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -93,11 +95,11 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   'GET /v1/tasks/:id/report': v,
   // events: webhooks are read by every role, changed by admins (their secrets are shown only to the creator and rotator)
   'GET /v1/webhooks': v,
-  'POST /v1/webhooks': adm('webhook.create'),
+  'POST /v1/webhooks': { ...adm('webhook.create'), secret: true },
   'GET /v1/webhooks/:id': v,
   'PATCH /v1/webhooks/:id': adm('webhook.update'),
   'DELETE /v1/webhooks/:id': adm('webhook.delete'),
-  'POST /v1/webhooks/:id/rotate-secret': adm('webhook.rotateSecret'),
+  'POST /v1/webhooks/:id/rotate-secret': { ...adm('webhook.rotateSecret'), secret: true },
   'POST /v1/webhooks/:id/test': adm('webhook.test'),
   'GET /v1/webhooks/:id/deliveries': v,
   'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': adm('webhookDelivery.redeliver'),

@@ -181,7 +181,7 @@ async function idempotentProxy(req: FastifyRequest, reply: FastifyReply, pool: P
     fp = fingerprint(req.method, req.url, bodyDigest(buffered, req.headers['content-type']));
   }
   const lateFingerprint = async () => fingerprint(req.method, req.url, await digestOnly(req));
-  return idempotent(req, reply, opts.idempotency, { key, fingerprint: fp, lateFingerprint }, async (): Promise<Produced> => {
+  return idempotent(req, reply, opts.idempotency, { key, fingerprint: fp, lateFingerprint, sealed: req.secretAnswer }, async (): Promise<Produced> => {
     let digest: Promise<string> | undefined;
     let body: Dispatcher.RequestOptions['body'];
     if (multipart) {
