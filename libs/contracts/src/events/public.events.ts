@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { defineEvent, Nullable, Uuid } from '../core';
 import { Roster } from '../http/roster';
 import { SmsMessage } from '../http/sms';
-import { Task } from '../http/task';
+import { Task, TaskProgress } from '../http/task';
 
 /**
  * The public events (API.md "Platform events"): published by the service that owns the state, in
@@ -32,25 +32,11 @@ export const UNSUBSCRIBABLE_EVENT_TYPES: readonly PublicEventType[] = ['task.pro
 /** A task was started, paused, resumed, cancelled or completed: the task as `GET /v1/tasks/{id}` shows it. */
 export const TaskStatusChanged = defineEvent('task.status', 1, Type.Object({ tenantId: Uuid, task: Task }));
 
-export const TaskProgressView = Type.Object({
-  total: Type.Integer(),
-  pending: Type.Integer(),
-  answered: Type.Integer(),
-  noAnswer: Type.Integer(),
-  busy: Type.Integer(),
-  unavailable: Type.Integer(),
-  failed: Type.Integer(),
-  cancelled: Type.Integer(),
-  smsSent: Type.Integer(),
-  smsFailed: Type.Integer(),
-  percent: Type.Number(),
-});
-
 /** A task's progress moved (at most one per task per folded batch; the stream coalesces further). */
 export const TaskProgressChanged = defineEvent(
   'task.progress',
   1,
-  Type.Object({ tenantId: Uuid, taskId: Uuid, status: Type.String(), progress: TaskProgressView }),
+  Type.Object({ tenantId: Uuid, taskId: Uuid, status: Type.String(), progress: TaskProgress }),
 );
 
 /** A roster became `ready` or `failed`: the roster as `GET /v1/rosters/{id}` shows it. */

@@ -94,6 +94,22 @@ export const UpdateTask = Type.Object(
 
 const SmsRuleView = Type.Object({ enabled: Type.Boolean(), templateId: Nullable(Uuid), when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])) });
 
+/** A task's progress: numbers by their latest outcome (API.md "Tasks"). */
+export const TaskProgress = Type.Object({
+  total: Type.Integer(),
+  pending: Type.Integer(),
+  answered: Type.Integer(),
+  noAnswer: Type.Integer(),
+  busy: Type.Integer(),
+  unavailable: Type.Integer(),
+  failed: Type.Integer(),
+  cancelled: Type.Integer(),
+  smsSent: Type.Integer(),
+  smsFailed: Type.Integer(),
+  /** final numbers / total × 100, two decimals */
+  percent: Type.Number(),
+});
+
 /** The fields of a task as the API shows it; a dry run's draft has all but those made at creation. */
 const taskFields = {
   id: Uuid,
@@ -110,20 +126,7 @@ const taskFields = {
   }),
   sms: Type.Object({ onDisconnect: SmsRuleView, onUnanswered: SmsRuleView }),
   dialing: TaskDialingSettings,
-  progress: Type.Object({
-    total: Type.Integer(),
-    pending: Type.Integer(),
-    answered: Type.Integer(),
-    noAnswer: Type.Integer(),
-    busy: Type.Integer(),
-    unavailable: Type.Integer(),
-    failed: Type.Integer(),
-    cancelled: Type.Integer(),
-    smsSent: Type.Integer(),
-    smsFailed: Type.Integer(),
-    /** final numbers / total × 100, two decimals */
-    percent: Type.Number(),
-  }),
+  progress: TaskProgress,
   /** running but outside the calling window: when the window next opens (UTC); else null */
   nextCallAt: Nullable(DateTime),
   startedAt: Nullable(DateTime),
