@@ -42,6 +42,7 @@ describe('the OpenAPI document (/docs/json)', () => {
       'GET /v1/admin/tenants/{id}/api-keys → listTenantApiKeys',
       'GET /v1/api-keys → listApiKeys',
       'GET /v1/audit-events → listAuditEvents',
+      'GET /v1/events → streamEvents',
       'GET /v1/me → getMe',
       'GET /v1/recordings → listRecordings',
       'GET /v1/recordings/{id} → getRecording',
@@ -105,7 +106,7 @@ describe('the OpenAPI document (/docs/json)', () => {
     const ops = operations(doc);
     expect(ops.filter((o) => o.tags.length !== 1).map((o) => o.key)).toEqual([]);
     const names = (doc.tags as { name: string }[]).map((t) => t.name);
-    expect(names).toEqual(['API keys', 'Admin', 'Audit', 'Auth', 'Recordings', 'Rosters', 'SMS', 'Tasks', 'Users', 'Webhooks']);
+    expect(names).toEqual(['API keys', 'Admin', 'Audit', 'Auth', 'Events', 'Recordings', 'Rosters', 'SMS', 'Tasks', 'Users', 'Webhooks']);
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
     expect([...new Set(ops.flatMap((o) => o.tags))].sort()).toEqual(names);
   });

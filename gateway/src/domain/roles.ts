@@ -103,6 +103,7 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   'POST /v1/webhooks/:id/test': adm('webhook.test'),
   'GET /v1/webhooks/:id/deliveries': v,
   'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': adm('webhookDelivery.redeliver'),
+  'GET /v1/events': v,
 };
 
 /** What a path that matches no row needs: fail closed (only owners, and the services answer 404). */

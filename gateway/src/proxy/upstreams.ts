@@ -41,4 +41,5 @@ export const proxyTable: [url: string, service: ServiceName][] = [
   ['/v1/tasks/:id/report', 'dialer'],
   ['/v1/webhooks', 'events'],
   ['/v1/webhooks/*', 'events'],
+  ['/v1/events', 'events'],
 ];

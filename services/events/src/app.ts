@@ -1,14 +1,18 @@
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { ConfigError } from '@autocall/config';
 import { createServer, type App } from '@autocall/http';
 import { readiness, type ServiceDeps } from '@autocall/service';
 import type { EventsConfig } from './config';
+import { EventListener } from './adapters/event-listener';
 import { HttpWebhookSender } from './adapters/webhook-sender';
+import { EVENTS_CHANNEL } from './data/event.repository';
 import { parseSchedule, type WebhookSender } from './domain/delivery';
 import { DeliveryWorker } from './usecases/delivery-worker';
+import { EventStreams } from './usecases/event-streams';
 import { EventIntake } from './usecases/intake';
 import { Retention } from './usecases/retention';
 import { WebhookService } from './usecases/webhook.service';
+import { streamRoutes } from './http/stream.routes';
 import { webhookRoutes } from './http/webhook.routes';
 import { publicEventsConsumer } from './messaging/public-events.consumer';
 import { Init1767000000000 } from './data/migrations/1767000000000-Init';
@@ -22,7 +26,7 @@ export interface EventsSeams {
   sender?: WebhookSender;
 }
 
-/** Wires the events service: webhook routes, the public-events consumer, the delivery worker and the retention loop. Never listens. */
+/** Wires the events service: webhook and stream routes, the public-events consumer, the delivery worker, the stream's listener and the retention loop. Never listens. */
 export async function buildApp(deps: ServiceDeps<EventsConfig>, seams: EventsSeams = {}): Promise<App> {
   const { config, db, bus, relay, logger } = deps;
   if (config.WEBHOOK_LEASE_MS < 3 * config.WEBHOOK_TIMEOUT_MS) {
@@ -51,9 +55,22 @@ export async function buildApp(deps: ServiceDeps<EventsConfig>, seams: EventsSea
     eventHours: config.EVENTS_RETENTION_HOURS,
     deliveryDays: config.WEBHOOK_DELIVERY_RETENTION_DAYS,
   });
+  const streams = new EventStreams(db, logger.child({ component: 'stream' }), {
+    replayMinutes: config.EVENTS_REPLAY_MINUTES,
+    heartbeatMs: config.EVENTS_HEARTBEAT_MS,
+    progressMinMs: config.EVENTS_PROGRESS_MIN_MS,
+    pollMs: config.EVENTS_STREAM_POLL_MS,
+    maxBufferBytes: config.EVENTS_STREAM_MAX_BUFFER_BYTES,
+  });
+  const listener = new EventListener(config.DATABASE_URL, EVENTS_CHANNEL, (tenantId) => streams.notify(tenantId), () => streams.resume(), logger.child({ component: 'stream-listener' }));
+  new Gauge({ name: 'events_stream_clients', help: 'Open event stream clients on this replica', registers: [app.metrics], collect() { this.set(streams.clients); } });
   webhookRoutes(app, webhooks);
+  streamRoutes(app, streams);
   await publicEventsConsumer(bus, intake, { queuePrefix: config.EVENTS_QUEUE_PREFIX });
+  // open streams end first: fastify's close waits for their connections
+  app.addHook('preClose', async () => streams.stop());
   app.addHook('onClose', async () => {
+    await listener.close();
     await worker.stop();
     await retention.stop();
     await sender.close();
@@ -61,5 +78,7 @@ export async function buildApp(deps: ServiceDeps<EventsConfig>, seams: EventsSea
   await app.ready();
   worker.start();
   retention.start();
+  streams.start();
+  listener.start();
   return app;
 }

@@ -9,6 +9,16 @@ export const eventsConfigSchema = configSchema({
   EVENTS_RETENTION_HOURS: Type.Number({ exclusiveMinimum: 0, default: 72 }),
   /** How often stored events and old deliveries are pruned, in ms. */
   EVENTS_PRUNE_EVERY_MS: Type.Integer({ minimum: 100, default: 600_000 }),
+  /** How far back `Last-Event-ID` may reach on the stream, in minutes; an older or unknown id: the stream starts now and says so. */
+  EVENTS_REPLAY_MINUTES: Type.Number({ exclusiveMinimum: 0, default: 60 }),
+  /** A comment line on every open stream this often, in ms (keeps proxies from closing it). */
+  EVENTS_HEARTBEAT_MS: Type.Integer({ minimum: 10, default: 15_000 }),
+  /** `task.progress` of one task reaches a stream client at most once per this many ms (the latest wins). */
+  EVENTS_PROGRESS_MIN_MS: Type.Integer({ minimum: 0, default: 500 }),
+  /** How often a replica looks for events its notifications may have missed, in ms. */
+  EVENTS_STREAM_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  /** A stream client that leaves more than this many bytes unread is dropped, not buffered without limit. */
+  EVENTS_STREAM_MAX_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   /** Allow webhook URLs on private, loopback or link-local addresses (tests, receivers inside the deployment). */
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
   /** Most webhook endpoints per tenant; one more answers 422 WEBHOOK_LIMIT. */

@@ -113,3 +113,69 @@ export class Receiver {
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 }
+
+export interface SseMessage {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+}
+
+/**
+ * A Server-Sent Events client over plain HTTP (node:http): every frame and comment as it arrives.
+ * `close()` hangs up, as a browser tab closing would.
+ */
+export class SseClient {
+  readonly messages: SseMessage[] = [];
+  status = 0;
+  headers: Record<string, unknown> = {};
+  ended = false;
+  private req?: import('node:http').ClientRequest;
+  private buffer = '';
+
+  static async open(url: string, headers: Record<string, string>): Promise<SseClient> {
+    const { request } = await import('node:http');
+    const c = new SseClient();
+    await new Promise<void>((resolve, reject) => {
+      const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+        c.status = res.statusCode ?? 0;
+        c.headers = res.headers;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => c.feed(chunk));
+        res.on('end', () => (c.ended = true));
+        res.on('close', () => (c.ended = true));
+        res.on('error', () => (c.ended = true));
+        resolve();
+      });
+      req.on('error', (err) => (c.status ? (c.ended = true) : reject(err)));
+      req.end();
+      c.req = req;
+    });
+    return c;
+  }
+
+  private feed(chunk: string): void {
+    this.buffer += chunk;
+    for (let i = this.buffer.indexOf('\n\n'); i >= 0; i = this.buffer.indexOf('\n\n')) {
+      const block = this.buffer.slice(0, i);
+      this.buffer = this.buffer.slice(i + 2);
+      const m: SseMessage = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) m.comment = line.slice(1).trim();
+        else if (line.startsWith('id: ')) m.id = line.slice(4);
+        else if (line.startsWith('event: ')) m.event = line.slice(7);
+        else if (line.startsWith('data: ')) m.data = line.slice(6);
+      }
+      this.messages.push(m);
+    }
+  }
+
+  /** The events received (frames with an event), parsed. */
+  get events(): { id: string; type: string; tenantId: string; data: any }[] {
+    return this.messages.filter((m) => m.event).map((m) => JSON.parse(m.data!));
+  }
+
+  close(): void {
+    this.req?.destroy();
+  }
+}

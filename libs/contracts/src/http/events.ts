@@ -69,6 +69,14 @@ export const WebhookDelivery = Type.Object(
 
 export const ListWebhooksQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
 export const ListDeliveriesQuery = Type.Object({ ...CursorQuery, status: Type.Optional(DeliveryStatus) }, { additionalProperties: false });
+export const StreamEventsQuery = Type.Object(
+  {
+    taskId: Type.Optional(Uuid),
+    types: Type.Optional(Type.String({ maxLength: 500, description: 'Comma-separated event types; an unknown one: 400.' })),
+    lastEventId: Type.Optional(Type.String({ maxLength: 200, description: 'As the Last-Event-ID header: replay what was stored after that event (within EVENTS_REPLAY_MINUTES).' })),
+  },
+  { additionalProperties: false },
+);
 export const DeliveryParams = Type.Object({ id: Uuid, deliveryId: Uuid }, { additionalProperties: false });
 
 const problems = { 400: Problem, 404: Problem, 409: Problem, 422: Problem };
@@ -106,6 +114,12 @@ export const eventsRoutes = defineRoutes({
   listWebhookDeliveries: {
     method: 'GET', url: '/v1/webhooks/:id/deliveries', operationId: 'listWebhookDeliveries', summary: "The endpoint's deliveries, newest first (cursor list)", tags: ['Webhooks'],
     schema: { params: IdParams, querystring: ListDeliveriesQuery, response: { 200: CursorPage(WebhookDelivery), 400: Problem, 404: Problem } },
+  },
+  streamEvents: {
+    method: 'GET', url: '/v1/events', operationId: 'streamEvents', tags: ['Events'],
+    summary: "The tenant's events as Server-Sent Events (id: the event id, event: its type, data: the event JSON); Last-Event-ID replays",
+    produces: ['text/event-stream'],
+    schema: { querystring: StreamEventsQuery, response: { 400: Problem } },
   },
   redeliverWebhookDelivery: {
     method: 'POST', url: '/v1/webhooks/:id/deliveries/:deliveryId/redeliver', operationId: 'redeliverWebhookDelivery', summary: 'Send a delivery again (same webhook-id)', tags: ['Webhooks'],

@@ -10,6 +10,17 @@ export interface StoredEvent {
 
 type Q = Pick<EntityManager, 'query'>;
 
+/** Notified (with the tenant id) by every transaction that stores events of a tenant. */
+export const EVENTS_CHANNEL = 'autocall_events';
+
+export interface StreamRow {
+  id: string;
+  seq: number;
+  type: string;
+  task_id: string | null;
+  body: string;
+}
+
 export const eventRepository = {
   /**
    * Stores events with the next sequence numbers of their tenants (in the order given) and
@@ -41,6 +52,8 @@ export const eventRepository = {
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [incoming.map((i) => i.event.id), incoming.map((i) => i.event.tenantId), seqs, incoming.map((i) => i.event.type), incoming.map((i) => i.taskId), incoming.map((i) => i.event.createdAt), bodies],
     )) as { id: string }[];
+    // every replica's stream clients of these tenants look for the new events once this commits
+    await m.query(`SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t`, [EVENTS_CHANNEL, tenants]);
     const fresh = new Set(inserted.map((r) => r.id));
     return incoming.flatMap((i, k) => (fresh.delete(i.event.id) ? [{ id: i.event.id, tenantId: i.event.tenantId, type: i.event.type, body: bodies[k] }] : []));
   },
@@ -57,6 +70,24 @@ export const eventRepository = {
       [events.map((e) => e.id), events.map((e) => e.tenantId), events.map((e) => e.type), events.map((e) => e.body)],
     )) as unknown[];
     return rows.length;
+  },
+
+  /** The tenant's events after `afterSeq`, in sequence order. */
+  async after(m: Q, tenantId: string, afterSeq: number, limit: number): Promise<StreamRow[]> {
+    const rows = (await m.query(`SELECT id, seq, type, task_id, body FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [tenantId, afterSeq, limit])) as (StreamRow & { seq: string })[];
+    return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+  },
+
+  /** The sequence number of the tenant's event `id`, if it was stored within the last `minutes`. */
+  async seqWithin(m: Q, tenantId: string, id: string, minutes: number): Promise<number | undefined> {
+    const [row] = (await m.query(`SELECT seq FROM events WHERE id = $1 AND tenant_id = $2 AND stored_at > now() - make_interval(secs => $3)`, [id, tenantId, minutes * 60])) as { seq: string }[];
+    return row ? Number(row.seq) : undefined;
+  },
+
+  /** The last sequence number given to each tenant (0 for one with no event yet). */
+  async lastSeqs(m: Q, tenantIds: string[]): Promise<Map<string, number>> {
+    const rows = (await m.query(`SELECT tenant_id, last_seq FROM tenant_sequences WHERE tenant_id = ANY ($1::uuid[])`, [tenantIds])) as { tenant_id: string; last_seq: string }[];
+    return new Map(tenantIds.map((t) => [t, Number(rows.find((r) => r.tenant_id === t)?.last_seq ?? 0)]));
   },
 
   /** Deletes up to `limit` events stored before the retention; returns how many. */

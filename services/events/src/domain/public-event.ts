@@ -78,3 +78,17 @@ export const eventBody = (e: PublicEvent): string => JSON.stringify({ id: e.id, 
 
 /** The event types a webhook may not subscribe to, among those asked for. */
 export const unsubscribable = (types: readonly string[]): string[] => types.filter((t) => (UNSUBSCRIBABLE_EVENT_TYPES as readonly string[]).includes(t));
+
+/** One Server-Sent Events frame of a stored event (its body is one line of JSON). */
+export const sseFrame = (id: string, type: string, body: string): string => `id: ${id}\nevent: ${type}\ndata: ${body}\n\n`;
+
+/** An SSE comment line: shown to no handler, keeps the connection alive or explains something. */
+export const sseComment = (text: string): string => `: ${text.replace(/[\r\n]+/g, ' ')}\n\n`;
+
+/** `types=a,b` of the stream: the types asked for, or the first one that is not a public type. */
+export function parseTypes(raw: string | undefined, known: readonly string[]): { types: Set<string> | null } | { unknown: string } {
+  if (raw === undefined || raw.trim() === '') return { types: null };
+  const types = raw.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const unknown = types.find((t) => !known.includes(t));
+  return unknown !== undefined ? { unknown } : { types: new Set(types) };
+}
