@@ -100,4 +100,5 @@ export async function sql<T = any>(query: string, params: unknown[] = [], url = 
 export * from './service';
 export * from './isolation';
 export * from './tcp-relay';
+export * from './private-rabbit';
 export * from './factories';
