@@ -226,18 +226,25 @@ describe('webhook deliveries (Standard Webhooks)', () => {
   it('when a delivery is held by a replica that died (its lease not lapsed), then nobody sends it until the lease lapses; then it goes out with the same webhook-id and is settled by the new claim', async () => {
     const t = newTenantId();
     const { id } = await endpoint(t);
-    const test = (await call(svc, t, 'POST', `/v1/webhooks/${id}/test`)).body;
-    // taken over before the worker could send it: as if another replica claimed it and died
-    await eventually(async () => rx.ofEvent(test.eventId).length === 1);
-    const deadToken = randomUUID();
-    await sql(`UPDATE events.deliveries SET status = 'pending', next_attempt_at = now(), lease_until = now() + interval '700 milliseconds', lease_token = $2 WHERE id = $1`, [test.id, deadToken]);
-    const leasedAt = Date.now();
-    await eventually(() => rx.ofEvent(test.eventId).length === 2, 5000);
-    expect(Date.now() - leasedAt).toBeGreaterThanOrEqual(600);
-    expect(rx.ofEvent(test.eventId)[1].headers['webhook-id']).toBe(test.eventId);
-    const [row] = await sql(`SELECT status, lease_token FROM events.deliveries WHERE id = $1`, [test.id]);
-    expect(row.status).toBe('delivered');
-    expect(row.lease_token).toBeNull();
+    // as a replica that claimed it and died would leave it: pending, leased under a token nobody holds any more
+    const eventId = randomUUID();
+    const body = JSON.stringify({ id: eventId, type: 'number.completed', createdAt: new Date().toISOString(), tenantId: t, data: {} });
+    const [held] = await sql<{ id: string; lease_until: Date }>(
+      `INSERT INTO events.deliveries (id, tenant_id, webhook_id, event_id, event_type, body, status, next_attempt_at, lease_until, lease_token)
+       VALUES (gen_random_uuid(), $1, $2, $3, 'number.completed', $4, 'pending', now(), now() + interval '700 milliseconds', gen_random_uuid())
+       RETURNING id, lease_until`,
+      [t, id, eventId, body],
+    );
+    const [got] = await eventually(() => (rx.ofEvent(eventId).length ? rx.ofEvent(eventId) : undefined), 10_000);
+    // sent only once the lease had lapsed (the database's clock and this process's are the machine's)
+    expect(got.at).toBeGreaterThanOrEqual(held.lease_until.getTime() - 20);
+    expect(got.body).toBe(body);
+    const row = await eventually(async () => {
+      const [r] = await sql(`SELECT status, attempts, lease_token FROM events.deliveries WHERE id = $1`, [held.id]);
+      return r.status === 'delivered' ? r : undefined;
+    });
+    expect(row).toEqual({ status: 'delivered', attempts: 1, lease_token: null });
+    expect(rx.ofEvent(eventId)).toHaveLength(1);
   });
 });
 

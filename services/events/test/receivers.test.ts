@@ -7,9 +7,9 @@ import { call, deleteTestQueues, Receiver, startEvents, type Behaviour, type Eve
 
 const payload = (tenantId: string) => ({ tenantId, taskId: randomUUID(), phone: '+6287630021323', outcome: 'busy', attempts: 2, variables: {}, sms: null });
 
-/** Answers that keep writing until the connection goes (an endless body). */
+/** Answers that keep writing until the connection goes (an endless body): two chunks are over the 64 KiB cap, however slow the machine. */
 const endless =
-  (status: number, chunk = Buffer.alloc(16 * 1024, 'x'), everyMs = 1): Behaviour =>
+  (status: number, chunk = Buffer.alloc(40 * 1024, 'x'), everyMs = 1): Behaviour =>
   (_req, res) => {
     res.writeHead(status, { 'content-type': 'text/plain' });
     const timer = setInterval(() => res.write(chunk), everyMs);
