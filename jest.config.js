@@ -13,7 +13,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/\\.pnpm/(?!(cookie|music-metadata|codec-parser|mpg123-decoder|strtok3|token-types|peek-readable|file-type|@tokenizer|uint8array-extras|@wasm-audio-decoders|simple-yenc|@eshaz|@borewit|win-guid|media-typer|set-cookie-parser)[@+])'],
   resolver: '<rootDir>/libs/testing/src/jest-resolver.js',
-  moduleNameMapper: { '^@autocall/(config|logger|http|db|contracts|bus|testing|service|work-loop|xlsx|audio|phone|dialing-time)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@autocall/(config|logger|http|db|contracts|bus|testing|service|work-loop|xlsx|audio|phone|dialing-time|net-guard)$': '<rootDir>/libs/$1/src' },
   testMatch: ['<rootDir>/{libs,services,gateway,test}/**/*.test.ts', '<rootDir>/{libs,services}/*/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',

@@ -10,6 +10,7 @@ const files = [
   ['recording', 'services/recording/src/config.ts'],
   ['sms', 'services/sms/src/config.ts'],
   ['dialer', 'services/dialer/src/config.ts'],
+  ['events', 'services/events/src/config.ts'],
 ];
 const rows = [];
 for (const [who, file] of files) {

@@ -1,4 +1,4 @@
-// Single-process mode: the gateway and the five services in ONE process over one in-process bus
+// Single-process mode: the gateway and the six services in ONE process over one in-process bus
 // (PgBus: queues in the database's `bus` schema). The same descriptors (src/service.ts) that each
 // service's main.ts runs alone are run here side by side: the composition root picks the bus and
 // the database, the services do not know. A crash loses nothing committed (outbox → durable
@@ -21,10 +21,11 @@ const SERVICES = [
   ['recording', 'services/recording/dist/service.js', 'recordingService'],
   ['sms', 'services/sms/dist/service.js', 'smsService'],
   ['dialer', 'services/dialer/dist/service.js', 'dialerService'],
+  ['events', 'services/events/dist/service.js', 'eventsService'],
 ];
 const GATEWAY = ['gateway', 'gateway/dist/service.js', 'gatewayService'];
 
-/** A port nobody listens on now (services in one process do not need the fixed 3001–3005). */
+/** A port nobody listens on now (services in one process do not need the fixed 3001–3006). */
 export function freePort(host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     const srv = createServer();

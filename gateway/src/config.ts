@@ -45,6 +45,8 @@ export const gatewayConfigSchema = configSchema({
   SMS_URL: Type.String({ default: 'http://127.0.0.1:3004' }),
   /** Base URL of the dialer service. */
   DIALER_URL: Type.String({ default: 'http://127.0.0.1:3005' }),
+  /** Base URL of the events service (webhooks). */
+  EVENTS_URL: Type.String({ default: 'http://127.0.0.1:3006' }),
   /** Allowed browser origins, comma-separated, or * for any. */
   CORS_ORIGINS: Type.String({ default: '*' }),
   /** How long an upstream may take to answer (headers) or stall its body before the gateway answers 503. */

@@ -35,6 +35,7 @@ describe('the OpenAPI document (/docs/json)', () => {
       'DELETE /v1/sms-templates/{id} → deleteSmsTemplate',
       'DELETE /v1/tasks/{id} → deleteTask',
       'DELETE /v1/users/{id} → deleteUser',
+      'DELETE /v1/webhooks/{id} → deleteWebhook',
       'GET /v1/admin/audit-events → listAllAuditEvents',
       'GET /v1/admin/sms-templates → listAllSmsTemplates',
       'GET /v1/admin/tenants → listTenants',
@@ -45,6 +46,7 @@ describe('the OpenAPI document (/docs/json)', () => {
       'GET /v1/calendar → getCalendar',
       'GET /v1/dnc → listDncEntries',
       'GET /v1/dnc/{phone} → getDncEntry',
+      'GET /v1/events → streamEvents',
       'GET /v1/me → getMe',
       'GET /v1/recordings → listRecordings',
       'GET /v1/recordings/{id} → getRecording',
@@ -64,11 +66,15 @@ describe('the OpenAPI document (/docs/json)', () => {
       'GET /v1/tasks/{id}/report → getTaskReport',
       'GET /v1/users → listUsers',
       'GET /v1/users/{id} → getUser',
+      'GET /v1/webhooks → listWebhooks',
+      'GET /v1/webhooks/{id} → getWebhook',
+      'GET /v1/webhooks/{id}/deliveries → listWebhookDeliveries',
       'PATCH /v1/recordings/{id} → updateRecording',
       'PATCH /v1/rosters/{id} → updateRoster',
       'PATCH /v1/sms-templates/{id} → updateSmsTemplate',
       'PATCH /v1/tasks/{id} → updateTask',
       'PATCH /v1/users/{id} → updateUser',
+      'PATCH /v1/webhooks/{id} → updateWebhook',
       'POST /v1/admin/sms-templates/{id}/approve → approveSmsTemplate',
       'POST /v1/admin/sms-templates/{id}/reject → rejectSmsTemplate',
       'POST /v1/admin/tenants → createTenant',
@@ -89,6 +95,10 @@ describe('the OpenAPI document (/docs/json)', () => {
       'POST /v1/tasks/{id}/resume → resumeTask',
       'POST /v1/users → createUser',
       'PUT /v1/calendar → putCalendar',
+      'POST /v1/webhooks → createWebhook',
+      'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver → redeliverWebhookDelivery',
+      'POST /v1/webhooks/{id}/rotate-secret → rotateWebhookSecret',
+      'POST /v1/webhooks/{id}/test → testWebhook',
       'PUT /v1/sms-account → putSmsAccount',
     ]);
   });
@@ -103,7 +113,7 @@ describe('the OpenAPI document (/docs/json)', () => {
     const ops = operations(doc);
     expect(ops.filter((o) => o.tags.length !== 1).map((o) => o.key)).toEqual([]);
     const names = (doc.tags as { name: string }[]).map((t) => t.name);
-    expect(names).toEqual(['API keys', 'Admin', 'Audit', 'Auth', 'Dialing policy', 'Recordings', 'Rosters', 'SMS', 'Tasks', 'Users']);
+    expect(names).toEqual(['API keys', 'Admin', 'Audit', 'Auth', 'Dialing policy', 'Events', 'Recordings', 'Rosters', 'SMS', 'Tasks', 'Users', 'Webhooks']);
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
     expect([...new Set(ops.flatMap((o) => o.tags))].sort()).toEqual(names);
   });

@@ -237,6 +237,7 @@ const SERVICE_OF: [RegExp, keyof Platform['services']][] = [
   [/^\/v1\/rosters/, 'roster'],
   [/^\/v1\/recordings/, 'recording'],
   [/^\/v1\/(admin\/)?sms-/, 'sms'],
+  [/^\/v1\/(webhooks|events)/, 'events'],
 ];
 
 async function readyOf(name: keyof Platform['services']): Promise<number> {
@@ -262,7 +263,9 @@ async function send(h: Hostile, seedNote: string): Promise<void> {
     status = res.status;
     if (process.env.FUZZ_DEBUG) console.log(`${Date.now() - started} ms ${h.method} ${h.url.slice(0, 120)} (${h.what}) → ${status} ${JSON.stringify(typeof h.body === 'string' ? h.body.slice(0, 200) : h.body?.subarray(0, 200).toString('latin1'))} ${JSON.stringify(h.headers['content-type'])}`);
     if (process.env.FUZZ_STATS && Date.now() - started > 2000) console.log(`slow (${Date.now() - started} ms): ${h.method} ${h.url.slice(0, 120)} (${h.what}) → ${status}`);
-    text = (await res.text()).slice(0, 300);
+    // the event stream answers at once and never ends: its status and headers are the answer
+    if (/^text\/event-stream/.test(res.headers.get('content-type') ?? '')) await res.body?.cancel();
+    else text = (await res.text()).slice(0, 300);
   } catch (err) {
     const e = err as Error;
     if (e.name === 'TimeoutError') throw new Error(`hang: ${h.method} ${h.url.slice(0, 200)} (${h.what}) took over ${HANG_MS} ms ${seedNote}; the requests before it:\n${recent.join('\n')}`);

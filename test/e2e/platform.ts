@@ -1,6 +1,6 @@
 /**
  * The whole platform in-process for the end-to-end tests: every real service (task, roster,
- * recording, sms, dialer) built with `startTestService` on this worker's database and RabbitMQ
+ * recording, sms, dialer, events) built with `startTestService` on this worker's database and RabbitMQ
  * vhost, each listening on an ephemeral port, and the gateway in front of them over real HTTP.
  * Nothing of ours is faked: the tests only speak to the gateway.
  */
@@ -21,6 +21,8 @@ import { buildApp as buildSms, SMS_SCHEMA, smsMigrations } from '../../services/
 import { smsConfigSchema } from '../../services/sms/src/config';
 import { buildApp as buildDialer, DIALER_SCHEMA, dialerMigrations } from '../../services/dialer/src/app';
 import { dialerConfigSchema } from '../../services/dialer/src/config';
+import { buildApp as buildEvents, EVENTS_SCHEMA, eventsMigrations } from '../../services/events/src/app';
+import { eventsConfigSchema } from '../../services/events/src/config';
 import { fixture, multipart } from '../../services/recording/test/helpers';
 
 export { bearer, type Res };
@@ -63,7 +65,7 @@ async function listening(name: string, svc: TestService<unknown>): Promise<Runni
 export interface Platform {
   /** The gateway's base URL: the only address the tests call. */
   url: string;
-  services: Record<'task' | 'roster' | 'recording' | 'sms' | 'dialer' | 'gateway', Running>;
+  services: Record<'task' | 'roster' | 'recording' | 'sms' | 'dialer' | 'events' | 'gateway', Running>;
   close(): Promise<void>;
 }
 
@@ -73,7 +75,7 @@ export interface Platform {
  * `env` goes to every service (e.g. another AMQP_URL); with `smsUrl` the sms service is not started
  * here: the gateway uses the one at that address (a process of the test's own).
  */
-export async function startPlatform(opts: { dialerEnv?: Record<string, string>; env?: Record<string, string>; smsUrl?: string; logger?: (service: string) => Logger } = {}): Promise<Platform> {
+export async function startPlatform(opts: { dialerEnv?: Record<string, string>; eventsEnv?: Record<string, string>; env?: Record<string, string>; smsUrl?: string; logger?: (service: string) => Logger } = {}): Promise<Platform> {
   const log = (service: string) => (opts.logger ? { logger: opts.logger(service) } : {});
   const started: Running[] = [];
   const env = opts.env ?? {};
@@ -104,6 +106,20 @@ export async function startPlatform(opts: { dialerEnv?: Record<string, string>; 
       }),
     );
     started.push(dialer);
+    // webhook receivers of the tests listen on 127.0.0.1: private addresses allowed, a quick retry schedule
+    const events = await listening(
+      'events',
+      await startTestService({
+        ...log('events'),
+        name: 'events',
+        schema: EVENTS_SCHEMA,
+        migrations: eventsMigrations,
+        configSchema: eventsConfigSchema,
+        buildApp: buildEvents,
+        env: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,400ms', WEBHOOK_POLL_MS: '50', ...env, ...opts.eventsEnv },
+      }),
+    );
+    started.push(events);
     const gateway = await listening(
       'gateway',
       await startTestService({
@@ -113,13 +129,13 @@ export async function startPlatform(opts: { dialerEnv?: Record<string, string>; 
         migrations: gatewayMigrations,
         configSchema: gatewayConfigSchema,
         buildApp: buildGateway,
-        env: { TASK_URL: task.url, ROSTER_URL: roster.url, RECORDING_URL: recording.url, SMS_URL: sms.url, DIALER_URL: dialer.url, RATE_LIMIT_PER_SECOND: '1000', PASSWORD_SCRYPT_LOG_N: '14', ...env },
+        env: { TASK_URL: task.url, ROSTER_URL: roster.url, RECORDING_URL: recording.url, SMS_URL: sms.url, DIALER_URL: dialer.url, EVENTS_URL: events.url, RATE_LIMIT_PER_SECOND: '1000', PASSWORD_SCRYPT_LOG_N: '14', ...env },
       }),
     );
     started.push(gateway);
     return {
       url: gateway.url,
-      services: { task, roster, recording, sms, dialer, gateway },
+      services: { task, roster, recording, sms, dialer, events, gateway },
       close: () => closeAll(started),
     };
   } catch (err) {

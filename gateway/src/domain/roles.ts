@@ -15,6 +15,8 @@ export interface Access {
   action?: string;
   /** The service honours `?dryRun=true` here (checks, changes nothing): such a request is not audited. */
   dryRun?: true;
+  /** The answer shows a secret (a webhook's signing secret): kept for Idempotency-Key replays only encrypted. */
+  secret?: true;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -98,6 +100,17 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   'DELETE /v1/dnc/:phone': op('dnc.remove'),
   'GET /v1/calendar': v,
   'PUT /v1/calendar': adm('calendar.update'),
+  // events: webhooks are read by every role, changed by admins (their secrets are shown only to the creator and rotator)
+  'GET /v1/webhooks': v,
+  'POST /v1/webhooks': { ...adm('webhook.create'), secret: true },
+  'GET /v1/webhooks/:id': v,
+  'PATCH /v1/webhooks/:id': adm('webhook.update'),
+  'DELETE /v1/webhooks/:id': adm('webhook.delete'),
+  'POST /v1/webhooks/:id/rotate-secret': { ...adm('webhook.rotateSecret'), secret: true },
+  'POST /v1/webhooks/:id/test': adm('webhook.test'),
+  'GET /v1/webhooks/:id/deliveries': v,
+  'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': adm('webhookDelivery.redeliver'),
+  'GET /v1/events': v,
 };
 
 /** What a path that matches no row needs: fail closed (only owners, and the services answer 404). */

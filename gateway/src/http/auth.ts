@@ -20,6 +20,8 @@ declare module 'fastify' {
     auditId: string | undefined;
     /** `?dryRun=true` on a route whose service honours it: it changes nothing, so it is neither audited nor kept for idempotent replay. */
     dryRun: boolean;
+    /** The route's answer shows a secret: an idempotent replay keeps it only encrypted. */
+    secretAnswer: boolean;
   }
 }
 
@@ -127,6 +129,7 @@ export function authHook(o: AuthOptions) {
       }
     }
     req.dryRun = access.dryRun === true && isDryRun(req);
+    req.secretAnswer = access.secret === true;
     if (UNSAFE.has(req.method) && access.action !== undefined && !req.dryRun) {
       const id = await o.audit.begin(auditEntry(req, req.caller, route, access.action));
       req.auditId = id;

@@ -181,7 +181,7 @@ async function idempotentProxy(req: FastifyRequest, reply: FastifyReply, pool: P
     fp = fingerprint(req.method, req.url, bodyDigest(buffered, req.headers['content-type']));
   }
   const lateFingerprint = async () => fingerprint(req.method, req.url, await digestOnly(req));
-  return idempotent(req, reply, opts.idempotency, { key, fingerprint: fp, lateFingerprint }, async (): Promise<Produced> => {
+  return idempotent(req, reply, opts.idempotency, { key, fingerprint: fp, lateFingerprint, sealed: req.secretAnswer }, async (): Promise<Produced> => {
     let digest: Promise<string> | undefined;
     let body: Dispatcher.RequestOptions['body'];
     if (multipart) {
@@ -243,6 +243,23 @@ async function digestOnly(req: FastifyRequest): Promise<string> {
   return d;
 }
 
+/** The long-lived stream: it must end when the credential it was opened with stops working. */
+const STREAM_URL = '/v1/events';
+
+/**
+ * Ends the response when the caller's API key is revoked or its session ends (on any replica:
+ * CredentialEnds hears of it through LISTEN/NOTIFY), or its user changes; the client reconnects
+ * with its Last-Event-ID and is let in again only if its credential still works. Destroying the
+ * response aborts the upstream request, so the service frees the stream too.
+ */
+function endWithCredential(app: App, req: FastifyRequest, reply: FastifyReply): void {
+  const c = req.caller;
+  if (!c || c.type === 'admin') return;
+  const ids = c.type === 'apiKey' ? [c.id] : [c.sessionId, c.id];
+  const unwatch = ids.map((id) => app.credentialEnds.watch(id, () => reply.raw.destroy()));
+  reply.raw.once('close', () => unwatch.forEach((u) => u()));
+}
+
 /**
  * The proxy routes, in their own plugin scope: a catch-all content-type parser leaves every body
  * unread, so uploads stream from the client socket to the service.
@@ -262,6 +279,7 @@ export async function proxyRoutes(app: App, opts: ProxyOptions) {
         // A dry run's answer is never kept under its Idempotency-Key: the real create sent next under
         // the same key (a wizard's last step) must run, not replay the check or meet 422 KEY_REUSED.
         const key = req.dryRun ? undefined : idempotencyKeyOf(req);
+        if (url === STREAM_URL) endWithCredential(app, req, reply);
         return key === undefined ? streamThrough(req, reply, pool, opts) : idempotentProxy(req, reply, pool, opts, key);
       },
     });

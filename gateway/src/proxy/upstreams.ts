@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import type { GatewayConfig } from '../config';
 
-export type ServiceName = 'task' | 'roster' | 'recording' | 'sms' | 'dialer';
+export type ServiceName = 'task' | 'roster' | 'recording' | 'sms' | 'dialer' | 'events';
 
 /** One keep-alive connection pool per upstream service. */
 export type Upstreams = Record<ServiceName, Pool>;
@@ -16,7 +16,7 @@ export function createUpstreams(c: GatewayConfig): Upstreams {
       bodyTimeout: c.UPSTREAM_TIMEOUT_MS,
       keepAliveTimeout: 10_000,
     });
-  return { task: pool(c.TASK_URL), roster: pool(c.ROSTER_URL), recording: pool(c.RECORDING_URL), sms: pool(c.SMS_URL), dialer: pool(c.DIALER_URL) };
+  return { task: pool(c.TASK_URL), roster: pool(c.ROSTER_URL), recording: pool(c.RECORDING_URL), sms: pool(c.SMS_URL), dialer: pool(c.DIALER_URL), events: pool(c.EVENTS_URL) };
 }
 
 export async function closeUpstreams(u: Upstreams): Promise<void> {
@@ -42,4 +42,7 @@ export const proxyTable: [url: string, service: ServiceName][] = [
   ['/v1/dnc', 'dialer'],
   ['/v1/dnc/*', 'dialer'],
   ['/v1/calendar', 'dialer'],
+  ['/v1/webhooks', 'events'],
+  ['/v1/webhooks/*', 'events'],
+  ['/v1/events', 'events'],
 ];

@@ -114,4 +114,5 @@ export function freePort(): Promise<number> {
 export * from './service';
 export * from './isolation';
 export * from './tcp-relay';
+export * from './private-rabbit';
 export * from './factories';

@@ -193,9 +193,12 @@ describe('import and validation', () => {
     expect(rest.nextAfterRowNumber).toBeNull();
   });
 
-  it('when ready, then roster.ready is in the outbox', async () => {
+  it('when ready, then roster.ready is in the outbox, and the public roster.status with the roster as GET shows it', async () => {
     const rows = await sql(`SELECT name, payload FROM roster.outbox WHERE payload->>'rosterId' = $1`, [id]);
     expect(rows).toEqual([{ name: 'roster.ready', payload: { tenantId: tenant, rosterId: id, valid: 9, totalRows: 17 } }]);
+    const view = (await svc.app.inject({ method: 'GET', url: `/v1/rosters/${id}`, headers: asTenant(tenant) })).json();
+    const published = await sql(`SELECT name, payload FROM roster.outbox WHERE payload->'roster'->>'id' = $1`, [id]);
+    expect(published).toEqual([{ name: 'roster.status', payload: { tenantId: tenant, roster: view } }]);
   });
 });
 
@@ -230,6 +233,8 @@ describe('sheets and headers', () => {
     expect(res.json()).toMatchObject({ status: 'failed', failureReason: reason, counts: { totalRows: 0 } });
     const events = await sql(`SELECT name, payload->>'failureReason' AS reason FROM roster.outbox WHERE payload->>'rosterId' = $1`, [res.json().id]);
     expect(events).toEqual([{ name: 'roster.failed', reason }]);
+    const published = await sql(`SELECT payload FROM roster.outbox WHERE name = 'roster.status' AND payload->'roster'->>'id' = $1`, [res.json().id]);
+    expect(published.map((p) => p.payload.roster)).toEqual([res.json()]);
   });
 
   it('when there are more rows than ROSTER_MAX_ROWS, then the roster fails with ROSTER_TOO_MANY_ROWS', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SmsFailed, SmsSent, TaskCreated, TaskUpdated } from '@autocall/contracts';
+import { NumberCompleted, SmsFailed, SmsSent, SmsStatusChanged, TaskCreated, TaskUpdated, type NumberCompletedT } from '@autocall/contracts';
 import { on, type Bus, type MessageContext } from '@autocall/bus';
 import { asTenant, connectTestBus, eventually, newTenantId } from '@autocall/testing';
 import { callCompleted, createTemplate, deleteTestQueues, messagesOf, publishCall, publishTask, putAccount, startSms, taskSnapshot, type Sms } from './helpers';
@@ -11,6 +11,9 @@ const eventsQueue = `smstest.events.${randomUUID()}`;
 const probeQueue = `smstest.probe.${randomUUID()}`;
 const results: { name: string; payload: { taskId: string; phone: string; kind: string; status: string; failureReason: string | null; messageId: string } }[] = [];
 let probeCtx: MessageContext | undefined;
+/** The public events this service publishes (API.md "Platform events"). */
+const numbers: NumberCompletedT[] = [];
+const statuses: { tenantId: string; message: { taskId: string; phone: string; status: string; kind: string; failureReason: string | null } }[] = [];
 const probeTask = randomUUID();
 
 beforeAll(async () => {
@@ -19,6 +22,8 @@ beforeAll(async () => {
   await bus.subscribe(eventsQueue, [
     on(SmsSent, async (payload) => void results.push({ name: 'sms.sent', payload })),
     on(SmsFailed, async (payload) => void results.push({ name: 'sms.failed', payload })),
+    on(NumberCompleted, async (payload) => void numbers.push(payload)),
+    on(SmsStatusChanged, async (payload) => void statuses.push(payload)),
   ]);
   await bus.subscribe(probeQueue, [
     on(TaskCreated, async (t, ctx) => {
@@ -135,6 +140,24 @@ describe('follow-up SMS rules', () => {
     expect(byPhone(items)).toEqual(['+6281200000005:unanswered', '+6281200000006:unanswered', '+6281200000007:unanswered']);
     expect(items.find((i) => i.phone === '+6281200000005')?.text).toBe('Sorry we missed you, Dewi: January Promotion');
     expect(items.every((i) => i.status === 'sent')).toBe(true);
+    // number.completed for each final number, its follow-up decided: none for the failed ones, none for the retried attempts
+    const announced = await eventually(() => {
+      const mine = numbers.filter((n) => n.taskId === task.taskId);
+      return mine.length >= 5 ? mine : undefined;
+    });
+    expect(announced.map((n) => [n.phone, n.outcome, n.attempts, n.sms]).sort()).toEqual([
+      ['+6281200000005', 'no_answer', 1, { kind: 'unanswered', status: 'queued' }],
+      ['+6281200000006', 'busy', 1, { kind: 'unanswered', status: 'queued' }],
+      ['+6281200000007', 'unavailable', 1, { kind: 'unanswered', status: 'queued' }],
+      ['+6281200000009', 'failed', 1, null],
+      ['+6281200000019', 'failed', 1, null],
+    ]);
+    expect(announced.every((n) => n.tenantId === tenantId)).toBe(true);
+    // sms.status for each message sent, with the message as GET /v1/sms-messages shows it
+    await eventually(() => statuses.filter((x) => x.message.taskId === task.taskId).length === 3);
+    const sent = statuses.filter((x) => x.message.taskId === task.taskId);
+    expect(sent.map((x) => x.message.status)).toEqual(['sent', 'sent', 'sent']);
+    expect(sent.map((x) => x.message).sort((a, b) => a.phone.localeCompare(b.phone))).toEqual([...items].sort((a, b) => a.phone.localeCompare(b.phone)));
   });
 
   it('when a number is retried and answers on its last attempt, then it gets the disconnect SMS only', async () => {
@@ -169,6 +192,9 @@ describe('follow-up SMS rules', () => {
     expect(await simulatedSends(task.taskId)).toEqual([]);
     await eventually(() => results.find((r) => r.payload.taskId === task.taskId));
     expect(results.filter((r) => r.payload.taskId === task.taskId).map((r) => [r.name, r.payload.status, r.payload.failureReason])).toEqual([['sms.failed', 'skipped', 'SMS account inactive']]);
+    await eventually(() => statuses.some((x) => x.message.taskId === task.taskId) && numbers.some((n) => n.taskId === task.taskId));
+    expect(statuses.filter((x) => x.message.taskId === task.taskId).map((x) => x.message)).toEqual([item]);
+    expect(numbers.filter((n) => n.taskId === task.taskId).map((n) => n.sms)).toEqual([{ kind: 'disconnect', status: 'skipped' }]);
   });
 
   it('when the tenant never set up an account, then the SMS is skipped with "no SMS account"', async () => {

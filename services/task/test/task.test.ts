@@ -68,7 +68,15 @@ async function world(o: { sms?: boolean; content?: string; valid?: number } = {}
 let refused: ReturnType<typeof world> | undefined;
 const refusedWorld = () => (refused ??= world());
 
-const outbox = (taskId: string) => sql<{ name: string; payload: Json }>(`SELECT name, payload FROM ${TASK_SCHEMA}.outbox WHERE payload->>'taskId' = $1 ORDER BY seq`, [taskId]);
+/** The task's internal events in its outbox (the public task.status / task.progress apart: publicEvents). */
+const outbox = (taskId: string) =>
+  sql<{ name: string; payload: Json }>(`SELECT name, payload FROM ${TASK_SCHEMA}.outbox WHERE payload->>'taskId' = $1 AND name NOT IN ('task.status', 'task.progress') ORDER BY seq`, [taskId]);
+/** The public events (API.md "Platform events") the task service wrote for a task: task.status with the task view, task.progress. */
+const publicEvents = (taskId: string) =>
+  sql<{ name: string; payload: Json }>(
+    `SELECT name, payload FROM ${TASK_SCHEMA}.outbox WHERE name IN ('task.status', 'task.progress') AND coalesce(payload->'task'->>'id', payload->>'taskId') = $1 ORDER BY seq`,
+    [taskId],
+  );
 const templateUsage = (taskId: string) => sql(`SELECT * FROM ${SMS_SCHEMA}.template_usages WHERE task_id = $1`, [taskId]);
 /** What the owners hold for a task: their own usage tables. */
 const recordingUsage = (taskId: string) => sql<{ recording_id: string }>(`SELECT recording_id FROM recording.recording_usages WHERE task_id = $1`, [taskId]);
@@ -337,6 +345,13 @@ describe('state machine', () => {
     expect(c.body.cancelledAt).toEqual(expect.any(String));
     // the dialer counted the 3 loaded numbers, none final nor in flight, as cancelled
     expect(await dialerTask(t.id)).toMatchObject({ held: true, cancelled: true, cancelled_count: 3 });
+    // each cancelled number is announced by the dialer, never dialled: attempts 0, no SMS
+    const cancelledNumbers = await sql(`SELECT payload FROM dialer.outbox WHERE name = 'number.completed' AND payload->>'taskId' = $1`, [t.id]);
+    expect(cancelledNumbers.map((r) => [r.payload.outcome, r.payload.attempts, r.payload.sms])).toEqual([
+      ['cancelled', 0, null],
+      ['cancelled', 0, null],
+      ['cancelled', 0, null],
+    ]);
     const c2 = await call(w.tenant, 'POST', `/v1/tasks/${t.id}/cancel`);
     expect([c2.status, c2.body.status]).toEqual([200, 'cancelled']);
     for (const action of ['pause', 'resume']) {
@@ -348,6 +363,11 @@ describe('state machine', () => {
     await eventually(async () => (await sql(`SELECT final_count FROM ${TASK_SCHEMA}.tasks WHERE id = $1`, [t.id]))[0].final_count === 3);
     expect((await call(w.tenant, 'GET', `/v1/tasks/${t.id}`)).body).toMatchObject({ status: 'cancelled', completedAt: null });
     expect((await outbox(t.id)).map((e) => e.name)).toEqual(['task.created', 'task.started', 'task.paused', 'task.resumed', 'task.cancelled']);
+    // one task.status per change, carrying the task as GET /v1/tasks/{id} showed it then
+    const statuses = (await publicEvents(t.id)).filter((e) => e.name === 'task.status').map((e) => e.payload as { tenantId: string; task: { status: string } });
+    expect(statuses.map((e) => e.task.status)).toEqual(['running', 'paused', 'running', 'cancelled']);
+    expect(statuses.every((e) => e.tenantId === w.tenant)).toBe(true);
+    expect(statuses[3].task).toEqual(c.body);
   });
 
   it('when a scheduled task is paused and resumed before its time, then it is scheduled again; after its time, running and started once', async () => {
@@ -599,6 +619,12 @@ describe('progress', () => {
     expect(p.progress.smsFailed).toBe(0);
     await eventually(() => released(t.id));
     expect((await outbox(t.id)).map((e) => e.name)).toEqual(['task.created', 'task.started', 'task.completed']);
+    const published = await publicEvents(t.id);
+    expect(published.filter((e) => e.name === 'task.status').map((e) => (e.payload as { task: { status: string } }).task.status)).toEqual(['running', 'completed']);
+    // progress as it moved: the last one of the completion carries the final counters
+    const progress = published.filter((e) => e.name === 'task.progress').map((e) => e.payload as { status: string; progress: { percent: number; answered: number } });
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.find((p) => p.status === 'completed')).toMatchObject({ progress: { percent: 100, answered: 5 } });
     for (const action of ['pause', 'resume', 'cancel']) expect((await call(w.tenant, 'POST', `/v1/tasks/${t.id}/${action}`)).body.code).toBe('TASK_INVALID_TRANSITION');
   }, 60_000);
 

@@ -131,6 +131,26 @@ export const TaskDialingView = Type.Object({
 
 const SmsRuleView = Type.Object({ enabled: Type.Boolean(), templateId: Nullable(Uuid), when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])) });
 
+/** A task's progress: numbers by their latest outcome (API.md "Tasks"). */
+export const TaskProgress = Type.Object({
+  total: Type.Integer(),
+  pending: Type.Integer(),
+  answered: Type.Integer(),
+  noAnswer: Type.Integer(),
+  busy: Type.Integer(),
+  unavailable: Type.Integer(),
+  failed: Type.Integer(),
+  /** on the do-not-call list when their turn came: never dialled */
+  suppressed: Type.Integer(),
+  /** still pending at the task's end time: never dialled again */
+  expired: Type.Integer(),
+  cancelled: Type.Integer(),
+  smsSent: Type.Integer(),
+  smsFailed: Type.Integer(),
+  /** final numbers / total × 100, two decimals */
+  percent: Type.Number(),
+});
+
 /** The fields of a task as the API shows it; a dry run's draft has all but those made at creation. */
 const taskFields = {
   id: Uuid,
@@ -147,24 +167,7 @@ const taskFields = {
   }),
   sms: Type.Object({ onDisconnect: SmsRuleView, onUnanswered: SmsRuleView }),
   dialing: TaskDialingView,
-  progress: Type.Object({
-    total: Type.Integer(),
-    pending: Type.Integer(),
-    answered: Type.Integer(),
-    noAnswer: Type.Integer(),
-    busy: Type.Integer(),
-    unavailable: Type.Integer(),
-    failed: Type.Integer(),
-    /** on the do-not-call list when their turn came: never dialled */
-    suppressed: Type.Integer(),
-    /** still pending at the task's end time: never dialled again */
-    expired: Type.Integer(),
-    cancelled: Type.Integer(),
-    smsSent: Type.Integer(),
-    smsFailed: Type.Integer(),
-    /** final numbers / total × 100, two decimals */
-    percent: Type.Number(),
-  }),
+  progress: TaskProgress,
   /** running but outside the calling window or on a blackout day: when it may dial next (UTC); else null */
   nextCallAt: Nullable(DateTime),
   /** nextCallAt in the task's time zone with its offset (2026-01-15T08:00:00+09:00); null with it */

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { newId, type RosterEntry, type TaskSnapshotT } from '@autocall/contracts';
 import { publishManyInTransaction } from '@autocall/bus';
-import { CallCompleted, DialerTaskDrained } from '@autocall/contracts';
+import { CallCompleted, DialerTaskDrained, NumberCompleted } from '@autocall/contracts';
 import type { Static } from '@sinclair/typebox';
 import { DNC_REASON, END_TIME_REASON, mayDial, type DialAttempt } from '../domain/dial-policy';
 import { AttemptRepository } from './attempt.repository';
@@ -115,7 +115,7 @@ export class TaskRepository {
       }
       const generation = Number(applied[0].control_generation);
       if (!cancel || row.cancelled) return { applied: true, generation, cancelled: row.cancelled, cancelledCount: row.cancelled ? (row.cancelled_count ?? 0) : null };
-      return { applied: true, generation, cancelled: true, cancelledCount: await this.cancelNumbers(m, taskId, c.total ?? 0) };
+      return { applied: true, generation, cancelled: true, cancelledCount: await this.cancelNumbers(m, tenantId, taskId, c.total ?? 0) };
     });
   }
 
@@ -129,8 +129,10 @@ export class TaskRepository {
    * The attempts it will cancel are locked first, in id order: the sweeper (settleInterrupted, SKIP
    * LOCKED) cannot settle one of them as failed between the count and the update, and one it is
    * settling right now is waited for and then counted final — a number counts once.
+   * Each loaded number it cancels is announced (`number.completed`, outcome `cancelled`, with the
+   * attempts it had: 0 when never dialled); numbers not loaded yet are counted, not named.
    */
-  private async cancelNumbers(m: EntityManager, taskId: string, total: number): Promise<number> {
+  private async cancelNumbers(m: EntityManager, tenantId: string, taskId: string, total: number): Promise<number> {
     await m.query(`SELECT id FROM call_attempts WHERE task_id = $1 AND (status = 'queued' OR (status = 'dialing' AND sent_at IS NULL)) ORDER BY id FOR UPDATE`, [taskId]);
     const [c] = (await m.query(
       `SELECT count(*) FILTER (WHERE final)::int AS final,
@@ -139,12 +141,18 @@ export class TaskRepository {
       [taskId],
     )) as { final: number; in_flight: number }[];
     const cancelled = Math.max(0, total - c.final - c.in_flight);
-    await m.query(
+    const [numbers] = (await m.query(
       `UPDATE call_attempts SET status = 'cancelled', claimed_by = NULL, lease_until = NULL, started_at = NULL
-        WHERE task_id = $1 AND (status = 'queued' OR (status = 'dialing' AND sent_at IS NULL))`,
+        WHERE task_id = $1 AND (status = 'queued' OR (status = 'dialing' AND sent_at IS NULL))
+       RETURNING phone, attempt, variables`,
       [taskId],
-    );
+    )) as [{ phone: string; attempt: number; variables: Record<string, string> }[], number];
     await m.query(`UPDATE tasks SET cancelled_count = $2 WHERE task_id = $1`, [taskId, cancelled]);
+    await publishManyInTransaction(
+      m,
+      NumberCompleted,
+      numbers.map((n) => ({ tenantId, taskId, phone: n.phone, outcome: 'cancelled', attempts: n.attempt - 1, variables: n.variables ?? {}, sms: null })),
+    );
     return cancelled;
   }
 

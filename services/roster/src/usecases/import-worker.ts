@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { RosterFailed, RosterReady } from '@autocall/contracts';
+import { RosterFailed, RosterReady, RosterStatusChanged } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { WorkLoop, type TurnResult } from '@autocall/work-loop';
@@ -11,6 +11,7 @@ import { parseOnThread } from '../adapters/import-thread-host';
 import { inspectXlsx } from '@autocall/xlsx';
 import { ImportFailure } from '../domain/errors';
 import { ImportAborted, SinkError } from '../domain/roster-rows';
+import { toView } from './roster.service';
 
 export interface ImportWorkerOptions {
   leaseMs: number;
@@ -159,6 +160,8 @@ export class ImportWorker {
         if (!(await repo.finishJob(m, rosterId, attempt))) throw new LeaseLost();
         const row = await repo.complete(m, rosterId, attempt, counts, columns);
         await publishInTransaction(m, RosterReady, { tenantId: row.tenant_id, rosterId, valid: counts.valid, totalRows: counts.total }, { requestId });
+        // the public event (API.md "Platform events"): the roster as GET /v1/rosters/{id} shows it
+        await publishInTransaction(m, RosterStatusChanged, { tenantId: row.tenant_id, roster: toView(row) }, { requestId });
         return row;
       });
       completed = true;
@@ -189,7 +192,10 @@ export class ImportWorker {
     const row = await this.db.transaction(async (m) => {
       if (!(await repo.finishJob(m, rosterId, attempt))) return undefined;
       const r = await repo.fail(m, rosterId, failure.reason);
-      if (r) await publishInTransaction(m, RosterFailed, { tenantId: r.tenant_id, rosterId, failureReason: failure.reason }, { requestId });
+      if (r) {
+        await publishInTransaction(m, RosterFailed, { tenantId: r.tenant_id, rosterId, failureReason: failure.reason }, { requestId });
+        await publishInTransaction(m, RosterStatusChanged, { tenantId: r.tenant_id, roster: toView(r) }, { requestId });
+      }
       return r;
     });
     if (row) this.relay.nudge();

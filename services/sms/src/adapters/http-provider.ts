@@ -1,7 +1,6 @@
-import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import { request, type Agent } from 'undici';
+import { guardedAgent, hostMayBePublic, isPrivateAddressError } from '@autocall/net-guard';
 import type { AccountSettings, OutgoingSms, SendOutcome, SmsProvider } from '../domain/sms-provider';
-import { isPrivate, PRIVATE_ADDRESS, publicOnlyLookup } from './address-guard';
 
 export interface HttpProviderOptions {
   /** Allow private, loopback and link-local provider addresses (checked again at every send). */
@@ -19,11 +18,11 @@ export interface HttpProviderOptions {
  * other answer = failed for good. Reasons name the status only: never the body or a credential.
  */
 export class HttpProvider implements SmsProvider {
-  /** Without allowPrivate, connections resolve their host through publicOnlyLookup: the address checked is the one used. */
+  /** Without allowPrivate, connections resolve their host through the guard's lookup: the address checked is the one used. */
   private readonly dispatcher?: Agent;
 
   constructor(private readonly opts: HttpProviderOptions) {
-    if (!opts.allowPrivate) this.dispatcher = new Agent({ connect: { lookup: publicOnlyLookup } });
+    if (!opts.allowPrivate) this.dispatcher = guardedAgent({ allowPrivate: false });
   }
 
   async close(): Promise<void> {
@@ -32,7 +31,7 @@ export class HttpProvider implements SmsProvider {
 
   async send(sms: OutgoingSms, settings: AccountSettings): Promise<SendOutcome> {
     if (!settings.url) return { status: 'failed', retryable: false, reason: 'http provider has no url' };
-    if (!this.opts.allowPrivate && !this.hostMayBePublic(settings.url)) return NOT_ALLOWED;
+    if (!this.opts.allowPrivate && !hostMayBePublic(settings.url)) return NOT_ALLOWED;
     const timeoutMs = Math.min(settings.timeoutMs ?? this.opts.defaultTimeoutMs, this.opts.maxTimeoutMs);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': sms.messageId };
     if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
@@ -54,23 +53,10 @@ export class HttpProvider implements SmsProvider {
       return { status: 'failed', retryable, reason: `provider answered ${code}` };
     } catch (err) {
       const e = err as Error & { code?: string; cause?: { code?: string } };
-      if (e.code === PRIVATE_ADDRESS || e.cause?.code === PRIVATE_ADDRESS) return NOT_ALLOWED;
+      if (isPrivateAddressError(e)) return NOT_ALLOWED;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') return { status: 'failed', retryable: true, reason: `provider did not answer within ${timeoutMs} ms` };
       return { status: 'failed', retryable: true, reason: `provider unreachable${e.code ? `: ${e.code}` : ''}` };
     }
-  }
-
-  /** What can be refused before connecting: a bad URL, an IP literal in a private range, localhost. Names are checked when resolved. */
-  private hostMayBePublic(raw: string): boolean {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      return false;
-    }
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
-    return isIP(host) ? !isPrivate(host) : host.toLowerCase().replace(/\.$/, '') !== 'localhost';
   }
 }
 

@@ -37,6 +37,15 @@ export const messageRepository = {
    * redelivered or repeated call result never makes a second message. Returns the rows inserted.
    * At most one message per (task, phone, kind) may be passed.
    */
+  /** The messages of these (task, phone, kind) keys, where they exist. */
+  async findByKeys(m: Q, keys: { taskId: string; phone: string; kind: SmsKind }[]): Promise<MessageRow[]> {
+    if (keys.length === 0) return [];
+    return (await m.query(
+      `SELECT ${COLUMNS} FROM messages WHERE (task_id, phone, kind) IN (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]))`,
+      [keys.map((k) => k.taskId), keys.map((k) => k.phone), keys.map((k) => k.kind)],
+    )) as MessageRow[];
+  },
+
   async insertMany(m: Q, msgs: NewMessage[]): Promise<MessageRow[]> {
     if (msgs.length === 0) return [];
     const col = <K extends keyof NewMessage>(k: K) => msgs.map((x) => x[k]);

@@ -1,11 +1,11 @@
-import type { DataSource } from 'typeorm';
-import { SmsFailed, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type TaskSnapshotT } from '@autocall/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type NumberCompletedT, type TaskSnapshotT } from '@autocall/contracts';
 import { DeadLetterError, handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
 import { taskRepository } from '../data/task.repository';
 import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from '../domain/follow-up';
-import { messageView, resultEvent } from './message.view';
+import { messageView, resultEvent, statusEvent } from './message.view';
 import { measureSms, renderTemplate } from '../domain/template';
 import { TOO_LATE } from './sms-sender';
 
@@ -39,6 +39,7 @@ interface DueSms {
 
 export const CALL_COMPLETED_CONSUMER = 'sms.call-completed';
 const LIST = 'sms-messages';
+const smsKey = (taskId: string, phone: string, kind: string) => `${taskId}\u0000${phone}\u0000${kind}`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -69,17 +70,22 @@ export class FollowUpService {
 
   /**
    * Handles a batch of call.completed messages in one transaction: the inbox rows, the rendered
-   * messages (one INSERT, ON CONFLICT (task_id, phone, kind) DO NOTHING) and the sms.failed outbox
-   * rows of the skipped ones. A call result whose task snapshot has not arrived yet fails the batch:
-   * the bus then retries its messages one by one, so only that one waits for the snapshot (parked in
-   * the broker for as long as it takes). One handled more than SMS_MAX_DELAY_HOURS after its call
-   * ended is recorded `skipped`, reason TOO_LATE, and never sent.
+   * messages (one INSERT, ON CONFLICT (task_id, phone, kind) DO NOTHING), the sms.failed and
+   * sms.status outbox rows of the skipped ones, and a `number.completed` for every number whose
+   * final call this is — its follow-up decided (the message made, or none). A call result whose task
+   * snapshot has not arrived yet fails the batch: the bus then retries its messages one by one, so
+   * only that one waits for the snapshot (parked in the broker for as long as it takes). One handled
+   * more than SMS_MAX_DELAY_HOURS after its call ended is recorded `skipped`, reason TOO_LATE, and
+   * never sent.
    */
   async onCallCompletedBatch(batch: BatchItem[]): Promise<void> {
     const items = batch.map((item) => ({ item, call: item.payload as CallCompletedT, msg: { id: item.ctx.id, requestId: item.ctx.requestId, retries: item.ctx.retries, parked: item.ctx.parked } }));
     const candidates = items.filter((i) => mayNeedSms(i.call));
-    if (candidates.length === 0) return;
-    const tasks = new Map((await taskRepository.findMany(this.db.manager, [...new Set(candidates.map((i) => i.call.taskId))])).map((t) => [t.task_id, t]));
+    const finals = items.filter((i) => i.call.final);
+    if (candidates.length === 0 && finals.length === 0) return;
+    const tasks = new Map(
+      candidates.length === 0 ? [] : (await taskRepository.findMany(this.db.manager, [...new Set(candidates.map((i) => i.call.taskId))])).map((t) => [t.task_id, t]),
+    );
     const unknown = candidates.filter((i) => !tasks.has(i.call.taskId));
     if (unknown.length > 0) {
       const now = Date.now();
@@ -94,56 +100,91 @@ export class FollowUpService {
       throw new TaskNotKnownYet(unknown[0].call.taskId);
     }
     const due: DueSms[] = [];
+    const ignored = new Set<string>();
     for (const { item, call, msg } of candidates) {
       const task = tasks.get(call.taskId)!;
       if (task.tenant_id !== call.tenantId) {
         this.logger.error({ taskId: call.taskId, messageId: msg.id }, 'call.completed names another tenant than its task; ignored');
+        ignored.add(msg.id);
         continue;
       }
       const rule = followUpFor(call, task.sms);
       if (rule) due.push({ item, call, msg, taskName: task.name, kind: rule.kind, templateId: rule.templateId });
     }
-    if (due.length === 0) return;
+    const announced = finals.filter((f) => !ignored.has(f.msg.id));
+    if (due.length === 0 && announced.length === 0) return;
     const byId = new Map(due.map((d) => [d.msg.id, d]));
+    const inboxItems = new Map([...due.map((d) => d.item), ...announced.map((f) => f.item)].map((i) => [i.ctx.id, i]));
     let queued = 0;
-    await handleBatchOnce(
-      this.db,
-      CALL_COMPLETED_CONSUMER,
-      due.map((d) => d.item),
-      async (m, fresh) => {
-        const todo = fresh.map((f) => byId.get(f.ctx.id)!);
-        const { templates, accounts } = await messageRepository.templatesAndAccounts(
-          m,
-          [...new Set(todo.map((d) => d.call.tenantId))],
-          [...new Set(todo.flatMap((d) => (d.templateId ? [d.templateId] : [])))],
-        );
-        // one message per (task, phone, kind): the first call result of the batch makes it
-        const messages = new Map<string, { message: NewMessage; requestId?: string }>();
-        for (const d of todo) {
-          const key = `${d.call.taskId}\u0000${d.call.phone}\u0000${d.kind}`;
-          if (!messages.has(key)) messages.set(key, { message: this.prepare(d, templates, accounts), requestId: d.msg.requestId });
-        }
-        const requestOf = new Map([...messages.values()].map((x) => [x.message.id, x.requestId]));
-        const rows = await messageRepository.insertMany(m, [...messages.values()].map((x) => x.message)); // conflicting ones already have their SMS
-        const skippedByRequest = new Map<string | undefined, MessageRow[]>();
-        for (const row of rows) {
-          if (row.status !== 'skipped') {
-            queued++;
-            continue;
-          }
-          const requestId = requestOf.get(row.id);
-          const group = skippedByRequest.get(requestId);
-          if (group) group.push(row);
-          else skippedByRequest.set(requestId, [row]);
-        }
-        for (const [requestId, skipped] of skippedByRequest) await publishManyInTransaction(m, SmsFailed, skipped.map(resultEvent), requestId);
-        for (const row of [...skippedByRequest.values()].flat()) {
-          this.logger.info({ messageId: row.id, taskId: row.task_id, kind: row.kind, reason: row.failure_reason }, 'follow-up SMS skipped');
-        }
-      },
-    );
+    await handleBatchOnce(this.db, CALL_COMPLETED_CONSUMER, [...inboxItems.values()], async (m, fresh) => {
+      const todo = fresh.flatMap((f) => byId.get(f.ctx.id) ?? []);
+      const made = todo.length === 0 ? [] : await this.makeMessages(m, todo);
+      queued += made.filter((r) => r.status === 'queued').length;
+      const freshIds = new Set(fresh.map((f) => f.ctx.id));
+      await this.announceNumbers(m, announced.filter((f) => freshIds.has(f.msg.id)), byId, made);
+    });
     this.relay.nudge();
     if (queued > 0) this.onQueued();
+  }
+
+  /** One message per (task, phone, kind) of the due follow-ups; the skipped ones' sms.failed and sms.status. Returns the rows made. */
+  private async makeMessages(m: EntityManager, todo: DueSms[]): Promise<MessageRow[]> {
+    const { templates, accounts } = await messageRepository.templatesAndAccounts(
+      m,
+      [...new Set(todo.map((d) => d.call.tenantId))],
+      [...new Set(todo.flatMap((d) => (d.templateId ? [d.templateId] : [])))],
+    );
+    // one message per (task, phone, kind): the first call result of the batch makes it
+    const messages = new Map<string, { message: NewMessage; requestId?: string }>();
+    for (const d of todo) {
+      const key = smsKey(d.call.taskId, d.call.phone, d.kind);
+      if (!messages.has(key)) messages.set(key, { message: this.prepare(d, templates, accounts), requestId: d.msg.requestId });
+    }
+    const requestOf = new Map([...messages.values()].map((x) => [x.message.id, x.requestId]));
+    const rows = await messageRepository.insertMany(m, [...messages.values()].map((x) => x.message)); // conflicting ones already have their SMS
+    const skippedByRequest = new Map<string | undefined, MessageRow[]>();
+    for (const row of rows) {
+      if (row.status !== 'skipped') continue;
+      const requestId = requestOf.get(row.id);
+      const group = skippedByRequest.get(requestId);
+      if (group) group.push(row);
+      else skippedByRequest.set(requestId, [row]);
+    }
+    for (const [requestId, skipped] of skippedByRequest) {
+      await publishManyInTransaction(m, SmsFailed, skipped.map(resultEvent), requestId);
+      await publishManyInTransaction(m, SmsStatusChanged, skipped.map(statusEvent), requestId);
+    }
+    for (const row of [...skippedByRequest.values()].flat()) {
+      this.logger.info({ messageId: row.id, taskId: row.task_id, kind: row.kind, reason: row.failure_reason }, 'follow-up SMS skipped');
+    }
+    return rows;
+  }
+
+  /** `number.completed` for each final call: its outcome and attempts, and the follow-up made for it (or an earlier one of the same kind), else null. */
+  private async announceNumbers(m: EntityManager, finals: { item: BatchItem; call: CallCompletedT; msg: CallMessage }[], due: Map<string, DueSms>, made: MessageRow[]): Promise<void> {
+    if (finals.length === 0) return;
+    const rows = new Map(made.map((r) => [smsKey(r.task_id, r.phone, r.kind), r]));
+    const missing = finals.flatMap((f) => {
+      const d = due.get(f.msg.id);
+      return d && !rows.has(smsKey(f.call.taskId, f.call.phone, d.kind)) ? [{ taskId: f.call.taskId, phone: f.call.phone, kind: d.kind }] : [];
+    });
+    for (const r of await messageRepository.findByKeys(m, missing)) rows.set(smsKey(r.task_id, r.phone, r.kind), r);
+    const byRequest = new Map<string | undefined, NumberCompletedT[]>();
+    for (const f of finals) {
+      const d = due.get(f.msg.id);
+      const row = d ? rows.get(smsKey(f.call.taskId, f.call.phone, d.kind)) : undefined;
+      const event: NumberCompletedT = {
+        tenantId: f.call.tenantId,
+        taskId: f.call.taskId,
+        phone: f.call.phone,
+        outcome: f.call.outcome,
+        attempts: f.call.attempt,
+        variables: f.call.variables,
+        sms: row ? { kind: row.kind, status: row.status } : null,
+      };
+      byRequest.set(f.msg.requestId, [...(byRequest.get(f.msg.requestId) ?? []), event]);
+    }
+    for (const [requestId, events] of byRequest) await publishManyInTransaction(m, NumberCompleted, events, requestId);
   }
 
   /** Renders the message; an SMS that is due but cannot be sent is `skipped` with the reason. */

@@ -18,6 +18,9 @@ export const messageView = (r: MessageRow): MessageView => ({
   sentAt: r.sent_at ? r.sent_at.toISOString() : null,
 });
 
+/** The public `sms.status` event's payload (API.md "Platform events"): the message as GET /v1/sms-messages shows it. */
+export const statusEvent = (r: MessageRow) => ({ tenantId: r.tenant_id, message: messageView(r) });
+
 /** The sms.sent / sms.failed payload of a message in its end state. */
 export const resultEvent = (r: MessageRow) => ({
   tenantId: r.tenant_id,

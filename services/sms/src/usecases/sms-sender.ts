@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { SmsFailed, SmsSent } from '@autocall/contracts';
+import { SmsFailed, SmsSent, SmsStatusChanged } from '@autocall/contracts';
 import { publishManyInTransaction, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { WorkLoop, type TurnResult } from '@autocall/work-loop';
@@ -7,7 +7,7 @@ import type { SmsProviders } from '../domain/sms-provider';
 import { accountRepository, type AccountRow } from '../data/account.repository';
 import { messageRepository, type ClaimedRow } from '../data/message.repository';
 import { retryDelayMs } from '../domain/follow-up';
-import { resultEvent } from './message.view';
+import { resultEvent, statusEvent } from './message.view';
 
 export interface SenderOptions {
   intervalMs: number;
@@ -217,6 +217,7 @@ export class SmsSender {
       const rows = await messageRepository.finishMany(m, ends.map((s) => ({ id: s.msg.id, token: s.msg.claim_token, status: s.status, reason: s.reason })));
       await publishManyInTransaction(m, SmsSent, rows.filter((r) => r.status === 'sent').map(resultEvent));
       await publishManyInTransaction(m, SmsFailed, rows.filter((r) => r.status !== 'sent').map(resultEvent));
+      await publishManyInTransaction(m, SmsStatusChanged, rows.map(statusEvent));
       const n = await messageRepository.retryLater(m, retries.map((s) => ({ id: s.msg.id, token: s.msg.claim_token, delayMs: s.retryInMs, reason: s.reason, sent: s.sent })));
       return { done: rows, retried: n };
     });

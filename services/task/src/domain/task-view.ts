@@ -86,3 +86,13 @@ export function toSnapshot(r: TaskRow): TaskSnapshotT {
     startAt: r.start_at.toISOString(),
   };
 }
+
+/** The public `task.status` event's payload: the task as `GET /v1/tasks/{id}` shows it. */
+export function statusPayload(r: TaskRow): { tenantId: string; task: Task } {
+  return { tenantId: r.tenant_id, task: toView(r) };
+}
+
+/** The public `task.progress` event's payload (the stream's; coalesced there). */
+export function progressPayload(r: TaskRow): { tenantId: string; taskId: string; status: string; progress: Task['progress'] } {
+  return { tenantId: r.tenant_id, taskId: r.id, status: r.status, progress: toView(r).progress };
+}

@@ -1,10 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { TaskCompleted, type TaskSnapshotT } from '@autocall/contracts';
+import { TaskCompleted } from '@autocall/contracts';
 import { handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
 import { PROGRESS_COUNTERS, taskRepository as repo, type ProgressCounter } from '../data/task.repository';
 import { foldKey, foldProgress, movesProgress, type TaskFold } from '../domain/progress';
 import { shouldComplete, type TaskRow } from '../domain/task';
 import { toSnapshot } from '../domain/task-view';
+import { publishProgress, publishStatus } from './public-events';
 
 export const PROGRESS_CONSUMER = 'task.progress';
 
@@ -64,16 +65,22 @@ export class ProgressService {
       .filter((c) => c.finalCount !== undefined || Object.values(c.deltas).some((v) => v !== 0));
     const rows = await repo.applyProgress(m, changes);
     await this.completeIfDone(m, rows.filter(shouldComplete), byTask);
+    await publishProgress(m, rows.filter((r) => !shouldComplete(r)));
   }
 
   /** Completes, in this transaction, the tasks whose counters reached the dialer's final count. */
   private async completeIfDone(m: EntityManager, due: TaskRow[], byTask: Map<string, TaskFold>): Promise<void> {
-    const byRequest = new Map<string | undefined, TaskSnapshotT[]>();
+    const byRequest = new Map<string | undefined, TaskRow[]>();
     for (const row of due) {
       const r = await repo.update(m, row.id, { status: 'completed', completed_at: new Date(), paused_at: null });
       const requestId = byTask.get(row.id)?.requestId;
-      byRequest.set(requestId, [...(byRequest.get(requestId) ?? []), toSnapshot(r)]);
+      byRequest.set(requestId, [...(byRequest.get(requestId) ?? []), r]);
     }
-    for (const [requestId, snapshots] of byRequest) await publishManyInTransaction(m, TaskCompleted, snapshots, requestId);
+    for (const [requestId, rows] of byRequest) {
+      await publishManyInTransaction(m, TaskCompleted, rows.map(toSnapshot), requestId);
+      await publishStatus(m, rows, requestId);
+      // the last progress of a completed task: its final counters on the stream too
+      await publishProgress(m, rows);
+    }
   }
 }

@@ -5,6 +5,7 @@ import { TaskStarted } from '@autocall/contracts';
 import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import { taskRepository as repo } from '../data/task.repository';
 import { toSnapshot } from '../domain/task-view';
+import { publishStatus } from './public-events';
 
 /**
  * Starts due scheduled tasks. Every replica runs one; the claim (FOR UPDATE SKIP LOCKED, status
@@ -46,6 +47,7 @@ export class Scheduler {
     const started = await this.db.transaction(async (m) => {
       const rows = await repo.claimDue(m, this.opts.batch);
       await publishManyInTransaction(m, TaskStarted, rows.map(toSnapshot));
+      await publishStatus(m, rows);
       return rows.length;
     });
     if (started > 0) {

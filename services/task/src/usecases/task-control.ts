@@ -7,6 +7,7 @@ import type { ControlAck, Dependencies } from '../domain/dependencies';
 import { taskErrors } from '../domain/errors';
 import type { ControlCommand, TaskRow } from '../domain/task';
 import { toSnapshot } from '../domain/task-view';
+import { publishStatus } from './public-events';
 
 export interface ControlOptions {
   rpcTimeoutMs: number;
@@ -138,6 +139,7 @@ export class TaskControl {
         if (cmd !== 'cancel' && ack.cancelled && row.status !== 'cancelled' && row.status !== 'completed') {
           const r = await repo.update(m, row.id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
           await publishInTransaction(m, TaskCancelled, toSnapshot(r));
+          await publishStatus(m, [r]);
           return { adopted: true };
         }
         return { adopted: false, value: await apply(m, row) };

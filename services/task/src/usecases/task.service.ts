@@ -10,6 +10,7 @@ import { assertEndAfterStart, DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, me
 import { assertEditable, cancelRule, draftRow, hasEnded, pauseRule, resumedState, resumeRule, startFrom, type NewTask, type TaskRow } from '../domain/task';
 import { toDraftView, toSnapshot, toView, type TaskView } from '../domain/task-view';
 import { validateTaskName } from '../domain/task-name';
+import { publishStatus } from './public-events';
 import type { Reservations } from './reservations';
 import { type Lease, TaskControl } from './task-control';
 
@@ -143,7 +144,10 @@ export class TaskService {
       row = await this.db.transaction(async (m) => {
         const r = await repo.insert(m, task);
         await publishInTransaction(m, TaskCreated, toSnapshot(r), { requestId });
-        if (task.start_mode === 'immediate') await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+        if (task.start_mode === 'immediate') {
+          await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+          await publishStatus(m, [r], requestId);
+        }
         return r;
       });
     } catch (err) {
@@ -277,7 +281,10 @@ export class TaskService {
       if (Object.keys(fields).length === 0) return view(row);
       const r = await repo.update(m, id, fields);
       await publishInTransaction(m, TaskUpdated, toSnapshot(r), { requestId });
-      if (started) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+      if (started) {
+        await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+        await publishStatus(m, [r], requestId);
+      }
       return view(r);
     });
   }
@@ -304,6 +311,7 @@ export class TaskService {
         // after the hold committed in the dialer: no call of the task starts after pausedAt
         const r = await repo.update(m, id, { status: 'paused', paused_at: new Date() });
         await publishInTransaction(m, TaskPaused, toSnapshot(r), { requestId });
+        await publishStatus(m, [r], requestId);
         return view(r);
       });
     });
@@ -324,6 +332,7 @@ export class TaskService {
         const r = await repo.update(m, id, { status, paused_at: null, ...(firstStart ? { started_at: now } : {}) });
         await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
         if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+        await publishStatus(m, [r], requestId);
         return view(r);
       });
     });
@@ -342,6 +351,7 @@ export class TaskService {
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be cancelled.`);
         const r = await repo.update(m, id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
         await publishInTransaction(m, TaskCancelled, toSnapshot(r), { requestId });
+        await publishStatus(m, [r], requestId);
         return view(r);
       });
     });

@@ -1,0 +1,4 @@
+import { runService } from '@autocall/service';
+import { eventsService } from './service';
+
+void runService(eventsService);

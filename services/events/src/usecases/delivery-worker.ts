@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Counter } from 'prom-client';
+import { SystemActionRecorded } from '@autocall/contracts';
+import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import type { Logger } from '@autocall/logger';
+import { WorkLoop } from '@autocall/work-loop';
+import { deliveryRepository, type ClaimedDelivery } from '../data/delivery.repository';
+import { webhookRepository } from '../data/webhook.repository';
+import { afterAttempt, disableReason, shareSlots, type AttemptOutcome, type WebhookSender } from '../domain/delivery';
+import { signedHeaders } from '../domain/signature';
+
+export interface DeliveryWorkerOptions {
+  /** Deliveries this replica sends at once. */
+  concurrency: number;
+  /** Deliveries in flight to one endpoint, across replicas. */
+  perEndpoint: number;
+  leaseMs: number;
+  pollMs: number;
+  /** Waits before retries 1, 2, … */
+  schedule: number[];
+  disableAfterMs: number;
+  attempts?: Counter<'result'>;
+}
+
+/**
+ * Sends due deliveries. A turn claims, in one transaction, the endpoints with due deliveries and
+ * room under their limit (least recently served first, locked so no other replica claims for them
+ * meanwhile), shares this replica's free workers round them, and leases the deliveries (lease +
+ * token). Each attempt is signed afresh with its own timestamp, posted, and settled fenced by the
+ * token: a replica that died mid-send leaves a lease that lapses, and the delivery goes out again
+ * with the same webhook-id. A slow endpoint holds at most `perEndpoint` workers, whatever else waits.
+ */
+export class DeliveryWorker {
+  private readonly loop: WorkLoop;
+  private readonly inFlight = new Map<string, { token: string; abort: AbortController; done: Promise<void> }>();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly sender: WebhookSender,
+    private readonly logger: Logger,
+    private readonly opts: DeliveryWorkerOptions,
+  ) {
+    this.loop = new WorkLoop({ name: 'webhook delivery', logger, intervalMs: opts.pollMs, turn: () => this.turn() });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  nudge(): void {
+    this.loop.nudge();
+  }
+
+  /** Stops claiming, aborts the attempts in flight and gives their leases back (due again at once, for any replica). */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    const open = [...this.inFlight.entries()];
+    for (const [, f] of open) f.abort.abort();
+    await Promise.all(open.map(([, f]) => f.done));
+  }
+
+  private async turn(): Promise<void> {
+    const free = this.opts.concurrency - this.inFlight.size;
+    if (free <= 0) return;
+    const token = randomUUID();
+    const claimed = await this.db.transaction(async (m): Promise<ClaimedDelivery[]> => {
+      const endpoints = await deliveryRepository.lockDueEndpoints(m, free, this.opts.perEndpoint);
+      if (endpoints.length === 0) return [];
+      const share = shareSlots(endpoints, free);
+      const byId = new Map(endpoints.map((e) => [e.id, e]));
+      const rows = await deliveryRepository.lease(m, share, this.opts.leaseMs, token);
+      return rows.map((r) => {
+        const e = byId.get(r.webhook_id)!;
+        return {
+          id: r.id,
+          webhookId: r.webhook_id,
+          tenantId: r.tenant_id,
+          eventId: r.event_id,
+          body: r.body,
+          attempts: r.attempts,
+          retryBase: r.retry_base,
+          url: e.url,
+          secrets: e.previous ? [e.secret, e.previous] : [e.secret],
+          token,
+        };
+      });
+    });
+    for (const c of claimed) this.launch(c);
+  }
+
+  private launch(c: ClaimedDelivery): void {
+    const abort = new AbortController();
+    const done = this.attempt(c, abort.signal)
+      .catch((err: unknown) => this.logger.warn({ err: (err as Error).message, deliveryId: c.id, webhookId: c.webhookId }, 'delivery not settled; its lease will lapse and it is sent again'))
+      .finally(() => {
+        this.inFlight.delete(c.id);
+        this.loop.nudge();
+      });
+    this.inFlight.set(c.id, { token: c.token, abort, done });
+  }
+
+  private async attempt(c: ClaimedDelivery, stop: AbortSignal): Promise<void> {
+    const headers = signedHeaders(c.secrets, c.eventId, Math.floor(Date.now() / 1000), c.body);
+    const outcome = await this.sender.post(c.url, headers, c.body, stop);
+    if (stop.aborted) {
+      await deliveryRepository.release(this.db.manager, [c.id], c.token);
+      return;
+    }
+    this.opts.attempts?.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
+    await this.settle(c, outcome);
+  }
+
+  private async settle(c: ClaimedDelivery, outcome: AttemptOutcome): Promise<void> {
+    const verdict = afterAttempt(outcome, c.attempts + 1 - c.retryBase, this.opts.schedule);
+    let disabled: string | null = null;
+    await this.db.transaction(async (m) => {
+      const settled = await deliveryRepository.settle(m, c.id, c.token, {
+        status: verdict.status,
+        statusCode: outcome.statusCode,
+        error: outcome.error,
+        retryInMs: verdict.status === 'pending' ? verdict.retryInMs : null,
+      });
+      if (!settled) return; // the lease lapsed and another claim owns it now
+      const hook = await webhookRepository.recordAttempt(m, c.webhookId, outcome.delivered);
+      if (!hook?.enabled) return;
+      disabled = disableReason(outcome, hook.failing_since, new Date(), this.opts.disableAfterMs);
+      if (!disabled) return;
+      await webhookRepository.disable(m, c.webhookId, disabled);
+      await publishInTransaction(m, SystemActionRecorded, { tenantId: c.tenantId, action: 'webhook.disable', resource: { type: 'webhook', id: c.webhookId } });
+    });
+    if (disabled) {
+      this.logger.info({ webhookId: c.webhookId, reason: disabled }, 'webhook endpoint disabled');
+      this.relay.nudge();
+    }
+    if (verdict.status === 'pending') this.loop.nudge(verdict.retryInMs);
+  }
+}

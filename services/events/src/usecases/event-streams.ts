@@ -1,0 +1,222 @@
+import type { DataSource } from 'typeorm';
+import { isUuid } from '@autocall/contracts';
+import type { Logger } from '@autocall/logger';
+import { eventRepository, type StreamRow } from '../data/event.repository';
+import { sseComment, sseFrame } from '../domain/public-event';
+
+/** Where a stream writes: the response (a Node writable). */
+export interface StreamSink {
+  write(chunk: string): boolean;
+  readonly writableLength: number;
+  destroy(): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+export interface StreamOptions {
+  replayMinutes: number;
+  heartbeatMs: number;
+  progressMinMs: number;
+  pollMs: number;
+  maxBufferBytes: number;
+}
+
+interface Client {
+  tenantId: string;
+  taskId?: string;
+  types: Set<string> | null;
+  sink: StreamSink;
+  lastSeq: number;
+  pumping: boolean;
+  again: boolean;
+  closed: boolean;
+  /** task.progress coalescing: when each task's last went out, and the latest held back */
+  progressSentAt: Map<string, number>;
+  progressHeld: Map<string, StreamRow>;
+  progressTimer?: NodeJS.Timeout;
+}
+
+const PAGE = 500;
+
+/**
+ * The live event stream (`GET /v1/events`): each client reads its tenant's stored events in
+ * sequence order from where it stands (now, or after its Last-Event-ID within the replay window).
+ * A client is pumped when a notification says its tenant stored events (any replica's store
+ * notifies every replica), and by a safety poll; `task.progress` of one task goes out at most once
+ * per `progressMinMs` (the latest wins); a client that leaves more than `maxBufferBytes` unread is
+ * dropped; a comment goes out every `heartbeatMs`.
+ */
+export class EventStreams {
+  private readonly byTenant = new Map<string, Set<Client>>();
+  private heartbeat?: NodeJS.Timeout;
+  private poll?: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly logger: Logger,
+    private readonly opts: StreamOptions,
+  ) {}
+
+  start(): void {
+    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
+    this.heartbeat.unref();
+    this.poll = setInterval(() => void this.catchUp(), this.opts.pollMs);
+    this.poll.unref();
+  }
+
+  /** Ends every stream (a stopping replica): clients reconnect elsewhere with their Last-Event-ID. */
+  stop(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.poll);
+    for (const set of this.byTenant.values()) for (const c of set) c.sink.destroy();
+  }
+
+  get clients(): number {
+    let n = 0;
+    for (const set of this.byTenant.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * Where a new stream starts: after the Last-Event-ID when it names one of the tenant's events
+   * stored within the replay window; else now, with a comment that says why.
+   */
+  async startOf(tenantId: string, lastEventId: string | undefined): Promise<{ afterSeq: number; note?: string }> {
+    const now = async () => (await eventRepository.lastSeqs(this.db.manager, [tenantId])).get(tenantId) ?? 0;
+    if (lastEventId === undefined || lastEventId === '') return { afterSeq: await now() };
+    if (!isUuid(lastEventId)) return { afterSeq: await now(), note: 'Last-Event-ID is not an event id: the stream starts now' };
+    const seq = await eventRepository.seqWithin(this.db.manager, tenantId, lastEventId, this.opts.replayMinutes);
+    if (seq === undefined) return { afterSeq: await now(), note: `Last-Event-ID is not an event of the last ${this.opts.replayMinutes} minutes: the stream starts now` };
+    return { afterSeq: seq };
+  }
+
+  /** Serves one stream on `sink` until it closes. */
+  open(s: { tenantId: string; taskId?: string; types: Set<string> | null; afterSeq: number; note?: string }, sink: StreamSink): void {
+    const c: Client = { tenantId: s.tenantId, taskId: s.taskId, types: s.types, sink, lastSeq: s.afterSeq, pumping: false, again: false, closed: false, progressSentAt: new Map(), progressHeld: new Map() };
+    let set = this.byTenant.get(c.tenantId);
+    if (!set) this.byTenant.set(c.tenantId, (set = new Set()));
+    set.add(c);
+    sink.once('close', () => this.drop(c));
+    this.send(c, `retry: 2000\n${sseComment(s.note ?? 'connected')}`);
+    void this.pump(c);
+  }
+
+  /** Events of the tenant were stored: its clients read them. */
+  notify(tenantId: string): void {
+    for (const c of this.byTenant.get(tenantId) ?? []) void this.pump(c);
+  }
+
+  /** Notifications may have been missed (the listener reconnected): every client looks. */
+  resume(): void {
+    for (const set of this.byTenant.values()) for (const c of set) void this.pump(c);
+  }
+
+  private async catchUp(): Promise<void> {
+    const tenants = [...this.byTenant.keys()];
+    if (tenants.length === 0) return;
+    try {
+      const last = await eventRepository.lastSeqs(this.db.manager, tenants);
+      for (const t of tenants) for (const c of this.byTenant.get(t) ?? []) if ((last.get(t) ?? 0) > c.lastSeq) void this.pump(c);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'event stream poll failed');
+    }
+  }
+
+  private beat(): void {
+    for (const set of this.byTenant.values()) for (const c of set) this.send(c, sseComment('keep-alive'));
+  }
+
+  private async pump(c: Client): Promise<void> {
+    if (c.closed) return;
+    if (c.pumping) {
+      c.again = true;
+      return;
+    }
+    c.pumping = true;
+    try {
+      do {
+        c.again = false;
+        for (;;) {
+          const rows = await eventRepository.after(this.db.manager, c.tenantId, c.lastSeq, PAGE);
+          for (const r of rows) {
+            c.lastSeq = r.seq;
+            if (this.wanted(c, r)) this.deliver(c, r);
+            if (c.closed) return;
+          }
+          if (rows.length < PAGE) break;
+        }
+      } while (c.again && !c.closed);
+    } catch (err) {
+      // the next notification or poll tries again from the same place
+      this.logger.warn({ err: (err as Error).message }, 'event stream read failed');
+    } finally {
+      c.pumping = false;
+    }
+  }
+
+  private wanted(c: Client, r: StreamRow): boolean {
+    if (c.types && !c.types.has(r.type)) return false;
+    return !c.taskId || r.task_id === c.taskId;
+  }
+
+  private deliver(c: Client, r: StreamRow): void {
+    if (r.type !== 'task.progress' || !r.task_id || this.opts.progressMinMs === 0) {
+      this.send(c, sseFrame(r.id, r.type, r.body));
+      return;
+    }
+    const task = r.task_id;
+    const wait = (c.progressSentAt.get(task) ?? 0) + this.opts.progressMinMs - Date.now();
+    if (wait <= 0 && !c.progressHeld.has(task)) {
+      c.progressSentAt.set(task, Date.now());
+      this.send(c, sseFrame(r.id, r.type, r.body));
+      return;
+    }
+    c.progressHeld.set(task, r); // the latest of the task waits for its turn
+    if (!c.progressTimer) {
+      c.progressTimer = setTimeout(() => this.flushProgress(c), Math.max(0, wait));
+      c.progressTimer.unref();
+    }
+  }
+
+  private flushProgress(c: Client): void {
+    c.progressTimer = undefined;
+    if (c.closed) return;
+    const now = Date.now();
+    let next = Infinity;
+    for (const [task, r] of c.progressHeld) {
+      const due = (c.progressSentAt.get(task) ?? 0) + this.opts.progressMinMs;
+      if (due <= now) {
+        c.progressHeld.delete(task);
+        c.progressSentAt.set(task, now);
+        this.send(c, sseFrame(r.id, r.type, r.body));
+      } else next = Math.min(next, due);
+    }
+    if (Number.isFinite(next) && !c.closed) {
+      c.progressTimer = setTimeout(() => this.flushProgress(c), next - now);
+      c.progressTimer.unref();
+    }
+  }
+
+  /**
+   * Writes, or drops a client that does not read: one whose earlier writes still wait unsent beyond
+   * the cap (measured before writing, so a reader that keeps up always gets a large event).
+   */
+  private send(c: Client, chunk: string): void {
+    if (c.closed) return;
+    if (c.sink.writableLength > this.opts.maxBufferBytes) {
+      this.logger.info({ tenantId: c.tenantId, unread: c.sink.writableLength }, 'event stream client not reading: dropped');
+      c.sink.destroy();
+      this.drop(c);
+      return;
+    }
+    c.sink.write(chunk);
+  }
+
+  private drop(c: Client): void {
+    if (c.closed) return;
+    c.closed = true;
+    clearTimeout(c.progressTimer);
+    const set = this.byTenant.get(c.tenantId);
+    set?.delete(c);
+    if (set?.size === 0) this.byTenant.delete(c.tenantId);
+  }
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { NumberCompleted } from '@autocall/contracts';
+import type { Bus } from '@autocall/bus';
+import { connectTestBus, eventually, newTenantId, sql } from '@autocall/testing';
+import { call, deleteTestQueues, Receiver, startEvents, type Events } from './helpers';
+
+const payload = (tenantId: string) => ({ tenantId, taskId: randomUUID(), phone: '+6287630021323', outcome: 'answered', attempts: 1, variables: {}, sms: null });
+
+describe('a receiver that always times out holds only its own endpoint', () => {
+  let svc: Events;
+  let bus: Bus;
+  let slow: Receiver;
+  let fast: Receiver;
+  const open = new Set<ServerResponse>();
+  let mostOpen = 0;
+  beforeAll(async () => {
+    // 4 workers, at most 2 per endpoint: the slow endpoint can never take them all
+    svc = await startEvents({ WEBHOOK_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_LEASE_MS: '3000', WEBHOOK_RETRY_SCHEDULE: '10s' });
+    bus = await connectTestBus('events-test');
+    slow = await Receiver.start();
+    fast = await Receiver.start();
+    slow.behave = (_req, res) => {
+      open.add(res);
+      mostOpen = Math.max(mostOpen, open.size);
+      res.on('close', () => open.delete(res));
+    };
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await bus?.close();
+    for (const r of open) r.destroy();
+    await slow?.close();
+    await fast?.close();
+    await deleteTestQueues();
+  });
+
+  it("when tenant A's receiver never answers and 20 events wait for it, then tenant B's 10 events are all delivered while A's backlog still waits, and A never has more than 2 requests open", async () => {
+    const a = newTenantId();
+    const b = newTenantId();
+    const hookA = (await call(svc, a, 'POST', '/v1/webhooks', { url: slow.url, events: ['number.completed'] })).body;
+    const hookB = (await call(svc, b, 'POST', '/v1/webhooks', { url: fast.url, events: ['number.completed'] })).body;
+    for (let i = 0; i < 20; i++) await bus.publish(NumberCompleted, payload(a), { id: randomUUID() });
+    await eventually(() => open.size === 2); // A's receiver holds its two workers
+    const bIds = Array.from({ length: 10 }, () => randomUUID());
+    for (const id of bIds) await bus.publish(NumberCompleted, payload(b), { id });
+    await eventually(() => bIds.every((id) => fast.ofEvent(id).length === 1), 15_000);
+    const [waitingA] = await sql<{ n: string }>(`SELECT count(*) AS n FROM events.deliveries WHERE webhook_id = $1 AND attempts = 0`, [hookA.id]);
+    // 2 workers through a 1 s timeout: A's first attempts take 10 s; B got through meanwhile
+    expect(Number(waitingA.n)).toBeGreaterThan(0);
+    await eventually(async () => {
+      const rows = await sql<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM events.deliveries WHERE webhook_id = $1 GROUP BY status`, [hookB.id]);
+      return rows.length === 1 && rows[0].status === 'delivered' && Number(rows[0].n) === 10;
+    });
+    expect(mostOpen).toBe(2);
+  });
+});
