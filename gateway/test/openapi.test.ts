@@ -94,11 +94,11 @@ describe('the OpenAPI document (/docs/json)', () => {
       'POST /v1/tasks/{id}/pause → pauseTask',
       'POST /v1/tasks/{id}/resume → resumeTask',
       'POST /v1/users → createUser',
-      'PUT /v1/calendar → putCalendar',
       'POST /v1/webhooks → createWebhook',
       'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver → redeliverWebhookDelivery',
       'POST /v1/webhooks/{id}/rotate-secret → rotateWebhookSecret',
       'POST /v1/webhooks/{id}/test → testWebhook',
+      'PUT /v1/calendar → putCalendar',
       'PUT /v1/sms-account → putSmsAccount',
     ]);
   });
