@@ -661,7 +661,7 @@ describe('scheduler', () => {
     expect(new Set(ids).size).toBe(200);
     // bring them all due within the next second (the API refuses a time in the past)
     await sql(`UPDATE ${TASK_SCHEMA}.tasks SET start_at = date_trunc('second', now()) + interval '1 second' + (random() * interval '900 milliseconds') WHERE id = ANY($1::uuid[])`, [ids]);
-    await eventually(async () => (await sql(`SELECT count(*)::int AS n FROM ${TASK_SCHEMA}.tasks WHERE id = ANY($1::uuid[]) AND status = 'running'`, [ids]))[0].n === 200, 15_000);
+    await eventually(async () => (await sql(`SELECT count(*)::int AS n FROM ${TASK_SCHEMA}.tasks WHERE id = ANY($1::uuid[]) AND status = 'running'`, [ids]))[0].n === 200, 45_000); // a budget for a loaded machine, not a speed claim (bench:scheduler measures that)
     const started = await sql<{ id: string; n: number }>(
       `SELECT payload->>'taskId' AS id, count(*)::int AS n FROM ${TASK_SCHEMA}.outbox WHERE name = 'task.started' AND payload->>'taskId' = ANY($1::text[]) GROUP BY 1`,
       [ids],
