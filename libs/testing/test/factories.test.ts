@@ -3,7 +3,7 @@ import { defaultDialing, expectProblem, multipart } from '../src';
 describe('factories', () => {
   it('when a task snapshot needs dialing settings, then defaultDialing() is what a create body without any gets', () => {
     const window = { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] };
-    expect(defaultDialing()).toEqual({ maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: window });
+    expect(defaultDialing()).toEqual({ maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: window, skipBlackouts: true });
     expect(defaultDialing()).not.toBe(defaultDialing());
   });
 
