@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { ensureVhost } from './isolation';
 import pino from 'pino';
@@ -98,20 +97,10 @@ export async function sql<T = any>(query: string, params: unknown[] = [], url = 
     await c.end();
   }
 }
-/** A TCP port free on 127.0.0.1 just now: for a process a test starts with ports of its own. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export * from './service';
+export * from './ports';
+export * from './service-process';
 export * from './isolation';
 export * from './tcp-relay';
 export * from './private-rabbit';

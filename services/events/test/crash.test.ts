@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { NumberCompleted } from '@autocall/contracts';
 import { RabbitBus } from '@autocall/bus';
-import { eventually, newTenantId, PrivateRabbit, testDatabaseUrl, testLogger } from '@autocall/testing';
+import { eventually, freePort, newTenantId, PrivateRabbit, testDatabaseUrl, testLogger } from '@autocall/testing';
 import { Receiver } from './helpers';
 import { EventsProcess } from './process';
 
@@ -24,13 +23,6 @@ afterAll(async () => {
   await rabbit?.stop();
 }, 120_000);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const p = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return p;
-}
 
 it('when the events service is SIGKILLed mid-burst and RabbitMQ restarts, then every event is delivered', async () => {
   rabbit = await new PrivateRabbit().start();
