@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { newId, type ApiKeyInfo, type Tenant } from '@autocall/contracts';
+import { newId, NO_TENANT_LIMITS, type ApiKeyInfo, type Tenant } from '@autocall/contracts';
 import { tenantRepository as repo, type ApiKeyRow, type TenantRow } from '../data/tenant.repository';
 import type { ApiKeyCache, LiveKey } from '../domain/api-key-cache';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../domain/api-key';
@@ -10,7 +10,8 @@ import type { TenantCaller } from '../domain/caller';
 import { atLeast, type Role } from '../domain/roles';
 import { UserService } from './user.service';
 
-const tenantView = (t: TenantRow): Tenant => ({ id: t.id, name: t.name, createdAt: t.created_at.toISOString() });
+// Limits are not stored yet (the tenant-limits work stores and enforces them): none apply.
+const tenantView = (t: TenantRow): Tenant => ({ id: t.id, name: t.name, createdAt: t.created_at.toISOString(), limits: NO_TENANT_LIMITS });
 const keyView = (k: ApiKeyRow): ApiKeyInfo => ({
   id: k.id,
   createdAt: k.created_at.toISOString(),

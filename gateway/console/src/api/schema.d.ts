@@ -858,6 +858,13 @@ export interface components {
                 message: string;
             }[];
         };
+        TenantLimits: {
+            maxConcurrentCalls: number | null;
+            callsPerSecond: number | null;
+            maxActiveTasks: number | null;
+            storageBytes: number | null;
+            smsPerDay: number | null;
+        };
         AuditEvent: {
             /** Format: uuid */
             id: string;
@@ -1503,6 +1510,7 @@ export interface operations {
                             name: string;
                             /** Format: date-time */
                             createdAt: string;
+                            limits: components["schemas"]["TenantLimits"];
                         }[];
                         page: number;
                         pageSize: number;
@@ -1657,6 +1665,7 @@ export interface operations {
                         name: string;
                         /** Format: date-time */
                         createdAt: string;
+                        limits: components["schemas"]["TenantLimits"];
                     };
                 };
             };

@@ -49,3 +49,20 @@ export const CalendarUpdated = defineEvent(
   }),
 );
 export type CalendarUpdatedT = Static<typeof CalendarUpdated.payload>;
+
+/**
+ * A tenant's contact policy was replaced (`PUT /v1/contact-policy`), whole: a consumer keeps the
+ * newest by `updatedAt`. The dialer owns it and enforces the call cap itself; the sms service keeps
+ * a copy for the SMS cap.
+ */
+export const ContactPolicyUpdated = defineEvent(
+  'contact-policy.updated',
+  1,
+  Type.Object({
+    tenantId: Uuid,
+    maxCallsPerNumberPerDay: Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.Null()]),
+    maxSmsPerNumberPerDay: Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.Null()]),
+    updatedAt: Type.String({ format: 'date-time' }),
+  }),
+);
+export type ContactPolicyUpdatedT = Static<typeof ContactPolicyUpdated.payload>;

@@ -2,7 +2,30 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 import { NewUser, UserRef } from './access';
 
-export const Tenant = Type.Object({ id: Uuid, name: Type.String(), createdAt: DateTime });
+/**
+ * A tenant's limits (API.md "Platform admin"), each `null` = no limit; a task's own limits are capped
+ * by them across every replica. Set on the gateway, published as `tenant.limits-updated`, enforced by
+ * the service that owns each: dialer (maxConcurrentCalls, callsPerSecond), task (maxActiveTasks), sms
+ * (smsPerDay), gateway (storageBytes, reserved by recording and roster through `tenant.storage.reserve`).
+ */
+export const TenantLimits = Type.Object(
+  {
+    maxConcurrentCalls: Nullable(Type.Integer({ minimum: 0, maximum: 100000 })),
+    callsPerSecond: Nullable(Type.Number({ minimum: 0, maximum: 100000 })),
+    maxActiveTasks: Nullable(Type.Integer({ minimum: 0, maximum: 1000000 })),
+    storageBytes: Nullable(Type.Integer({ minimum: 0, maximum: 1e15 })),
+    smsPerDay: Nullable(Type.Integer({ minimum: 0, maximum: 100000000 })),
+  },
+  { $id: 'TenantLimits' },
+);
+export const NO_TENANT_LIMITS: Static<typeof TenantLimits> = { maxConcurrentCalls: null, callsPerSecond: null, maxActiveTasks: null, storageBytes: null, smsPerDay: null };
+/** PATCH: the limits given replace those stored; those left out stay. */
+export const PatchTenantLimits = Type.Partial(Type.Omit(TenantLimits, []), { additionalProperties: false });
+export const PatchTenant = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), limits: Type.Optional(PatchTenantLimits) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const Tenant = Type.Object({ id: Uuid, name: Type.String(), createdAt: DateTime, limits: TenantLimits });
 export const CreatedTenant = Type.Object({
   id: Uuid,
   name: Type.String(),
@@ -47,6 +70,7 @@ export const gatewayRoutes = defineRoutes({
 
 /** The response bodies, as the schemas above say (a view built by hand beside them would drift). */
 export type Tenant = Static<typeof Tenant>;
+export type TenantLimits = Static<typeof TenantLimits>;
 export type CreatedTenant = Static<typeof CreatedTenant>;
 export type ApiKeyInfo = Static<typeof ApiKeyInfo>;
 export type CreatedApiKey = Static<typeof CreatedApiKey>;

@@ -60,6 +60,20 @@ export const BlackoutView = Type.Object({
 export const Calendar = Type.Object({ blackouts: Type.Array(BlackoutView), updatedAt: Nullable(DateTime) }, { $id: 'Calendar' });
 export const PutCalendar = Type.Object({ blackouts: Type.Array(Blackout, { maxItems: MAX_BLACKOUTS }) }, { additionalProperties: false });
 
+/** A per-number cap across all of a tenant's tasks per local day: `null` (no cap) or 1–10. */
+const Cap = Nullable(Type.Integer({ minimum: 1, maximum: 10 }));
+/**
+ * The tenant's contact policy (API.md): calls and SMS per number per calendar day of the calling
+ * task's time zone, counted across all of the tenant's tasks. Every INVITE sent counts as a call;
+ * every SMS but opt-out confirmations as an SMS. A number at its call cap waits for the next day;
+ * an SMS over its cap is `skipped` with reason CONTACT_LIMIT.
+ */
+export const ContactPolicy = Type.Object(
+  { maxCallsPerNumberPerDay: Cap, maxSmsPerNumberPerDay: Cap, updatedAt: Nullable(DateTime) },
+  { $id: 'ContactPolicy' },
+);
+export const PutContactPolicy = Type.Object({ maxCallsPerNumberPerDay: Cap, maxSmsPerNumberPerDay: Cap }, { additionalProperties: false });
+
 const problems = { 400: Problem, 404: Problem, 503: Problem };
 
 /** Public routes of the dialing policy, served by the dialer (API.md "Do-not-call list, calendar and contact policy"). */
@@ -97,3 +111,4 @@ export const policyRoutes = defineRoutes({
 
 export type DncEntryView = Static<typeof DncEntry>;
 export type CalendarView = Static<typeof Calendar>;
+export type ContactPolicyView = Static<typeof ContactPolicy>;
