@@ -118,6 +118,11 @@ export interface BatchOptions extends SubscribeOptions {
   maxWaitMs?: number;
 }
 
+export type BroadcastHandler = (body: string) => void;
+
+/** Topic names a broadcast may use (a routing key and a NOTIFY payload prefix alike). */
+export const BROADCAST_TOPIC = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
 export interface RequestOptions {
   timeoutMs?: number;
   requestId?: string;
@@ -150,6 +155,20 @@ export interface Bus {
   subscribeBatch(queue: string, contracts: EventContract[], handler: BatchHandler, opts?: BatchOptions): Promise<void>;
   request<C extends RpcContract>(contract: C, payload: RpcRequest<C>, opts?: RequestOptions): Promise<RpcResponse<C>>;
   respond<C extends RpcContract>(contract: C, handler: RpcHandler<C>, opts?: { prefetch?: number }): Promise<void>;
+  /**
+   * Best-effort fan-out through the broker: `body` reaches the handlers that every process
+   * connected at the time registered with onBroadcast(topic) — every replica, not only this one
+   * (RabbitMQ: non-persistent messages to one exclusive, bounded queue per process; in-process
+   * transport: NOTIFY). Never stored, retried or acknowledged: a process that was disconnected
+   * misses what went meanwhile and is told through onBroadcast's `onResume`. For hints whose loss
+   * the receiver detects and repairs (sequence numbers and a read from the store, say); a body
+   * over `broadcastMaxBytes` (UTF-8) is not sent: the caller sends less.
+   */
+  broadcast(topic: string, body: string): void;
+  /** The largest broadcast body the transport carries. */
+  readonly broadcastMaxBytes: number;
+  /** Receives the topic's broadcasts; `onResume` runs whenever broadcasts may have been missed (after each (re)connection). */
+  onBroadcast(topic: string, handler: BroadcastHandler, onResume?: () => void): Promise<void>;
   /** Messages of a consumer queue parked now, waiting for their next try (metrics). */
   parkedCount(queue: string): Promise<number>;
   isConnected(): boolean;

@@ -3,7 +3,7 @@ import type { Envelope, EventContract, EventPayload, RpcContract, RpcRequest, Rp
 import { migrate } from '@autocall/db';
 import type { Logger } from '@autocall/logger';
 import { WorkLoop } from '@autocall/work-loop';
-import { BusUnavailableError, policyOf, RpcTimeoutError, type FailurePolicy, type BatchHandler, type BatchOptions, type Bus, type MessageContext, type PublishOptions, type RequestOptions, type RpcHandler, type SubscribeOptions, type Subscription } from './bus';
+import { BROADCAST_TOPIC, BusUnavailableError, policyOf, type BroadcastHandler, RpcTimeoutError, type FailurePolicy, type BatchHandler, type BatchOptions, type Bus, type MessageContext, type PublishOptions, type RequestOptions, type RpcHandler, type SubscribeOptions, type Subscription } from './bus';
 import {
   answerRpc,
   contextOf,
@@ -78,6 +78,10 @@ export async function migrateBus(db: DataSource, logger?: Logger): Promise<void>
 
 /** The NOTIFY channel of every PgBus on a database; the payload is the queue that got messages. */
 export const PG_BUS_CHANNEL = 'autocall_bus';
+/** Broadcasts waiting to be sent before newer ones are dropped. */
+const BROADCAST_BACKLOG = 1_000;
+/** The NOTIFY channel of broadcasts: the payload is the topic, a newline, the body. */
+export const PG_BROADCAST_CHANNEL = 'autocall_broadcast';
 
 interface Row {
   seq: string;
@@ -124,6 +128,9 @@ export class PgBus implements Bus {
   private listener?: ListenClient;
   private reconnectTimer?: NodeJS.Timeout;
   private reconnectDelayMs = 0;
+  private lastBroadcast: Promise<void> = Promise.resolve();
+  private broadcastsWaiting = 0;
+  private readonly broadcasts = new Map<string, { handler: BroadcastHandler; onResume?: () => void }[]>();
 
   private constructor(private readonly opts: PgBusOptions) {
     this.log = opts.logger.child({ component: 'bus', transport: 'in-process' });
@@ -165,12 +172,14 @@ export class PgBus implements Bus {
     const client = new pool.Client({ ...options, keepAlive: true, application_name: `${typeof options.application_name === 'string' ? options.application_name : 'autocall'}:bus-listen` });
     client.on('notification', (msg) => {
       if (msg.channel === PG_BUS_CHANNEL && msg.payload) this.wakeQueue(msg.payload);
+      else if (msg.channel === PG_BROADCAST_CHANNEL && msg.payload) this.received(msg.payload);
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
       await client.connect();
       await client.query(`LISTEN ${PG_BUS_CHANNEL}`);
+      await client.query(`LISTEN ${PG_BROADCAST_CHANNEL}`);
     } catch (err) {
       await client.end().catch(() => undefined);
       return this.relisten(err as Error);
@@ -183,6 +192,7 @@ export class PgBus implements Bus {
     if (this.reconnectDelayMs > 0) this.log.info('bus: LISTEN connection is back');
     this.reconnectDelayMs = 0;
     for (const queue of this.consumers.keys()) this.wakeQueue(queue);
+    for (const list of this.broadcasts.values()) for (const b of list) b.onResume?.();
   }
 
   /** The LISTEN connection broke: consumers rely on the safety poll until it is back. */
@@ -417,6 +427,46 @@ export class PgBus implements Bus {
         },
       );
     });
+  }
+
+  /** NOTIFY takes a payload under 8,000 bytes: the topic and a newline go in it too. */
+  readonly broadcastMaxBytes = 7_800;
+
+  broadcast(topic: string, body: string): void {
+    if (this.closed || !BROADCAST_TOPIC.test(topic) || Buffer.byteLength(body) > this.broadcastMaxBytes) return;
+    // a hint: when the database cannot keep up, the newest are dropped rather than queued without end
+    if (this.broadcastsWaiting >= BROADCAST_BACKLOG) return;
+    this.broadcastsWaiting++;
+    // one after another: two queries at once could take two connections and arrive in either order
+    this.lastBroadcast = this.lastBroadcast
+      .then(() => this.opts.db.query(`SELECT pg_notify($1, $2)`, [PG_BROADCAST_CHANNEL, `${topic}\n${body}`]))
+      .then(
+        () => undefined,
+        (err: Error) => {
+          if (!this.closed) this.log.debug({ err: err.message, topic }, 'broadcast not sent');
+        },
+      )
+      .finally(() => void this.broadcastsWaiting--);
+  }
+
+  async onBroadcast(topic: string, handler: BroadcastHandler, onResume?: () => void): Promise<void> {
+    if (!BROADCAST_TOPIC.test(topic)) throw new Error(`not a broadcast topic: ${topic}`);
+    const list = this.broadcasts.get(topic) ?? [];
+    list.push({ handler, onResume });
+    this.broadcasts.set(topic, list);
+    if (this.listener) onResume?.();
+  }
+
+  private received(payload: string): void {
+    const cut = payload.indexOf('\n');
+    if (cut < 0) return;
+    for (const b of this.broadcasts.get(payload.slice(0, cut)) ?? []) {
+      try {
+        b.handler(payload.slice(cut + 1));
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'broadcast handler failed');
+      }
+    }
   }
 
   async respond<C extends RpcContract>(contract: C, handler: RpcHandler<C>): Promise<void> {

@@ -3,8 +3,10 @@ import * as amqp from 'amqplib';
 import type { Envelope, EventContract, EventPayload, RpcContract, RpcRequest, RpcResponse } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
 import {
+  BROADCAST_TOPIC,
   BusUnavailableError,
   EVENTS_EXCHANGE,
+  type BroadcastHandler,
   parkLevels,
   policyOf,
   type FailurePolicy,
@@ -58,6 +60,9 @@ export const parkQueueName = (queue: string, ms: number) => `${queue}.park.${ms}
  * delay queue) and a dead-letter queue, RPC over direct reply-to, and reconnection that re-declares
  * the topology and re-attaches every consumer and responder.
  */
+/** Broadcasts waiting for one process before the oldest are dropped. */
+const BROADCAST_BACKLOG = 10_000;
+
 export class RabbitBus implements Bus {
   private conn?: amqp.ChannelModel;
   private pub?: amqp.ConfirmChannel;
@@ -69,6 +74,7 @@ export class RabbitBus implements Bus {
   private readonly setups: (() => Promise<void>)[] = [];
   private readonly pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private readonly exchange: string;
+  private readonly broadcastExchange: string;
   private readonly log: Logger;
   /** Publishes waiting for their confirm: failed at once when the connection goes. */
   private readonly unconfirmed = new Set<(err: Error) => void>();
@@ -77,6 +83,7 @@ export class RabbitBus implements Bus {
 
   private constructor(private readonly opts: RabbitBusOptions) {
     this.exchange = opts.exchange ?? EVENTS_EXCHANGE;
+    this.broadcastExchange = `${this.exchange}.broadcast`;
     this.log = opts.logger.child({ component: 'bus' });
   }
 
@@ -143,6 +150,8 @@ export class RabbitBus implements Bus {
     const pub = await conn.createConfirmChannel();
     pub.on('error', (err: Error) => this.log.warn({ err: err.message }, 'publish channel error'));
     await pub.assertExchange(this.exchange, 'topic', { durable: true });
+    // broadcasts are never stored: neither is their exchange (each connection declares it again)
+    await pub.assertExchange(this.broadcastExchange, 'direct', { durable: false });
     const rpc = await conn.createChannel();
     rpc.on('error', (err: Error) => this.log.warn({ err: err.message }, 'rpc channel error'));
     await rpc.consume('amq.rabbitmq.reply-to', (msg) => msg && this.onReply(msg), { noAck: true });
@@ -205,6 +214,52 @@ export class RabbitBus implements Bus {
         }),
       ),
     );
+  }
+
+  /** Up to 1 MiB: a hint, not a payload store (RabbitMQ itself takes far more). */
+  readonly broadcastMaxBytes = 1 << 20;
+
+  broadcast(topic: string, body: string): void {
+    const ch = this.pub;
+    if (!ch || !this.connected || !BROADCAST_TOPIC.test(topic) || Buffer.byteLength(body) > this.broadcastMaxBytes) return;
+    try {
+      // not confirmed: nobody waits for a hint (the callback only keeps a confirm channel content)
+      ch.publish(this.broadcastExchange, topic, Buffer.from(body), { persistent: false, contentType: 'application/json' }, () => undefined);
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message, topic }, 'broadcast not sent');
+    }
+  }
+
+  /**
+   * A server-named queue of this connection only (exclusive: it goes with the connection), bound to
+   * the topic; at most BROADCAST_BACKLOG messages wait in it (the oldest are dropped first), so a
+   * process that stalls cannot fill the broker.
+   */
+  async onBroadcast(topic: string, handler: BroadcastHandler, onResume?: () => void): Promise<void> {
+    if (!BROADCAST_TOPIC.test(topic)) throw new Error(`not a broadcast topic: ${topic}`);
+    const setup = async () => {
+      const conn = this.conn;
+      if (!conn) return;
+      const ch = await conn.createChannel();
+      ch.on('error', (err: Error) => this.log.warn({ err: err.message, topic }, 'broadcast channel error'));
+      const q = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': BROADCAST_BACKLOG, 'x-overflow': 'drop-head' } });
+      await ch.bindQueue(q.queue, this.broadcastExchange, topic);
+      await ch.consume(
+        q.queue,
+        (msg) => {
+          if (!msg) return;
+          try {
+            handler(msg.content.toString('utf8'));
+          } catch (err) {
+            this.log.warn({ err: (err as Error).message, topic }, 'broadcast handler failed');
+          }
+        },
+        { noAck: true },
+      );
+      onResume?.();
+    };
+    this.setups.push(setup);
+    if (this.connected) await setup();
   }
 
   async subscribe(queue: string, subscriptions: Subscription[], opts: SubscribeOptions = {}): Promise<void> {

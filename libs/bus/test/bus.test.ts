@@ -247,6 +247,22 @@ describe.each([rabbitTransport, inProcessTransport])('Bus contract: $name', (t) 
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('when a topic is broadcast, then the handlers of every connected bus get it (not those of another topic), and a body over the limit is not sent', async () => {
+    const topic = `bustest.cast.${run.slice(0, 8)}.${t === rabbitTransport ? 'r' : 'p'}`;
+    const [a, b, sender] = [await t.connect(), await t.connect(), await t.connect()];
+    const got: Record<string, string[]> = { a: [], b: [], other: [] };
+    let resumed = 0;
+    await a.onBroadcast(topic, (body) => void got.a.push(body), () => void resumed++);
+    await b.onBroadcast(topic, (body) => void got.b.push(body));
+    await b.onBroadcast(`${topic}.other`, (body) => void got.other.push(body));
+    expect(resumed).toBe(1); // registered while connected: it may have missed what went before
+    sender.broadcast(topic, 'x'.repeat(sender.broadcastMaxBytes + 1));
+    sender.broadcast(topic, '{"n":1} ünïcode');
+    sender.broadcast(topic, '{"n":2}');
+    await eventually(() => got.a.length === 2 && got.b.length === 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got).toEqual({ a: ['{"n":1} ünïcode', '{"n":2}'], b: ['{"n":1} ünïcode', '{"n":2}'], other: [] });
+  });
 });
 
 describe('RabbitBus', () => {
@@ -281,6 +297,28 @@ describe('RabbitBus', () => {
     expect(bus.isConnected()).toBe(true);
     await relay.stop();
   }, 60_000);
+
+  it('when the broker connection is lost, then broadcasts sent meanwhile are missed, the receiver is told (onResume), and later ones arrive', async () => {
+    const proxy = await new TcpRelay(5672).start();
+    const receiver = await connectRabbit(`amqp://guest:guest@127.0.0.1:${proxy.port}${new URL(AMQP_URL).pathname}`);
+    const sender = await connectRabbit();
+    const topic = `bustest.cast-lost.${run.slice(0, 8)}`;
+    const got: string[] = [];
+    let resumed = 0;
+    await receiver.onBroadcast(topic, (body) => void got.push(body), () => void resumed++);
+    sender.broadcast(topic, 'before');
+    await eventually(() => got.length === 1);
+    await proxy.cut();
+    await eventually(() => !receiver.isConnected());
+    sender.broadcast(topic, 'while away');
+    await proxy.restore();
+    await eventually(() => receiver.isConnected() && resumed === 2, 20_000);
+    sender.broadcast(topic, 'after');
+    await eventually(() => got.length === 2);
+    expect(got).toEqual(['before', 'after']);
+    await receiver.close();
+    await proxy.cut();
+  }, 40_000);
 
   it('when an outbox row is written while the broker is down, then it is published once the broker is back', async () => {
     const proxy = await new TcpRelay(5672).start(); // "the broker", for this client only

@@ -3,9 +3,7 @@ import { ConfigError } from '@autocall/config';
 import { createServer, type App } from '@autocall/http';
 import { readiness, type ServiceDeps } from '@autocall/service';
 import type { EventsConfig } from './config';
-import { EventListener } from './adapters/event-listener';
 import { HttpWebhookSender } from './adapters/webhook-sender';
-import { EVENTS_CHANNEL } from './data/event.repository';
 import { parseSchedule, type WebhookSender } from './domain/delivery';
 import { DeliveryWorker } from './usecases/delivery-worker';
 import { EventStreams } from './usecases/event-streams';
@@ -44,33 +42,33 @@ export async function buildApp(deps: ServiceDeps<EventsConfig>, seams: EventsSea
     disableAfterMs: config.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000,
     attempts,
   });
-  const webhooks = new WebhookService(
-    db,
-    { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS, secretGraceHours: config.WEBHOOK_SECRET_GRACE_HOURS, resolve: seams.resolve },
-    () => worker.nudge(),
-  );
-  const intake = new EventIntake(db, logger.child({ component: 'intake' }), () => worker.nudge());
-  const retention = new Retention(db, logger.child({ component: 'retention' }), {
-    everyMs: config.EVENTS_PRUNE_EVERY_MS,
-    eventHours: config.EVENTS_RETENTION_HOURS,
-    deliveryDays: config.WEBHOOK_DELIVERY_RETENTION_DAYS,
-  });
-  const streams = new EventStreams(db, logger.child({ component: 'stream' }), {
+  const streams = new EventStreams(db, bus, logger.child({ component: 'stream' }), {
     replayMinutes: config.EVENTS_REPLAY_MINUTES,
     heartbeatMs: config.EVENTS_HEARTBEAT_MS,
     progressMinMs: config.EVENTS_PROGRESS_MIN_MS,
     pollMs: config.EVENTS_STREAM_POLL_MS,
     maxBufferBytes: config.EVENTS_STREAM_MAX_BUFFER_BYTES,
   });
-  const listener = new EventListener(config.DATABASE_URL, EVENTS_CHANNEL, (tenantId) => streams.notify(tenantId), () => streams.resume(), logger.child({ component: 'stream-listener' }));
+  const webhooks = new WebhookService(
+    db,
+    { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS, secretGraceHours: config.WEBHOOK_SECRET_GRACE_HOURS, resolve: seams.resolve },
+    () => worker.nudge(),
+    (events) => streams.announce(events),
+  );
+  const intake = new EventIntake(db, logger.child({ component: 'intake' }), () => worker.nudge(), (events) => streams.announce(events));
+  const retention = new Retention(db, logger.child({ component: 'retention' }), {
+    everyMs: config.EVENTS_PRUNE_EVERY_MS,
+    eventHours: config.EVENTS_RETENTION_HOURS,
+    deliveryDays: config.WEBHOOK_DELIVERY_RETENTION_DAYS,
+  });
   new Gauge({ name: 'events_stream_clients', help: 'Open event stream clients on this replica', registers: [app.metrics], collect() { this.set(streams.clients); } });
   webhookRoutes(app, webhooks);
   streamRoutes(app, streams);
+  await streams.listen();
   await publicEventsConsumer(bus, intake, { queuePrefix: config.EVENTS_QUEUE_PREFIX });
   // open streams end first: fastify's close waits for their connections
   app.addHook('preClose', async () => streams.stop());
   app.addHook('onClose', async () => {
-    await listener.close();
     await worker.stop();
     await retention.stop();
     await sender.close();
@@ -79,6 +77,5 @@ export async function buildApp(deps: ServiceDeps<EventsConfig>, seams: EventsSea
   worker.start();
   retention.start();
   streams.start();
-  listener.start();
   return app;
 }

@@ -15,7 +15,7 @@ export const eventsConfigSchema = configSchema({
   EVENTS_HEARTBEAT_MS: Type.Integer({ minimum: 10, default: 15_000 }),
   /** `task.progress` of one task reaches a stream client at most once per this many ms (the latest wins). */
   EVENTS_PROGRESS_MIN_MS: Type.Integer({ minimum: 0, default: 500 }),
-  /** How often a replica looks for events its notifications may have missed, in ms. */
+  /** How often a replica looks for events no announcement told it of (one lost, or sent while its broker connection was down), in ms. */
   EVENTS_STREAM_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   /** A stream client that leaves more than this many bytes unread is dropped, not buffered without limit. */
   EVENTS_STREAM_MAX_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),

@@ -20,8 +20,9 @@ describe('the live event stream (GET /v1/events, Server-Sent Events)', () => {
   const clients: SseClient[] = [];
   beforeAll(async () => {
     svc = await startEvents({ EVENTS_HEARTBEAT_MS: '200', EVENTS_PROGRESS_MIN_MS: '500', EVENTS_STREAM_MAX_BUFFER_BYTES: '65536' });
-    // a second replica: a client on it sees what the first one stores
-    other = await startEvents({ EVENTS_QUEUE_PREFIX: `eventstest.other.${randomUUID()}` });
+    // a second replica: a client on it sees what the first one stores, told through the broker
+    // (its safety poll would come only after ten minutes)
+    other = await startEvents({ EVENTS_QUEUE_PREFIX: `eventstest.other.${randomUUID()}`, EVENTS_STREAM_POLL_MS: '600000' });
     await svc.app.listen({ port: 0, host: '127.0.0.1' });
     await other.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(svc.app.server.address() as AddressInfo).port}`;
@@ -54,6 +55,28 @@ describe('the live event stream (GET /v1/events, Server-Sent Events)', () => {
     expect(c.messages.filter((m) => m.event).map((m) => [m.id, m.event])).toEqual(ids.map((id) => [id, 'number.completed']));
     expect(c.events.every((e) => e.tenantId === t)).toBe(true);
   });
+
+  it('when 200 clients of a tenant, some on each replica and some replaying, watch a burst of 60 events, then each gets all of them once, in order', async () => {
+    const t = newTenantId();
+    const otherBase = `http://127.0.0.1:${(other.app.server.address() as AddressInfo).port}`;
+    const first = randomUUID();
+    const probe = await open(t);
+    await connected(probe);
+    await bus.publish(NumberCompleted, number(t), { id: first });
+    await eventually(() => probe.events.length === 1); // stored: a stream that starts now starts after it
+    const watchers = await Promise.all(Array.from({ length: 200 }, (_, i) => open(t, '', i % 4 === 3 ? { 'last-event-id': first } : {}, i % 2 ? otherBase : base)));
+    await Promise.all(watchers.map(connected));
+    const ids = Array.from({ length: 60 }, () => randomUUID());
+    await Promise.all(ids.map((id) => bus.publish(NumberCompleted, number(t), { id })));
+    await eventually(() => watchers.every((w) => w.events.length >= 60), 20_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const seen = watchers.map((w) => w.messages.filter((m) => m.event).map((m) => m.id));
+    // the order is the store's (the sequence numbers'), the same for everyone
+    const order = seen[0];
+    expect(new Set(order)).toEqual(new Set(ids));
+    for (const got of seen) expect(got).toEqual(order);
+    for (const w of watchers) w.close();
+  }, 40_000);
 
   it('when filtered by taskId and types, then only those come; an unknown type is 400', async () => {
     const t = newTenantId();
@@ -167,7 +190,7 @@ describe('the live event stream (GET /v1/events, Server-Sent Events)', () => {
     await eventually(() => closed, 20_000);
   }, 60_000);
 
-  it('when the client is on another replica than the one that stored the event, then it gets it too', async () => {
+  it('when the client is on another replica than the one that stored the event, then the broker tells it and it gets the event too', async () => {
     const t = newTenantId();
     const port = (other.app.server.address() as AddressInfo).port;
     const c = await open(t, '', {}, `http://127.0.0.1:${port}`);

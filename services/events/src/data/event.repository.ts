@@ -4,14 +4,14 @@ import { eventBody, type IncomingEvent } from '../domain/public-event';
 export interface StoredEvent {
   id: string;
   tenantId: string;
+  /** the tenant's sequence number of the event */
+  seq: number;
   type: string;
+  taskId: string | null;
   body: string;
 }
 
 type Q = Pick<EntityManager, 'query'>;
-
-/** Notified (with the tenant id) by every transaction that stores events of a tenant. */
-export const EVENTS_CHANNEL = 'autocall_events';
 
 export interface StreamRow {
   id: string;
@@ -24,7 +24,8 @@ export interface StreamRow {
 export const eventRepository = {
   /**
    * Stores events with the next sequence numbers of their tenants (in the order given) and
-   * returns those not stored before (an id seen already keeps its first row). The tenants'
+   * returns those not stored before (an id seen already keeps its first row); the caller announces
+   * them to the stream once its transaction commits (EventStreams.announce). The tenants'
    * counters are taken in id order, so concurrent batches never wait on each other in a circle.
    */
   async store(m: Q, incoming: IncomingEvent[]): Promise<StoredEvent[]> {
@@ -52,10 +53,8 @@ export const eventRepository = {
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [incoming.map((i) => i.event.id), incoming.map((i) => i.event.tenantId), seqs, incoming.map((i) => i.event.type), incoming.map((i) => i.taskId), incoming.map((i) => i.event.createdAt), bodies],
     )) as { id: string }[];
-    // every replica's stream clients of these tenants look for the new events once this commits
-    await m.query(`SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t`, [EVENTS_CHANNEL, tenants]);
     const fresh = new Set(inserted.map((r) => r.id));
-    return incoming.flatMap((i, k) => (fresh.delete(i.event.id) ? [{ id: i.event.id, tenantId: i.event.tenantId, type: i.event.type, body: bodies[k] }] : []));
+    return incoming.flatMap((i, k) => (fresh.delete(i.event.id) ? [{ id: i.event.id, tenantId: i.event.tenantId, seq: seqs[k], type: i.event.type, taskId: i.taskId, body: bodies[k] }] : []));
   },
 
   /** One delivery per enabled endpoint of the event's tenant subscribed to its type; returns how many were made. */

@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
+import type { Bus } from '@autocall/bus';
 import { isUuid } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
-import { eventRepository, type StreamRow } from '../data/event.repository';
+import { eventRepository, type StoredEvent, type StreamRow } from '../data/event.repository';
 import { sseComment, sseFrame } from '../domain/public-event';
 
 /** Where a stream writes: the response (a Node writable). */
@@ -37,24 +38,82 @@ interface Client {
 
 const PAGE = 500;
 
+/** The broadcast topic of stored events (every replica's streams hear every replica's store). */
+export const STREAM_TOPIC = 'events.stored';
+
+/**
+ * One broadcast: a tenant's events just stored, in sequence order, and the last sequence number
+ * stored with them. `rows` may hold fewer than were stored (a body too large for the transport):
+ * a client that reaches `last` by them alone has everything, any other reads the store.
+ */
+interface Announcement {
+  t: string;
+  last: number;
+  rows: StreamRow[];
+}
+
+const isAnnouncement = (v: unknown): v is Announcement => {
+  const a = v as Announcement;
+  return !!a && typeof a.t === 'string' && Number.isSafeInteger(a.last) && Array.isArray(a.rows) &&
+    a.rows.every((r) => !!r && typeof r.id === 'string' && Number.isSafeInteger(r.seq) && typeof r.type === 'string' && typeof r.body === 'string' && (r.task_id === null || typeof r.task_id === 'string'));
+};
+
 /**
  * The live event stream (`GET /v1/events`): each client reads its tenant's stored events in
  * sequence order from where it stands (now, or after its Last-Event-ID within the replay window).
- * A client is pumped when a notification says its tenant stored events (any replica's store
- * notifies every replica), and by a safety poll; `task.progress` of one task goes out at most once
- * per `progressMinMs` (the latest wins); a client that leaves more than `maxBufferBytes` unread is
- * dropped; a comment goes out every `heartbeatMs`.
+ * The replica that stores events announces them through the broker once they are committed
+ * (a broadcast every replica hears, itself included): a client standing just before them gets them
+ * from the announcement, without reading the store; one that is behind (a replay, an announcement
+ * lost or cut short, events stored while this replica's broker connection was down) reads the
+ * store, and reads of one tenant from the same place are shared, so a thousand clients cost one
+ * query. A safety poll catches what no announcement said. `task.progress` of one task goes out at
+ * most once per `progressMinMs` (the latest wins); a client that leaves more than `maxBufferBytes`
+ * unread is dropped; a comment goes out every `heartbeatMs`.
  */
 export class EventStreams {
   private readonly byTenant = new Map<string, Set<Client>>();
   private heartbeat?: NodeJS.Timeout;
   private poll?: NodeJS.Timeout;
+  /** reads of the store in flight, by tenant and position: clients at the same place share one */
+  private readonly reads = new Map<string, Promise<StreamRow[]>>();
 
   constructor(
     private readonly db: DataSource,
+    private readonly bus: Pick<Bus, 'broadcast' | 'broadcastMaxBytes' | 'onBroadcast'>,
     private readonly logger: Logger,
     private readonly opts: StreamOptions,
   ) {}
+
+  /** Hears every replica's announcements (and, after each broker reconnection, looks at every client). */
+  async listen(): Promise<void> {
+    await this.bus.onBroadcast(STREAM_TOPIC, (body) => this.heard(body), () => this.resume());
+  }
+
+  /**
+   * Tells every replica's streams about events that were just committed, a broadcast per tenant
+   * with as many rows as the transport carries (the rest are read from the store).
+   */
+  announce(events: StoredEvent[]): void {
+    const byTenant = new Map<string, StoredEvent[]>();
+    for (const e of events) {
+      const list = byTenant.get(e.tenantId);
+      if (list) list.push(e);
+      else byTenant.set(e.tenantId, [e]);
+    }
+    const room = this.bus.broadcastMaxBytes - 200;
+    for (const [t, list] of byTenant) {
+      list.sort((a, b) => a.seq - b.seq);
+      const rows: StreamRow[] = [];
+      let size = 0;
+      for (const e of list) {
+        const row: StreamRow = { id: e.id, seq: e.seq, type: e.type, task_id: e.taskId, body: e.body };
+        size += Buffer.byteLength(JSON.stringify(row)) + 1;
+        if (size > room) break;
+        rows.push(row);
+      }
+      this.bus.broadcast(STREAM_TOPIC, JSON.stringify({ t, last: list[list.length - 1].seq, rows } satisfies Announcement));
+    }
+  }
 
   start(): void {
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
@@ -100,12 +159,36 @@ export class EventStreams {
     void this.pump(c);
   }
 
-  /** Events of the tenant were stored: its clients read them. */
-  notify(tenantId: string): void {
-    for (const c of this.byTenant.get(tenantId) ?? []) void this.pump(c);
+  /** An announcement: clients just before its rows take them from it; any other reads the store. */
+  private heard(body: string): void {
+    let a: unknown;
+    try {
+      a = JSON.parse(body);
+    } catch {
+      a = undefined;
+    }
+    if (!isAnnouncement(a)) {
+      this.logger.warn('event stream announcement not understood; ignored');
+      return;
+    }
+    for (const c of this.byTenant.get(a.t) ?? []) {
+      if (c.lastSeq >= a.last) continue;
+      if (c.pumping) {
+        c.again = true; // its read goes on from where it stands
+        continue;
+      }
+      for (const r of a.rows) {
+        if (r.seq <= c.lastSeq) continue;
+        if (r.seq !== c.lastSeq + 1) break;
+        c.lastSeq = r.seq;
+        if (this.wanted(c, r)) this.deliver(c, r);
+        if (c.closed) break;
+      }
+      if (!c.closed && c.lastSeq < a.last) void this.pump(c);
+    }
   }
 
-  /** Notifications may have been missed (the listener reconnected): every client looks. */
+  /** Announcements may have been missed (the broker connection came back): every client looks. */
   resume(): void {
     for (const set of this.byTenant.values()) for (const c of set) void this.pump(c);
   }
@@ -136,7 +219,7 @@ export class EventStreams {
       do {
         c.again = false;
         for (;;) {
-          const rows = await eventRepository.after(this.db.manager, c.tenantId, c.lastSeq, PAGE);
+          const rows = await this.read(c.tenantId, c.lastSeq);
           for (const r of rows) {
             c.lastSeq = r.seq;
             if (this.wanted(c, r)) this.deliver(c, r);
@@ -151,6 +234,17 @@ export class EventStreams {
     } finally {
       c.pumping = false;
     }
+  }
+
+  /** The tenant's events after `afterSeq` (a page), one query for every client asking the same at once. */
+  private read(tenantId: string, afterSeq: number): Promise<StreamRow[]> {
+    const key = `${tenantId}:${afterSeq}`;
+    let read = this.reads.get(key);
+    if (!read) {
+      read = eventRepository.after(this.db.manager, tenantId, afterSeq, PAGE).finally(() => this.reads.delete(key));
+      this.reads.set(key, read);
+    }
+    return read;
   }
 
   private wanted(c: Client, r: StreamRow): boolean {

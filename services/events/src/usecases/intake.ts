@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { handleBatchOnce, type BatchItem } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
-import { eventRepository } from '../data/event.repository';
+import { eventRepository, type StoredEvent } from '../data/event.repository';
 import { toPublicEvent, type IncomingEvent } from '../domain/public-event';
 
 export const PUBLIC_EVENTS_CONSUMER = 'events.public';
@@ -16,10 +16,13 @@ export class EventIntake {
     private readonly db: DataSource,
     private readonly logger: Logger,
     private readonly onDeliveries: () => void,
+    /** Events were stored and committed: the streams hear of them. */
+    private readonly onStored: (events: StoredEvent[]) => void = () => undefined,
   ) {}
 
   async applyBatch(items: BatchItem[]): Promise<void> {
     let made = 0;
+    let stored: StoredEvent[] = [];
     await handleBatchOnce(this.db, PUBLIC_EVENTS_CONSUMER, items, async (m, fresh) => {
       const incoming: IncomingEvent[] = [];
       for (const i of fresh) {
@@ -27,9 +30,10 @@ export class EventIntake {
         if (e) incoming.push(e);
         else this.logger.warn({ name: i.contract.name, messageId: i.ctx.id }, 'not a public event; ignored');
       }
-      const stored = await eventRepository.store(m, incoming);
+      stored = await eventRepository.store(m, incoming);
       made = await eventRepository.fanOut(m, stored);
     });
+    if (stored.length > 0) this.onStored(stored);
     if (made > 0) this.onDeliveries();
   }
 }

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { commonErrors, decodeCursor, encodeCursor, invalidField, isUuid, newId, type PublicEventType, type WebhookDeliveryView, type WebhookView } from '@autocall/contracts';
 import { checkUrl } from '@autocall/net-guard';
 import { deliveryRepository, type DeliveryRow } from '../data/delivery.repository';
-import { eventRepository } from '../data/event.repository';
+import { eventRepository, type StoredEvent } from '../data/event.repository';
 import { webhookRepository, type WebhookChanges, type WebhookRow } from '../data/webhook.repository';
 import { eventsErrors } from '../domain/errors';
 import { unsubscribable } from '../domain/public-event';
@@ -51,6 +51,8 @@ export class WebhookService {
     private readonly opts: WebhookOptions,
     /** New deliveries are due: the worker may look now. */
     private readonly onDue: () => void,
+    /** Events were stored and committed: the streams hear of them. */
+    private readonly onStored: (events: StoredEvent[]) => void = () => undefined,
   ) {}
 
   private async checkUrl(url: string): Promise<void> {
@@ -139,14 +141,16 @@ export class WebhookService {
 
   /** A `webhook.test` event, stored like any other, delivered to this endpoint only. */
   async test(tenantId: string, id: string): Promise<WebhookDeliveryView> {
+    let stored: StoredEvent[] = [];
     const row = await this.db.transaction(async (m) => {
       const hook = await webhookRepository.find(m, tenantId, id);
       if (!hook) throw eventsErrors.WEBHOOK_NOT_FOUND();
       if (!hook.enabled) throw eventsErrors.WEBHOOK_DISABLED();
       const event = { id: newId(), type: 'webhook.test' as const, createdAt: new Date().toISOString(), tenantId, data: { webhookId: id } };
-      const [stored] = await eventRepository.store(m, [{ event, taskId: null }]);
-      return deliveryRepository.insertOne(m, { tenantId, webhookId: id, eventId: stored.id, eventType: stored.type, body: stored.body });
+      stored = await eventRepository.store(m, [{ event, taskId: null }]);
+      return deliveryRepository.insertOne(m, { tenantId, webhookId: id, eventId: stored[0].id, eventType: stored[0].type, body: stored[0].body });
     });
+    this.onStored(stored);
     this.onDue();
     return deliveryView(row);
   }
