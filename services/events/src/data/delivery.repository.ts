@@ -77,24 +77,24 @@ export const deliveryRepository = {
     return rows;
   },
 
-  /** Ends one attempt, if its lease still holds (token); returns whether it did. */
-  async settle(
-    m: Q,
-    id: string,
-    token: string,
-    s: { status: DeliveryStatus; statusCode: number | null; error: string | null; retryInMs: number | null },
-  ): Promise<boolean> {
+  /**
+   * Ends attempts, those whose lease still holds (token), in one statement; returns the ids it
+   * ended (one whose lease lapsed is another claim's now, and is left alone).
+   */
+  async settleMany(m: Q, settled: { id: string; token: string; status: DeliveryStatus; statusCode: number | null; error: string | null; retryInMs: number | null }[]): Promise<Set<string>> {
+    if (settled.length === 0) return new Set();
     const [rows] = (await m.query(
-      `UPDATE deliveries SET status = $3, attempts = attempts + 1, last_status_code = $4, last_error = $5,
-              next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $6::float8 / 1000) END,
+      `UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1, last_status_code = u.code, last_error = u.error,
+              next_attempt_at = CASE WHEN u.status = 'pending' THEN now() + make_interval(secs => u.retry_ms / 1000) END,
               lease_until = NULL, lease_token = NULL,
-              delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-              finished_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
-        WHERE id = $1 AND lease_token = $2 AND status = 'pending'
-       RETURNING 1`,
-      [id, token, s.status, s.statusCode, s.error, s.retryInMs ?? 0],
-    )) as [unknown[], number];
-    return rows.length > 0;
+              delivered_at = CASE WHEN u.status = 'delivered' THEN now() ELSE d.delivered_at END,
+              finished_at = CASE WHEN u.status = 'pending' THEN NULL ELSE now() END
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::float8[]) AS u(id, token, status, code, error, retry_ms)
+        WHERE d.id = u.id AND d.lease_token = u.token AND d.status = 'pending'
+       RETURNING d.id`,
+      [settled.map((x) => x.id), settled.map((x) => x.token), settled.map((x) => x.status), settled.map((x) => x.statusCode), settled.map((x) => x.error), settled.map((x) => x.retryInMs ?? 0)],
+    )) as [{ id: string }[], number];
+    return new Set(rows.map((r) => r.id));
   },
 
   /** Gives back leases without counting an attempt (a replica stopping mid-send): due again at once. */

@@ -60,14 +60,23 @@ export const webhookRepository = {
    * Records an attempt's result on its endpoint: a delivery clears the failing streak; a failure
    * starts it (if none runs). Returns the streak's start and whether the endpoint is enabled.
    */
-  async recordAttempt(m: Q, id: string, delivered: boolean): Promise<{ failing_since: Date | null; enabled: boolean } | undefined> {
-    const [rows] = (await m.query(
-      delivered
-        ? `UPDATE webhooks SET failing_since = NULL WHERE id = $1 RETURNING failing_since, enabled`
-        : `UPDATE webhooks SET failing_since = COALESCE(failing_since, now()) WHERE id = $1 RETURNING failing_since, enabled`,
-      [id],
-    )) as [{ failing_since: Date | null; enabled: boolean }[], number];
-    return rows[0];
+  /**
+   * Records the latest attempt of each endpoint (delivered: it is not failing; failed: failing since
+   * the first failure in a row), locking the rows in id order so that two replicas' batches never
+   * wait on each other in a circle; returns each endpoint's state after it.
+   */
+  async recordAttempts(m: Q, latest: Map<string, boolean>): Promise<Map<string, { failing_since: Date | null; enabled: boolean }>> {
+    if (latest.size === 0) return new Map();
+    const ids = [...latest.keys()].sort();
+    const rows = (await m.query(
+      `WITH locked AS (SELECT w.id FROM webhooks w WHERE w.id = ANY ($1::uuid[]) ORDER BY w.id FOR NO KEY UPDATE)
+       UPDATE webhooks w SET failing_since = CASE WHEN u.delivered THEN NULL ELSE COALESCE(w.failing_since, now()) END
+         FROM unnest($1::uuid[], $2::bool[]) AS u(id, delivered), locked
+        WHERE w.id = u.id AND locked.id = u.id
+       RETURNING w.id, w.failing_since, w.enabled`,
+      [ids, ids.map((id) => latest.get(id))],
+    )) as [{ id: string; failing_since: Date | null; enabled: boolean }[], number];
+    return new Map(rows[0].map((r) => [r.id, { failing_since: r.failing_since, enabled: r.enabled }]));
   },
 
   async disable(m: Q, id: string, reason: string): Promise<void> {
