@@ -38,6 +38,14 @@ interface Client {
 
 const PAGE = 500;
 
+/** Each row's frame, built once for all the clients it goes to. */
+const frames = new WeakMap<StreamRow, string>();
+const frameOf = (r: StreamRow): string => {
+  let f = frames.get(r);
+  if (f === undefined) frames.set(r, (f = sseFrame(r.id, r.type, r.body)));
+  return f;
+};
+
 /** The broadcast topic of stored events (every replica's streams hear every replica's store). */
 export const STREAM_TOPIC = 'events.stored';
 
@@ -254,14 +262,14 @@ export class EventStreams {
 
   private deliver(c: Client, r: StreamRow): void {
     if (r.type !== 'task.progress' || !r.task_id || this.opts.progressMinMs === 0) {
-      this.send(c, sseFrame(r.id, r.type, r.body));
+      this.send(c, frameOf(r));
       return;
     }
     const task = r.task_id;
     const wait = (c.progressSentAt.get(task) ?? 0) + this.opts.progressMinMs - Date.now();
     if (wait <= 0 && !c.progressHeld.has(task)) {
       c.progressSentAt.set(task, Date.now());
-      this.send(c, sseFrame(r.id, r.type, r.body));
+      this.send(c, frameOf(r));
       return;
     }
     c.progressHeld.set(task, r); // the latest of the task waits for its turn
@@ -281,7 +289,7 @@ export class EventStreams {
       if (due <= now) {
         c.progressHeld.delete(task);
         c.progressSentAt.set(task, now);
-        this.send(c, sseFrame(r.id, r.type, r.body));
+        this.send(c, frameOf(r));
       } else next = Math.min(next, due);
     }
     if (Number.isFinite(next) && !c.closed) {
