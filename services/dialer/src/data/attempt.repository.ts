@@ -186,9 +186,11 @@ export class AttemptRepository {
                      WHERE d.status = 'dialing' AND tk.tenant_id = ANY ($1::uuid[]) GROUP BY tk.tenant_id)
          SELECT u.tenant_id, COALESCE(f.n, 0) AS in_flight,
                 CASE WHEN l.max_concurrent IS NULL AND l.cps IS NULL THEN NULL
-                     ELSE GREATEST(0, LEAST(COALESCE(l.max_concurrent - COALESCE(f.n, 0), 2147483647),
-                                            COALESCE(floor(LEAST(CASE WHEN l.cps > 0 THEN GREATEST(l.cps, 1) ELSE 0 END,
-                                                                 l.tokens + l.cps * GREATEST(0, extract(epoch FROM (clock.ts - l.last_refill)))))::bigint, 2147483647)))::int END AS quota
+                     ELSE GREATEST(0, LEAST(
+                       CASE WHEN l.max_concurrent IS NULL THEN 2147483647 ELSE l.max_concurrent - COALESCE(f.n, 0) END,
+                       CASE WHEN l.cps IS NULL THEN 2147483647
+                            ELSE floor(LEAST(CASE WHEN l.cps > 0 THEN GREATEST(l.cps, 1) ELSE 0 END,
+                                             l.tokens + l.cps * GREATEST(0, extract(epoch FROM (clock.ts - l.last_refill)))))::bigint END))::int END AS quota
            FROM unnest($1::uuid[]) AS u(tenant_id) CROSS JOIN clock
            LEFT JOIN flying f ON f.tenant_id = u.tenant_id LEFT JOIN tenant_limits l ON l.tenant_id = u.tenant_id`,
         [[...new Set(tasks.map((t) => t.tenant_id))]],
