@@ -106,24 +106,39 @@ export class AttemptRepository {
 
   /**
    * Claims up to `limit` due attempts across every dialable task, in one transaction:
-   * 1. lock the dialable tasks (running, not held/cancelled, inside the calling window) FOR NO KEY
-   *    UPDATE SKIP LOCKED — the hold/cancel RPCs update the same rows, so a hold committed before
-   *    this lock excludes the task, and one committed after waits for this claim;
-   * 2. in one statement, with a snapshot taken after the lock (so every other replica's committed
-   *    claims are counted): per task, the quota min(tokens in the bucket, maxConcurrentCalls − calls
-   *    in `dialing` across replicas), pick that many due queued attempts FOR UPDATE SKIP LOCKED, mark
-   *    them `dialing` with this replica's lease, and spend the tokens.
+   * 1. lock the dialable tasks (running, not held/cancelled, inside the calling window), at most 50,
+   *    taken round-robin between tenants, FOR NO KEY UPDATE SKIP LOCKED — the hold/cancel RPCs
+   *    update the same rows, so a hold committed before this lock excludes the task, and one
+   *    committed after waits for this claim;
+   * 2. lock the rows of those tenants that have limits (tenant.limits-updated) FOR UPDATE SKIP
+   *    LOCKED: a tenant another replica is claiming for is skipped this turn, so a tenant's calls in
+   *    flight and its token bucket are only ever read and spent by one claim at a time;
+   * 3. with a snapshot taken after the locks (so every other replica's committed claims are
+   *    counted), read what each task can take — min(its tokens, its maxConcurrentCalls − its calls
+   *    in `dialing` across replicas, its due attempts) — and what each tenant's limits still allow;
+   *    `shareChannels` (domain/fair-share.ts) splits the free channels between tenants, then
+   *    between each tenant's tasks, by who holds the fewest calls;
+   * 4. in one statement: pick each task's share of due queued attempts FOR UPDATE SKIP LOCKED,
+   *    mark them `dialing` with this replica's lease, spend the task's and the tenant's tokens.
    * It commits before any call is placed.
-   * The rule is `mayDial` (domain/dial-policy.ts): control state, DNC, blackout, calling window,
-   * due time. This SQL is its set-based fast pre-filter over every task at once and must say the
-   * same; a rule added there that can be judged in SQL is added here too (the pre-INVITE check asks
-   * mayDial):
+   * The rule is `mayDial` (domain/dial-policy.ts): control state, DNC, end time, blackout, calling
+   * window, the contact cap, due time. This SQL is its set-based fast pre-filter over every task at
+   * once and must say the same; a rule added there that can be judged in SQL is added here too (the
+   * pre-INVITE check asks mayDial):
    * - a task whose tenant has today (in the task's zone) as a blackout is not claimed from, unless
    *   its `dialing.skipBlackouts` is false;
    * - each picked attempt's number is looked up on the tenant's do-not-call list by its primary
    *   key (one index probe per candidate, in this statement): a listed one is not claimed but
    *   settled `suppressed` here (final, no call), with its dialer.number.settled in the outbox of
-   *   this transaction. It takes a slot of the task's quota, not a token.
+   *   this transaction. It takes a slot of the task's quota, not a token;
+   * - with a call cap (contact policy), the picked numbers are counted on their (tenant, number,
+   *   local day of the task's zone) row by one INSERT … ON CONFLICT DO UPDATE … WHERE calls < cap:
+   *   the row lock serialises claims of the same number from any task and any replica (the second
+   *   waits for the first to commit, then re-reads the row's committed count), so a cap is never
+   *   passed, even by two claims of the same number in the same instant. A number at its cap is not
+   *   claimed: mayDial (caps fact) gives the next local day's first dialable instant and the
+   *   attempt is due then. An attempt that goes back to the queue or ends without its INVITE gives
+   *   its count back (`releaseCounts`).
    */
   async claim(me: string, leaseMs: number, limit: number): Promise<ClaimedAttempt[]> {
     return (await this.claimAndSettle(me, leaseMs, limit)).claimed;
