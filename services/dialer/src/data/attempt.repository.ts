@@ -76,6 +76,14 @@ interface ClaimRow {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/**
+ * The tokens in a tenant's callsPerSecond bucket at `clock.ts` (SQL, over the tenant_limits row
+ * `l`): refilled at cps a second since its last draw, holding at most one second of calls (at least
+ * one call), none when cps is 0.
+ */
+const tenantTokens = (l: string) =>
+  `LEAST(CASE WHEN ${l}.cps > 0 THEN GREATEST(${l}.cps, 1) ELSE 0 END, ${l}.tokens + ${l}.cps * GREATEST(0, extract(epoch FROM (clock.ts - ${l}.last_refill))))`;
+
 /** The event of a number the policy ended without a call. */
 const settledEvent = (
   r: Pick<ClaimRow, 'id' | 'task_id' | 'tenant_id' | 'phone' | 'row_number' | 'attempt' | 'name' | 'variables' | 'ended_at' | 'calls_before'>,
@@ -187,12 +195,12 @@ export class AttemptRepository {
       const demand = (await m.query(
         `WITH clock AS (SELECT clock_timestamp() AS ts)
          SELECT t.task_id, t.tenant_id, t.in_flight,
-                GREATEST(0, LEAST(floor(t.avail)::int, t.max_concurrent - t.in_flight, $2::int,
-                  (SELECT count(*) FROM (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status = 'queued' AND a.due_at <= now() LIMIT $2) x)::int))::int AS demand
-           FROM (SELECT tk.task_id, tk.tenant_id, tk.max_concurrent,
-                        LEAST(GREATEST(tk.cps, 1), tk.tokens + tk.cps * GREATEST(0, extract(epoch FROM (clock.ts - tk.last_refill)))) AS avail,
-                        (SELECT count(*) FROM call_attempts d WHERE d.task_id = tk.task_id AND d.status = 'dialing')::int AS in_flight
-                   FROM tasks tk, clock WHERE tk.task_id = ANY ($1::uuid[])) t`,
+                (SELECT count(*) FROM (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status = 'queued' AND a.due_at <= now() LIMIT t.quota) x)::int AS demand
+           FROM (SELECT f.task_id, f.tenant_id, f.in_flight, GREATEST(0, LEAST(floor(f.avail)::int, f.max_concurrent - f.in_flight, $2::int)) AS quota
+                   FROM (SELECT tk.task_id, tk.tenant_id, tk.max_concurrent,
+                                LEAST(GREATEST(tk.cps, 1), tk.tokens + tk.cps * GREATEST(0, extract(epoch FROM (clock.ts - tk.last_refill)))) AS avail,
+                                (SELECT count(*) FROM call_attempts d WHERE d.task_id = tk.task_id AND d.status = 'dialing')::int AS in_flight
+                           FROM tasks tk, clock WHERE tk.task_id = ANY ($1::uuid[])) f) t`,
         [tasks.map((t) => t.task_id), limit],
       )) as { task_id: string; tenant_id: string; in_flight: number; demand: number }[];
       const tenants = (await m.query(
@@ -204,8 +212,7 @@ export class AttemptRepository {
                      ELSE GREATEST(0, LEAST(
                        CASE WHEN l.max_concurrent IS NULL THEN 2147483647 ELSE l.max_concurrent - COALESCE(f.n, 0) END,
                        CASE WHEN l.cps IS NULL THEN 2147483647
-                            ELSE floor(LEAST(CASE WHEN l.cps > 0 THEN GREATEST(l.cps, 1) ELSE 0 END,
-                                             l.tokens + l.cps * GREATEST(0, extract(epoch FROM (clock.ts - l.last_refill)))))::bigint END))::int END AS quota
+                            ELSE floor(${tenantTokens('l')})::bigint END))::int END AS quota
            FROM unnest($1::uuid[]) AS u(tenant_id) CROSS JOIN clock
            LEFT JOIN flying f ON f.tenant_id = u.tenant_id LEFT JOIN tenant_limits l ON l.tenant_id = u.tenant_id`,
         [[...new Set(tasks.map((t) => t.tenant_id))]],
@@ -268,8 +275,7 @@ export class AttemptRepository {
             WHERE tasks.task_id = q.task_id AND c.task_id = q.task_id
          ),
          tenant_spent AS (
-           UPDATE tenant_limits l SET tokens = GREATEST(0, LEAST(CASE WHEN l.cps > 0 THEN GREATEST(l.cps, 1) ELSE 0 END,
-                                                                 l.tokens + l.cps * GREATEST(0, extract(epoch FROM (clock.ts - l.last_refill)))) - c.cnt),
+           UPDATE tenant_limits l SET tokens = GREATEST(0, ${tenantTokens('l')} - c.cnt),
                   last_refill = clock.ts
              FROM clock, (SELECT q.tenant_id, count(*) AS cnt FROM claimed JOIN q ON q.task_id = claimed.task_id GROUP BY q.tenant_id) c
             WHERE l.tenant_id = c.tenant_id AND l.cps IS NOT NULL
