@@ -197,6 +197,8 @@ async function policyState(dbUrl, tenantId) {
     [tenantId, DNC_SIZE],
   );
   await db.query(`VACUUM ANALYZE dialer.dnc_entries`);
+  // the million rows' WAL is flushed now, not by a checkpoint in the middle of the measured run
+  await db.query(`CHECKPOINT`);
   if (POLICY.has('cap')) await db.query(`INSERT INTO dialer.contact_policies (tenant_id, max_calls, max_sms) VALUES ($1, 1, 1)`, [tenantId]);
   log(`  policy: ${POLICY.has('dnc') ? DNC_SIZE : 0} DNC entries${POLICY.has('cap') ? ' and a call cap of 1 a day' : ''} written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   await db.end();
