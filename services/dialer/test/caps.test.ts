@@ -4,6 +4,7 @@ import { EVENTS_EXCHANGE } from '@autocall/bus';
 import { TenantLimitsUpdated, type TenantLimitsUpdatedT } from '@autocall/contracts';
 import { asTenant, eventually, newTenantId, startTestService, testAmqpUrl } from '@autocall/testing';
 import { createCarrier } from '../src/adapters/carrier-factory';
+import { AttemptRepository } from '../src/data/attempt.repository';
 import { buildApp, DIALER_SCHEMA, dialerMigrations } from '../src/app';
 import { dialerConfigSchema } from '../src/config';
 import type { Carrier } from '../src/domain/carrier';
@@ -213,6 +214,60 @@ describe('the call cap across tasks', () => {
     expect([calls.size, [...calls.values()].every((n) => n === 2)]).toEqual([10, true]);
     const uncapped = await callsOf(open.map((s) => s.taskId));
     expect([...uncapped.values()].every((n) => n === 2)).toBe(true);
+  });
+});
+
+describe('the call cap under a race', () => {
+  it('when two replicas claim the same number for two tasks in the same instant, then exactly one of them gets it under a cap of 1', async () => {
+    // the dialers' own loops see the window shut (20:00 WIB) and claim nothing; the two claims below see it open
+    const evening = new Date('2026-12-08T13:00:00Z');
+    const a = await startDialer({ id: 'race-1', clock: () => evening });
+    const b = await startDialer({ id: 'race-2', clock: () => evening });
+    const tenantId = newTenantId();
+    expect((await putPolicy(a, tenantId, { maxCallsPerNumberPerDay: 1, maxSmsPerNumberPerDay: null })).statusCode).toBe(200);
+    const roster = numbers('+628122', 1);
+    const window = { start: '08:00', end: '17:00', days: [1, 2, 3, 4, 5, 6, 7] };
+    const [t1, t2] = await Promise.all([run(tenantId, roster, { callingWindow: window }), run(tenantId, roster, { callingWindow: window })]);
+    await eventually(async () => (await dialerSql(`SELECT 1 FROM call_attempts WHERE task_id = ANY ($1::uuid[]) AND status = 'queued'`, [[t1.taskId, t2.taskId]])).length === 2);
+
+    const noon = () => new Date('2026-12-08T05:00:00Z');
+    // claims waiting on a row lock (the count row: nothing else of these tasks is locked by another)
+    const blocked = async (n: number) =>
+      eventually(async () => (await dialerSql(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH clock AS%'`)).length === n, 10_000, 20);
+    // x1 holds task 2 (so the first claim takes task 1 only); x2 holds the number's count row, uncommitted
+    const x1 = a.deps.db.createQueryRunner();
+    const x2 = b.deps.db.createQueryRunner();
+    await x1.connect();
+    await x2.connect();
+    try {
+      await x1.startTransaction();
+      await x1.query(`SELECT 1 FROM dialer.tasks WHERE task_id = $1 FOR UPDATE`, [t2.taskId]);
+      await x2.startTransaction();
+      await x2.query(`INSERT INTO dialer.contact_counts (tenant_id, phone, day, calls) VALUES ($1, $2, '2026-12-08', 0)`, [tenantId, roster[0].phone]);
+      const first = new AttemptRepository(a.deps.db, noon).claimAndSettle('racer-1', 60_000, 10);
+      await blocked(1);
+      await x1.commitTransaction();
+      const second = new AttemptRepository(b.deps.db, noon).claimAndSettle('racer-2', 60_000, 10);
+      await blocked(2);
+      // both claims wait on the same row, each holding its own task: let them go at once
+      await x2.rollbackTransaction();
+      const [r1, r2] = await Promise.all([first, second]);
+      expect([r1.claimed.map((c) => c.taskId), r2.claimed.map((c) => c.taskId)].flat().length).toBe(1);
+      expect(new Set([...r1.claimed, ...r2.claimed].map((c) => c.taskId)).size).toBe(1);
+      const rows = await dialerSql<{ status: string; wait_h: number }>(
+        `SELECT status, extract(epoch FROM (due_at - clock_timestamp()))::float8 / 3600 AS wait_h FROM call_attempts WHERE task_id = ANY ($1::uuid[]) ORDER BY status`,
+        [[t1.taskId, t2.taskId]],
+      );
+      // the other waits for tomorrow's 08:00 WIB, 20 h after the claims' noon
+      expect(rows.map((r) => r.status)).toEqual(['dialing', 'queued']);
+      expect(Math.abs(rows[1].wait_h - 20)).toBeLessThan(0.05);
+      expect(await dialerSql(`SELECT calls FROM dialer.contact_counts WHERE tenant_id = $1`, [tenantId])).toEqual([{ calls: 1 }]);
+    } finally {
+      if (x1.isTransactionActive) await x1.rollbackTransaction();
+      if (x2.isTransactionActive) await x2.rollbackTransaction();
+      await x1.release();
+      await x2.release();
+    }
   });
 });
 
