@@ -2,14 +2,20 @@
 // this machine (bare amqplib publish → consume → batched PostgreSQL insert over the same kind of
 // durable queues), and their ratio.
 //
-//   pnpm bench:pipeline                     # raw floor + dialer alone + full pipeline (when the services run)
+//   pnpm bench:pipeline                     # raw floor + dialer alone (without, then with the dialing policy) + full pipeline
 //   node bench/pipeline.bench.mjs --numbers 100000 --only raw,dialer
+//   node bench/pipeline.bench.mjs --only dialer,policy --runs 3   # medians of 3 runs each, alternating
 //
 // Parts:
 //   raw     the floor: N persistent messages published with confirms to a topic exchange, consumed
 //           (prefetch 1000) and inserted in batches into PostgreSQL, acked after the insert.
 //   dialer  the dialer process alone (from dist): the bench publishes task.created/started and
 //           answers roster.entries.page itself; calls/s from task.started to dialer.task.drained.
+//   policy  the dialer alone again, with the dialing policy's heaviest state on (issue 15): a
+//           do-not-call list of 1,000,000 numbers for the tenant (none of them in the roster, so
+//           both runs place the same calls) and a contact cap of 1 call per number per day, so
+//           every claim probes the list and counts each number on its daily row. Goal: calls/s
+//           within 15 % of `dialer`.
 //   full    task, roster, recording, sms and dialer as separate processes (from dist), both SMS
 //           kinds on: recording + roster uploaded, templates approved, SMS account active, task
 //           created immediate; calls/s from the task's startedAt to status `completed`.
@@ -31,7 +37,11 @@ const args = Object.fromEntries(
   process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : 'true']] : [])),
 );
 const N = Number(args.numbers ?? 100_000);
-const only = new Set((args.only ?? 'raw,dialer,full').split(','));
+const only = new Set((args.only ?? 'raw,dialer,policy,full').split(','));
+const RUNS = Math.max(1, Number(args.runs ?? 1));
+const DNC_SIZE = Number(args.dnc ?? 1_000_000);
+/** What the policy run turns on: `dnc` (the list), `cap` (the call cap), or both (default; `--policy dnc` to tell their costs apart). */
+const POLICY = new Set((args.policy ?? 'dnc,cap').split(','));
 const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const AMQP_BASE = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const TOKEN = 'bench-internal-token-0123456789';
@@ -176,7 +186,25 @@ async function rawFloor(amqpUrl, dbUrl) {
 }
 
 // ---------- dialer alone ----------
-async function dialerAlone(amqpUrl, dbUrl) {
+/** The policy run's state, written once the dialer has migrated: the DNC list and the contact cap. */
+async function policyState(dbUrl, tenantId) {
+  const db = new Client({ connectionString: dbUrl });
+  await db.connect();
+  const t = performance.now();
+  if (POLICY.has('dnc')) await db.query(
+    `INSERT INTO dialer.dnc_entries (tenant_id, phone, raw_phone, source, created_by)
+     SELECT $1, '+62813' || lpad(i::text, 7, '0'), '0813' || lpad(i::text, 7, '0'), 'import', 'bench' FROM generate_series(0, $2::int - 1) AS i`,
+    [tenantId, DNC_SIZE],
+  );
+  await db.query(`VACUUM ANALYZE dialer.dnc_entries`);
+  // the million rows' WAL is flushed now, not by a checkpoint in the middle of the measured run
+  await db.query(`CHECKPOINT`);
+  if (POLICY.has('cap')) await db.query(`INSERT INTO dialer.contact_policies (tenant_id, max_calls, max_sms) VALUES ($1, 1, 1)`, [tenantId]);
+  log(`  policy: ${POLICY.has('dnc') ? DNC_SIZE : 0} DNC entries${POLICY.has('cap') ? ' and a call cap of 1 a day' : ''} written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  await db.end();
+}
+
+async function dialerAlone(amqpUrl, dbUrl, { policy = false } = {}) {
   const conn = await amqp.connect(amqpUrl);
   const ch = await conn.createChannel();
   await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
@@ -222,6 +250,7 @@ async function dialerAlone(amqpUrl, dbUrl) {
 
   const dialer = startService('dialer', { DATABASE_URL: dbUrl, AMQP_URL: amqpUrl, DIALER_PORT: '3905', SIM_TIME_SCALE: '0', DIALER_ID: 'bench-dialer' });
   await waitReady(3905, 'dialer');
+  if (policy) await policyState(dbUrl, tenantId);
   const snapshot = {
     tenantId, taskId, name: 'Pipeline bench', status: 'running', recordingId: randomUUID(), recordingDurationMs: 20000, rosterId: randomUUID(), total: N,
     sms: { onDisconnect: { enabled: true, templateId: randomUUID(), when: 'anyAnswered' }, onUnanswered: { enabled: true, templateId: randomUUID() } },
@@ -250,9 +279,17 @@ async function dialerAlone(amqpUrl, dbUrl) {
   while (calls < N && Date.now() < deadline) await sleep(50);
   const cpu = (await cpuSeconds([dialer.pid])) - cpu0;
   const secs = (drainedAt - t0) / 1000;
+  if (policy) {
+    // the cap was in force: one daily count per number called
+    const db = new Client({ connectionString: dbUrl });
+    await db.connect();
+    const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM dialer.contact_counts WHERE tenant_id = $1`, [tenantId])).rows;
+    await db.end();
+    log(`  policy: ${n} numbers counted under the cap`);
+  }
   await conn.close();
   await stopAll();
-  return { perSecond: N / secs, secs, calls, finalCount: drained.finalCount, eventsSecs: (lastCallAt - t0) / 1000, dialerCpuSecs: cpu };
+  return { perSecond: N / secs, secs, calls, finalCount: drained.finalCount, eventsSecs: (lastCallAt - t0) / 1000, dialerCpuSecs: cpu, load: loadAverage() };
 }
 
 // ---------- full pipeline ----------
@@ -377,10 +414,25 @@ try {
     results.raw = await rawFloor(amqpUrl, db);
     log(`raw floor: ${results.raw.perSecond.toFixed(0)} msg/s (${results.raw.secs.toFixed(1)} s; load average ${loadAverage()})`);
   }
+  // dialer and policy alternate run by run (so a change of load on the machine hits both), then each reports its median
+  const runsOf = { dialer: [], policy: [] };
+  for (let run = 1; run <= RUNS; run++) {
+    for (const part of ['dialer', 'policy'].filter((p) => only.has(p))) {
+      const db = await freshDatabase(`autocall_bench_${part}`);
+      const r = await dialerAlone(amqpUrl, db, { policy: part === 'policy' });
+      runsOf[part].push(r);
+      log(`${part} run ${run}/${RUNS}: ${r.perSecond.toFixed(0)} calls/s (${r.secs.toFixed(1)} s to drained; dialer CPU ${r.dialerCpuSecs.toFixed(1)} s; load average ${r.load})`);
+    }
+  }
+  const median = (rs) => [...rs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rs.length / 2)];
+  if (runsOf.policy.length > 0) {
+    results.policy = median(runsOf.policy);
+    results.policy.runs = runsOf.policy.map((r) => Math.round(r.perSecond));
+  }
   if (only.has('dialer')) {
-    const db = await freshDatabase('autocall_bench_dialer');
-    results.dialer = await dialerAlone(amqpUrl, db);
-    log(`dialer alone: ${results.dialer.perSecond.toFixed(0)} calls/s (${results.dialer.secs.toFixed(1)} s to drained; dialer CPU ${results.dialer.dialerCpuSecs.toFixed(1)} s; load average ${loadAverage()})`);
+    results.dialer = median(runsOf.dialer);
+    results.dialer.runs = runsOf.dialer.map((r) => Math.round(r.perSecond));
+    log(`dialer alone (median of ${RUNS}): ${results.dialer.perSecond.toFixed(0)} calls/s (${results.dialer.secs.toFixed(1)} s to drained; dialer CPU ${results.dialer.dialerCpuSecs.toFixed(1)} s; load average ${loadAverage()})`);
   }
   if (only.has('full')) {
     const db = await freshDatabase('autocall_bench_full');
@@ -398,6 +450,7 @@ try {
 } finally {
   await stopAll();
 }
+if (results.dialer && results.policy) log(`policy vs dialer alone: ${((results.policy.perSecond / results.dialer.perSecond - 1) * 100).toFixed(1)} % (goal: within 15 %); runs ${results.dialer.runs.join(', ')} vs ${results.policy.runs.join(', ')} calls/s`);
 console.log(`\nresults (load average at the end: ${loadAverage()})`);
 console.table(
   Object.fromEntries(

@@ -44,6 +44,7 @@ describe('the OpenAPI document (/docs/json)', () => {
       'GET /v1/api-keys → listApiKeys',
       'GET /v1/audit-events → listAuditEvents',
       'GET /v1/calendar → getCalendar',
+      'GET /v1/contact-policy → getContactPolicy',
       'GET /v1/dnc → listDncEntries',
       'GET /v1/dnc/{phone} → getDncEntry',
       'GET /v1/events → streamEvents',
@@ -99,6 +100,7 @@ describe('the OpenAPI document (/docs/json)', () => {
       'POST /v1/webhooks/{id}/rotate-secret → rotateWebhookSecret',
       'POST /v1/webhooks/{id}/test → testWebhook',
       'PUT /v1/calendar → putCalendar',
+      'PUT /v1/contact-policy → putContactPolicy',
       'PUT /v1/sms-account → putSmsAccount',
     ]);
   });

@@ -299,3 +299,42 @@ describe('the end time through the gateway', () => {
   });
 });
 
+
+describe('the contact policy through the gateway', () => {
+  it('when an admin caps calls at 1 a day, then two tasks over the same roster call each number once in total and the second task waits; viewers read it, only admins change it, caps of 0 or 11 are 400', async () => {
+    const owner = (await newTenant(p.url)).auth;
+    const operator = await keyOf(owner, 'operator');
+    const viewer = await keyOf(owner, 'viewer');
+    expect((await call(p.url, 'GET', '/v1/contact-policy', { headers: viewer })).body).toEqual({ maxCallsPerNumberPerDay: null, maxSmsPerNumberPerDay: null, updatedAt: null });
+    const policy = { maxCallsPerNumberPerDay: 1, maxSmsPerNumberPerDay: null };
+    expect((await call(p.url, 'PUT', '/v1/contact-policy', { headers: viewer, json: policy })).status).toBe(403);
+    expect((await call(p.url, 'PUT', '/v1/contact-policy', { headers: operator, json: policy })).status).toBe(403);
+    for (const bad of [{ maxCallsPerNumberPerDay: 0, maxSmsPerNumberPerDay: null }, { maxCallsPerNumberPerDay: 11, maxSmsPerNumberPerDay: null }, { maxCallsPerNumberPerDay: 1, maxSmsPerNumberPerDay: 0 }, { maxCallsPerNumberPerDay: 1, maxSmsPerNumberPerDay: 11 }]) {
+      const res = await call(p.url, 'PUT', '/v1/contact-policy', { headers: owner, json: bad });
+      expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect((await call(p.url, 'GET', '/v1/contact-policy', { headers: owner })).body.maxCallsPerNumberPerDay).toBeNull();
+    const put = await call(p.url, 'PUT', '/v1/contact-policy', { headers: owner, json: policy });
+    expect([put.status, put.body]).toEqual([200, { ...policy, updatedAt: expect.any(String) }]);
+    expect((await call(p.url, 'GET', '/v1/contact-policy', { headers: viewer })).body).toEqual(put.body);
+    expect((await call(p.url, 'GET', '/v1/contact-policy', { headers: (await newTenant(p.url)).auth })).body.maxCallsPerNumberPerDay).toBeNull();
+
+    const recording = await uploadRecording(p.url, owner);
+    const roster = await uploadRoster(p.url, owner, rosterRows(81256000000, 5));
+    const create = () =>
+      call(p.url, 'POST', '/v1/tasks', { headers: owner, json: { name: 'Capped', recordingId: recording.body.id, rosterId: roster.body.id, start: { mode: 'immediate' }, dialing: OPEN_DIALING } });
+    const first = await create();
+    await eventually(async () => (await call(p.url, 'GET', `/v1/tasks/${first.body.id}`, { headers: owner })).body.status === 'completed', 30_000, 100);
+    const second = await create();
+    // its numbers' turn comes and each waits for tomorrow (the window is all day: the next local midnight), never called
+    const tomorrow = zonedInstant(addDays(localTime('Asia/Jakarta', new Date()).date, 1), 0, 'Asia/Jakarta');
+    await eventually(
+      async () => (await sql(`SELECT 1 FROM dialer.call_attempts WHERE task_id = $1 AND status = 'queued' AND due_at >= $2::timestamptz - interval '5 seconds'`, [second.body.id, tomorrow.toISOString()])).length === 5,
+      20_000,
+      100,
+    );
+    expect((await simCallsPerNumber(second.body.id)).size).toBe(0);
+    expect([...(await simCallsPerNumber(first.body.id)).values()]).toEqual([1, 1, 1, 1, 1]);
+    expect((await call(p.url, 'GET', `/v1/tasks/${second.body.id}`, { headers: viewer })).body).toMatchObject({ status: 'running', progress: { pending: 5 } });
+  });
+});

@@ -100,6 +100,8 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   'DELETE /v1/dnc/:phone': op('dnc.remove'),
   'GET /v1/calendar': v,
   'PUT /v1/calendar': adm('calendar.update'),
+  'GET /v1/contact-policy': v,
+  'PUT /v1/contact-policy': adm('contact-policy.update'),
   // events: webhooks are read by every role, changed by admins (their secrets are shown only to the creator and rotator)
   'GET /v1/webhooks': v,
   'POST /v1/webhooks': { ...adm('webhook.create'), secret: true },

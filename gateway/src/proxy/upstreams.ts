@@ -42,6 +42,7 @@ export const proxyTable: [url: string, service: ServiceName][] = [
   ['/v1/dnc', 'dialer'],
   ['/v1/dnc/*', 'dialer'],
   ['/v1/calendar', 'dialer'],
+  ['/v1/contact-policy', 'dialer'],
   ['/v1/webhooks', 'events'],
   ['/v1/webhooks/*', 'events'],
   ['/v1/events', 'events'],

@@ -10,6 +10,11 @@ import { NotPlaced1765200000000 } from './data/migrations/1765200000000-NotPlace
 import { NotPlacedFailed1765300000000 } from './data/migrations/1765300000000-NotPlacedFailed';
 import { ControlGeneration1765400000000 } from './data/migrations/1765400000000-ControlGeneration';
 import { DialingPolicy1765500000000 } from './data/migrations/1765500000000-DialingPolicy';
+import { CapsAndLimits1765600000000 } from './data/migrations/1765600000000-CapsAndLimits';
+import { ContactPolicyRepository } from './data/contact-policy.repository';
+import { ContactPolicy } from './usecases/contact-policy';
+import { TENANT_LIMITS_QUEUE, tenantLimitsConsumer } from './messaging/tenant-limits.consumer';
+import { tenantLimitsHandler } from './usecases/tenant-limits';
 import { PhoneNormalizer } from '@autocall/phone';
 import { CalendarRepository } from './data/calendar.repository';
 import { DncRepository } from './data/dnc.repository';
@@ -30,7 +35,7 @@ import { TaskControl } from './usecases/task-control';
 import { TaskSnapshots } from './usecases/task-snapshots';
 
 export const DIALER_SCHEMA = 'dialer';
-export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000, ControlGeneration1765400000000, DialingPolicy1765500000000];
+export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000, ControlGeneration1765400000000, DialingPolicy1765500000000, CapsAndLimits1765600000000];
 
 export interface DialerDeps extends ServiceDeps<DialerConfig> {
   /** A carrier built by the caller (tests); otherwise CARRIER decides. */
@@ -78,11 +83,12 @@ export async function buildApp(deps: DialerDeps): Promise<App> {
     maxExpandedBytes: config.DNC_IMPORT_MAX_EXPANDED_BYTES,
     maxRows: 1_048_575,
   });
-  policyHttpRoutes(app, dnc, new TenantCalendar(new CalendarRepository(db)), { maxImportBytes: config.DNC_IMPORT_MAX_BYTES });
+  policyHttpRoutes(app, dnc, new TenantCalendar(new CalendarRepository(db)), new ContactPolicy(new ContactPolicyRepository(db), () => relay.nudge()), { maxImportBytes: config.DNC_IMPORT_MAX_BYTES });
   await dncResponders(bus, dnc);
   await dialerResponders(bus, new TaskControl(tasks, engine, () => relay.nudge()));
   await taskEventsConsumer(bus, new TaskSnapshots(db, tasks, engine));
   await smsEventsConsumer(bus, smsStatusHandler(db, attempts, SMS_EVENTS_QUEUE));
+  await tenantLimitsConsumer(bus, tenantLimitsHandler(db, TENANT_LIMITS_QUEUE, () => engine.nudge()));
   app.addHook('onClose', async () => {
     await engine.stop();
     await carrier.close();

@@ -119,3 +119,33 @@ describe('dial policy parts', () => {
     expect(nextWindowOpening({ ...office, days: [] }, now)).toEqual(new Date(now.getTime() + 7 * 86_400_000));
   });
 });
+
+describe('mayDial: the contact cap', () => {
+  const zone = 'Asia/Jakarta';
+  it('when the number is at its cap for today, then it waits for the next local day’s window opening, skipping blackouts and days off', () => {
+    // Wednesday 10:00 WIB: Thursday 09:00 WIB (02:00Z)
+    expect(mayDial(fresh, { now, window: office, caps: { reached: true, timezone: zone } })).toEqual({ kind: 'wait', until: new Date('2026-12-03T02:00:00.000Z'), reason: 'contact-cap' });
+    // Thursday a blackout: Friday
+    const blackouts = { ranges: [{ from: '2026-12-03', to: '2026-12-03' }], timezone: zone };
+    expect(mayDial(fresh, { now, window: office, blackouts, caps: { reached: true, timezone: zone } })).toMatchObject({ until: new Date('2026-12-04T02:00:00.000Z') });
+    // Friday 10:00 WIB: the weekend is off, Monday 09:00
+    expect(mayDial(fresh, { now: new Date('2026-12-04T03:00:00.000Z'), window: office, caps: { reached: true, timezone: zone } })).toMatchObject({ until: new Date('2026-12-07T02:00:00.000Z') });
+    // no window: the next local midnight
+    expect(mayDial(fresh, { now, caps: { reached: true, timezone: zone } })).toMatchObject({ until: new Date('2026-12-02T17:00:00.000Z') });
+    expect(mayDial(fresh, { now, window: office, caps: { reached: false, timezone: zone } })).toEqual({ kind: 'dial' });
+  });
+
+  it('reads the day in the calling task’s zone, DST-safe: 23:30 in New York on the day clocks go back waits for the next day’s 09:00 EST', () => {
+    const ny: CallingWindowFact = { start: '09:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7], timezone: 'America/New_York' };
+    const late = new Date('2026-11-02T04:30:00.000Z'); // Sunday 1 Nov 23:30 EST (clocks went back that morning)
+    expect(mayDial(fresh, { now: late, window: ny, caps: { reached: true, timezone: ny.timezone } })).toMatchObject({ until: new Date('2026-11-02T14:00:00.000Z') });
+    // Saturday 31 Oct 23:30 EDT: Sunday 09:00 EST, a 25-hour day between
+    expect(mayDial(fresh, { now: new Date('2026-11-01T03:30:00.000Z'), window: ny, caps: { reached: true, timezone: ny.timezone } })).toMatchObject({ until: new Date('2026-11-01T14:00:00.000Z') });
+  });
+
+  it('comes after the do-not-call list, the end time, blackouts and the window: a listed number at its cap is suppressed, one outside the window waits for the window', () => {
+    expect(mayDial(fresh, { now, dnc: { listed: true }, caps: { reached: true, timezone: zone } })).toMatchObject({ kind: 'settle', outcome: 'suppressed' });
+    expect(mayDial(fresh, { now, endsAt: now, caps: { reached: true, timezone: zone } })).toMatchObject({ kind: 'settle', outcome: 'expired' });
+    expect(mayDial(fresh, { now: new Date('2026-12-02T11:30:00.000Z'), window: office, caps: { reached: true, timezone: zone } })).toMatchObject({ reason: 'outside-window' });
+  });
+});

@@ -107,6 +107,14 @@ export const policyRoutes = defineRoutes({
     method: 'PUT', url: '/v1/calendar', operationId: 'putCalendar', summary: "Replace the tenant's blackout dates (up to 366 entries)", tags: ['Dialing policy'],
     schema: { body: PutCalendar, response: { 200: Calendar, ...problems } },
   },
+  getContactPolicy: {
+    method: 'GET', url: '/v1/contact-policy', operationId: 'getContactPolicy', summary: "The tenant's caps on calls and SMS per number per local day, across all of its tasks", tags: ['Dialing policy'],
+    schema: { response: { 200: ContactPolicy, 400: Problem } },
+  },
+  putContactPolicy: {
+    method: 'PUT', url: '/v1/contact-policy', operationId: 'putContactPolicy', summary: "Replace the tenant's contact policy (each cap null or 1–10)", tags: ['Dialing policy'],
+    schema: { body: PutContactPolicy, response: { 200: ContactPolicy, ...problems } },
+  },
 });
 
 export type DncEntryView = Static<typeof DncEntry>;

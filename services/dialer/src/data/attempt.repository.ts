@@ -1,7 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { publishManyInTransaction } from '@autocall/bus';
 import { CallCompleted, DialerNumberSettled, newId, type CallCompletedT, type DialerNumberSettledT, type SmsMessageStatus } from '@autocall/contracts';
-import { DNC_REASON } from '../domain/dial-policy';
+import { DNC_REASON, mayDial } from '../domain/dial-policy';
+import { shareChannels } from '../domain/fair-share';
+import { CalendarRepository } from './calendar.repository';
 import { DncRepository, dncLockSql } from './dnc.repository';
 import type { CallResult } from '../domain/carrier';
 import { durationMs, isFinal, retryRuleFor, settledFailedEvent, type RetrySettings } from '../domain/outcome';
@@ -53,7 +55,7 @@ export interface CallRow {
 }
 
 interface ClaimRow {
-  kind: 'dial' | 'suppressed';
+  kind: 'dial' | 'suppressed' | 'capped';
   ended_at: Date | null;
   calls_before: number;
   id: string;
@@ -73,6 +75,14 @@ interface ClaimRow {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * The tokens in a tenant's callsPerSecond bucket at `clock.ts` (SQL, over the tenant_limits row
+ * `l`): refilled at cps a second since its last draw, holding at most one second of calls (at least
+ * one call), none when cps is 0.
+ */
+const tenantTokens = (l: string) =>
+  `LEAST(CASE WHEN ${l}.cps > 0 THEN GREATEST(${l}.cps, 1) ELSE 0 END, ${l}.tokens + ${l}.cps * GREATEST(0, extract(epoch FROM (clock.ts - ${l}.last_refill))))`;
 
 /** The event of a number the policy ended without a call. */
 const settledEvent = (
@@ -104,24 +114,39 @@ export class AttemptRepository {
 
   /**
    * Claims up to `limit` due attempts across every dialable task, in one transaction:
-   * 1. lock the dialable tasks (running, not held/cancelled, inside the calling window) FOR NO KEY
-   *    UPDATE SKIP LOCKED — the hold/cancel RPCs update the same rows, so a hold committed before
-   *    this lock excludes the task, and one committed after waits for this claim;
-   * 2. in one statement, with a snapshot taken after the lock (so every other replica's committed
-   *    claims are counted): per task, the quota min(tokens in the bucket, maxConcurrentCalls − calls
-   *    in `dialing` across replicas), pick that many due queued attempts FOR UPDATE SKIP LOCKED, mark
-   *    them `dialing` with this replica's lease, and spend the tokens.
+   * 1. lock the dialable tasks (running, not held/cancelled, inside the calling window), at most 50,
+   *    taken round-robin between tenants, FOR NO KEY UPDATE SKIP LOCKED — the hold/cancel RPCs
+   *    update the same rows, so a hold committed before this lock excludes the task, and one
+   *    committed after waits for this claim;
+   * 2. lock the rows of those tenants that have limits (tenant.limits-updated) FOR UPDATE SKIP
+   *    LOCKED: a tenant another replica is claiming for is skipped this turn, so a tenant's calls in
+   *    flight and its token bucket are only ever read and spent by one claim at a time;
+   * 3. with a snapshot taken after the locks (so every other replica's committed claims are
+   *    counted), read what each task can take — min(its tokens, its maxConcurrentCalls − its calls
+   *    in `dialing` across replicas, its due attempts) — and what each tenant's limits still allow;
+   *    `shareChannels` (domain/fair-share.ts) splits the free channels between tenants, then
+   *    between each tenant's tasks, by who holds the fewest calls;
+   * 4. in one statement: pick each task's share of due queued attempts FOR UPDATE SKIP LOCKED,
+   *    mark them `dialing` with this replica's lease, spend the task's and the tenant's tokens.
    * It commits before any call is placed.
-   * The rule is `mayDial` (domain/dial-policy.ts): control state, DNC, blackout, calling window,
-   * due time. This SQL is its set-based fast pre-filter over every task at once and must say the
-   * same; a rule added there that can be judged in SQL is added here too (the pre-INVITE check asks
-   * mayDial):
+   * The rule is `mayDial` (domain/dial-policy.ts): control state, DNC, end time, blackout, calling
+   * window, the contact cap, due time. This SQL is its set-based fast pre-filter over every task at
+   * once and must say the same; a rule added there that can be judged in SQL is added here too (the
+   * pre-INVITE check asks mayDial):
    * - a task whose tenant has today (in the task's zone) as a blackout is not claimed from, unless
    *   its `dialing.skipBlackouts` is false;
    * - each picked attempt's number is looked up on the tenant's do-not-call list by its primary
    *   key (one index probe per candidate, in this statement): a listed one is not claimed but
    *   settled `suppressed` here (final, no call), with its dialer.number.settled in the outbox of
-   *   this transaction. It takes a slot of the task's quota, not a token.
+   *   this transaction. It takes a slot of the task's quota, not a token;
+   * - with a call cap (contact policy), the picked numbers are counted on their (tenant, number,
+   *   local day of the task's zone) row by one INSERT … ON CONFLICT DO UPDATE … WHERE calls < cap:
+   *   the row lock serialises claims of the same number from any task and any replica (the second
+   *   waits for the first to commit, then re-reads the row's committed count), so a cap is never
+   *   passed, even by two claims of the same number in the same instant. A number at its cap is not
+   *   claimed: mayDial (caps fact) gives the next local day's first dialable instant and the
+   *   attempt is due then. An attempt that goes back to the queue or ends without its INVITE gives
+   *   its count back (`releaseCounts`).
    */
   async claim(me: string, leaseMs: number, limit: number): Promise<ClaimedAttempt[]> {
     return (await this.claimAndSettle(me, leaseMs, limit)).claimed;
@@ -129,48 +154,113 @@ export class AttemptRepository {
 
   /** `claim`, also telling which tasks had numbers settled `suppressed` (for a drain check). */
   async claimAndSettle(me: string, leaseMs: number, limit: number): Promise<{ claimed: ClaimedAttempt[]; settledTasks: string[] }> {
-    const policyNow = this.clock().toISOString();
+    const policyNow = this.clock();
     const rows = await this.db.transaction(async (m) => {
-      const tasks = (await m.query(
-        `SELECT t.task_id FROM tasks t
-          WHERE t.started AND NOT t.held AND NOT t.cancelled AND t.drained_at IS NULL AND t.deleted_at IS NULL
-            AND extract(isodow FROM ($1::timestamptz AT TIME ZONE t.timezone))::int = ANY (t.window_days)
-            AND ($1::timestamptz AT TIME ZONE t.timezone)::time >= t.window_start::time
-            AND ($1::timestamptz AT TIME ZONE t.timezone)::time < t.window_end::time
-            AND (t.end_at IS NULL OR t.end_at > $1::timestamptz)
-            AND NOT (t.skip_blackouts AND EXISTS (
-              SELECT 1 FROM blackouts b
-               WHERE b.tenant_id = t.tenant_id AND b.from_date <= ($1::timestamptz AT TIME ZONE t.timezone)::date AND b.to_date >= ($1::timestamptz AT TIME ZONE t.timezone)::date))
-            AND EXISTS (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status = 'queued' AND a.due_at <= now())
-          ORDER BY t.last_claim_at NULLS FIRST
-          LIMIT 50
+      // the dialable tasks, at most 50, taken round-robin between tenants (each tenant's least
+      // recently claimed first), so a tenant with many tasks cannot crowd another's out of the claim;
+      // the control filters are repeated outside the ranking so the lock re-checks them
+      const locked = (await m.query(
+        `WITH dialable AS (
+           SELECT t.task_id, t.last_claim_at, row_number() OVER (PARTITION BY t.tenant_id ORDER BY t.last_claim_at NULLS FIRST, t.task_id) AS rk
+             FROM tasks t
+            WHERE t.started AND NOT t.held AND NOT t.cancelled AND t.drained_at IS NULL AND t.deleted_at IS NULL
+              AND extract(isodow FROM ($1::timestamptz AT TIME ZONE t.timezone))::int = ANY (t.window_days)
+              AND ($1::timestamptz AT TIME ZONE t.timezone)::time >= t.window_start::time
+              AND ($1::timestamptz AT TIME ZONE t.timezone)::time < t.window_end::time
+              AND (t.end_at IS NULL OR t.end_at > $1::timestamptz)
+              AND NOT (t.skip_blackouts AND EXISTS (
+                SELECT 1 FROM blackouts b
+                 WHERE b.tenant_id = t.tenant_id AND b.from_date <= ($1::timestamptz AT TIME ZONE t.timezone)::date AND b.to_date >= ($1::timestamptz AT TIME ZONE t.timezone)::date))
+              AND EXISTS (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status = 'queued' AND a.due_at <= now())
+         )
+         SELECT t.task_id, t.tenant_id FROM tasks t
+          WHERE t.task_id IN (SELECT task_id FROM dialable ORDER BY rk, last_claim_at NULLS FIRST, task_id LIMIT 50)
+            AND t.started AND NOT t.held AND NOT t.cancelled AND t.drained_at IS NULL AND t.deleted_at IS NULL
           FOR NO KEY UPDATE OF t SKIP LOCKED`,
-        [policyNow],
-      )) as { task_id: string }[];
+        [policyNow.toISOString()],
+      )) as { task_id: string; tenant_id: string }[];
+      if (locked.length === 0) return [];
+      // a tenant with limits is claimed for by one replica at a time (its row locked, or skipped this turn):
+      // its calls in flight and its bucket are then read after every other replica's committed claim
+      const tenantIds = [...new Set(locked.map((t) => t.tenant_id))].sort();
+      const limited = (await m.query(`SELECT tenant_id FROM tenant_limits WHERE tenant_id = ANY ($1::uuid[]) AND (max_concurrent IS NOT NULL OR cps IS NOT NULL)`, [tenantIds])) as { tenant_id: string }[];
+      const mine = new Set(
+        limited.length === 0
+          ? []
+          : ((await m.query(`SELECT tenant_id FROM tenant_limits WHERE tenant_id = ANY ($1::uuid[]) ORDER BY tenant_id FOR UPDATE SKIP LOCKED`, [limited.map((l) => l.tenant_id)])) as { tenant_id: string }[]).map((l) => l.tenant_id),
+      );
+      const busy = new Set(limited.map((l) => l.tenant_id).filter((id) => !mine.has(id)));
+      const tasks = locked.filter((t) => !busy.has(t.tenant_id));
       if (tasks.length === 0) return [];
+      const demand = (await m.query(
+        `WITH clock AS (SELECT clock_timestamp() AS ts)
+         SELECT t.task_id, t.tenant_id, t.in_flight,
+                (SELECT count(*) FROM (SELECT 1 FROM call_attempts a WHERE a.task_id = t.task_id AND a.status = 'queued' AND a.due_at <= now() LIMIT t.quota) x)::int AS demand
+           FROM (SELECT f.task_id, f.tenant_id, f.in_flight, GREATEST(0, LEAST(floor(f.avail)::int, f.max_concurrent - f.in_flight, $2::int)) AS quota
+                   FROM (SELECT tk.task_id, tk.tenant_id, tk.max_concurrent,
+                                LEAST(GREATEST(tk.cps, 1), tk.tokens + tk.cps * GREATEST(0, extract(epoch FROM (clock.ts - tk.last_refill)))) AS avail,
+                                (SELECT count(*) FROM call_attempts d WHERE d.task_id = tk.task_id AND d.status = 'dialing')::int AS in_flight
+                           FROM tasks tk, clock WHERE tk.task_id = ANY ($1::uuid[])) f) t`,
+        [tasks.map((t) => t.task_id), limit],
+      )) as { task_id: string; tenant_id: string; in_flight: number; demand: number }[];
+      const tenants = (await m.query(
+        `WITH clock AS (SELECT clock_timestamp() AS ts),
+         flying AS (SELECT tk.tenant_id, count(*)::int AS n FROM call_attempts d JOIN tasks tk ON tk.task_id = d.task_id
+                     WHERE d.status = 'dialing' AND tk.tenant_id = ANY ($1::uuid[]) GROUP BY tk.tenant_id)
+         SELECT u.tenant_id, COALESCE(f.n, 0) AS in_flight,
+                CASE WHEN l.max_concurrent IS NULL AND l.cps IS NULL THEN NULL
+                     ELSE GREATEST(0, LEAST(
+                       CASE WHEN l.max_concurrent IS NULL THEN 2147483647 ELSE l.max_concurrent - COALESCE(f.n, 0) END,
+                       CASE WHEN l.cps IS NULL THEN 2147483647
+                            ELSE floor(${tenantTokens('l')})::bigint END))::int END AS quota
+           FROM unnest($1::uuid[]) AS u(tenant_id) CROSS JOIN clock
+           LEFT JOIN flying f ON f.tenant_id = u.tenant_id LEFT JOIN tenant_limits l ON l.tenant_id = u.tenant_id`,
+        [[...new Set(tasks.map((t) => t.tenant_id))]],
+      )) as { tenant_id: string; in_flight: number; quota: number | null }[];
+      const order = new Map(tasks.map((t, i) => [t.task_id, i]));
+      const share = shareChannels(
+        limit,
+        demand.sort((a, b) => order.get(a.task_id)! - order.get(b.task_id)!).map((d) => ({ taskId: d.task_id, tenantId: d.tenant_id, inFlight: d.in_flight, demand: d.demand })),
+        new Map(tenants.map((t) => [t.tenant_id, { inFlight: t.in_flight, quota: t.quota }])),
+      );
+      if (share.size === 0) return [];
       const picked = (await m.query(
         `WITH clock AS (SELECT clock_timestamp() AS ts),
          q AS (
-           SELECT t.task_id, t.tenant_id, t.avail,
-                  GREATEST(0, LEAST(floor(t.avail)::int, t.max_concurrent - t.in_flight, $4::int))::int AS n
-             FROM (SELECT tk.task_id, tk.tenant_id, tk.max_concurrent,
-                          LEAST(GREATEST(tk.cps, 1), tk.tokens + tk.cps * GREATEST(0, extract(epoch FROM (clock.ts - tk.last_refill)))) AS avail,
-                          (SELECT count(*) FROM call_attempts d WHERE d.task_id = tk.task_id AND d.status = 'dialing')::int AS in_flight
-                     FROM tasks tk, clock WHERE tk.task_id = ANY ($1::uuid[])) t
+           SELECT tk.task_id, tk.tenant_id, r.n, cp.max_calls AS cap, ($6::timestamptz AT TIME ZONE tk.timezone)::date AS day,
+                  LEAST(GREATEST(tk.cps, 1), tk.tokens + tk.cps * GREATEST(0, extract(epoch FROM (clock.ts - tk.last_refill)))) AS avail
+             FROM unnest($1::uuid[], $7::int[]) AS r(task_id, n) JOIN tasks tk ON tk.task_id = r.task_id
+             CROSS JOIN clock LEFT JOIN contact_policies cp ON cp.tenant_id = tk.tenant_id
          ),
          picked AS (
-           SELECT p.id, p.listed FROM q CROSS JOIN LATERAL (
-             SELECT a.id, EXISTS (SELECT 1 FROM dnc_entries d WHERE d.tenant_id = q.tenant_id AND d.phone = a.phone) AS listed
+           SELECT p.id, p.phone, p.due_at, p.listed, q.task_id, q.tenant_id, q.cap, q.day FROM q CROSS JOIN LATERAL (
+             SELECT a.id, a.phone, a.due_at, EXISTS (SELECT 1 FROM dnc_entries d WHERE d.tenant_id = q.tenant_id AND d.phone = a.phone) AS listed
                FROM call_attempts a
               WHERE a.task_id = q.task_id AND a.status = 'queued' AND a.due_at <= now()
               ORDER BY a.due_at, a.id LIMIT q.n
               FOR UPDATE OF a SKIP LOCKED) p
            LIMIT $4
          ),
+         ranked AS (
+           SELECT id, tenant_id, phone, day, cap, row_number() OVER (PARTITION BY tenant_id, phone, day ORDER BY due_at, id) AS rk
+             FROM picked WHERE NOT listed AND cap IS NOT NULL
+         ),
+         wanted AS (SELECT tenant_id, phone, day, max(cap) AS cap, count(*)::int AS k FROM ranked GROUP BY tenant_id, phone, day),
+         counted AS (
+           INSERT INTO contact_counts AS c (tenant_id, phone, day, calls, granted)
+           SELECT tenant_id, phone, day, LEAST(cap, k), LEAST(cap, k) FROM wanted
+           ON CONFLICT (tenant_id, phone, day) DO UPDATE
+              SET granted = LEAST((SELECT cp.max_calls FROM contact_policies cp WHERE cp.tenant_id = c.tenant_id) - c.calls, EXCLUDED.granted),
+                  calls = LEAST((SELECT cp.max_calls FROM contact_policies cp WHERE cp.tenant_id = c.tenant_id), c.calls + EXCLUDED.granted)
+            WHERE c.calls < (SELECT cp.max_calls FROM contact_policies cp WHERE cp.tenant_id = c.tenant_id)
+           RETURNING c.tenant_id, c.phone, c.day, c.granted
+         ),
+         allowed AS (SELECT r.id, r.day FROM ranked r JOIN counted c ON c.tenant_id = r.tenant_id AND c.phone = r.phone AND c.day = r.day WHERE r.rk <= c.granted),
          claimed AS (
            UPDATE call_attempts a SET status = 'dialing', claimed_by = $2, started_at = clock.ts,
-                  lease_until = clock.ts + $3 * interval '1 millisecond'
-             FROM picked, clock WHERE a.id = picked.id AND NOT picked.listed
+                  lease_until = clock.ts + $3 * interval '1 millisecond', counted_day = al.day
+             FROM picked p CROSS JOIN clock LEFT JOIN allowed al ON al.id = p.id
+            WHERE a.id = p.id AND NOT p.listed AND (p.cap IS NULL OR al.id IS NOT NULL)
            RETURNING a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.not_placed, a.not_placed_failed
          ),
          suppressed AS (
@@ -183,6 +273,12 @@ export class AttemptRepository {
            UPDATE tasks SET tokens = q.avail - c.cnt, last_refill = clock.ts, last_claim_at = clock.ts
              FROM q, clock, (SELECT task_id, count(*) AS cnt FROM claimed GROUP BY task_id) c
             WHERE tasks.task_id = q.task_id AND c.task_id = q.task_id
+         ),
+         tenant_spent AS (
+           UPDATE tenant_limits l SET tokens = GREATEST(0, ${tenantTokens('l')} - c.cnt),
+                  last_refill = clock.ts
+             FROM clock, (SELECT q.tenant_id, count(*) AS cnt FROM claimed JOIN q ON q.task_id = claimed.task_id GROUP BY q.tenant_id) c
+            WHERE l.tenant_id = c.tenant_id AND l.cps IS NOT NULL
          )
          SELECT 'dial' AS kind, c.id, c.task_id, c.phone, c.row_number, c.attempt, c.name, c.variables, c.not_placed, c.not_placed_failed,
                 t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, NULL::timestamptz AS ended_at, 0 AS calls_before
@@ -191,8 +287,13 @@ export class AttemptRepository {
          SELECT 'suppressed', s.id, s.task_id, s.phone, s.row_number, s.attempt, s.name, s.variables, 0, 0,
                 t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, s.ended_at,
                 (SELECT count(*) FROM call_attempts p WHERE p.task_id = s.task_id AND p.row_number = s.row_number AND p.attempt < s.attempt AND p.started_at IS NOT NULL)::int
-           FROM suppressed s JOIN tasks t ON t.task_id = s.task_id`,
-        [tasks.map((t) => t.task_id), me, leaseMs, limit, DNC_REASON],
+           FROM suppressed s JOIN tasks t ON t.task_id = s.task_id
+         UNION ALL
+         SELECT 'capped', a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.not_placed, a.not_placed_failed,
+                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, NULL::timestamptz, 0
+           FROM picked p JOIN call_attempts a ON a.id = p.id JOIN tasks t ON t.task_id = p.task_id
+          WHERE NOT p.listed AND p.cap IS NOT NULL AND p.id NOT IN (SELECT id FROM allowed)`,
+        [[...share.keys()], me, leaseMs, limit, DNC_REASON, policyNow.toISOString(), [...share.values()]],
       )) as ClaimRow[];
       const settled = picked.filter((r) => r.kind === 'suppressed');
       await publishManyInTransaction(
@@ -200,6 +301,7 @@ export class AttemptRepository {
         DialerNumberSettled,
         settled.map((r) => settledEvent(r, 'suppressed', DNC_REASON)),
       );
+      await this.deferCapped(m, picked.filter((r) => r.kind === 'capped'), policyNow);
       return picked;
     });
     const settledTasks = [...new Set(rows.filter((r) => r.kind === 'suppressed').map((r) => r.task_id))];
@@ -220,6 +322,62 @@ export class AttemptRepository {
       notPlacedFailed: r.not_placed_failed,
     }));
     return { claimed, settledTasks };
+  }
+
+  /**
+   * Attempts whose number was at the tenant's call cap for its local day when their turn came: not
+   * claimed, but due again when the dialing policy says (the next local day's first dialable
+   * instant, skipping blackouts). The wait is measured on the policy's clock and applied from the
+   * database's, as every due time is.
+   */
+  private async deferCapped(m: EntityManager, rows: ClaimRow[], policyNow: Date): Promise<void> {
+    if (rows.length === 0) return;
+    const taskIds = [...new Set(rows.map((r) => r.task_id))];
+    const tasks = (await m.query(
+      `SELECT task_id, tenant_id, timezone, window_start, window_end, window_days, skip_blackouts FROM tasks WHERE task_id = ANY ($1::uuid[])`,
+      [taskIds],
+    )) as { task_id: string; tenant_id: string; timezone: string; window_start: string; window_end: string; window_days: number[]; skip_blackouts: boolean }[];
+    const ranges = new Map<string, { from: string; to: string }[]>();
+    for (const t of tasks) if (t.skip_blackouts && !ranges.has(t.tenant_id)) ranges.set(t.tenant_id, await CalendarRepository.ranges(m, t.tenant_id));
+    const byId = new Map(tasks.map((t) => [t.task_id, t]));
+    const delays = rows.map((r) => {
+      const t = byId.get(r.task_id)!;
+      const window = { start: t.window_start, end: t.window_end, days: t.window_days, timezone: t.timezone };
+      const d = mayDial(
+        { attempt: r.attempt, notPlaced: r.not_placed, notPlacedFailed: r.not_placed_failed },
+        { now: policyNow, window, blackouts: t.skip_blackouts ? { ranges: ranges.get(t.tenant_id) ?? [], timezone: t.timezone } : undefined, caps: { reached: true, timezone: t.timezone } },
+      );
+      return d.kind === 'wait' ? Math.max(0, d.until.getTime() - policyNow.getTime()) : 0;
+    });
+    await m.query(
+      `UPDATE call_attempts a SET due_at = clock_timestamp() + r.delay_ms * interval '1 millisecond'
+         FROM unnest($1::uuid[], $2::bigint[]) AS r(id, delay_ms) WHERE a.id = r.id AND a.status = 'queued'`,
+      [rows.map((r) => r.id), delays],
+    );
+  }
+
+  /**
+   * Gives back the day's count of attempts that were claimed and then went back to the queue or
+   * ended without their INVITE (every INVITE sent counts, nothing else), in the caller's transaction.
+   */
+  static async releaseCounts(m: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await m.query(
+      `WITH old AS (
+         SELECT a.id, t.tenant_id, a.phone, a.counted_day FROM call_attempts a JOIN tasks t ON t.task_id = a.task_id
+          WHERE a.id = ANY ($1::uuid[]) AND a.counted_day IS NOT NULL ORDER BY a.id FOR UPDATE OF a
+       ),
+       cleared AS (UPDATE call_attempts a SET counted_day = NULL FROM old WHERE a.id = old.id),
+       g AS (SELECT tenant_id, phone, counted_day, count(*)::int AS n FROM old GROUP BY tenant_id, phone, counted_day)
+       UPDATE contact_counts c SET calls = GREATEST(0, c.calls - g.n)
+         FROM g WHERE c.tenant_id = g.tenant_id AND c.phone = g.phone AND c.day = g.counted_day`,
+      [ids],
+    );
+  }
+
+  /** Forgets the counts of local days that are over everywhere (kept two days, for the zones behind). */
+  async pruneCounts(): Promise<void> {
+    await this.db.query(`DELETE FROM contact_counts WHERE day < (now() AT TIME ZONE 'UTC')::date - 2`);
   }
 
   /**
@@ -264,6 +422,7 @@ export class AttemptRepository {
                   (SELECT count(*) FROM call_attempts p WHERE p.task_id = a.task_id AND p.row_number = a.row_number AND p.attempt < a.attempt AND p.started_at IS NOT NULL)::int AS calls_before`,
       [items.map((i) => i.id), me, outcome, reason],
     )) as [(Omit<ClaimRow, 'tenant_id'> & { ended_at: Date })[], number];
+    await AttemptRepository.releaseCounts(m, rows.map((r) => r.id));
     const tenantOf = new Map(items.map((i) => [i.id, i.tenantId]));
     await publishManyInTransaction(
       m,
@@ -295,14 +454,17 @@ export class AttemptRepository {
       );
       const back = items.filter((i) => open.has(i.taskId));
       if (back.length > 0) {
-        await m.query(
+        const [requeued] = (await m.query(
           `UPDATE call_attempts a SET status = 'queued', claimed_by = NULL, started_at = NULL, lease_until = NULL,
                   due_at = clock_timestamp() + r.delay_ms * interval '1 millisecond', not_placed = a.not_placed + 1,
                   not_placed_failed = a.not_placed_failed + r.failed::int, failure_reason = r.reason
              FROM unnest($1::uuid[], $2::int[], $3::text[], $5::bool[]) AS r(id, delay_ms, reason, failed)
-            WHERE a.id = r.id AND a.status = 'dialing' AND a.claimed_by = $4`,
+            WHERE a.id = r.id AND a.status = 'dialing' AND a.claimed_by = $4
+            RETURNING a.id`,
           [back.map((i) => i.id), back.map((i) => Math.round(i.delayMs)), back.map((i) => i.reason), me, back.map((i) => i.failed)],
-        );
+        )) as [{ id: string }[], number];
+        // not placed: no INVITE went out, so the day's count is given back
+        await AttemptRepository.releaseCounts(m, requeued.map((r) => r.id));
       }
       // of the closed tasks' attempts, those still this replica's to settle: a cancel has already
       // turned the ones it counted as never placed into `cancelled`, and they are owed nothing
@@ -361,6 +523,7 @@ export class AttemptRepository {
       )) as [{ id: string }[], number];
       const done = new Set(updated.map((u) => u.id));
       const settled = rows.filter((r) => done.has(r.attempt.id));
+      await AttemptRepository.releaseCounts(m, settled.filter((r) => r.neverPlaced).map((r) => r.attempt.id));
       // listed while the call rang: its follow-up SMS is skipped (DNC); read under the list's lock,
       // so a listing answered before this commit is seen
       const tenants = [...new Set(settled.map((r) => r.attempt.tenantId))].sort();

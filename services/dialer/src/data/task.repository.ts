@@ -133,7 +133,9 @@ export class TaskRepository {
    * attempts it had: 0 when never dialled); numbers not loaded yet are counted, not named.
    */
   private async cancelNumbers(m: EntityManager, tenantId: string, taskId: string, total: number): Promise<number> {
-    await m.query(`SELECT id FROM call_attempts WHERE task_id = $1 AND (status = 'queued' OR (status = 'dialing' AND sent_at IS NULL)) ORDER BY id FOR UPDATE`, [taskId]);
+    const unsent = (await m.query(`SELECT id FROM call_attempts WHERE task_id = $1 AND (status = 'queued' OR (status = 'dialing' AND sent_at IS NULL)) ORDER BY id FOR UPDATE`, [taskId])) as { id: string }[];
+    // claimed but never sent: the day's call count is given back (every INVITE sent counts, no more)
+    await AttemptRepository.releaseCounts(m, unsent.map((r) => r.id));
     const [c] = (await m.query(
       `SELECT count(*) FILTER (WHERE final)::int AS final,
               count(DISTINCT row_number) FILTER (WHERE status = 'dialing' AND sent_at IS NOT NULL)::int AS in_flight

@@ -1,4 +1,4 @@
-import { blackoutEnd, insideWindow as openAt, nextDialableAt, type BlackoutRanges } from '@autocall/dialing-time';
+import { addDays, blackoutEnd, insideWindow as openAt, localTime, nextDialableAt, zonedInstant, type BlackoutRanges } from '@autocall/dialing-time';
 import type { NotPlacedReason } from './carrier';
 
 /**
@@ -16,7 +16,7 @@ import type { NotPlacedReason } from './carrier';
  * claimed inside it is placed even if the window closes while its recording loads). The next
  * dialing rules are more optional facts and one more rule each, in the order below: the
  * do-not-call list (`dnc?: {listed, source}` → settle), blackout dates (`blackouts?` → wait until
- * the blackout ends), caps per number or per day (`caps?` → wait or settle), the task's end time
+ * the blackout ends), the contact cap per number per local day (`caps?` → wait for the next day's opening), the task's end time
  * (`endsAt?` → settle). A checkpoint that must enforce a rule passes its fact; where the context
  * is built is named in the README ("adding a dialing rule touches these files").
  *
@@ -80,6 +80,17 @@ export interface BlackoutFact {
   timezone: string;
 }
 
+/**
+ * The tenant's cap on calls per number per local day (contact policy), across all of its tasks:
+ * whether the number's calls of today, in the calling task's zone, were already at the cap when its
+ * turn came (the claim counts them on a per-(tenant, number, day) row it takes).
+ */
+export interface CallCapFact {
+  reached: boolean;
+  /** the calling task's zone: the day is its local calendar day */
+  timezone: string;
+}
+
 export interface DialContext {
   now: Date;
   /** Whether this replica still holds the attempt (`dialing`, claimed by it); absent before a claim. */
@@ -90,12 +101,13 @@ export interface DialContext {
   endsAt?: Date | null;
   blackouts?: BlackoutFact;
   window?: CallingWindowFact;
+  caps?: CallCapFact;
   /** The previous try was not placed (set with `limits`). */
   notPlaced?: NotPlacedFact;
   limits?: NotPlacedLimits;
 }
 
-export type WaitReason = 'not-started' | 'held' | 'cancelled' | 'deleted' | 'blackout' | 'outside-window' | 'not-due' | 'not-placed';
+export type WaitReason = 'not-started' | 'held' | 'cancelled' | 'deleted' | 'blackout' | 'outside-window' | 'contact-cap' | 'not-due' | 'not-placed';
 
 /** The reason a listed number's attempt ends `suppressed`. */
 export const DNC_REASON = 'DNC';
@@ -160,6 +172,8 @@ export function mayDial(attempt: DialAttempt, ctx: DialContext): DialDecision {
     if (end) return { kind: 'wait', until: end, reason: 'blackout' };
   }
   if (ctx.window && !insideWindow(ctx.window, now)) return { kind: 'wait', until: nextWindowOpening(ctx.window, now), reason: 'outside-window' };
+  // at its cap: never dropped, it waits for the next local day's first dialable instant
+  if (ctx.caps?.reached) return { kind: 'wait', until: nextDayOpening(ctx.caps.timezone, now, ctx.window, ctx.blackouts?.ranges), reason: 'contact-cap' };
   if (attempt.dueAt && attempt.dueAt.getTime() > now.getTime()) return { kind: 'wait', until: attempt.dueAt, reason: 'not-due' };
   return { kind: 'dial' };
 }
@@ -175,4 +189,14 @@ export function insideWindow(w: CallingWindowFact, at: Date): boolean {
  */
 export function nextWindowOpening(w: CallingWindowFact, at: Date): Date {
   return nextDialableAt(w, w.timezone, at) ?? new Date(at.getTime() + 7 * 86_400_000);
+}
+
+/**
+ * The first instant of the local day after `at`'s (in `timezone`, DST-safe) at which the task may
+ * dial: its window's opening that day or a later allowed one, skipping blackouts.
+ */
+export function nextDayOpening(timezone: string, at: Date, window?: CallingWindowFact, blackouts: BlackoutRanges = []): Date {
+  const tomorrow = zonedInstant(addDays(localTime(timezone, at).date, 1), 0, timezone);
+  if (window) return nextDialableAt(window, timezone, tomorrow, blackouts) ?? new Date(tomorrow.getTime() + 7 * 86_400_000);
+  return blackoutEnd(blackouts, timezone, tomorrow) ?? tomorrow;
 }

@@ -4,6 +4,7 @@ import { commonMultipartProblem, fileBytes, route, tenantOf, type App } from '@a
 import type { FastifyRequest } from 'fastify';
 import { dialerErrors } from '../domain/errors';
 import type { TenantCalendar } from '../usecases/calendar';
+import type { ContactPolicy } from '../usecases/contact-policy';
 import type { DncList } from '../usecases/dnc';
 
 /** The import's one `file` part, in memory, capped at `maxBytes` (413 over it). */
@@ -26,8 +27,8 @@ async function readImport(req: FastifyRequest, maxBytes: number): Promise<Buffer
   return bytes;
 }
 
-/** The do-not-call list and the calendar: parse → one use case → reply. */
-export function policyHttpRoutes(app: App, dnc: DncList, calendar: TenantCalendar, opts: { maxImportBytes: number }) {
+/** The do-not-call list, the calendar and the contact policy: parse → one use case → reply. */
+export function policyHttpRoutes(app: App, dnc: DncList, calendar: TenantCalendar, contactPolicy: ContactPolicy, opts: { maxImportBytes: number }) {
   void app.register(multipart, { limits: { fileSize: opts.maxImportBytes, files: 1, fields: 2, fieldSize: 1024, parts: 3 } });
 
   route(app, r.addDnc, async (req, reply) => {
@@ -44,4 +45,6 @@ export function policyHttpRoutes(app: App, dnc: DncList, calendar: TenantCalenda
   });
   route(app, r.getCalendar, (req) => calendar.get(tenantOf(req)));
   route(app, r.putCalendar, (req) => calendar.put(tenantOf(req), req.body.blackouts, req.id));
+  route(app, r.getContactPolicy, (req) => contactPolicy.get(tenantOf(req)));
+  route(app, r.putContactPolicy, (req) => contactPolicy.put(tenantOf(req), req.body, req.id));
 }

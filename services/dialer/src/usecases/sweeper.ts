@@ -42,6 +42,7 @@ export class Sweeper {
         await drain(expired);
       }
       await drain(await tasks.idleTasks());
+      await attempts.pruneCounts();
     } finally {
       this.deps.nudgeLoader();
     }
