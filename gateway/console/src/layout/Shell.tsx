@@ -14,6 +14,7 @@ const autoCallPages: [string, MessageKey][] = [
   ['/sms-templates', 'nav.smsTemplates'],
   ['/task-roster', 'nav.taskRoster'],
   ['/recording-files', 'nav.recordingFiles'],
+  ['/do-not-call', 'nav.dnc'],
 ];
 
 /** The rest of the menu, each for the roles that may see it (the API's role table decides; this only hides what would be refused). */

@@ -1,0 +1,119 @@
+/**
+ * music-metadata (the recording service) exports only import / module-sync conditions.
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
+ */
+import { eventually } from '@autocall/testing';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { call, rosterXlsx } from '../../../test/e2e/platform';
+import { describeInBrowser, seriousViolations, startRig, type Opened, type Rig } from './rig';
+
+// The dialing policy's pages (Do-Not-Call List, Dialing Policy's calendar) and Webhooks, as an owner, an operator and a viewer use them.
+jest.setTimeout(180_000);
+let rig: Rig;
+let files: string;
+beforeAll(async () => {
+  if (describeInBrowser !== describe) return;
+  files = mkdtempSync(join(tmpdir(), 'console-policy-'));
+  rig = await startRig();
+});
+afterAll(async () => rig?.close());
+
+const get = (path: string) => call(rig.base, 'GET', path, { headers: rig.tenant.auth });
+/** Waits until `check` holds (what the page shows settles after a request). */
+const until = (check: () => Promise<boolean>) => eventually(check, 10_000, 100);
+const dialog = (page: Page, title: string) => page.getByRole('dialog', { name: title });
+/** The data rows of the table named `name` (its header row aside), as text. */
+const dataRows = async (page: Page, name: string) => (await page.getByRole('grid', { name }).getByRole('row').allTextContents()).slice(1);
+/** The drop-down labelled `label`: React Aria's Select is a button named by its value, then its label. */
+const dropDown = (page: Page, label: string) => page.getByRole('button', { name: new RegExp(`${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+async function choose(page: Page, label: string, option: string) {
+  await dropDown(page, label).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
+describeInBrowser('Do-Not-Call List', () => {
+  it('when an operator adds a number, imports a workbook, searches, filters and removes one, then the list and the API agree; a number that is not one is refused on its field', async () => {
+    const operator = await rig.person('operator');
+    const o: Opened = await rig.open({ as: operator, path: '/do-not-call' });
+    const { page, t, problems } = o;
+    await page.getByRole('heading', { level: 1, name: t('nav.dnc') }).waitFor();
+    await page.getByText(t('dnc.empty')).waitFor();
+
+    await page.getByRole('button', { name: t('common.add'), exact: true }).click();
+    const add = dialog(page, t('dnc.add.title'));
+    const phone = add.getByRole('textbox', { name: t('dnc.col.phone') });
+    await phone.fill('not a number');
+    await add.getByRole('button', { name: t('common.confirm') }).click();
+    await until(async () => (await phone.getAttribute('aria-invalid')) === 'true');
+    await add.getByText(t('dnc.error.invalidPhone')).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await phone.fill('087630021323');
+    await add.getByRole('textbox', { name: t('dnc.col.reason') }).fill('Asked on the phone');
+    await add.getByRole('button', { name: t('common.confirm') }).click();
+    await add.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /\+6287630021323/ }).getByText('Asked on the phone').waitFor();
+    expect((await get('/v1/dnc/+6287630021323')).body).toMatchObject({ phone: '+6287630021323', rawPhone: '087630021323', reason: 'Asked on the phone', source: 'api' });
+
+    // an import: two new, one already listed, one that is no number
+    const workbook = join(files, 'opt-outs.xlsx');
+    writeFileSync(workbook, await rosterXlsx([
+      { phone: '87630021324', name: 'A', orderId: '1' },
+      { phone: '87630021325', name: 'B', orderId: '2' },
+      { phone: '87630021323', name: 'C', orderId: '3' },
+      { phone: 'hello', name: 'D', orderId: '4' },
+    ]));
+    await page.getByRole('button', { name: t('dnc.import'), exact: true }).click();
+    const imp = dialog(page, t('dnc.import.title'));
+    const chooser = page.waitForEvent('filechooser');
+    await imp.getByRole('button', { name: t('library.file.select') }).click();
+    await (await chooser).setFiles(workbook);
+    await imp.getByText('opt-outs.xlsx').waitFor();
+    await imp.getByRole('button', { name: t('common.confirm') }).click();
+    const result = imp.getByRole('definition');
+    await result.first().waitFor();
+    expect(await result.allTextContents()).toEqual(['2', '1', '1']);
+    await imp.getByRole('button', { name: t('common.close') }).click();
+    await until(async () => (await dataRows(page, t('nav.dnc'))).length === 3);
+
+    // search by digits, then filter by source
+    await page.getByRole('textbox', { name: t('dnc.search') }).fill('21324');
+    await until(async () => {
+      const rows = await dataRows(page, t('nav.dnc'));
+      return rows.length === 1 && rows[0].includes('+6287630021324') && rows[0].includes(t('dnc.source.import'));
+    });
+    await page.getByRole('textbox', { name: t('dnc.search') }).fill('');
+    await choose(page, t('dnc.filter.source'), t('dnc.source.import'));
+    await until(async () => {
+      const rows = await dataRows(page, t('nav.dnc'));
+      return rows.length === 2 && rows.every((r) => r.includes(t('dnc.source.import')));
+    });
+    expect(page.url()).toContain('source=import');
+
+    // remove, after the confirmation
+    await page.getByRole('button', { name: t('dnc.remove.named', { phone: '+6287630021324' }) }).click();
+    const confirm = dialog(page, t('dnc.remove.title'));
+    await confirm.getByText(t('dnc.remove.question', { phone: '+6287630021324' })).waitFor();
+    await confirm.getByRole('button', { name: t('common.confirm') }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await until(async () => (await dataRows(page, t('nav.dnc'))).length === 1);
+    expect((await get('/v1/dnc/+6287630021324')).status).toBe(404);
+    expect((await get('/v1/dnc/+6287630021325')).status).toBe(200);
+    expect(await seriousViolations(page)).toEqual([]);
+    // the refused add was the API's 400, which the page showed on the field
+    expect(problems).toEqual([]);
+  });
+
+  it('when a viewer opens the list, then it reads the numbers but is offered no Add, Import or Remove', async () => {
+    await call(rig.base, 'POST', '/v1/dnc', { headers: rig.tenant.auth, json: { phone: '087630029999', reason: 'viewer test' } });
+    const viewer = await rig.person('viewer');
+    const { page, t, problems } = await rig.open({ as: viewer, path: '/do-not-call' });
+    await page.getByRole('row', { name: /\+6287630029999/ }).waitFor();
+    expect(await page.getByRole('button', { name: t('common.add'), exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: t('dnc.import'), exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: t('dnc.remove.named', { phone: '+6287630029999' }) }).count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});
