@@ -198,7 +198,7 @@ describeInBrowser('the task detail page', () => {
     const { page, t } = o;
     await page.getByRole('heading', { level: 1, name: 'Detail Later' }).waitFor();
     expect(await fact(page, t('detail.status')).textContent()).toBe(t('tasks.status.scheduled'));
-    expect(await fact(page, t('detail.startTime')).textContent()).toBe(t('detail.start.scheduled', { time: `${tomorrow} 09:00 WIB` }));
+    expect(await fact(page, t('detail.startTime')).textContent()).toBe(t('detail.start.scheduled', { time: `${tomorrow} 09:00 WIB (UTC+07:00) · ${tomorrow} 02:00 UTC` }));
     expect(await fact(page, t('detail.sms.onDisconnect')).textContent()).toBe(t('detail.sms.off'));
     expect(await fact(page, t('detail.sms.onUnanswered')).textContent()).toBe(t('detail.sms.off'));
     expect(await fact(page, t('detail.window')).textContent()).toBe(t('detail.window.value', { start: '08:00', end: '20:00', zone: 'WIB', days: t('detail.window.everyDay') }));
