@@ -7,6 +7,7 @@ import { Shell } from './layout/Shell';
 import { LoginPage } from './pages/LoginPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { AuditLogPage } from './pages/AuditLogPage';
+import { DialingPolicyPage } from './pages/DialingPolicyPage';
 import { DncPage } from './pages/DncPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
 import { RecordingsPage } from './pages/RecordingsPage';
@@ -46,6 +47,7 @@ export function App() {
         <Route path="/task-roster" element={<RostersPage />} />
         <Route path="/recording-files" element={<RecordingsPage />} />
         <Route path="/do-not-call" element={<DncPage />} />
+        <Route path="/dialing-policy" element={<DialingPolicyPage />} />
         <Route path="/sms-account" element={<SmsAccountPage />} />
         <Route path="/sms-messages" element={<SmsMessagesPage />} />
         <Route path="/users" element={<UsersPage />} />

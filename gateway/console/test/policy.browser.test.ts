@@ -117,3 +117,75 @@ describeInBrowser('Do-Not-Call List', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describeInBrowser('Dialing Policy: the blackout calendar', () => {
+  it('when the owner adds a date and a range, then impossible dates and a reversed range are said on their fields and nothing is saved; fixed, Save stores them and a removal is saved too', async () => {
+    const { page, t, problems } = await rig.open({ path: '/dialing-policy' });
+    await page.getByRole('heading', { level: 1, name: t('nav.dialingPolicy') }).waitFor();
+    await page.getByRole('heading', { level: 2, name: t('contactPolicy.title') }).waitFor();
+    await page.getByText(t('calendar.empty')).waitFor();
+
+    await page.getByRole('button', { name: t('calendar.addDate') }).click();
+    await page.getByRole('button', { name: t('calendar.addRange') }).click();
+    const first = page.getByRole('group', { name: t('calendar.entry.date', { n: 1 }) });
+    const second = page.getByRole('group', { name: t('calendar.entry.range', { n: 2 }) });
+    await first.getByRole('textbox', { name: t('calendar.date') }).fill('2026-02-30');
+    await first.getByRole('textbox', { name: t('calendar.name') }).fill('Not a day');
+    await second.getByRole('textbox', { name: t('calendar.from') }).fill('2027-04-10');
+    await second.getByRole('textbox', { name: t('calendar.to') }).fill('2027-04-01');
+    await second.getByRole('textbox', { name: t('calendar.name') }).fill('Lebaran');
+    await page.getByRole('button', { name: t('calendar.save') }).click();
+    await page.getByRole('alert').getByText(t('calendar.error.fix')).waitFor();
+    expect(await first.getByRole('textbox', { name: t('calendar.date') }).getAttribute('aria-invalid')).toBe('true');
+    await first.getByText(t('calendar.error.impossible')).waitFor();
+    await second.getByText(t('calendar.error.reversed')).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    expect((await get('/v1/calendar')).body.blackouts).toEqual([]);
+
+    await first.getByRole('textbox', { name: t('calendar.date') }).fill('2027-03-20');
+    await first.getByRole('textbox', { name: t('calendar.name') }).fill('Nyepi');
+    await second.getByRole('textbox', { name: t('calendar.to') }).fill('2027-04-12');
+    await page.getByRole('button', { name: t('calendar.save') }).click();
+    await page.getByRole('status').getByText(t('calendar.saved')).waitFor();
+    expect((await get('/v1/calendar')).body.blackouts).toEqual([{ date: '2027-03-20', name: 'Nyepi' }, { from: '2027-04-10', to: '2027-04-12', name: 'Lebaran' }]);
+
+    // what was saved is what the page shows after a reload; a removal is saved too
+    await page.reload();
+    await page.getByRole('group', { name: t('calendar.entry.range', { n: 2 }) }).waitFor();
+    expect(await page.getByRole('group', { name: t('calendar.entry.date', { n: 1 }) }).getByRole('textbox', { name: t('calendar.date') }).inputValue()).toBe('2027-03-20');
+    await page.getByRole('button', { name: t('calendar.remove.named', { n: 1 }) }).click();
+    await page.getByRole('button', { name: t('calendar.save') }).click();
+    await page.getByRole('status').getByText(t('calendar.saved')).waitFor();
+    expect((await get('/v1/calendar')).body.blackouts).toEqual([{ from: '2027-04-10', to: '2027-04-12', name: 'Lebaran' }]);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('when the calendar holds 366 entries and one more is added, then the page says at most 366 and the API keeps the 366', async () => {
+    const day = (i: number) => new Date(Date.UTC(2030, 0, 1 + i)).toISOString().slice(0, 10);
+    const full = Array.from({ length: 366 }, (_, i) => ({ date: day(i), name: `Day ${i + 1}` }));
+    expect((await call(rig.base, 'PUT', '/v1/calendar', { headers: rig.tenant.auth, json: { blackouts: full } })).status).toBe(200);
+    const { page, t, problems } = await rig.open({ path: '/dialing-policy' });
+    await page.getByRole('group', { name: t('calendar.entry.date', { n: 366 }) }).waitFor();
+    await page.getByRole('button', { name: t('calendar.addDate') }).click();
+    const extra = page.getByRole('group', { name: t('calendar.entry.date', { n: 367 }) });
+    await extra.getByRole('textbox', { name: t('calendar.date') }).fill('2031-06-01');
+    await extra.getByRole('textbox', { name: t('calendar.name') }).fill('One too many');
+    await page.getByRole('button', { name: t('calendar.save') }).click();
+    await page.getByRole('alert').getByText(t('calendar.error.tooMany', { max: 366, count: 367 })).waitFor();
+    expect((await get('/v1/calendar')).body.blackouts).toHaveLength(366);
+    expect(problems).toEqual([]);
+  });
+
+  it('when an operator opens the Dialing Policy by its address, then it reads the calendar but may not change it, and the menu does not offer the page', async () => {
+    expect((await call(rig.base, 'PUT', '/v1/calendar', { headers: rig.tenant.auth, json: { blackouts: [{ date: '2027-03-20', name: 'Nyepi' }, { from: '2027-04-10', to: '2027-04-12', name: 'Lebaran' }] } })).status).toBe(200);
+    const operator = await rig.person('operator');
+    const { page, t, problems } = await rig.open({ as: operator, path: '/dialing-policy' });
+    const list = page.getByRole('list', { name: t('calendar.title') });
+    await list.getByRole('listitem').first().waitFor();
+    expect(await list.getByRole('listitem').allTextContents()).toEqual([t('calendar.read.date', { date: '2027-03-20', name: 'Nyepi' }), t('calendar.read.range', { from: '2027-04-10', to: '2027-04-12', name: 'Lebaran' })]);
+    expect(await page.getByRole('button', { name: t('calendar.save') }).count()).toBe(0);
+    expect(problems).toEqual([]);
+    expect(await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: t('nav.dialingPolicy') }).count()).toBe(0);
+  });
+});

@@ -21,6 +21,7 @@ const autoCallPages: [string, MessageKey][] = [
 const otherPages: [string, MessageKey, Role][] = [
   ['/sms-account', 'nav.smsAccount', 'admin'],
   ['/sms-messages', 'nav.smsMessages', 'viewer'],
+  ['/dialing-policy', 'nav.dialingPolicy', 'admin'],
   ['/users', 'nav.users', 'admin'],
   ['/api-keys', 'nav.apiKeys', 'admin'],
   ['/audit-log', 'nav.auditLog', 'admin'],
