@@ -18,6 +18,7 @@ import { TaskDetailPage } from './pages/TaskDetailPage';
 import { TasksPage } from './pages/TasksPage';
 import { TemplatesPage } from './pages/TemplatesPage';
 import { UsersPage } from './pages/UsersPage';
+import { WebhooksPage } from './pages/WebhooksPage';
 import { sessionLost, useMe } from './session/session';
 
 /** Log in first (GET /v1/me says whether a session goes on); then the menu's pages. */
@@ -48,6 +49,7 @@ export function App() {
         <Route path="/recording-files" element={<RecordingsPage />} />
         <Route path="/do-not-call" element={<DncPage />} />
         <Route path="/dialing-policy" element={<DialingPolicyPage />} />
+        <Route path="/webhooks" element={<WebhooksPage />} />
         <Route path="/sms-account" element={<SmsAccountPage />} />
         <Route path="/sms-messages" element={<SmsMessagesPage />} />
         <Route path="/users" element={<UsersPage />} />

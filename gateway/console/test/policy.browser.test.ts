@@ -3,6 +3,9 @@
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
 import { eventually } from '@autocall/testing';
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,5 +190,144 @@ describeInBrowser('Dialing Policy: the blackout calendar', () => {
     expect(await page.getByRole('button', { name: t('calendar.save') }).count()).toBe(0);
     expect(problems).toEqual([]);
     expect(await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: t('nav.dialingPolicy') }).count()).toBe(0);
+  });
+});
+
+/** A real webhook receiver on loopback (the rig's events service allows private addresses): it answers `status` and keeps what it got. */
+interface Received {
+  id: string;
+  timestamp: string;
+  signature: string;
+  body: string;
+}
+async function receiver(): Promise<{ url: string; status: number; got: Received[]; server: Server }> {
+  const r = { url: '', status: 200, got: [] as Received[], server: undefined as unknown as Server };
+  r.server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      r.got.push({ id: String(req.headers['webhook-id']), timestamp: String(req.headers['webhook-timestamp']), signature: String(req.headers['webhook-signature']), body });
+      res.writeHead(r.status).end();
+    });
+  });
+  await new Promise<void>((ok) => r.server.listen(0, '127.0.0.1', ok));
+  r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}/hook`;
+  return r;
+}
+/** Whether one of the delivery's signatures is the Standard Webhooks HMAC of it under `secret`. */
+const signedWith = (d: Received, secret: string) => {
+  const expected = createHmac('sha256', Buffer.from(secret.replace(/^whsec_/, ''), 'base64')).update(`${d.id}.${d.timestamp}.${d.body}`).digest('base64');
+  return d.signature.split(' ').includes(`v1,${expected}`);
+};
+
+describeInBrowser('Webhooks', () => {
+  it('when the owner adds a webhook, then its secret is shown once and signs what the receiver gets; a test that fails is listed with its code and attempts and Redeliver delivers it; edit, disable, rotate and delete change what the API holds', async () => {
+    const hook = await receiver();
+    try {
+      const { page, t, problems } = await rig.open({ path: '/webhooks' });
+      await page.getByRole('heading', { level: 1, name: t('nav.webhooks') }).waitFor();
+      await page.getByText(t('webhooks.empty')).waitFor();
+
+      await page.getByRole('button', { name: t('common.add'), exact: true }).click();
+      const add = dialog(page, t('webhooks.add.title'));
+      const url = add.getByRole('textbox', { name: t('webhooks.url') });
+      await url.fill(hook.url.replace('http://', 'http://user:secret@'));
+      await add.getByRole('textbox', { name: t('webhooks.description') }).fill('CRM');
+      expect(await add.getByRole('checkbox', { name: /^number\.completed/ }).isChecked()).toBe(true);
+      await add.getByRole('button', { name: t('common.confirm') }).click();
+      await add.getByText(t('webhooks.error.urlForbidden')).waitFor();
+      expect(await url.getAttribute('aria-invalid')).toBe('true');
+      expect(await seriousViolations(page)).toEqual([]);
+      await url.fill(hook.url);
+      await add.getByRole('button', { name: t('common.confirm') }).click();
+      const made = dialog(page, t('webhooks.made.title'));
+      const secret = (await made.getByLabel(t('webhooks.secret'), { exact: true }).textContent()) ?? '';
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      await made.getByText(t('webhooks.secret.warning')).waitFor();
+      await made.getByRole('button', { name: t('common.close') }).click();
+      const row = page.getByRole('row', { name: new RegExp(hook.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) });
+      await row.getByText(t('webhooks.state.enabled')).waitFor();
+      const [stored] = (await get('/v1/webhooks?page=1&pageSize=20')).body.items;
+      expect(stored).toMatchObject({ url: hook.url, events: ['call.completed', 'number.completed', 'task.status'], description: 'CRM', enabled: true });
+      expect(JSON.stringify(stored)).not.toContain(secret);
+      expect(await page.content()).not.toContain(secret);
+
+      // a test the receiver refuses: failed after its retries, with the code; then Redeliver once it answers
+      hook.status = 500;
+      await row.getByRole('button', { name: t('webhooks.test') }).click();
+      await page.getByRole('status').getByText(t('webhooks.test.sent', { url: hook.url })).waitFor();
+      await row.getByRole('button', { name: t('webhooks.deliveries') }).click();
+      const deliveries = dialog(page, t('webhooks.deliveries.title', { url: hook.url }));
+      const delivery = deliveries.getByRole('row', { name: /webhook\.test/ });
+      await delivery.getByText(t('webhooks.delivery.failed'), { exact: true }).waitFor({ timeout: 20_000 });
+      expect(await delivery.getByRole('gridcell').allTextContents()).toEqual(expect.arrayContaining(['500', '4']));
+      expect(await seriousViolations(page)).toEqual([]);
+      hook.status = 204;
+      await delivery.getByRole('button', { name: t('webhooks.redeliver') }).click();
+      await delivery.getByText(t('webhooks.delivery.delivered'), { exact: true }).waitFor({ timeout: 20_000 });
+      expect(await delivery.getByRole('gridcell').allTextContents()).toEqual(expect.arrayContaining(['204']));
+      expect(hook.got.length).toBe(5);
+      expect(new Set(hook.got.map((g) => g.id)).size).toBe(1);
+      expect(JSON.parse(hook.got[4].body)).toMatchObject({ type: 'webhook.test', data: { webhookId: stored.id } });
+      expect(hook.got.every((g) => signedWith(g, secret))).toBe(true);
+      await deliveries.getByRole('button', { name: t('common.close') }).click();
+
+      // edit: a description and one more event
+      await row.getByRole('button', { name: t('common.edit') }).click();
+      const edit = dialog(page, t('webhooks.edit.title'));
+      expect(await edit.getByRole('textbox', { name: t('webhooks.description') }).inputValue()).toBe('CRM');
+      await edit.getByRole('textbox', { name: t('webhooks.description') }).fill('CRM production');
+      await edit.getByText('sms.status').click();
+      await edit.getByRole('button', { name: t('common.confirm') }).click();
+      await edit.waitFor({ state: 'detached' });
+      await row.getByText('CRM production').waitFor();
+      expect((await get(`/v1/webhooks/${stored.id}`)).body).toMatchObject({ description: 'CRM production', events: ['call.completed', 'number.completed', 'task.status', 'sms.status'] });
+
+      // disable, enable
+      await row.getByRole('button', { name: t('webhooks.disable') }).click();
+      await row.getByText(t('webhooks.state.disabled')).waitFor();
+      expect((await get(`/v1/webhooks/${stored.id}`)).body.enabled).toBe(false);
+      await row.getByRole('button', { name: t('webhooks.enable') }).click();
+      await row.getByText(t('webhooks.state.enabled')).waitFor();
+      expect((await get(`/v1/webhooks/${stored.id}`)).body.enabled).toBe(true);
+
+      // rotate: a new secret, shown once; the next delivery is signed with both
+      await row.getByRole('button', { name: t('webhooks.rotate') }).click();
+      const rotate = dialog(page, t('webhooks.rotate.title'));
+      await rotate.getByText(t('webhooks.rotate.question', { url: hook.url })).waitFor();
+      await rotate.getByRole('button', { name: t('common.confirm') }).click();
+      const fresh = (await rotate.getByLabel(t('webhooks.secret.new'), { exact: true }).textContent()) ?? '';
+      expect(fresh).toMatch(/^whsec_/);
+      expect(fresh).not.toBe(secret);
+      await rotate.getByRole('button', { name: t('common.close') }).click();
+      await row.getByRole('button', { name: t('webhooks.test') }).click();
+      await until(async () => hook.got.length === 6);
+      expect(signedWith(hook.got[5], fresh) && signedWith(hook.got[5], secret)).toBe(true);
+
+      // delete, after the confirmation
+      await row.getByRole('button', { name: t('common.delete') }).click();
+      const del = dialog(page, t('webhooks.delete.title'));
+      await del.getByRole('button', { name: t('common.confirm') }).click();
+      await page.getByText(t('webhooks.empty')).waitFor();
+      expect((await get(`/v1/webhooks/${stored.id}`)).status).toBe(404);
+      // the refused add was the API's 422, which the page showed on the field
+      expect(problems).toEqual([]);
+    } finally {
+      hook.server.close();
+    }
+  });
+
+  it('when a viewer opens Webhooks, then it reads the endpoints and their deliveries but is offered no change', async () => {
+    const made = await call(rig.base, 'POST', '/v1/webhooks', { headers: rig.tenant.auth, json: { url: 'http://127.0.0.1:9/viewer-hook', events: ['task.status'] } });
+    expect(made.status).toBe(201);
+    const viewer = await rig.person('viewer');
+    const { page, t, problems } = await rig.open({ as: viewer, path: '/webhooks' });
+    const row = page.getByRole('row', { name: /viewer-hook/ });
+    await row.waitFor();
+    for (const b of ['common.edit', 'webhooks.disable', 'webhooks.rotate', 'webhooks.test', 'common.delete'] as const) expect(await row.getByRole('button', { name: t(b) }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: t('common.add'), exact: true }).count()).toBe(0);
+    await row.getByRole('button', { name: t('webhooks.deliveries') }).click();
+    await dialog(page, t('webhooks.deliveries.title', { url: 'http://127.0.0.1:9/viewer-hook' })).getByText(t('webhooks.deliveries.empty')).waitFor();
+    expect(problems).toEqual([]);
   });
 });

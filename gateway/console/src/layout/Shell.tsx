@@ -22,6 +22,7 @@ const otherPages: [string, MessageKey, Role][] = [
   ['/sms-account', 'nav.smsAccount', 'admin'],
   ['/sms-messages', 'nav.smsMessages', 'viewer'],
   ['/dialing-policy', 'nav.dialingPolicy', 'admin'],
+  ['/webhooks', 'nav.webhooks', 'admin'],
   ['/users', 'nav.users', 'admin'],
   ['/api-keys', 'nav.apiKeys', 'admin'],
   ['/audit-log', 'nav.auditLog', 'admin'],

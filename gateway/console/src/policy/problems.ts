@@ -9,6 +9,8 @@ const WORDS: Record<string, MessageKey> = {
   INVALID_PHONE: 'dnc.error.invalidPhone',
   DNC_IMPORT_NOT_XLSX: 'rosters.file.notXlsx',
   DNC_IMPORT_TOO_LARGE: 'rosters.file.tooLarge',
+  WEBHOOK_URL_FORBIDDEN: 'webhooks.error.urlForbidden',
+  WEBHOOK_LIMIT: 'webhooks.error.limit',
 };
 
 export function policyProblem(t: T, err: unknown): string {
