@@ -6,12 +6,12 @@ import { eventually } from '@autocall/testing';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { call, rosterXlsx } from '../../../test/e2e/platform';
-import { describeInBrowser, seriousViolations, startRig, type Opened, type Rig } from './rig';
+import { describeInBrowser, SCREENSHOTS, seriousViolations, startRig, type Opened, type Rig } from './rig';
 
 // The dialing policy's pages (Do-Not-Call List, Dialing Policy's calendar) and Webhooks, as an owner, an operator and a viewer use them.
 jest.setTimeout(180_000);
@@ -20,6 +20,7 @@ let files: string;
 beforeAll(async () => {
   if (describeInBrowser !== describe) return;
   files = mkdtempSync(join(tmpdir(), 'console-policy-'));
+  mkdirSync(SCREENSHOTS, { recursive: true });
   rig = await startRig();
 });
 afterAll(async () => rig?.close());
@@ -80,6 +81,7 @@ describeInBrowser('Do-Not-Call List', () => {
     expect(await result.allTextContents()).toEqual(['2', '1', '1']);
     await imp.getByRole('button', { name: t('common.close') }).click();
     await until(async () => (await dataRows(page, t('nav.dnc'))).length === 3);
+    await page.screenshot({ path: join(SCREENSHOTS, 'do-not-call.png'), fullPage: true });
 
     // search by digits, then filter by source
     await page.getByRole('textbox', { name: t('dnc.search') }).fill('21324');
@@ -151,6 +153,7 @@ describeInBrowser('Dialing Policy: the blackout calendar', () => {
     await page.getByRole('button', { name: t('calendar.save') }).click();
     await page.getByRole('status').getByText(t('calendar.saved')).waitFor();
     expect((await get('/v1/calendar')).body.blackouts).toEqual([{ date: '2027-03-20', name: 'Nyepi' }, { from: '2027-04-10', to: '2027-04-12', name: 'Lebaran' }]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'dialing-policy.png'), fullPage: true });
 
     // what was saved is what the page shows after a reload; a removal is saved too
     await page.reload();
@@ -281,6 +284,7 @@ describeInBrowser('Webhooks', () => {
       await edit.getByRole('button', { name: t('common.confirm') }).click();
       await edit.waitFor({ state: 'detached' });
       await row.getByText('CRM production').waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, 'webhooks.png'), fullPage: true });
       expect((await get(`/v1/webhooks/${stored.id}`)).body).toMatchObject({ description: 'CRM production', events: ['call.completed', 'number.completed', 'task.status', 'sms.status'] });
 
       // disable, enable
@@ -328,6 +332,31 @@ describeInBrowser('Webhooks', () => {
     expect(await page.getByRole('button', { name: t('common.add'), exact: true }).count()).toBe(0);
     await row.getByRole('button', { name: t('webhooks.deliveries') }).click();
     await dialog(page, t('webhooks.deliveries.title', { url: 'http://127.0.0.1:9/viewer-hook' })).getByText(t('webhooks.deliveries.empty')).waitFor();
+    expect(problems).toEqual([]);
+  });
+});
+
+describeInBrowser('the dialing policy and webhook pages in other languages', () => {
+  it.each(['zh', 'id'] as const)('when the pages are opened in %s, then their headings, buttons and fields speak it', async (language) => {
+    const { page, t, problems } = await rig.open({ path: '/do-not-call', language });
+    await page.getByRole('heading', { level: 1, name: t('nav.dnc') }).waitFor();
+    await page.getByRole('textbox', { name: t('dnc.search') }).waitFor();
+    await page.getByRole('button', { name: t('dnc.import'), exact: true }).click();
+    await dialog(page, t('dnc.import.title')).getByText(t('dnc.import.rule')).waitFor();
+    await page.keyboard.press('Escape');
+    const menu = page.getByRole('navigation', { name: t('nav.label') });
+    await menu.getByRole('link', { name: t('nav.dialingPolicy') }).click();
+    await page.getByRole('heading', { level: 2, name: t('calendar.title') }).waitFor();
+    await page.getByRole('button', { name: t('calendar.addRange') }).click();
+    // the calendar may hold the entries of the tests before: the new range is the last entry
+    await page.locator('.policy-blackouts > li').last().getByRole('group').getByRole('textbox', { name: t('calendar.from') }).waitFor();
+    await menu.getByRole('link', { name: t('nav.webhooks') }).click();
+    await page.getByRole('heading', { level: 1, name: t('nav.webhooks') }).waitFor();
+    await page.getByRole('button', { name: t('common.add'), exact: true }).click();
+    const add = dialog(page, t('webhooks.add.title'));
+    await add.getByRole('textbox', { name: t('webhooks.url') }).waitFor();
+    await add.getByText(t('webhooks.event.task.status')).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { Button, Form } from 'react-aria-components';
 import { api, unwrap } from '../api/client';
 import { fieldError } from '../api/problem';
 import { problemCode } from '../admin/problems';
+import { FormButtons } from '../components/FormButtons';
 import { FormDialog } from '../components/FormDialog';
 import { TextField } from '../components/TextField';
 import { useI18n } from '../i18n/i18n';
@@ -56,14 +57,7 @@ export function AddDncDialog({ isOpen, onOpenChange }: { isOpen: boolean; onOpen
               {policyProblem(t, error)}
             </p>
           )}
-          <div className="dialog-buttons">
-            <Button className="button" onPress={close}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" className="button primary" isDisabled={busy}>
-              {busy ? t('common.saving') : t('common.confirm')}
-            </Button>
-          </div>
+          <FormButtons close={close} busy={busy} />
         </Form>
       )}
     </FormDialog>
@@ -141,14 +135,7 @@ export function ImportDncDialog({ isOpen, onOpenChange }: { isOpen: boolean; onO
                 {policyProblem(t, error)}
               </p>
             )}
-            <div className="dialog-buttons">
-              <Button className="button" onPress={close}>
-                {t('common.cancel')}
-              </Button>
-              <Button type="submit" className="button primary" isDisabled={busy}>
-                {busy ? t('dnc.import.busy') : t('common.confirm')}
-              </Button>
-            </div>
+            <FormButtons close={close} busy={busy} busyLabel={t('dnc.import.busy')} />
           </form>
         )
       }

@@ -7,6 +7,7 @@ import { ShownOnce } from '../admin/ApiKeyDialogs';
 import { CursorPager, useCursorPages } from '../admin/cursor';
 import { LoadError } from '../admin/LoadError';
 import { problemCode } from '../admin/problems';
+import { FormButtons } from '../components/FormButtons';
 import { FormDialog } from '../components/FormDialog';
 import { TextField } from '../components/TextField';
 import { useI18n } from '../i18n/i18n';
@@ -95,14 +96,7 @@ function WebhookForm({ editing, close, onSecret }: { editing?: Webhook; close():
           {policyProblem(t, error)}
         </p>
       )}
-      <div className="dialog-buttons">
-        <Button className="button" onPress={close}>
-          {t('common.cancel')}
-        </Button>
-        <Button type="submit" className="button primary" isDisabled={busy}>
-          {busy ? t('common.saving') : t('common.confirm')}
-        </Button>
-      </div>
+      <FormButtons close={close} busy={busy} />
     </Form>
   );
 }
