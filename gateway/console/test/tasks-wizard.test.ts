@@ -1,7 +1,6 @@
 import { isValidTaskName } from '../../../services/task/src/domain/task-name';
 import { nameProblem } from '../src/tasks/taskName';
 import { firstCall, type Timing } from '../src/tasks/wizard/firstCall';
-import { newDraft, toBody } from '../src/tasks/wizard/draft';
 import { zonedToUtc } from '../src/tasks/wizard/wib';
 
 // The wizard's pure rules: the name check is the task service's own, and times typed are read in WIB.
@@ -35,15 +34,5 @@ describe('the Add dialog’s rules', () => {
     expect(firstCall(draft({}), Date.parse('2026-01-14T23:00:00.000Z'))).toEqual({ at: '2026-01-15T01:00:00.000Z', waits: true });
     expect(firstCall(draft({ startMode: 'scheduled', startAt: '2026-01-20T09:00' }), at2100Wib)).toEqual({ at: '2026-01-20T02:00:00.000Z', waits: false });
     expect(firstCall(draft({ startMode: 'scheduled', startAt: '2026-01-20T06:00' }), at2100Wib)).toEqual({ at: '2026-01-20T01:00:00.000Z', waits: true });
-  });
-
-  it('when advanced dialing settings are set, then the body carries the zone, the end read in it, the blackout choice and only the outcomes given a rule', () => {
-    const d = { ...newDraft(), name: 'x', startMode: 'scheduled' as const, startAt: '2026-01-20T09:00', timeZone: 'Asia/Makassar', endAt: '2026-01-20T17:00', skipBlackouts: false };
-    d.retry = { ...d.retry, busy: { maxAttempts: '3', delayMinutes: '10' }, no_answer: { maxAttempts: '2', delayMinutes: '' } };
-    const body = toBody(d);
-    expect(body.start).toEqual({ mode: 'scheduled', at: '2026-01-20T01:00:00.000Z' });
-    expect(body.dialing).toMatchObject({ timeZone: 'Asia/Makassar', skipBlackouts: false, endAt: '2026-01-20T09:00:00.000Z', retry: { busy: { maxAttempts: 3, delayMinutes: 10 }, no_answer: { maxAttempts: 2 } } });
-    expect(body.dialing?.retry).not.toHaveProperty('unavailable');
-    expect(toBody(newDraft()).dialing).not.toHaveProperty('endAt');
   });
 });
