@@ -3,6 +3,7 @@ import * as tasks from './messages/tasks';
 import * as taskDetail from './messages/task-detail';
 import * as library from './messages/library';
 import * as admin from './messages/admin';
+import * as policy from './messages/policy';
 import type { Dictionary } from './en';
 
 /** 中文 (简体). */
@@ -31,6 +32,9 @@ export const zh: Dictionary = {
   'nav.users': '用户',
   'nav.apiKeys': 'API 密钥',
   'nav.auditLog': '审计日志',
+  'nav.dnc': '免打扰名单',
+  'nav.dialingPolicy': '拨号策略',
+  'nav.webhooks': 'Webhook',
   'nav.administration': '管理',
   'page.notYet': '此页面尚未完成。',
   'page.notFound': '没有这个页面。',
@@ -46,4 +50,5 @@ export const zh: Dictionary = {
   ...taskDetail.zh,
   ...library.zh,
   ...admin.zh,
+  ...policy.zh,
 };

@@ -70,8 +70,8 @@ export function CallsTable({ task }: { task: Task }) {
               <Cell>{call.phone}</Cell>
               <Cell>{call.attempt}</Cell>
               <Cell>{call.outcome ? t(`detail.outcome.${call.outcome}`) : t(call.status === 'queued' ? 'detail.call.queued' : 'detail.call.dialing')}</Cell>
-              <Cell>{call.startedAt ? formatDateTime(call.startedAt) : t('time.none')}</Cell>
-              <Cell>{call.endedAt ? formatDateTime(call.endedAt) : t('time.none')}</Cell>
+              <Cell>{call.startedAt ? formatDateTime(call.startedAt, task.dialing.timeZone) : t('time.none')}</Cell>
+              <Cell>{call.endedAt ? formatDateTime(call.endedAt, task.dialing.timeZone) : t('time.none')}</Cell>
               <Cell>{call.durationMs === null ? t('time.none') : t('detail.calls.seconds', { seconds: Math.round(call.durationMs / 100) / 10 })}</Cell>
               <Cell>{call.sms ? t('detail.smsOf', { kind: t(`detail.smsKind.${call.sms.kind}`), status: t(`detail.smsStatus.${call.sms.status}`) }) : t('time.none')}</Cell>
             </Row>

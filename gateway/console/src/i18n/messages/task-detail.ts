@@ -105,6 +105,12 @@ export const en = {
   'detail.report.xlsx': 'Download Report (xlsx)',
   'detail.report.csv': 'Download Report (csv)',
   'detail.report.about': 'One row per number: final outcome, attempts, times (UTC), SMS kind and status.',
+  'detail.endAt': 'End Time',
+  'detail.endAt.none': 'None',
+  'detail.timeZone': 'Time Zone',
+  'detail.retry': 'Retries when {outcome}',
+  'detail.retry.value': '{attempts} attempts, {minutes} min apart',
+  'detail.skipBlackouts': 'Skips Blackout Dates',
 } as const;
 
 type Same = Record<keyof typeof en, string>;
@@ -210,6 +216,12 @@ export const zh: Same = {
   'detail.report.xlsx': '下载报告（xlsx）',
   'detail.report.csv': '下载报告（csv）',
   'detail.report.about': '每个号码一行：最终结果、呼叫次数、时间（UTC）、短信类型和状态。',
+  'detail.endAt': '结束时间',
+  'detail.endAt.none': '无',
+  'detail.timeZone': '时区',
+  'detail.retry': '{outcome}时重试',
+  'detail.retry.value': '共 {attempts} 次，间隔 {minutes} 分钟',
+  'detail.skipBlackouts': '跳过禁呼日期',
 };
 export const id: Same = {
   'detail.back': 'Kembali ke Manajemen Tugas',
@@ -313,4 +325,10 @@ export const id: Same = {
   'detail.report.xlsx': 'Unduh Laporan (xlsx)',
   'detail.report.csv': 'Unduh Laporan (csv)',
   'detail.report.about': 'Satu baris per nomor: hasil akhir, jumlah percobaan, waktu (UTC), jenis dan status SMS.',
+  'detail.endAt': 'Waktu Selesai',
+  'detail.endAt.none': 'Tidak ada',
+  'detail.timeZone': 'Zona Waktu',
+  'detail.retry': 'Percobaan ulang saat {outcome}',
+  'detail.retry.value': '{attempts} percobaan, berjarak {minutes} menit',
+  'detail.skipBlackouts': 'Lewati Tanggal Libur',
 };
