@@ -6,3 +6,4 @@ export * from './validation';
 export * from './pg-bus';
 export * from './dlq';
 export * from './delivery';
+export * from './tenant-storage';
