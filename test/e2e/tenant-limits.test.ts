@@ -29,8 +29,8 @@ const kept = async (tenantId: string) => {
   const [row] = await sql<{ task: number | null; sms: number | null; recording: number | null; roster: number | null }>(
     `SELECT (SELECT version::int FROM task.tenant_limits WHERE tenant_id = $1) AS task,
             (SELECT version::int FROM sms.tenant_limits WHERE tenant_id = $1) AS sms,
-            (SELECT version::int FROM recording.tenant_storage_limits WHERE tenant_id = $1) AS recording,
-            (SELECT version::int FROM roster.tenant_storage_limits WHERE tenant_id = $1) AS roster`,
+            (SELECT version::int FROM recording.tenant_limits WHERE tenant_id = $1) AS recording,
+            (SELECT version::int FROM roster.tenant_limits WHERE tenant_id = $1) AS roster`,
     [tenantId],
   );
   return row;
@@ -63,8 +63,9 @@ describe('PATCH /v1/admin/tenants/{id}', () => {
     );
 
     await reached(t.id, 2);
-    expect((await sql(`SELECT max_active_tasks FROM task.tenant_limits WHERE tenant_id = $1`, [t.id]))[0]).toEqual({ max_active_tasks: 1 });
-    expect((await sql(`SELECT sms_per_day FROM sms.tenant_limits WHERE tenant_id = $1`, [t.id]))[0]).toEqual({ sms_per_day: null });
+    for (const schema of ['task', 'sms', 'recording', 'roster']) {
+      expect((await sql(`SELECT limits FROM ${schema}.tenant_limits WHERE tenant_id = $1`, [t.id]))[0]).toEqual({ limits: second.body.limits });
+    }
 
     // and the task service enforces it: one running task, the second immediate create refused
     const rec = await uploadRecording(p.url, t.auth);

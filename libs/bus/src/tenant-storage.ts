@@ -1,21 +1,7 @@
-import type { DataSource, QueryRunner } from 'typeorm';
-import { TenantLimitsUpdated, TenantStorageRelease, TenantStorageReserve, type TenantLimitsUpdatedT } from '@autocall/contracts';
+import { TenantStorageRelease, TenantStorageReserve } from '@autocall/contracts';
 import type { Logger } from '@autocall/logger';
-import { on, type Bus } from './bus';
-
-/**
- * The table a service that stores uploads keeps the tenants' storageBytes in (a copy from
- * tenant.limits-updated, the highest version kept). Its migration calls this.
- */
-export async function createTenantStorageLimits(qr: QueryRunner): Promise<void> {
-  await qr.query(`
-    CREATE TABLE IF NOT EXISTS tenant_storage_limits (
-      tenant_id uuid PRIMARY KEY,
-      storage_bytes bigint,
-      version bigint NOT NULL,
-      updated_at timestamptz NOT NULL DEFAULT now()
-    )`);
-}
+import type { Bus } from './bus';
+import type { TenantLimitsCopy } from './tenant-limits';
 
 /**
  * A tenant's storage (API.md `storageBytes`) as the recording and roster services use it: they
@@ -26,31 +12,12 @@ export async function createTenantStorageLimits(qr: QueryRunner): Promise<void> 
  */
 export class TenantStorage {
   constructor(
-    private readonly db: DataSource,
+    /** The service's copy of the tenants' limits (its consumer is the service's to subscribe). */
+    private readonly limits: TenantLimitsCopy,
     private readonly bus: Bus,
     private readonly logger: Logger,
-    private readonly opts: { queue: string; rpcTimeoutMs?: number },
+    private readonly opts: { rpcTimeoutMs?: number } = {},
   ) {}
-
-  /** Consumes tenant.limits-updated into tenant_storage_limits. */
-  async subscribe(): Promise<void> {
-    await this.bus.subscribe(this.opts.queue, [on(TenantLimitsUpdated, (e) => this.store(e))], { maxRetries: 10, retryBaseMs: 1000 });
-  }
-
-  async store(e: TenantLimitsUpdatedT): Promise<void> {
-    await this.db.query(
-      `INSERT INTO tenant_storage_limits (tenant_id, storage_bytes, version) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET storage_bytes = EXCLUDED.storage_bytes, version = EXCLUDED.version, updated_at = now()
-        WHERE tenant_storage_limits.version < EXCLUDED.version`,
-      [e.tenantId, e.limits.storageBytes, e.version],
-    );
-  }
-
-  /** Whether the gateway has ever published limits for the tenant, and its storage limit (null: none). */
-  private async known(tenantId: string): Promise<{ limit: number | null } | undefined> {
-    const [row] = (await this.db.query(`SELECT storage_bytes FROM tenant_storage_limits WHERE tenant_id = $1`, [tenantId])) as { storage_bytes: string | null }[];
-    return row ? { limit: row.storage_bytes === null ? null : Number(row.storage_bytes) } : undefined;
-  }
 
   /**
    * Reserves `bytes` under `key` when the tenant has a storage limit; the gateway's refusal is the
@@ -58,8 +25,8 @@ export class TenantStorage {
    * something was reserved (then release it if the upload is not stored after all).
    */
   async reserve(tenantId: string, key: string, bytes: number, requestId?: string): Promise<boolean> {
-    const known = await this.known(tenantId);
-    if (!known || known.limit === null) return false;
+    const limits = await this.limits.get(tenantId);
+    if (!limits || limits.storageBytes === null) return false;
     await this.bus.request(TenantStorageReserve, { tenantId, key, bytes }, { timeoutMs: this.opts.rpcTimeoutMs, requestId });
     return true;
   }
@@ -71,7 +38,7 @@ export class TenantStorage {
    */
   async release(tenantId: string, key: string, requestId?: string): Promise<void> {
     try {
-      if (!(await this.known(tenantId))) return;
+      if (!(await this.limits.get(tenantId))) return;
       await this.bus.request(TenantStorageRelease, { tenantId, key }, { timeoutMs: this.opts.rpcTimeoutMs, requestId });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, tenantId, key }, 'tenant storage not released; it stays counted');

@@ -7,7 +7,7 @@ import { internalRoutes, recordingHttpRoutes } from './http/recording.routes';
 import { recordingResponders } from './messaging/recording.rpc';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { TenantStorage1764200000000 } from './data/migrations/1764200000000-TenantStorage';
-import { TenantStorage } from '@autocall/bus';
+import { TenantLimitsCopy, TenantStorage } from '@autocall/bus';
 
 export const RECORDING_SCHEMA = 'recording';
 export const recordingMigrations = [Init1764100000000, TenantStorage1764200000000];
@@ -20,8 +20,9 @@ export async function buildApp(deps: ServiceDeps<RecordingConfig>): Promise<App>
   await app.register(multipart, {
     limits: { fileSize: deps.config.RECORDING_MAX_BYTES, files: 1, fields: 2, parts: 3, fieldSize: 1024, fieldNameSize: 100, headerPairs: 50 },
   });
-  const storage = new TenantStorage(deps.db, deps.bus, deps.logger.child({ component: 'tenant-storage' }), { queue: 'recording.tenant-storage' });
-  await storage.subscribe();
+  const limits = new TenantLimitsCopy(deps.db);
+  await limits.subscribe(deps.bus, 'recording.tenant-limits');
+  const storage = new TenantStorage(limits, deps.bus, deps.logger.child({ component: 'tenant-storage' }));
   const recordings = new RecordingService(deps.db, deps.relay, { maxSeconds: deps.config.RECORDING_MAX_SECONDS }, storage);
   recordingHttpRoutes(app, recordings, deps.config.RECORDING_MAX_BYTES);
   internalRoutes(app, recordings);

@@ -4,7 +4,7 @@ import type { RosterConfig } from './config';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { UploadParts1764200000000 } from './data/migrations/1764200000000-UploadParts';
 import { TenantStorage1764300000000 } from './data/migrations/1764300000000-TenantStorage';
-import { TenantStorage } from '@autocall/bus';
+import { TenantLimitsCopy, TenantStorage } from '@autocall/bus';
 import { ImportWorker } from './usecases/import-worker';
 import { buildTemplate, RosterService } from './usecases/roster.service';
 import { rosterHttpRoutes } from './http/roster.routes';
@@ -47,8 +47,9 @@ export async function buildApp(deps: ServiceDeps<RosterConfig>): Promise<App> {
     allowedRegions: c.ROSTER_ALLOWED_REGIONS.split(','),
     threadHeapMb: c.ROSTER_IMPORT_THREAD_HEAP_MB,
   });
-  const storage = new TenantStorage(deps.db, deps.bus, deps.logger.child({ component: 'tenant-storage' }), { queue: 'roster.tenant-storage' });
-  await storage.subscribe();
+  const limits = new TenantLimitsCopy(deps.db);
+  await limits.subscribe(deps.bus, 'roster.tenant-limits');
+  const storage = new TenantStorage(limits, deps.bus, deps.logger.child({ component: 'tenant-storage' }));
   const rosters = new RosterService(
     deps.db,
     deps.relay,

@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import type { ParkOptions } from '@autocall/bus';
+import { TenantLimitsCopy, type ParkOptions } from '@autocall/bus';
 import { ConfigError } from '@autocall/config';
 import { createServer, type App } from '@autocall/http';
 import { readiness, type ServiceDeps } from '@autocall/service';
@@ -78,7 +78,7 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
   adminRoutes(app, templates);
   messageRoutes(app, followUps);
   await templateResponders(bus, templates, accounts);
-  await capsConsumer(bus, followUps, { queuePrefix: config.SMS_QUEUE_PREFIX });
+  await capsConsumer(bus, followUps, new TenantLimitsCopy(db), { queuePrefix: config.SMS_QUEUE_PREFIX });
   await taskConsumer(bus, followUps, { queuePrefix: config.SMS_QUEUE_PREFIX, maxRetries: config.SMS_CONSUMER_MAX_RETRIES, retryBaseMs: config.SMS_CONSUMER_RETRY_BASE_MS, park: park(queues[1]) });
   await callCompletedConsumer(bus, followUps, {
     queuePrefix: config.SMS_QUEUE_PREFIX,

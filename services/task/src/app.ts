@@ -7,8 +7,7 @@ import { ControlRepair1764300000000 } from './data/migrations/1764300000000-Cont
 import { DialingPolicy1764400000000 } from './data/migrations/1764400000000-DialingPolicy';
 import { TenantLimits1764500000000 } from './data/migrations/1764500000000-TenantLimits';
 import { calendarConsumer } from './messaging/calendar.consumer';
-import { limitsConsumer } from './messaging/limits.consumer';
-import { TenantLimitsCopy } from './usecases/tenant-limits';
+import { TenantLimitsCopy } from '@autocall/bus';
 import { TenantCalendars } from './usecases/calendars';
 import { rpcDependencies } from './adapters/rpc-dependencies';
 import { ControlReconciler } from './usecases/control-reconciler';
@@ -48,7 +47,7 @@ export async function buildApp(deps: ServiceDeps<TaskConfig>, seams: TaskSeams =
   await progressConsumer(deps.bus, progress);
   await releaseConsumer(deps.bus, reservations);
   await calendarConsumer(deps.bus, new TenantCalendars(deps.db));
-  await limitsConsumer(deps.bus, new TenantLimitsCopy(deps.db));
+  await new TenantLimitsCopy(deps.db).subscribe(deps.bus, 'task.tenant-limits');
   const scheduler = new Scheduler(deps.db, deps.relay, deps.logger.child({ component: 'scheduler' }), { tickMs: config.TASK_SCHEDULER_TICK_MS, batch: config.TASK_SCHEDULER_BATCH });
   app.addHook('onClose', async () => {
     await reconciler.stop();

@@ -6,10 +6,9 @@
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
 import { NO_TENANT_LIMITS, TenantLimitsUpdated, type TenantLimits } from '@autocall/contracts';
-import type { Bus } from '@autocall/bus';
+import { TenantLimitsCopy, type Bus } from '@autocall/bus';
 import { asTenant, connectTestBus, eventually, newTenantId, sql } from '@autocall/testing';
 import { TASK_SCHEMA } from '../src/app';
-import { TenantLimitsCopy } from '../src/usecases/tenant-limits';
 import { closedDays, rosterRows, startDialer, startRecording, startRoster, startSms, startTask, uploadRecording, uploadRoster } from './helpers';
 
 let recording: Awaited<ReturnType<typeof startRecording>>;
@@ -118,7 +117,7 @@ describe('maxActiveTasks', () => {
     const v = await setLimits(w.tenant, { maxActiveTasks: 5 });
     // what the consumer does with a late message, awaited here (the bus gives no order to wait on)
     await new TenantLimitsCopy(tasks[1].deps.db).store({ tenantId: w.tenant, version: v - 1, limits: { ...NO_TENANT_LIMITS, maxActiveTasks: 0 }, updatedAt: new Date().toISOString() });
-    expect((await sql<{ max_active_tasks: number }>(`SELECT max_active_tasks FROM ${TASK_SCHEMA}.tenant_limits WHERE tenant_id = $1`, [w.tenant]))[0].max_active_tasks).toBe(5);
+    expect((await sql<{ n: number }>(`SELECT (limits->>'maxActiveTasks')::int AS n FROM ${TASK_SCHEMA}.tenant_limits WHERE tenant_id = $1`, [w.tenant]))[0].n).toBe(5);
     expect((await call(w.tenant, 'POST', '/v1/tasks', w.body())).status).toBe(201);
   });
 });

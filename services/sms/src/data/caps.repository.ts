@@ -2,18 +2,8 @@ import type { EntityManager } from 'typeorm';
 
 type Q = Pick<EntityManager, 'query'>;
 
-/** The SMS caps' copies (tenant limits, contact policies) and their counters. */
+/** The SMS caps: the contact policies' copy, the smsPerDay read from the tenants' limits copy (TenantLimitsCopy), and the counters. */
 export const capsRepository = {
-  /** Keeps the tenant's smsPerDay unless one of a higher or equal version is kept already. */
-  async storeLimits(m: Q, tenantId: string, smsPerDay: number | null, version: number): Promise<void> {
-    await m.query(
-      `INSERT INTO tenant_limits (tenant_id, sms_per_day, version) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET sms_per_day = EXCLUDED.sms_per_day, version = EXCLUDED.version, updated_at = now()
-        WHERE tenant_limits.version < EXCLUDED.version`,
-      [tenantId, smsPerDay, version],
-    );
-  },
-
   /** Keeps the tenant's maxSmsPerNumberPerDay unless a newer policy (by updatedAt) is kept already. */
   async storePolicy(m: Q, tenantId: string, maxSmsPerNumberPerDay: number | null, updatedAt: string): Promise<void> {
     await m.query(
@@ -27,7 +17,7 @@ export const capsRepository = {
   /** smsPerDay and maxSmsPerNumberPerDay of these tenants, where set. */
   async capsOf(m: Q, tenantIds: string[]): Promise<{ tenantLimit: Map<string, number>; numberCap: Map<string, number> }> {
     const rows = (await m.query(
-      `SELECT 'limit' AS what, tenant_id, sms_per_day AS n FROM tenant_limits WHERE tenant_id = ANY($1::uuid[]) AND sms_per_day IS NOT NULL
+      `SELECT 'limit' AS what, tenant_id, (limits->>'smsPerDay')::int AS n FROM tenant_limits WHERE tenant_id = ANY($1::uuid[]) AND limits->>'smsPerDay' IS NOT NULL
        UNION ALL
        SELECT 'cap', tenant_id, max_sms_per_number_per_day FROM contact_policies WHERE tenant_id = ANY($1::uuid[]) AND max_sms_per_number_per_day IS NOT NULL`,
       [tenantIds],

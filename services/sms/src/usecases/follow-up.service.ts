@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type ContactPolicyUpdatedT, type NumberCompletedT, type TaskSnapshotT, type TenantLimitsUpdatedT } from '@autocall/contracts';
+import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type ContactPolicyUpdatedT, type NumberCompletedT, type TaskSnapshotT } from '@autocall/contracts';
 import { DeadLetterError, handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
@@ -211,11 +211,6 @@ export class FollowUpService {
       const reason = decided.refused.get(r.id);
       if (reason) Object.assign(r, { status: 'skipped', failure_reason: reason });
     }
-  }
-
-  /** tenant.limits-updated: the tenant's smsPerDay, the highest version kept. */
-  async storeLimits(e: TenantLimitsUpdatedT): Promise<void> {
-    await capsRepository.storeLimits(this.db.manager, e.tenantId, e.limits.smsPerDay, e.version);
   }
 
   /** contact-policy.updated: the tenant's maxSmsPerNumberPerDay, the newest (by updatedAt) kept. */

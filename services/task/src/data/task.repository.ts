@@ -21,9 +21,11 @@ export type ProgressCounter = (typeof PROGRESS_COUNTERS)[number];
 
 const updated = (r: unknown) => (r as [TaskRow[], number])[0];
 
+/** A tenant_limits row's maxActiveTasks (NULL: no limit). */
+const MAX_ACTIVE = `(limits->>'maxActiveTasks')::int`;
 /** The task `t`'s tenant has as many active (running or paused) tasks as its maxActiveTasks, or more. */
-const AT_LIMIT = `EXISTS (SELECT 1 FROM tenant_limits l WHERE l.tenant_id = t.tenant_id AND l.max_active_tasks IS NOT NULL
-  AND l.max_active_tasks <= (SELECT count(*) FROM tasks a WHERE a.tenant_id = l.tenant_id AND a.status IN ('running', 'paused')))`;
+const AT_LIMIT = `EXISTS (SELECT 1 FROM tenant_limits l WHERE l.tenant_id = t.tenant_id AND ${MAX_ACTIVE} IS NOT NULL
+  AND ${MAX_ACTIVE} <= (SELECT count(*) FROM tasks a WHERE a.tenant_id = l.tenant_id AND a.status IN ('running', 'paused')))`;
 
 export const taskRepository = {
   async insert(m: Q, t: NewTask): Promise<TaskRow> {
@@ -86,19 +88,7 @@ export const taskRepository = {
     return row?.ms ?? null;
   },
 
-  // ---- the tenants' maxActiveTasks (a copy of the gateway's, from tenant.limits-updated) ----
-  /** Stores the tenant's limit unless one of a higher or equal version is stored already. */
-  async storeLimits(m: Q, tenantId: string, maxActiveTasks: number | null, version: number): Promise<boolean> {
-    const rows = (await m.query(
-      `INSERT INTO tenant_limits (tenant_id, max_active_tasks, version) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET max_active_tasks = EXCLUDED.max_active_tasks, version = EXCLUDED.version, updated_at = now()
-        WHERE tenant_limits.version < EXCLUDED.version
-       RETURNING 1`,
-      [tenantId, maxActiveTasks, version],
-    )) as unknown[];
-    return rows.length > 0;
-  },
-
+  // ---- the tenants' maxActiveTasks (in the copy of the gateway's limits, @autocall/bus TenantLimitsCopy) ----
   /**
    * Locks the tenants' limit rows (in id order: replicas never deadlock) and returns, for those with
    * a maxActiveTasks, the limit and the active (running or paused) tasks counted after the lock.
@@ -107,7 +97,7 @@ export const taskRepository = {
     const out = new Map<string, { limit: number; active: number }>();
     if (tenantIds.length === 0) return out;
     const locked = (await m.query(
-      `SELECT tenant_id, max_active_tasks FROM tenant_limits WHERE tenant_id = ANY($1::uuid[]) AND max_active_tasks IS NOT NULL ORDER BY tenant_id FOR UPDATE`,
+      `SELECT tenant_id, ${MAX_ACTIVE} AS max_active_tasks FROM tenant_limits WHERE tenant_id = ANY($1::uuid[]) AND ${MAX_ACTIVE} IS NOT NULL ORDER BY tenant_id FOR UPDATE`,
       [tenantIds],
     )) as { tenant_id: string; max_active_tasks: number }[];
     if (locked.length === 0) return out;
@@ -124,8 +114,8 @@ export const taskRepository = {
   /** The tenant's maxActiveTasks and its active tasks now, without a lock (a resume: it adds no active task). */
   async activeSlots(m: Q, tenantId: string): Promise<{ limit: number; active: number } | undefined> {
     const [row] = (await m.query(
-      `SELECT l.max_active_tasks AS limit, (SELECT count(*)::int FROM tasks a WHERE a.tenant_id = l.tenant_id AND a.status IN ('running', 'paused')) AS active
-         FROM tenant_limits l WHERE l.tenant_id = $1 AND l.max_active_tasks IS NOT NULL`,
+      `SELECT ${MAX_ACTIVE} AS limit, (SELECT count(*)::int FROM tasks a WHERE a.tenant_id = l.tenant_id AND a.status IN ('running', 'paused')) AS active
+         FROM tenant_limits l WHERE l.tenant_id = $1 AND ${MAX_ACTIVE} IS NOT NULL`,
       [tenantId],
     )) as { limit: number; active: number }[];
     return row;

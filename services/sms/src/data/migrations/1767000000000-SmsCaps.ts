@@ -1,8 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createTenantLimitsCopy } from '@autocall/bus';
 
 /**
- * SMS caps (API.md): the tenant's smsPerDay (a copy from tenant.limits-updated, the highest version
- * kept) and the contact policy's maxSmsPerNumberPerDay (a copy from contact-policy.updated, the
+ * SMS caps (API.md): the tenant's smsPerDay (in the copy of the tenants' limits from
+ * tenant.limits-updated, the highest version kept) and the contact policy's maxSmsPerNumberPerDay (a copy from contact-policy.updated, the
  * newest updatedAt kept), the per-(tenant, local day) and per-(tenant, number, local day) counters
  * taken under their row locks, and each task's time zone (the day is the task's local day).
  */
@@ -11,13 +12,7 @@ export class SmsCaps1767000000000 implements MigrationInterface {
 
   async up(qr: QueryRunner): Promise<void> {
     await qr.query(`ALTER TABLE tasks ADD COLUMN IF NOT EXISTS time_zone text`);
-    await qr.query(`
-      CREATE TABLE IF NOT EXISTS tenant_limits (
-        tenant_id uuid PRIMARY KEY,
-        sms_per_day int,
-        version bigint NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
+    await createTenantLimitsCopy(qr);
     await qr.query(`
       CREATE TABLE IF NOT EXISTS contact_policies (
         tenant_id uuid PRIMARY KEY,
