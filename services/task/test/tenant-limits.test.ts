@@ -112,6 +112,16 @@ describe('maxActiveTasks', () => {
     await eventually(async () => (await statusOf(w.tenant, waiting.body.id)) === 'running', 15_000);
   });
 
+  it('when a scheduled task is PATCHed to start now at the limit, then 422 TENANT_LIMIT_REACHED and it stays scheduled', async () => {
+    const w = await world();
+    await setLimits(w.tenant, { maxActiveTasks: 1 });
+    await call(w.tenant, 'POST', '/v1/tasks', w.body());
+    const later = (await call(w.tenant, 'POST', '/v1/tasks', w.body({ mode: 'scheduled', at: new Date(Date.now() + 3_600_000).toISOString() }))).body;
+    const res = await call(w.tenant, 'PATCH', `/v1/tasks/${later.id}`, { start: { mode: 'immediate' } });
+    expect([res.status, res.body.code]).toEqual([422, 'TENANT_LIMIT_REACHED']);
+    expect(await statusOf(w.tenant, later.id)).toBe('scheduled');
+  });
+
   it('when an older version of the limits arrives after a newer one, then the newer one stays', async () => {
     const w = await world();
     const v = await setLimits(w.tenant, { maxActiveTasks: 5 });
