@@ -66,6 +66,8 @@ describe('maxActiveTasks', () => {
     expect([a.status, a.body.status]).toEqual([201, 'running']);
     const refused = await call(w.tenant, 'POST', '/v1/tasks', w.body());
     expect([refused.status, refused.body.code]).toEqual([422, 'TENANT_LIMIT_REACHED']);
+    const dry = await call(w.tenant, 'POST', '/v1/tasks?dryRun=true', w.body());
+    expect([dry.status, dry.body.code]).toEqual([422, 'TENANT_LIMIT_REACHED']);
     expect((await call(w.tenant, 'POST', `/v1/tasks/${a.body.id}/pause`)).body.status).toBe('paused');
     expect((await call(w.tenant, 'POST', '/v1/tasks', w.body())).body.code).toBe('TENANT_LIMIT_REACHED');
     expect(await countOf(w.tenant)).toBe(1);

@@ -106,8 +106,10 @@ export class TaskService {
     const start = startFrom(input.start, now, dialing.timeZone!);
     assertEndAfterStart(dialing, start.at);
     const sms = mergeSms(DEFAULT_SMS, input.sms);
-    const refs = await this.checkReferences(tenantId, input, sms);
     const immediate = start.mode === 'immediate';
+    // a first look without the lock (a dry run answers as the create would; the create looks again under it)
+    if (immediate) assertActiveSlot(await repo.activeSlots(this.db.manager, tenantId), true);
+    const refs = await this.checkReferences(tenantId, input, sms);
     return {
       id: newId(),
       tenant_id: tenantId,
