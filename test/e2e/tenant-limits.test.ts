@@ -137,6 +137,26 @@ describe('storageBytes', () => {
     expect(await storageUsed(t.id)).toBe(one);
   });
 
+  it('when a tenant that stored uploads without a limit gets one, then what it stores already counts against it', async () => {
+    const t = await newTenant(p.url);
+    const rec = await uploadRecording(p.url, t.auth);
+    const roster = await uploadRoster(p.url, t.auth, rosterRows(87630024000, 3));
+    expect([rec.status, roster.status]).toEqual([201, 201]);
+    expect(await storageUsed(t.id)).toBe(0); // no limit, nothing asked of the gateway
+    await patch(t.id, { limits: { storageBytes: 10_000_000 } });
+    const reservations = async () => (await sql<{ key: string }>(`SELECT key FROM gateway.storage_reservations WHERE tenant_id = $1 ORDER BY key`, [t.id])).map((r) => r.key);
+    await eventually(async () => (await reservations()).length === 2, 15_000);
+    expect(await reservations()).toEqual([`recording:${rec.body.id}`, `roster:${roster.body.id}`]);
+    const counted = await storageUsed(t.id);
+    expect(counted).toBeGreaterThan(roster.body.sizeBytes + rec.body.sizeBytes);
+    await patch(t.id, { limits: { storageBytes: counted + 10 } });
+    await reached(t.id, 2);
+    expect((await uploadRecording(p.url, t.auth)).body.code).toBe('TENANT_STORAGE_FULL');
+    expect(await storageUsed(t.id)).toBe(counted); // the second backfill counted nothing twice
+    expect((await call(p.url, 'DELETE', `/v1/rosters/${roster.body.id}`, { headers: t.auth })).status).toBe(204);
+    await eventually(async () => (await storageUsed(t.id)) === counted - roster.body.sizeBytes);
+  });
+
   it('when a roster is stored under a limit, then its upload size counts until it is deleted', async () => {
     const t = await newTenant(p.url);
     await patch(t.id, { limits: { storageBytes: 10_000_000 } });

@@ -24,21 +24,36 @@ export async function createTenantLimitsCopy(qr: QueryRunner): Promise<void> {
 export class TenantLimitsCopy {
   constructor(private readonly db: DataSource) {}
 
-  /** Consumes tenant.limits-updated on the service's own queue. */
-  async subscribe(bus: Bus, queue: string): Promise<void> {
-    await bus.subscribe(queue, [on(TenantLimitsUpdated, async (e) => void (await this.store(e)))], { maxRetries: 10, retryBaseMs: 1000 });
+  /**
+   * Consumes tenant.limits-updated on the service's own queue; `onChange` learns of each change kept
+   * (the limits before, undefined for a tenant seen for the first time, and after).
+   */
+  async subscribe(bus: Bus, queue: string, onChange?: (tenantId: string, before: TenantLimits | undefined, after: TenantLimits) => Promise<void>): Promise<void> {
+    await bus.subscribe(
+      queue,
+      [
+        on(TenantLimitsUpdated, async (e) => {
+          const r = await this.store(e);
+          if (r.kept && onChange) await onChange(e.tenantId, r.before, e.limits);
+        }),
+      ],
+      { maxRetries: 10, retryBaseMs: 1000 },
+    );
   }
 
-  /** Keeps the event's limits unless a higher or equal version is kept already; whether it was kept. */
-  async store(e: TenantLimitsUpdatedT): Promise<boolean> {
-    const rows = (await this.db.query(
-      `INSERT INTO tenant_limits (tenant_id, limits, version) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET limits = EXCLUDED.limits, version = EXCLUDED.version, updated_at = now()
-        WHERE tenant_limits.version < EXCLUDED.version
-       RETURNING 1`,
-      [e.tenantId, JSON.stringify(e.limits), e.version],
-    )) as unknown[];
-    return rows.length > 0;
+  /** Keeps the event's limits unless a higher or equal version is kept already: whether it was kept, and the limits it replaced. */
+  async store(e: TenantLimitsUpdatedT): Promise<{ kept: boolean; before?: TenantLimits }> {
+    return this.db.transaction(async (m) => {
+      const [prev] = (await m.query(`SELECT limits, version::int AS version FROM tenant_limits WHERE tenant_id = $1 FOR UPDATE`, [e.tenantId])) as { limits: TenantLimits; version: number }[];
+      if (prev && prev.version >= e.version) return { kept: false };
+      await m.query(
+        `INSERT INTO tenant_limits (tenant_id, limits, version) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id) DO UPDATE SET limits = EXCLUDED.limits, version = EXCLUDED.version, updated_at = now()
+          WHERE tenant_limits.version < EXCLUDED.version`,
+        [e.tenantId, JSON.stringify(e.limits), e.version],
+      );
+      return { kept: true, before: prev?.limits };
+    });
   }
 
   /** The tenant's limits as last kept, or undefined when the gateway never published any for it. */

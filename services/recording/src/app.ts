@@ -21,9 +21,9 @@ export async function buildApp(deps: ServiceDeps<RecordingConfig>): Promise<App>
     limits: { fileSize: deps.config.RECORDING_MAX_BYTES, files: 1, fields: 2, parts: 3, fieldSize: 1024, fieldNameSize: 100, headerPairs: 50 },
   });
   const limits = new TenantLimitsCopy(deps.db);
-  await limits.subscribe(deps.bus, 'recording.tenant-limits');
   const storage = new TenantStorage(limits, deps.bus, deps.logger.child({ component: 'tenant-storage' }));
   const recordings = new RecordingService(deps.db, deps.relay, { maxSeconds: deps.config.RECORDING_MAX_SECONDS }, storage);
+  await limits.subscribe(deps.bus, 'recording.tenant-limits', storage.backfillOnLimit({ list: (t) => recordings.stored(t), exists: (t, key) => recordings.storedExists(t, key) }));
   recordingHttpRoutes(app, recordings, deps.config.RECORDING_MAX_BYTES);
   internalRoutes(app, recordings);
   await recordingResponders(deps.bus, recordings);

@@ -48,7 +48,6 @@ export async function buildApp(deps: ServiceDeps<RosterConfig>): Promise<App> {
     threadHeapMb: c.ROSTER_IMPORT_THREAD_HEAP_MB,
   });
   const limits = new TenantLimitsCopy(deps.db);
-  await limits.subscribe(deps.bus, 'roster.tenant-limits');
   const storage = new TenantStorage(limits, deps.bus, deps.logger.child({ component: 'tenant-storage' }));
   const rosters = new RosterService(
     deps.db,
@@ -57,6 +56,7 @@ export async function buildApp(deps: ServiceDeps<RosterConfig>): Promise<App> {
     (id, bytes) => worker.offer(id, bytes),
     storage,
   );
+  await limits.subscribe(deps.bus, 'roster.tenant-limits', storage.backfillOnLimit({ list: (t) => rosters.stored(t), exists: (t, key) => rosters.storedExists(t, key) }));
   rosterHttpRoutes(app, rosters, { maxBytes: c.ROSTER_MAX_BYTES, waitTimeoutMs: c.ROSTER_WAIT_TIMEOUT_MS, template: once(buildTemplate) });
   await rosterResponders(deps.bus, rosters);
   app.decorate('rosterImports', worker);

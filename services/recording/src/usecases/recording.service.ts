@@ -122,6 +122,15 @@ export class RecordingService {
     return bytes;
   }
 
+  /** What the tenant stores, by storage key (the backfill when its storage limit is set). */
+  async stored(tenantId: string) {
+    return (await repo.storedBytes(this.db.manager, tenantId)).map((r) => ({ key: storageKey(r.id), bytes: r.bytes }));
+  }
+
+  async storedExists(tenantId: string, key: string) {
+    return key.startsWith('recording:') && (await repo.find(this.db.manager, tenantId, key.slice('recording:'.length))) !== undefined;
+  }
+
   // ---- RPC side (task service) ----
   async lookup(tenantId: string, id: string) {
     const row = await repo.find(this.db.manager, tenantId, id);

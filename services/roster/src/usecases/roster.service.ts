@@ -66,6 +66,15 @@ export class RosterService {
     return toView(row);
   }
 
+  /** What the tenant stores, by storage key (the backfill when its storage limit is set). */
+  async stored(tenantId: string) {
+    return (await repo.storedBytes(this.db.manager, tenantId)).map((r) => ({ key: storageKey(r.id), bytes: r.bytes }));
+  }
+
+  async storedExists(tenantId: string, key: string) {
+    return key.startsWith('roster:') && (await repo.find(this.db.manager, tenantId, key.slice('roster:'.length))) !== undefined;
+  }
+
   /** Waits (polling) until the import ended or the time ran out. */
   async waitForEnd(tenantId: string, id: string, timeoutMs: number): Promise<RosterView> {
     const end = Date.now() + timeoutMs;
