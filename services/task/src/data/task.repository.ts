@@ -84,7 +84,14 @@ export const taskRepository = {
 
   /** Milliseconds until the nearest scheduled start (negative when overdue) of a tenant that may start one, or null when none. */
   async nextDueInMs(m: Q): Promise<number | null> {
-    const [row] = (await m.query(`SELECT (extract(epoch FROM (min(start_at) - now())) * 1000)::float8 AS ms FROM tasks t WHERE status = 'scheduled' AND NOT ${AT_LIMIT}`)) as { ms: number | null }[];
+    // the nearest future start by the index alone; among the overdue (few), those of tenants not at their limit
+    const [row] = (await m.query(
+      `SELECT (extract(epoch FROM (min(start_at) - now())) * 1000)::float8 AS ms FROM (
+         (SELECT start_at FROM tasks WHERE status = 'scheduled' AND start_at > now() ORDER BY start_at LIMIT 1)
+         UNION ALL
+         (SELECT start_at FROM tasks t WHERE status = 'scheduled' AND start_at <= now() AND NOT ${AT_LIMIT} ORDER BY start_at LIMIT 1)
+       ) next`,
+    )) as { ms: number | null }[];
     return row?.ms ?? null;
   },
 
