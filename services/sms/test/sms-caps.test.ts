@@ -4,9 +4,11 @@
  * here as the dialer would) → `skipped` CONTACT_LIMIT; both across all of the tenant's tasks, per
  * calendar day of the task's time zone, and never passed with two sms replicas on one queue.
  */
-import { ContactPolicyUpdated, NO_TENANT_LIMITS, TenantLimitsUpdated } from '@autocall/contracts';
+import { randomUUID } from 'node:crypto';
+import { CallCompleted, ContactPolicyUpdated, NO_TENANT_LIMITS, TenantLimitsUpdated } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
-import { connectTestBus, eventually, newTenantId } from '@autocall/testing';
+import { connectTestBus, eventually, newTenantId, testLogger } from '@autocall/testing';
+import { FollowUpService } from '../src/usecases/follow-up.service';
 import { capsRepository } from '../src/data/caps.repository';
 import { callCompleted, createTemplate, deleteTestQueues, messagesOf, publishCall, publishTask, putAccount, startSms, taskSnapshot, testQueuePrefix, type Sms } from './helpers';
 
@@ -95,6 +97,28 @@ describe('SMS caps', () => {
     const sentTo = items.filter((i) => i.status === 'sent').map((i) => i.phone).sort();
     expect(sentTo).toEqual([phone(10), phone(11), phone(12)]);
     expect(items.filter((i) => i.status === 'skipped').map((i) => i.failureReason)).toEqual(Array(6).fill('CONTACT_LIMIT'));
+  });
+
+  it('when replicas decide follow-ups of one number at the same instant, then the cap still holds (the counter row is locked)', async () => {
+    const w = await tenantWithTemplate();
+    await perNumber(w.tenantId, 2);
+    await smsPerDay(w.tenantId, 3);
+    const tasks = await Promise.all(Array.from({ length: 12 }, () => knownTask(w.tenantId, w.disconnect)));
+    // what each replica's consumer does with a batch, called at once on both (the broker gives no such instant to wait for)
+    const replicas = [a, b].map((s) => new FollowUpService(s.deps.db, s.deps.relay, testLogger(), () => undefined, 48 * 3_600_000));
+    const batch = (t: (typeof tasks)[number], i: number) => {
+      const payload = callCompleted(t, answered(i < 6 ? 30 : 31 + i));
+      return [{ contract: CallCompleted, payload, ctx: { id: randomUUID(), name: CallCompleted.name, version: CallCompleted.version, retries: 0, parked: 0, redelivered: false } }];
+    };
+    await Promise.all(tasks.map((t, i) => replicas[i % 2].onCallCompletedBatch(batch(t, i))));
+    const items = await settled(w.tenantId, tasks.map((t) => t.taskId), 12);
+    const counted = items.filter((i) => i.status !== 'skipped');
+    // which ones win depends on the order the transactions take the locks; how many never does
+    expect(counted).toHaveLength(3);
+    expect(counted.filter((i) => i.phone === phone(30)).length).toBeLessThanOrEqual(2);
+    const skipped = items.filter((i) => i.status === 'skipped');
+    expect(skipped).toHaveLength(9);
+    expect(skipped.every((i) => i.failureReason === 'CONTACT_LIMIT' || i.failureReason === 'TENANT_LIMIT')).toBe(true);
   });
 
   it("when calls end either side of the task zone's midnight, then each local day has its own count (Asia/Jayapura, UTC+9)", async () => {
