@@ -70,6 +70,7 @@ describe('the OpenAPI document (/docs/json)', () => {
       'GET /v1/webhooks → listWebhooks',
       'GET /v1/webhooks/{id} → getWebhook',
       'GET /v1/webhooks/{id}/deliveries → listWebhookDeliveries',
+      'PATCH /v1/admin/tenants/{id} → updateTenant',
       'PATCH /v1/recordings/{id} → updateRecording',
       'PATCH /v1/rosters/{id} → updateRoster',
       'PATCH /v1/sms-templates/{id} → updateSmsTemplate',

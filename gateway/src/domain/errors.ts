@@ -13,6 +13,7 @@ export const errors = defineErrors({
   LAST_OWNER: { status: 409, message: 'The tenant’s last owner cannot be removed, demoted or disabled.' },
   INVALID_PATH: { status: 400, message: 'The path is not canonical (percent-escapes, backslashes, empty or dot segments are refused).' },
   TENANT_NOT_FOUND: { status: 404, message: 'The tenant does not exist.' },
+  TENANT_STORAGE_FULL: { status: 413, message: "The upload would take the tenant's storage past its limit (storageBytes); delete recordings or rosters first." },
   API_KEY_NOT_FOUND: { status: 404, message: 'The API key does not exist for this tenant.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests for this API key; retry after the time in Retry-After.' },
   AUTH_RATE_LIMITED: { status: 429, message: 'Too many failed authentications from this address; retry after the time in Retry-After.' },

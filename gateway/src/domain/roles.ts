@@ -49,6 +49,7 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   'POST /v1/admin/tenants': platform('tenant.create'),
   'GET /v1/admin/tenants': platform(),
   'GET /v1/admin/tenants/:id': platform(),
+  'PATCH /v1/admin/tenants/:id': platform('tenant.update'),
   'POST /v1/admin/tenants/:id/api-keys': platform('tenant.apiKeyCreate'),
   'GET /v1/admin/tenants/:id/api-keys': platform(),
   'DELETE /v1/admin/tenants/:id/api-keys/:keyId': platform('tenant.apiKeyRevoke'),

@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import type { ParkOptions } from '@autocall/bus';
+import { TenantLimitsCopy, type ParkOptions } from '@autocall/bus';
 import { ConfigError } from '@autocall/config';
 import { createServer, type App } from '@autocall/http';
 import { readiness, type ServiceDeps } from '@autocall/service';
@@ -20,9 +20,13 @@ import { templateResponders } from './messaging/template.rpc';
 import { Init1764000000000 } from './data/migrations/1764000000000-Init';
 import { FollowUp1765000000000 } from './data/migrations/1765000000000-FollowUp';
 import { SendFencing1766000000000 } from './data/migrations/1766000000000-SendFencing';
+import { SmsCaps1767000000000 } from './data/migrations/1767000000000-SmsCaps';
+import { capsConsumer } from './messaging/caps.consumer';
+import { capsRepository } from './data/caps.repository';
+import { WorkLoop } from '@autocall/work-loop';
 
 export const SMS_SCHEMA = 'sms';
-export const smsMigrations = [Init1764000000000, FollowUp1765000000000, SendFencing1766000000000];
+export const smsMigrations = [Init1764000000000, FollowUp1765000000000, SendFencing1766000000000, SmsCaps1767000000000];
 
 /** Wires the sms service: routes, RPC responders, consumers and the sender loop. Never listens. */
 export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
@@ -49,7 +53,7 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
     inDoubtMs: config.SMS_SEND_IN_DOUBT_MS,
     maxDelayMs: config.SMS_MAX_DELAY_HOURS * 3_600_000,
   });
-  const followUps = new FollowUpService(db, relay, logger.child({ component: 'follow-up' }), () => sender.nudge(), config.SMS_MAX_DELAY_HOURS * 3_600_000);
+  const followUps = new FollowUpService(db, relay, logger.child({ component: 'follow-up' }), () => sender.nudge(), config.SMS_MAX_DELAY_HOURS * 3_600_000, config.PLATFORM_TIMEZONE);
   const parkedTotal = new Counter({ name: 'sms_messages_parked_total', help: 'Times a call.completed or task event was parked to wait for its next try', labelNames: ['queue'], registers: [app.metrics] });
   const queues = [callCompletedQueue(config.SMS_QUEUE_PREFIX), taskQueue(config.SMS_QUEUE_PREFIX)];
   new Gauge({
@@ -74,6 +78,7 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
   adminRoutes(app, templates);
   messageRoutes(app, followUps);
   await templateResponders(bus, templates, accounts);
+  await capsConsumer(bus, followUps, new TenantLimitsCopy(db), { queuePrefix: config.SMS_QUEUE_PREFIX });
   await taskConsumer(bus, followUps, { queuePrefix: config.SMS_QUEUE_PREFIX, maxRetries: config.SMS_CONSUMER_MAX_RETRIES, retryBaseMs: config.SMS_CONSUMER_RETRY_BASE_MS, park: park(queues[1]) });
   await callCompletedConsumer(bus, followUps, {
     queuePrefix: config.SMS_QUEUE_PREFIX,
@@ -84,7 +89,11 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
     park: park(queues[0]),
   });
   sender.start();
+  // the caps' counters of days long past, hourly (replicas may prune at once: a plain DELETE)
+  const pruneCounts = new WorkLoop({ name: 'sms cap counters prune', logger, intervalMs: 3_600_000, firstTurnMs: 60_000, turn: () => capsRepository.prune(db.manager) });
+  pruneCounts.start();
   app.addHook('onClose', async () => {
+    await pruneCounts.stop();
     await sender.stop();
     await providers.http.close();
   });

@@ -13,6 +13,7 @@ export const taskErrors = defineErrors({
   SMS_ACCOUNT_INACTIVE: { status: 422, message: 'SMS is enabled but the SMS account is not active.' },
   TASK_NOT_EDITABLE: { status: 409, message: 'This field cannot be changed in the task’s current state.' },
   TASK_INVALID_TRANSITION: { status: 409, message: 'The task cannot make this transition from its current state.' },
+  TENANT_LIMIT_REACHED: { status: 422, message: 'The tenant has as many active (running or paused) tasks as its limit allows (maxActiveTasks).' },
   TASK_NOT_DELETABLE: { status: 409, message: 'Only a completed or cancelled task can be deleted.' },
 });
 

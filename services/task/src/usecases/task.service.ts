@@ -10,6 +10,7 @@ import { assertEndAfterStart, DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, me
 import { assertEditable, cancelRule, draftRow, hasEnded, pauseRule, resumedState, resumeRule, startFrom, type NewTask, type TaskRow } from '../domain/task';
 import { toDraftView, toSnapshot, toView, type TaskView } from '../domain/task-view';
 import { validateTaskName } from '../domain/task-name';
+import { assertActiveSlot } from '../domain/active-limit';
 import { publishStatus } from './public-events';
 import type { Reservations } from './reservations';
 import { type Lease, TaskControl } from './task-control';
@@ -105,8 +106,10 @@ export class TaskService {
     const start = startFrom(input.start, now, dialing.timeZone!);
     assertEndAfterStart(dialing, start.at);
     const sms = mergeSms(DEFAULT_SMS, input.sms);
-    const refs = await this.checkReferences(tenantId, input, sms);
     const immediate = start.mode === 'immediate';
+    // a first look without the lock (a dry run answers as the create would; the create looks again under it)
+    if (immediate) assertActiveSlot(await repo.activeSlots(this.db.manager, tenantId), true);
+    const refs = await this.checkReferences(tenantId, input, sms);
     return {
       id: newId(),
       tenant_id: tenantId,
@@ -142,6 +145,8 @@ export class TaskService {
     try {
       await this.deps.reserve(tenantId, id, { recordingId: task.recording_id, rosterId: task.roster_id, templateIds });
       row = await this.db.transaction(async (m) => {
+        // an immediate start takes one of the tenant's active slots under the tenant's lock (no RPC is held over it)
+        if (task.status === 'running') assertActiveSlot((await repo.lockActiveSlots(m, [tenantId])).get(tenantId), true);
         const r = await repo.insert(m, task);
         await publishInTransaction(m, TaskCreated, toSnapshot(r), { requestId });
         if (task.start_mode === 'immediate') {
@@ -273,6 +278,7 @@ export class TaskService {
         fields.start_mode = start.mode;
         fields.start_at = start.at;
         if (start.mode === 'immediate' && row.status === 'scheduled') {
+          assertActiveSlot((await repo.lockActiveSlots(m, [tenantId])).get(tenantId), true);
           fields.status = 'running';
           fields.started_at = now;
           started = true;
@@ -321,7 +327,10 @@ export class TaskService {
     const view = await this.viewer(tenantId);
     return this.transition(tenantId, id, async (before, lease) => {
       // Running already: the release is sent again, for the same reason as in pause.
-      if (resumeRule(before.status).kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be resumed.`);
+      const rule = resumeRule(before.status);
+      if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be resumed.`);
+      // A paused task is active already: a resume adds none, so it needs no lock, only a tenant within its limit.
+      if (rule.kind !== 'same' && resumedState(before, new Date()).status === 'running') assertActiveSlot(await repo.activeSlots(this.db.manager, tenantId), false);
       const ack = await this.control.send(lease, before, 'release');
       return this.control.commit(lease, 'release', ack, async (m, row) => {
         const again = resumeRule(row.status);
