@@ -18,10 +18,11 @@ beforeAll(async () => {
 afterAll(async () => rig?.close());
 
 const FIXTURE_MP3 = join(__dirname, '..', '..', '..', 'services', 'recording', 'test', 'fixtures', 'mono-8k.mp3');
-const NONE = { maxConcurrentCalls: null, callsPerSecond: null, maxActiveTasks: null, storageBytes: null, smsPerDay: null };
+/** A tenant's limits (each null = no limit), as PATCH /v1/admin/tenants/{id} takes them. */
+type Limits = Record<'maxConcurrentCalls' | 'callsPerSecond' | 'maxActiveTasks' | 'storageBytes' | 'smsPerDay', number | null>;
 
 /** Sets the rig tenant's limits and waits until the service that enforces them (its schema) keeps this version. */
-async function limit(limits: Partial<typeof NONE>, schema: 'task' | 'recording') {
+async function limit(limits: Partial<Limits>, schema: 'task' | 'recording') {
   const res = await call(rig.base, 'PATCH', `/v1/admin/tenants/${rig.tenant.id}`, { headers: admin, json: { limits } });
   expect(res.status).toBe(200);
   const [{ version }] = await sql<{ version: number }>(`SELECT max((payload->>'version')::int) AS version FROM gateway.outbox WHERE name = 'tenant.limits-updated' AND payload->>'tenantId' = $1`, [rig.tenant.id]);
