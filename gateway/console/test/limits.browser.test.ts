@@ -8,7 +8,7 @@ import { admin } from '../../test/helpers';
 import { call, OPEN_DIALING, rosterRows, uploadRecording, uploadRoster } from '../../../test/e2e/platform';
 import { describeInBrowser, seriousViolations, startRig, type Rig } from './rig';
 
-// The tenant limits the platform admin sets (API.md "Platform admin"), as the console says them where a person meets them: Resume, and an upload.
+// The tenant limits the platform admin sets (API.md "Platform admin"), as the console says them where a person meets them: Resume, an upload, an SMS skipped.
 jest.setTimeout(180_000);
 let rig: Rig;
 beforeAll(async () => {
@@ -22,7 +22,7 @@ const FIXTURE_MP3 = join(__dirname, '..', '..', '..', 'services', 'recording', '
 type Limits = Record<'maxConcurrentCalls' | 'callsPerSecond' | 'maxActiveTasks' | 'storageBytes' | 'smsPerDay', number | null>;
 
 /** Sets the rig tenant's limits and waits until the service that enforces them (its schema) keeps this version. */
-async function limit(limits: Partial<Limits>, schema: 'task' | 'recording') {
+async function limit(limits: Partial<Limits>, schema: 'task' | 'recording' | 'sms') {
   const res = await call(rig.base, 'PATCH', `/v1/admin/tenants/${rig.tenant.id}`, { headers: admin, json: { limits } });
   expect(res.status).toBe(200);
   const [{ version }] = await sql<{ version: number }>(`SELECT max((payload->>'version')::int) AS version FROM gateway.outbox WHERE name = 'tenant.limits-updated' AND payload->>'tenantId' = $1`, [rig.tenant.id]);
@@ -77,6 +77,36 @@ describeInBrowser('tenant limits in the console', () => {
       expect(problems).toEqual([]);
     } finally {
       await limit({ storageBytes: null }, 'recording');
+    }
+  });
+
+  it('when the tenant’s SMS for the day are used up, then the follow-up is skipped and SMS Messages, reached from the task’s calls, says why in words', async () => {
+    const auth = rig.tenant.auth;
+    expect((await call(rig.base, 'PUT', '/v1/sms-account', { headers: auth, json: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' } })).status).toBe(200);
+    const template = await call(rig.base, 'POST', '/v1/sms-templates', { headers: auth, json: { name: 'Missed', content: 'Sorry we missed you.' } });
+    const recording = await uploadRecording(rig.base, auth);
+    const roster = await uploadRoster(rig.base, auth, rosterRows(87630021325, 1)); // the simulated carrier leaves it unanswered
+    try {
+      await limit({ smsPerDay: 0 }, 'sms');
+      const task = await call(rig.base, 'POST', '/v1/tasks', { headers: auth, json: { name: 'No SMS left', recordingId: recording.body.id, rosterId: roster.body.id, start: { mode: 'immediate' }, sms: { onUnanswered: { enabled: true, templateId: template.body.id } }, dialing: OPEN_DIALING } });
+      expect(task.status).toBe(201);
+      await eventually(async () => {
+        const items = (await call(rig.base, 'GET', `/v1/sms-messages?limit=10&taskId=${task.body.id}`, { headers: auth })).body.items as { status: string; failureReason: string | null }[];
+        return items.length === 1 && items[0].status === 'skipped' && items[0].failureReason === 'TENANT_LIMIT';
+      }, 60_000, 200);
+
+      const { page, t, problems } = await rig.open({ path: `/scheduler/${task.body.id}` });
+      await page.getByRole('heading', { level: 1, name: 'No SMS left' }).waitFor();
+      await page.getByRole('link', { name: t('detail.calls.smsLink') }).click();
+      await page.getByRole('heading', { level: 1, name: t('nav.smsMessages') }).waitFor();
+      expect(new URL(page.url()).searchParams.get('taskId')).toBe(task.body.id);
+      const line = page.getByRole('grid', { name: t('smsMessages.table') }).getByRole('row').filter({ hasText: '+6287630021325' });
+      await line.getByText(t('smsMessages.reason', { reason: t('smsMessages.reason.TENANT_LIMIT') }).trim()).waitFor();
+      expect(await line.textContent()).toContain(t('smsMessages.status.skipped'));
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await limit({ smsPerDay: null }, 'sms');
     }
   });
 });
