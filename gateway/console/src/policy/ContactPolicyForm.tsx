@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../api/client';
 import { LoadError } from '../admin/LoadError';
+import { SaveResult } from '../components/SaveResult';
 import { TextField } from '../components/TextField';
 import { useI18n } from '../i18n/i18n';
 import { can } from '../session/roles';
@@ -103,14 +104,7 @@ function Editor({ policy }: { policy: ContactPolicy }) {
           {busy ? t('common.saving') : t('contactPolicy.save')}
         </Button>
       </div>
-      {formError && (
-        <p role="alert" className="error">
-          {formError}
-        </p>
-      )}
-      <p role="status" className="admin-saved">
-        {saved ? t('contactPolicy.saved') : ''}
-      </p>
+      <SaveResult error={formError} saved={saved ? t('contactPolicy.saved') : undefined} />
     </>
   );
 }
