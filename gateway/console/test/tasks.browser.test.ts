@@ -303,7 +303,8 @@ describeInBrowser('the Scheduler', () => {
     expect(await confirm.evaluate((d: any) => d.contains(d.ownerDocument.activeElement))).toBe(true);
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached' });
-    expect(await trigger.evaluate((b: any) => b === b.ownerDocument.activeElement)).toBe(true);
+    // React Aria's FocusScope gives focus back in the animation frame after the dialog unmounts, so it is waited for, not read at once
+    await eventually(onTrigger, 10_000, 50);
   });
 
   it('when the roster is deleted before Submit, then the API’s refusal is shown on step 3 at “Select Roster”', async () => {
