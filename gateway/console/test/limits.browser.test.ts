@@ -2,11 +2,10 @@
  * music-metadata (the recording service) exports only import / module-sync conditions.
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
-import { eventually, sql } from '@autocall/testing';
+import { eventually } from '@autocall/testing';
 import { join } from 'node:path';
-import { admin } from '../../test/helpers';
 import { call, OPEN_DIALING, rosterRows, uploadRecording, uploadRoster } from '../../../test/e2e/platform';
-import { describeInBrowser, seriousViolations, startRig, type Rig } from './rig';
+import { describeInBrowser, seriousViolations, setTenantLimits, startRig, type Rig, type TenantLimits } from './rig';
 
 // The tenant limits the platform admin sets (API.md "Platform admin"), as the console says them where a person meets them: Resume, an upload, an SMS skipped.
 jest.setTimeout(180_000);
@@ -18,16 +17,7 @@ beforeAll(async () => {
 afterAll(async () => rig?.close());
 
 const FIXTURE_MP3 = join(__dirname, '..', '..', '..', 'services', 'recording', 'test', 'fixtures', 'mono-8k.mp3');
-/** A tenant's limits (each null = no limit), as PATCH /v1/admin/tenants/{id} takes them. */
-type Limits = Record<'maxConcurrentCalls' | 'callsPerSecond' | 'maxActiveTasks' | 'storageBytes' | 'smsPerDay', number | null>;
-
-/** Sets the rig tenant's limits and waits until the service that enforces them (its schema) keeps this version. */
-async function limit(limits: Partial<Limits>, schema: 'task' | 'recording' | 'sms') {
-  const res = await call(rig.base, 'PATCH', `/v1/admin/tenants/${rig.tenant.id}`, { headers: admin, json: { limits } });
-  expect(res.status).toBe(200);
-  const [{ version }] = await sql<{ version: number }>(`SELECT max((payload->>'version')::int) AS version FROM gateway.outbox WHERE name = 'tenant.limits-updated' AND payload->>'tenantId' = $1`, [rig.tenant.id]);
-  await eventually(async () => (await sql<{ v: number }>(`SELECT version::int AS v FROM ${schema}.tenant_limits WHERE tenant_id = $1`, [rig.tenant.id]))[0]?.v === version, 15_000);
-}
+const limit = (limits: Partial<TenantLimits>, schema: 'task' | 'recording' | 'sms') => setTenantLimits(rig, limits, schema);
 
 describeInBrowser('tenant limits in the console', () => {
   it('when the tenant is over its active-task limit, then Resume says so in words in its dialog and the task stays paused', async () => {
