@@ -487,8 +487,8 @@ describeInBrowser('the Scheduler', () => {
     const start = `${day} 09:00 WITA (UTC+08:00) · ${day} 01:00 UTC`;
     expect(await fact(t('detail.timeZone')).textContent()).toBe('Asia/Makassar (WITA)');
     expect(await fact(t('detail.startTime')).textContent()).toBe(t('detail.start.scheduled', { time: start }));
-    // the API gives nextCallAt to a running task only
-    expect(await fact(t('detail.nextCall')).textContent()).toBe(t('time.none'));
+    // a scheduled task's next call is when its first call would go out: its start, inside the window
+    expect(await fact(t('detail.nextCall')).textContent()).toBe(start);
     expect(await fact(t('detail.endAt')).textContent()).toBe(`${day} 17:00 WITA (UTC+08:00) · ${day} 09:00 UTC`);
     expect(await fact(t('detail.skipBlackouts')).textContent()).toBe(t('tasks.summary.no'));
     expect(await fact(t('detail.retry', { outcome: busy })).textContent()).toBe(t('detail.retry.value', { attempts: 3, minutes: 10 }));

@@ -21,7 +21,13 @@ const honoured = (r: TaskRow, blackouts: BlackoutRanges): BlackoutRanges => (r.d
 /** The task as the API shows it; `blackouts`: its tenant's calendar, which `nextCallAt` skips. */
 export function toView(r: TaskRow, now = new Date(), blackouts: BlackoutRanges = []): Task {
   const final = finalOf(r);
-  const next = r.status === 'running' ? nextWindowOpening(r.dialing.callingWindow, now, r.timezone, honoured(r, blackouts)) : null;
+  // running: the next instant it may dial (null: now); scheduled: when its first call would go out
+  const next =
+    r.status === 'running'
+      ? nextWindowOpening(r.dialing.callingWindow, now, r.timezone, honoured(r, blackouts))
+      : r.status === 'scheduled'
+        ? firstCallAt(r.dialing.callingWindow, r.start_at > now ? r.start_at : now, r.timezone, honoured(r, blackouts))
+        : null;
   return {
     id: r.id,
     name: r.name,
@@ -87,9 +93,9 @@ export function toSnapshot(r: TaskRow): TaskSnapshotT {
   };
 }
 
-/** The public `task.status` event's payload: the task as `GET /v1/tasks/{id}` shows it. */
-export function statusPayload(r: TaskRow): { tenantId: string; task: Task } {
-  return { tenantId: r.tenant_id, task: toView(r) };
+/** The public `task.status` event's payload: the task as `GET /v1/tasks/{id}` shows it (its tenant's calendar given, as the API reads it). */
+export function statusPayload(r: TaskRow, blackouts: BlackoutRanges = [], now = new Date()): { tenantId: string; task: Task } {
+  return { tenantId: r.tenant_id, task: toView(r, now, blackouts) };
 }
 
 /** The public `task.progress` event's payload (the stream's; coalesced there). */

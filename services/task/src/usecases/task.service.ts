@@ -151,7 +151,7 @@ export class TaskService {
         await publishInTransaction(m, TaskCreated, toSnapshot(r), { requestId });
         if (task.start_mode === 'immediate') {
           await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-          await publishStatus(m, [r], requestId);
+          await publishStatus(m, [r], requestId, this.now());
         }
         return r;
       });
@@ -289,7 +289,7 @@ export class TaskService {
       await publishInTransaction(m, TaskUpdated, toSnapshot(r), { requestId });
       if (started) {
         await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-        await publishStatus(m, [r], requestId);
+        await publishStatus(m, [r], requestId, this.now());
       }
       return view(r);
     });
@@ -317,7 +317,7 @@ export class TaskService {
         // after the hold committed in the dialer: no call of the task starts after pausedAt
         const r = await repo.update(m, id, { status: 'paused', paused_at: new Date() });
         await publishInTransaction(m, TaskPaused, toSnapshot(r), { requestId });
-        await publishStatus(m, [r], requestId);
+        await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
     });
@@ -341,7 +341,7 @@ export class TaskService {
         const r = await repo.update(m, id, { status, paused_at: null, ...(firstStart ? { started_at: now } : {}) });
         await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
         if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-        await publishStatus(m, [r], requestId);
+        await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
     });
@@ -360,7 +360,7 @@ export class TaskService {
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be cancelled.`);
         const r = await repo.update(m, id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
         await publishInTransaction(m, TaskCancelled, toSnapshot(r), { requestId });
-        await publishStatus(m, [r], requestId);
+        await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
     });
