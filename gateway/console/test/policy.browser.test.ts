@@ -29,6 +29,9 @@ const get = (path: string) => call(rig.base, 'GET', path, { headers: rig.tenant.
 /** Waits until `check` holds (what the page shows settles after a request). */
 const until = (check: () => Promise<boolean>) => eventually(check, 10_000, 100);
 const dialog = (page: Page, title: string) => page.getByRole('dialog', { name: title });
+/** The Dialing Policy page's sections (each has its own "Save"). */
+const calendarRegion = (page: Page, t: Opened['t']) => page.getByRole('region', { name: t('calendar.title') });
+const contactRegion = (page: Page, t: Opened['t']) => page.getByRole('region', { name: t('contactPolicy.title') });
 /** The data rows of the table named `name` (its header row aside), as text. */
 const dataRows = async (page: Page, name: string) => (await page.getByRole('grid', { name }).getByRole('row').allTextContents()).slice(1);
 /** The drop-down labelled `label`: React Aria's Select is a button named by its value, then its label. */
@@ -139,7 +142,7 @@ describeInBrowser('Dialing Policy: the blackout calendar', () => {
     await second.getByRole('textbox', { name: t('calendar.from') }).fill('2027-04-10');
     await second.getByRole('textbox', { name: t('calendar.to') }).fill('2027-04-01');
     await second.getByRole('textbox', { name: t('calendar.name') }).fill('Lebaran');
-    await page.getByRole('button', { name: t('calendar.save') }).click();
+    await calendarRegion(page, t).getByRole('button', { name: t('calendar.save') }).click();
     await page.getByRole('alert').getByText(t('calendar.error.fix')).waitFor();
     expect(await first.getByRole('textbox', { name: t('calendar.date') }).getAttribute('aria-invalid')).toBe('true');
     await first.getByText(t('calendar.error.impossible')).waitFor();
@@ -150,7 +153,7 @@ describeInBrowser('Dialing Policy: the blackout calendar', () => {
     await first.getByRole('textbox', { name: t('calendar.date') }).fill('2027-03-20');
     await first.getByRole('textbox', { name: t('calendar.name') }).fill('Nyepi');
     await second.getByRole('textbox', { name: t('calendar.to') }).fill('2027-04-12');
-    await page.getByRole('button', { name: t('calendar.save') }).click();
+    await calendarRegion(page, t).getByRole('button', { name: t('calendar.save') }).click();
     await page.getByRole('status').getByText(t('calendar.saved')).waitFor();
     expect((await get('/v1/calendar')).body.blackouts).toEqual([{ date: '2027-03-20', name: 'Nyepi' }, { from: '2027-04-10', to: '2027-04-12', name: 'Lebaran' }]);
     await page.screenshot({ path: join(SCREENSHOTS, 'dialing-policy.png'), fullPage: true });
@@ -160,7 +163,7 @@ describeInBrowser('Dialing Policy: the blackout calendar', () => {
     await page.getByRole('group', { name: t('calendar.entry.range', { n: 2 }) }).waitFor();
     expect(await page.getByRole('group', { name: t('calendar.entry.date', { n: 1 }) }).getByRole('textbox', { name: t('calendar.date') }).inputValue()).toBe('2027-03-20');
     await page.getByRole('button', { name: t('calendar.remove.named', { n: 1 }) }).click();
-    await page.getByRole('button', { name: t('calendar.save') }).click();
+    await calendarRegion(page, t).getByRole('button', { name: t('calendar.save') }).click();
     await page.getByRole('status').getByText(t('calendar.saved')).waitFor();
     expect((await get('/v1/calendar')).body.blackouts).toEqual([{ from: '2027-04-10', to: '2027-04-12', name: 'Lebaran' }]);
     expect(await seriousViolations(page)).toEqual([]);
@@ -177,7 +180,7 @@ describeInBrowser('Dialing Policy: the blackout calendar', () => {
     const extra = page.getByRole('group', { name: t('calendar.entry.date', { n: 367 }) });
     await extra.getByRole('textbox', { name: t('calendar.date') }).fill('2031-06-01');
     await extra.getByRole('textbox', { name: t('calendar.name') }).fill('One too many');
-    await page.getByRole('button', { name: t('calendar.save') }).click();
+    await calendarRegion(page, t).getByRole('button', { name: t('calendar.save') }).click();
     await page.getByRole('alert').getByText(t('calendar.error.tooMany', { max: 366, count: 367 })).waitFor();
     expect((await get('/v1/calendar')).body.blackouts).toHaveLength(366);
     expect(problems).toEqual([]);
@@ -190,9 +193,59 @@ describeInBrowser('Dialing Policy: the blackout calendar', () => {
     const list = page.getByRole('list', { name: t('calendar.title') });
     await list.getByRole('listitem').first().waitFor();
     expect(await list.getByRole('listitem').allTextContents()).toEqual([t('calendar.read.date', { date: '2027-03-20', name: 'Nyepi' }), t('calendar.read.range', { from: '2027-04-10', to: '2027-04-12', name: 'Lebaran' })]);
-    expect(await page.getByRole('button', { name: t('calendar.save') }).count()).toBe(0);
+    expect(await calendarRegion(page, t).getByRole('button', { name: t('calendar.save') }).count()).toBe(0);
     expect(problems).toEqual([]);
     expect(await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: t('nav.dialingPolicy') }).count()).toBe(0);
+  });
+});
+
+describeInBrowser('Dialing Policy: the contact policy', () => {
+  it('when the owner sets the caps, then a cap out of range is said on its field and nothing is saved; fixed, Save stores them, a reload shows them, and an emptied field is no cap', async () => {
+    const { page, t, problems } = await rig.open({ path: '/dialing-policy' });
+    const section = contactRegion(page, t);
+    const calls = section.getByRole('textbox', { name: t('contactPolicy.calls') });
+    const sms = section.getByRole('textbox', { name: t('contactPolicy.sms') });
+    await calls.waitFor();
+    expect([await calls.inputValue(), await sms.inputValue()]).toEqual(['', '']);
+
+    await calls.fill('11');
+    await sms.fill('2');
+    await section.getByRole('button', { name: t('contactPolicy.save') }).click();
+    await section.getByText(t('contactPolicy.error.range', { min: 1, max: 10 })).waitFor();
+    expect(await calls.getAttribute('aria-invalid')).toBe('true');
+    expect(await sms.getAttribute('aria-invalid')).not.toBe('true');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect((await get('/v1/contact-policy')).body).toMatchObject({ maxCallsPerNumberPerDay: null, maxSmsPerNumberPerDay: null, updatedAt: null });
+
+    await calls.fill('3');
+    await section.getByRole('button', { name: t('contactPolicy.save') }).click();
+    await section.getByRole('status').getByText(t('contactPolicy.saved')).waitFor();
+    expect((await get('/v1/contact-policy')).body).toMatchObject({ maxCallsPerNumberPerDay: 3, maxSmsPerNumberPerDay: 2 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'contact-policy.png'), fullPage: true });
+
+    await page.reload();
+    await calls.waitFor();
+    expect([await calls.inputValue(), await sms.inputValue()]).toEqual(['3', '2']);
+    await sms.fill('');
+    await section.getByRole('button', { name: t('contactPolicy.save') }).click();
+    await section.getByRole('status').getByText(t('contactPolicy.saved')).waitFor();
+    expect((await get('/v1/contact-policy')).body).toMatchObject({ maxCallsPerNumberPerDay: 3, maxSmsPerNumberPerDay: null });
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('when a viewer opens the Dialing Policy by its address, then it reads the caps in words but is offered no field or Save', async () => {
+    expect((await call(rig.base, 'PUT', '/v1/contact-policy', { headers: rig.tenant.auth, json: { maxCallsPerNumberPerDay: 4, maxSmsPerNumberPerDay: null } })).status).toBe(200);
+    const viewer = await rig.person('viewer');
+    const { page, t, problems } = await rig.open({ as: viewer, path: '/dialing-policy' });
+    const section = contactRegion(page, t);
+    await section.getByText(t('contactPolicy.adminOnly')).waitFor();
+    expect(await section.getByRole('term').allTextContents()).toEqual([t('contactPolicy.calls'), t('contactPolicy.sms')]);
+    expect(await section.getByRole('definition').allTextContents()).toEqual(['4', t('contactPolicy.noCap')]);
+    expect(await section.getByRole('textbox').count()).toBe(0);
+    expect(await page.getByRole('button', { name: t('contactPolicy.save') }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });
 

@@ -10,6 +10,7 @@ const library = wordedProblems({
   RECORDING_NOT_MP3: 'recordings.file.notMp3',
   RECORDING_CORRUPT: 'recordings.file.corrupt',
   RECORDING_TOO_LONG: 'recordings.file.tooLong',
+  TENANT_STORAGE_FULL: 'library.file.storageFull',
 });
 
 export const libraryProblem = library.problem;

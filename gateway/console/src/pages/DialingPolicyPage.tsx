@@ -1,10 +1,11 @@
 import { useI18n } from '../i18n/i18n';
 import { CalendarEditor } from '../policy/CalendarEditor';
+import { ContactPolicyForm } from '../policy/ContactPolicyForm';
 import '../styles/admin.css';
 
 /**
  * Dialing Policy (admin): the tenant's rules every task follows — the blackout calendar, and the
- * contact policy (calls and SMS per number per day across tasks), whose form comes with its API.
+ * contact policy (calls and SMS per number per day across tasks); other roles read both.
  */
 export function DialingPolicyPage() {
   const { t } = useI18n();
@@ -17,7 +18,7 @@ export function DialingPolicyPage() {
       </section>
       <section className="policy-section" aria-labelledby="policy-contact">
         <h2 id="policy-contact">{t('contactPolicy.title')}</h2>
-        <p>{t('contactPolicy.soon')}</p>
+        <ContactPolicyForm />
       </section>
     </>
   );

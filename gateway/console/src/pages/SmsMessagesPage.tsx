@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { CursorPager, useCursorPages } from '../admin/cursor';
 import { LoadError } from '../admin/LoadError';
+import { smsReason } from '../admin/smsReasons';
 import type { SmsMessage } from '../admin/types';
 import { SelectField } from '../components/SelectField';
 import { useI18n } from '../i18n/i18n';
@@ -17,7 +18,7 @@ const statuses = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'skipp
 const kinds = ['disconnect', 'unanswered'] as const satisfies readonly SmsMessage['kind'][];
 const pick = <V extends string>(list: readonly V[], v: string | null): V | undefined => list.find((x) => x === v);
 
-/** SMS Messages (viewer and up): the follow-up SMS, newest first, with the API's filters (task, status, kind) kept in the URL; times in WIB. */
+/** SMS Messages (viewer and up): the follow-up SMS, newest first, with the API's filters (task, status, kind) kept in the URL; times in WIB; why one was skipped in words. */
 export function SmsMessagesPage() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
@@ -73,7 +74,7 @@ export function SmsMessagesPage() {
               <Cell>{t(`smsMessages.kind.${m.kind}`)}</Cell>
               <Cell>
                 {t(`smsMessages.status.${m.status}`)}
-                {m.failureReason && <span className="admin-reason">{t('smsMessages.reason', { reason: m.failureReason })}</span>}
+                {m.failureReason && <span className="admin-reason">{t('smsMessages.reason', { reason: smsReason(t, m.failureReason) })}</span>}
               </Cell>
               <Cell>{m.text}</Cell>
               <Cell>{m.segments}</Cell>

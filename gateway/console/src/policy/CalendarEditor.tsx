@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../api/client';
 import { LoadError } from '../admin/LoadError';
+import { SaveResult } from '../components/SaveResult';
 import { TextField } from '../components/TextField';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/languages';
@@ -137,14 +138,7 @@ function Editor({ initial, updatedAt }: { initial: BlackoutDraft[]; updatedAt: s
           {busy ? t('common.saving') : t('calendar.save')}
         </Button>
       </div>
-      {formError && (
-        <p role="alert" className="error">
-          {formError}
-        </p>
-      )}
-      <p role="status" className="admin-saved">
-        {saved ? t('calendar.saved') : ''}
-      </p>
+      <SaveResult error={formError} saved={saved ? t('calendar.saved') : undefined} />
     </>
   );
 }

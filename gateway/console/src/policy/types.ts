@@ -12,3 +12,4 @@ export type Webhook = components['schemas']['Webhook'];
 export type NewWebhook = JsonOf<paths['/v1/webhooks']['post']['responses'][201]>;
 export type WebhookDelivery = components['schemas']['WebhookDelivery'];
 export type EventType = Webhook['events'][number];
+export type ContactPolicy = components['schemas']['ContactPolicy'];

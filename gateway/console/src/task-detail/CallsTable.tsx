@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { Button, Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import { api, unwrap, type Task } from '../api/client';
 import { problemMessage } from '../api/problem';
@@ -87,6 +88,10 @@ export function CallsTable({ task }: { task: Task }) {
           {t('paging.next')}
         </Button>
       </nav>
+      {/* the calls say an SMS's status; its reason (why it was skipped) is on the SMS Messages page */}
+      <p>
+        <Link to={`/sms-messages?taskId=${encodeURIComponent(task.id)}`}>{t('detail.calls.smsLink')}</Link>
+      </p>
     </section>
   );
 }

@@ -61,6 +61,10 @@ export const en = {
   'smsMessages.kind.disconnect': 'On call disconnect',
   'smsMessages.kind.unanswered': 'On unanswered call',
   'smsMessages.reason': ' ({reason})',
+  'smsMessages.reason.DNC': 'the number is on the Do-Not-Call List',
+  'smsMessages.reason.TOO_LATE': 'too long after its call to be sent',
+  'smsMessages.reason.CONTACT_LIMIT': 'the number already had its SMS for the day (Contact Policy)',
+  'smsMessages.reason.TENANT_LIMIT': 'this tenant’s SMS limit for the day was reached',
   'smsMessages.empty': 'No SMS messages yet.',
 
   'users.table': 'Users',
@@ -188,6 +192,10 @@ export const zh: Same = {
   'smsMessages.kind.disconnect': '通话挂断后',
   'smsMessages.kind.unanswered': '未接通后',
   'smsMessages.reason': '（{reason}）',
+  'smsMessages.reason.DNC': '该号码在免打扰名单中',
+  'smsMessages.reason.TOO_LATE': '距通话时间过久，未再发送',
+  'smsMessages.reason.CONTACT_LIMIT': '该号码当天的短信已达上限（联系策略）',
+  'smsMessages.reason.TENANT_LIMIT': '本租户当天的短信额度已用完',
   'smsMessages.empty': '暂无短信。',
 
   'users.table': '用户',
@@ -313,6 +321,10 @@ export const id: Same = {
   'smsMessages.kind.disconnect': 'Saat panggilan berakhir',
   'smsMessages.kind.unanswered': 'Saat panggilan tidak dijawab',
   'smsMessages.reason': ' ({reason})',
+  'smsMessages.reason.DNC': 'nomor ada di Daftar Jangan Telepon',
+  'smsMessages.reason.TOO_LATE': 'sudah terlalu lama setelah panggilannya untuk dikirim',
+  'smsMessages.reason.CONTACT_LIMIT': 'nomor sudah mencapai batas SMS hari ini (Kebijakan Kontak)',
+  'smsMessages.reason.TENANT_LIMIT': 'batas SMS harian tenant ini telah tercapai',
   'smsMessages.empty': 'Belum ada pesan SMS.',
 
   'users.table': 'Pengguna',
