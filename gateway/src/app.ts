@@ -154,7 +154,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     };
     adminRoutes(v1 as App, tenants, audit, { bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
     accessRoutes(v1 as App, { sessions, users, tenants, audit }, { bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
-    await v1.register(proxyRoutes, { upstreams, internalToken: c.INTERNAL_TOKEN, bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
+    await v1.register(proxyRoutes, { upstreams, internalToken: c.INTERNAL_TOKEN, bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency, maxStreams: c.GATEWAY_MAX_STREAMS });
   });
 
   // Expired idempotency records, sessions and audit events, once per PURGE_EVERY_MS; each purge on its own (one failing never skips the others).

@@ -54,6 +54,12 @@ export const gatewayConfigSchema = configSchema({
   /** Keep-alive connections per upstream service. */
   UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
   /**
+   * Live event streams (`GET /v1/events`) this replica carries at once. Each holds a connection to
+   * the events service of its own, apart from UPSTREAM_CONNECTIONS; one more answers 503
+   * STREAM_LIMIT_REACHED with Retry-After.
+   */
+  GATEWAY_MAX_STREAMS: Type.Integer({ default: 10_000, minimum: 1 }),
+  /**
    * Requests in flight per upstream connection (HTTP/1.1 pipelining; undici pipelines only
    * idempotent requests without a streamed body). 1 = none: a slow answer never delays another.
    */

@@ -25,5 +25,6 @@ export const errors = defineErrors({
       'A request with this Idempotency-Key was already carried out, but its response can no longer be replayed (it was stored encrypted under a previous ADMIN_TOKEN). Look the result up instead of retrying, or use a new key.',
   },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is over the size limit.' },
+  STREAM_LIMIT_REACHED: { status: 503, message: 'This gateway replica carries as many live event streams as it may (GATEWAY_MAX_STREAMS); retry after the time in Retry-After.' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A service this request needs did not answer; retry later.' },
 });

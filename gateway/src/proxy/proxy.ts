@@ -26,6 +26,8 @@ export interface ProxyOptions {
   internalToken: string;
   bodyLimit: number;
   idempotency: IdempotencyOptions;
+  /** Live event streams this replica carries at once (GATEWAY_MAX_STREAMS). */
+  maxStreams: number;
 }
 
 export function upstreamHeaders(req: FastifyRequest, internalToken: string): Record<string, string | string[]> {
@@ -267,8 +269,10 @@ function endWithCredential(app: App, req: FastifyRequest, reply: FastifyReply): 
 export async function proxyRoutes(app: App, opts: ProxyOptions) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  let streams = 0;
   for (const [url, service] of proxyTable) {
-    const pool = opts.upstreams[service];
+    // a stream holds its connection while it is open: streams have a pool of their own
+    const pool = url === STREAM_URL ? opts.upstreams.streams : opts.upstreams[service];
     app.route({
       method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       url,
@@ -279,7 +283,15 @@ export async function proxyRoutes(app: App, opts: ProxyOptions) {
         // A dry run's answer is never kept under its Idempotency-Key: the real create sent next under
         // the same key (a wizard's last step) must run, not replay the check or meet 422 KEY_REUSED.
         const key = req.dryRun ? undefined : idempotencyKeyOf(req);
-        if (url === STREAM_URL) endWithCredential(app, req, reply);
+        if (url === STREAM_URL) {
+          if (streams >= opts.maxStreams) {
+            reply.header('retry-after', '5');
+            throw errors.STREAM_LIMIT_REACHED();
+          }
+          streams++;
+          reply.raw.once('close', () => streams--);
+          endWithCredential(app, req, reply);
+        }
         return key === undefined ? streamThrough(req, reply, pool, opts) : idempotentProxy(req, reply, pool, opts, key);
       },
     });
