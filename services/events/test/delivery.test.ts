@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { CallCompleted, NumberCompleted, type NumberCompletedT } from '@autocall/contracts';
+import { CallCompleted, DialerNumberSettled, NumberCompleted, type NumberCompletedT } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
 import { connectTestBus, eventually, newTenantId, sql } from '@autocall/testing';
 import { call, deleteTestQueues, Receiver, startEvents, type Events } from './helpers';
@@ -82,6 +82,24 @@ describe('webhook deliveries (Standard Webhooks)', () => {
       id: attemptId, taskId, phone: '+6287630021320', attempt: 1, status: 'completed', outcome: 'answered', hangupBy: 'callee', sipCode: 200, failureReason: null,
       startedAt: '2026-01-15T02:00:00.000Z', answeredAt: '2026-01-15T02:00:03.000Z', endedAt: '2026-01-15T02:00:10.000Z', durationMs: 7000, sms: null, final: true,
     });
+  });
+
+  it('when the dialer settles a number without a call (suppressed, expired), then the endpoint gets its number.completed: attempts as counted, no SMS', async () => {
+    const t = newTenantId();
+    await endpoint(t, rx.url, ['number.completed']);
+    const taskId = randomUUID();
+    const settled = (outcome: 'suppressed' | 'expired', attempts: number) => ({
+      tenantId: t, taskId, attemptId: randomUUID(), phone: '+6287630021329', rowNumber: 5, attempt: attempts + 1, attempts, outcome, reason: outcome === 'suppressed' ? 'DNC' : 'END_TIME',
+      settledAt: new Date().toISOString(), name: 'Sari', variables: { 'Order Id': 'ORD-9' },
+    });
+    const [a, b] = [randomUUID(), randomUUID()];
+    await bus.publish(DialerNumberSettled, settled('suppressed', 0), { id: a });
+    await bus.publish(DialerNumberSettled, settled('expired', 1), { id: b });
+    const got = await eventually(() => (rx.ofEvent(a).length && rx.ofEvent(b).length ? [rx.ofEvent(a)[0], rx.ofEvent(b)[0]] : undefined));
+    expect(got.map((g) => JSON.parse(g.body)).map((e) => [e.type, e.data])).toEqual([
+      ['number.completed', { taskId, phone: '+6287630021329', outcome: 'suppressed', attempts: 0, variables: { 'Order Id': 'ORD-9' }, sms: null }],
+      ['number.completed', { taskId, phone: '+6287630021329', outcome: 'expired', attempts: 1, variables: { 'Order Id': 'ORD-9' }, sms: null }],
+    ]);
   });
 
   it("when events of another type or another tenant are published, or the same message twice, then only the endpoint's own arrive, once each, numbered in order", async () => {

@@ -68,6 +68,10 @@ export function toPublicEvent(name: string, id: string, createdAt: string, p: An
       const { tenantId: _t, ...data } = p;
       return make('number.completed', data, p.taskId);
     }
+    case 'dialer.number.settled':
+      // a number the dialing policy ended without a call (suppressed, expired): final, no SMS, so
+      // its number.completed is all in the dialer's event (a projection, as call.completed's)
+      return make('number.completed', { taskId: p.taskId, phone: p.phone, outcome: p.outcome, attempts: p.attempts, variables: p.variables, sms: null }, p.taskId);
     default:
       return undefined;
   }
