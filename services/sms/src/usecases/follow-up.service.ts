@@ -7,12 +7,12 @@ import { taskRepository } from '../data/task.repository';
 import { capsRepository } from '../data/caps.repository';
 import { applyCaps, dayKey, localDay, numberKey, type CapCandidate } from '../domain/sms-caps';
 import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from '../domain/follow-up';
-import { messageView, resultEvent, statusEvent } from './message.view';
+import { followUps, messageView, resultEvent, statusEvent } from './message.view';
 import { measureSms, renderTemplate } from '../domain/template';
-import { TOO_LATE } from './sms-sender';
+import { DNC, TOO_LATE } from './sms-sender';
 
-/** The reason of an SMS not sent because its number is on the tenant's do-not-call list (API.md). */
-export const DNC = 'DNC';
+export { DNC };
+
 
 /** Thrown when a call result arrives before its task's snapshot: the bus retries it later. */
 export class TaskNotKnownYet extends Error {
@@ -43,7 +43,7 @@ interface DueSms {
 
 export const CALL_COMPLETED_CONSUMER = 'sms.call-completed';
 const LIST = 'sms-messages';
-const smsKey = (taskId: string, phone: string, kind: string) => `${taskId}\u0000${phone}\u0000${kind}`;
+const smsKey = (taskId: string | null, phone: string, kind: string) => `${taskId}\u0000${phone}\u0000${kind}`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -166,7 +166,7 @@ export class FollowUpService {
       else skippedByRequest.set(requestId, [row]);
     }
     for (const [requestId, skipped] of skippedByRequest) {
-      await publishManyInTransaction(m, SmsFailed, skipped.map(resultEvent), requestId);
+      await publishManyInTransaction(m, SmsFailed, followUps(skipped).map(resultEvent), requestId);
       await publishManyInTransaction(m, SmsStatusChanged, skipped.map(statusEvent), requestId);
     }
     for (const row of [...skippedByRequest.values()].flat()) {
