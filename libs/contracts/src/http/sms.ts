@@ -229,11 +229,11 @@ export const smsRoutes = defineRoutes({
     },
   },
   deliveryCallback: {
-    method: 'POST', url: '/v1/sms-callbacks/:token/delivery', operationId: 'postSmsDeliveryReceipt', summary: "A provider's delivery receipt (no API key: the token authenticates)", tags: ['SMS callbacks'],
+    method: 'POST', url: '/v1/sms-callbacks/:token/delivery', operationId: 'postSmsDeliveryReceipt', summary: "A provider's delivery receipt (no API key: the token authenticates)", tags: ['SMS'],
     schema: { params: CallbackParams, body: DeliveryCallback, response: { 204: Type.Null(), 400: Problem, 401: Problem, 404: Problem, 413: Problem, 429: Problem } },
   },
   inboundCallback: {
-    method: 'POST', url: '/v1/sms-callbacks/:token/inbound', operationId: 'postSmsInbound', summary: "A reply, posted by the provider (no API key: the token authenticates)", tags: ['SMS callbacks'],
+    method: 'POST', url: '/v1/sms-callbacks/:token/inbound', operationId: 'postSmsInbound', summary: "A reply, posted by the provider (no API key: the token authenticates)", tags: ['SMS'],
     schema: { params: CallbackParams, body: InboundCallback, response: { 204: Type.Null(), 400: Problem, 401: Problem, 404: Problem, 413: Problem, 429: Problem } },
   },
   listMessages: {

@@ -60,6 +60,10 @@ export const en = {
   'smsMessages.status.skipped': 'Skipped',
   'smsMessages.kind.disconnect': 'On call disconnect',
   'smsMessages.kind.unanswered': 'On unanswered call',
+  'smsMessages.kind.reply': 'Answer to a reply',
+  'smsMessages.kind.optOutReply': 'Opt-out confirmation',
+  'smsMessages.col.delivered': 'Delivered',
+  'smsMessages.deliveryError': 'Not delivered: {error}',
   'smsMessages.reason': ' ({reason})',
   'smsMessages.empty': 'No SMS messages yet.',
 
@@ -187,6 +191,10 @@ export const zh: Same = {
   'smsMessages.status.skipped': '已跳过',
   'smsMessages.kind.disconnect': '通话挂断后',
   'smsMessages.kind.unanswered': '未接通后',
+  'smsMessages.kind.reply': '回复的答复',
+  'smsMessages.kind.optOutReply': '退订确认',
+  'smsMessages.col.delivered': '送达时间',
+  'smsMessages.deliveryError': '未送达：{error}',
   'smsMessages.reason': '（{reason}）',
   'smsMessages.empty': '暂无短信。',
 
@@ -312,6 +320,10 @@ export const id: Same = {
   'smsMessages.status.skipped': 'Dilewati',
   'smsMessages.kind.disconnect': 'Saat panggilan berakhir',
   'smsMessages.kind.unanswered': 'Saat panggilan tidak dijawab',
+  'smsMessages.kind.reply': 'Jawaban atas balasan',
+  'smsMessages.kind.optOutReply': 'Konfirmasi berhenti berlangganan',
+  'smsMessages.col.delivered': 'Diterima',
+  'smsMessages.deliveryError': 'Tidak diterima: {error}',
   'smsMessages.reason': ' ({reason})',
   'smsMessages.empty': 'Belum ada pesan SMS.',
 
