@@ -29,6 +29,15 @@ export const taskRepository = {
     return rows.length > 0;
   },
 
+  /** Stores a snapshot only if the task is not known at all. Returns whether it was stored. */
+  async insertIfAbsent(m: Q, t: Omit<TaskRow, 'occurred_at'> & { occurred_at: string }): Promise<boolean> {
+    const rows = (await m.query(
+      `INSERT INTO tasks (task_id, tenant_id, name, sms, occurred_at, time_zone) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (task_id) DO NOTHING RETURNING 1`,
+      [t.task_id, t.tenant_id, t.name, JSON.stringify(t.sms), t.occurred_at, t.time_zone],
+    )) as unknown[];
+    return rows.length > 0;
+  },
+
   async find(m: Q, taskId: string): Promise<TaskRow | undefined> {
     const rows = (await m.query(`SELECT task_id, tenant_id, name, sms, time_zone, occurred_at FROM tasks WHERE task_id = $1`, [taskId])) as TaskRow[];
     return rows[0];

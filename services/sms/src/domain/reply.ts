@@ -1,5 +1,8 @@
 /** Two-way SMS rules (API.md "Delivery receipts, replies and opt-out"): pure, no I/O. */
+import { foldKeyword, isReplyableSender } from '@autocall/contracts';
 import type { SmsKind } from './follow-up';
+
+export { foldKeyword };
 
 /** Every kind of message: a call's follow-up, a reply rule's answer, an opt-out confirmation. */
 export type MessageKind = SmsKind | 'reply' | 'optOutReply';
@@ -11,20 +14,10 @@ export interface ReplyRule {
   keywords: string[];
   action: 'tag';
   tag: string;
-  replyTemplateId?: string | null;
+  replyTemplateId: string | null;
 }
 
 export type ReplyDecision = { type: 'optOut' } | { type: 'tag'; rule: ReplyRule } | { type: 'none' };
-
-const EDGE_PUNCTUATION = /^[\p{P}\p{S}\p{Z}\s]+|[\p{P}\p{S}\p{Z}\s]+$/gu;
-
-/**
- * A keyword as compared: NFKC (full-width `１` is `1`, `ＳＴＯＰ` is `STOP`), case folded in every
- * script (upper then lower, so `ß`/`SS` and `Σ`/`ς` meet), punctuation around it dropped.
- */
-export function foldKeyword(word: string): string {
-  return word.normalize('NFKC').replace(EDGE_PUNCTUATION, '').toUpperCase().toLowerCase().normalize('NFKC');
-}
 
 /** The first word of a reply, folded: `" ＳＴＯＰ! please"` → `stop`. */
 export function firstWord(text: string): string {
@@ -40,26 +33,6 @@ export function decideReply(text: string, optOutKeywords: readonly string[], rul
   const rule = rules.find((r) => r.keywords.some((k) => foldKeyword(k) === word));
   return rule ? { type: 'tag', rule } : { type: 'none' };
 }
-
-/** Reply rules that cannot work: a keyword used twice, or one that is also an opt-out keyword. Messages for a 400. */
-export function replyRuleProblems(rules: readonly ReplyRule[], optOutKeywords: readonly string[]): string[] {
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  const optOut = new Set(optOutKeywords.map(foldKeyword));
-  rules.forEach((r, i) => {
-    for (const k of r.keywords) {
-      const f = foldKeyword(k);
-      if (f === '') problems.push(`replyRules[${i}]: keyword "${k}" has no letters or digits`);
-      else if (optOut.has(f)) problems.push(`replyRules[${i}]: keyword "${k}" is an opt-out keyword`);
-      else if (seen.has(f)) problems.push(`replyRules[${i}]: keyword "${k}" is used twice`);
-      seen.add(f);
-    }
-  });
-  return problems;
-}
-
-/** A sender that can receive replies: a number (E.164 or a short code of digits), not an alphanumeric id. */
-export const isReplyableSender = (senderId: string | null | undefined): boolean => !!senderId && /^\+?[0-9]{3,15}$/.test(senderId);
 
 /** A sender id as accounts take it: a number up to 15 digits (optionally with `+`), or up to 11 other characters. */
 export const senderIdValid = (senderId: string): boolean => isReplyableSender(senderId) || (senderId.length <= 11 && !/^\+?[0-9]+$/.test(senderId));

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type ContactPolicyUpdatedT, type NumberCompletedT, type TaskSnapshotT } from '@autocall/contracts';
+import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type ContactPolicyUpdatedT, type NumberCompletedT, type TaskSnapshotT, type TaskSnapshotV2T } from '@autocall/contracts';
 import { DeadLetterError, handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
@@ -68,8 +68,21 @@ export class FollowUpService {
     return new Date(Date.parse(call.endedAt) + this.maxDelayMs);
   }
 
-  /** Stores a task snapshot; an older one (by the event's time) never replaces a newer one. */
-  async recordTask(t: TaskSnapshotT, occurredAt: string): Promise<void> {
+  /** A v1 snapshot (no reply rules): stored only when the task is not known yet, so it never overwrites a v2. */
+  async recordTaskV1(t: TaskSnapshotT, occurredAt: string): Promise<void> {
+    const stored = await taskRepository.insertIfAbsent(this.db.manager, {
+      task_id: t.taskId,
+      tenant_id: t.tenantId,
+      name: t.name,
+      sms: t.sms,
+      time_zone: t.dialing.timeZone ?? t.timezone,
+      occurred_at: occurredAt,
+    });
+    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'v1 task snapshot of a known task ignored');
+  }
+
+  /** Stores a task snapshot (v2); an older one (by the event's time) never replaces a newer one. */
+  async recordTask(t: TaskSnapshotV2T, occurredAt: string): Promise<void> {
     const stored = await taskRepository.upsertIfNewer(this.db.manager, {
       task_id: t.taskId,
       tenant_id: t.tenantId,
