@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NumberTagged, SmsInbound, SmsStatusChanged, type NumberTaggedT, type SmsInboundMessage } from '@autocall/contracts';
+import { NumberTagged, SmsInbound, SmsStatusChanged, TaskCreatedV2, type NumberTaggedT, type SmsInboundMessage } from '@autocall/contracts';
 import { on, type Bus } from '@autocall/bus';
 import { asTenant, connectTestBus, eventually, expectProblem, newTenantId } from '@autocall/testing';
 import { signBody } from '../src/domain/callback-signature';
@@ -224,6 +224,32 @@ describe('two-way SMS: replies', () => {
       return items.length === 1 && items[0].status !== 'queued' ? items : undefined;
     }, 15_000);
     expect(skipped).toMatchObject({ status: 'skipped', failureReason: 'DNC' });
+  });
+});
+
+describe('two-way SMS: reply rules', () => {
+  it('when a number answers the missed-call SMS with "1" (full width, with punctuation), then the reply is matched to its task, the number is tagged "interested" (number.tagged) and the rule\'s reply is sent once', async () => {
+    const { tenantId, token } = await tenantWithAccount();
+    const missed = await createTemplate(sms, tenantId, '[XX Company] You have a missed call. Reply with 1 for more information.');
+    const info = await createTemplate(sms, tenantId, 'Our January promotion: 20% off, {{taskName}}.');
+    const v1 = taskSnapshot({ tenantId, name: 'January Promotion', unanswered: { templateId: missed } });
+    const task = { ...v1, sms: { ...v1.sms, replyRules: [{ keywords: ['1', 'ya'], action: 'tag' as const, tag: 'interested', replyTemplateId: info }] } };
+    await bus.publish(TaskCreatedV2, task);
+    await publishTask(bus, v1); // the v1 beside it changes nothing
+    await eventually(async () => ((await sms.deps.db.query(`SELECT sms FROM tasks WHERE task_id = $1`, [task.taskId])) as { sms: { replyRules?: unknown[] } }[])[0]?.sms.replyRules?.length === 1);
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000075', outcome: 'no_answer' }));
+    await eventually(async () => (await messagesOf(sms, tenantId, task.taskId)).some((m) => m.kind === 'unanswered' && m.status === 'sent'), 15_000);
+    expect((await post(token, 'inbound', { id: 'r-1', from: '081200000075', text: '１.' })).statusCode).toBe(204);
+    expect((await post(token, 'inbound', { id: 'r-2', from: '081200000075', text: 'Ya!' })).statusCode).toBe(204);
+    const replies = await inboundOf(tenantId, `taskId=${task.taskId}`);
+    expect(replies.map((r) => r.action)).toEqual([{ type: 'tag', tag: 'interested' }, { type: 'tag', tag: 'interested' }]);
+    await eventually(() => tagged.filter((t) => t.taskId === task.taskId && t.tag === 'interested' && !t.optOut && t.phone === '+6281200000075').length === 2);
+    const answers = await eventually(async () => {
+      const items = (await messagesOf(sms, tenantId, task.taskId)).filter((m) => m.kind === 'reply');
+      return items.length === 1 && items[0].status === 'sent' ? items : undefined;
+    });
+    expect(answers[0]).toMatchObject({ phone: '+6281200000075', text: 'Our January promotion: 20% off, January Promotion.', templateId: info });
+    expect((await sms.deps.db.query(`SELECT count(*)::int AS n FROM simulated_outbox WHERE kind = 'reply' AND task_id = $1`, [task.taskId]))[0].n).toBe(1);
   });
 });
 

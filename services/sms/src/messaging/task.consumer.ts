@@ -12,8 +12,8 @@ export const taskQueue = (queuePrefix: string) => `${queuePrefix}.tasks`;
 
 /**
  * Every task event that carries a snapshot keeps the task's name and SMS settings current. The
- * task service publishes each in v1 and v2 (v2 has the reply rules): v2 is the one kept; a v1 is
- * stored only for a task not known yet (one published before v2 existed), never over a v2.
+ * task service publishes each in v1 and v2 (v2 has the reply rules): both of one change carry the
+ * same time and v2 wins; a newer v1 (a replica of before v2) updates the rest and keeps the reply rules.
  */
 export async function taskConsumer(bus: Bus, followUps: FollowUpService, opts: { queuePrefix: string; maxRetries: number; retryBaseMs: number; park: ParkOptions }) {
   await bus.subscribe(

@@ -68,9 +68,9 @@ export class FollowUpService {
     return new Date(Date.parse(call.endedAt) + this.maxDelayMs);
   }
 
-  /** A v1 snapshot (no reply rules): stored only when the task is not known yet, so it never overwrites a v2. */
+  /** A v1 snapshot (no reply rules): stored only when newer than the stored one, and never drops its reply rules. */
   async recordTaskV1(t: TaskSnapshotT, occurredAt: string): Promise<void> {
-    const stored = await taskRepository.insertIfAbsent(this.db.manager, {
+    const stored = await taskRepository.upsertV1IfNewer(this.db.manager, {
       task_id: t.taskId,
       tenant_id: t.tenantId,
       name: t.name,
@@ -78,7 +78,7 @@ export class FollowUpService {
       time_zone: t.dialing.timeZone ?? t.timezone,
       occurred_at: occurredAt,
     });
-    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'v1 task snapshot of a known task ignored');
+    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'v1 task snapshot not newer than the stored one; ignored');
   }
 
   /** Stores a task snapshot (v2); an older one (by the event's time) never replaces a newer one. */
