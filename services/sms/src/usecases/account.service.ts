@@ -11,6 +11,9 @@ import type { AccountSettings, ProviderName } from '../domain/sms-provider';
 /** The SMS account as the API shows it: the contract's `SmsAccount` schema. */
 export type AccountView = SmsAccount;
 
+/** How long a replica keeps a callback token's account (a rotation elsewhere takes effect within it). */
+export const TOKEN_CACHE_MS = 1000;
+
 /** A fresh callback token: 32 random bytes, base64url. */
 export const newCallbackToken = () => randomBytes(32).toString('base64url');
 
@@ -59,13 +62,33 @@ export class AccountService {
   /** A new callback URL; the old token stops working at once. */
   async rotateCallbackToken(tenantId: string): Promise<AccountView> {
     const row = await accountRepository.rotateToken(this.db.manager, tenantId, newCallbackToken());
+    this.forget();
     if (!row) throw smsErrors.SMS_ACCOUNT_NOT_SET();
     return accountView(row, this.publicBaseUrl);
   }
 
-  /** The account a callback token names, or undefined (the caller answers 404 alike for every unknown token). */
-  byCallbackToken(token: string) {
-    return accountRepository.findByToken(this.db.manager, token);
+  /** Accounts by callback token, for TOKEN_CACHE_MS: a provider posting thousands of receipts a second costs one lookup per token, not one each. */
+  private readonly byToken = new Map<string, { at: number; account: Promise<AccountRow | undefined> }>();
+
+  /**
+   * The account a callback token names, or undefined (the caller answers 404 alike for every
+   * unknown token). Kept for TOKEN_CACHE_MS: a rotation or PUT on this replica forgets the tenant's
+   * entries at once; another replica follows within that time.
+   */
+  byCallbackToken(token: string): Promise<AccountRow | undefined> {
+    const now = Date.now();
+    const hit = this.byToken.get(token);
+    if (hit && now - hit.at < TOKEN_CACHE_MS) return hit.account;
+    if (this.byToken.size >= 10_000) this.byToken.clear(); // bounded: unknown tokens cannot grow it
+    const account = accountRepository.findByToken(this.db.manager, token);
+    this.byToken.set(token, { at: now, account });
+    account.catch(() => this.byToken.delete(token));
+    return account;
+  }
+
+  /** After a change of an account on this replica: every cached token is looked up again (rare, and simplest). */
+  private forget(): void {
+    this.byToken.clear();
   }
 
   /** Reads the stored account, secrets included: for the provider adapters only. */
@@ -114,6 +137,7 @@ export class AccountService {
       { tenant_id: tenantId, provider: input.provider, sender_id: input.senderId, status: input.status, settings, opt_out_keywords: keywords, opt_out_reply_template_id: replyTemplateId },
       newCallbackToken(),
     );
+    this.forget();
     return accountView(row, this.publicBaseUrl);
   }
 }

@@ -43,7 +43,46 @@ export class ReceiptService {
       return;
     }
     const part = body.part !== undefined && (body.parts ?? 2) > 1 ? body.part : 0;
-    await this.record([{ tenantId, messageId: body.messageId, part, status: body.status, errorCode: body.errorCode ?? null, reportedAt: body.at ?? null }], requestId);
+    await this.batched({ tenantId, messageId: body.messageId, part, status: body.status, errorCode: body.errorCode ?? null, reportedAt: body.at ?? null }, requestId);
+  }
+
+  private waiting: { receipt: NewReceipt; requestId?: string; done: (err?: unknown) => void }[] = [];
+  private flushing = false;
+
+  /**
+   * Receipts that arrive together (a provider posting many at once) share one transaction: each
+   * caller is answered when the commit that holds its receipt is done (so a 204 still means
+   * stored). Should the shared commit fail, each is tried on its own, so one cannot sink the rest.
+   */
+  private batched(receipt: NewReceipt, requestId?: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ receipt, requestId, done: (err) => (err ? reject(err as Error) : resolve()) });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, 500);
+      try {
+        await this.record(batch.map((w) => w.receipt), batch.length === 1 ? batch[0].requestId : undefined);
+        for (const w of batch) w.done();
+      } catch (err) {
+        if (batch.length === 1) batch[0].done(err);
+        else {
+          for (const w of batch) {
+            await this.record([w.receipt], w.requestId).then(
+              () => w.done(),
+              (e: unknown) => w.done(e),
+            );
+          }
+        }
+      }
+    }
+    this.flushing = false;
   }
 
   private async record(receipts: NewReceipt[], requestId?: string, m?: EntityManager): Promise<void> {
