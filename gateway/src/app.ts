@@ -142,6 +142,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
         sessions,
         routes: new RouteTable(),
         audit,
+        publicLimits: { perValue: new FixedWindows(c.SMS_CALLBACK_RATE_PER_TOKEN, 1000), perAddress: new FixedWindows(c.SMS_CALLBACK_RATE_PER_ADDRESS, 1000) },
       }),
     );
     v1.addHook('onResponse', settleAudit(audit));

@@ -11,6 +11,10 @@ export const gatewayConfigSchema = configSchema({
   AUTH_FAILURES_PER_WINDOW: Type.Integer({ default: 20, minimum: 1 }),
   /** The window of AUTH_FAILURES_PER_WINDOW, in seconds. */
   AUTH_FAILURE_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  /** SMS provider callbacks (/v1/sms-callbacks/{token}/…) allowed per second per callback token, per gateway replica; over it: 429. */
+  SMS_CALLBACK_RATE_PER_TOKEN: Type.Integer({ default: 2000, minimum: 1 }),
+  /** SMS provider callbacks allowed per second per client address, per gateway replica; over it: 429. */
+  SMS_CALLBACK_RATE_PER_ADDRESS: Type.Integer({ default: 5000, minimum: 1 }),
   /**
    * How long a replica may keep using a live API key without asking the database. Revocations reach
    * every replica at once over PostgreSQL LISTEN/NOTIFY; this bounds the case where a notification is

@@ -14,6 +14,7 @@ import { RecordingsPage } from './pages/RecordingsPage';
 import { RostersPage } from './pages/RostersPage';
 import { SmsAccountPage } from './pages/SmsAccountPage';
 import { SmsMessagesPage } from './pages/SmsMessagesPage';
+import { SmsRepliesPage } from './pages/SmsRepliesPage';
 import { TaskDetailPage } from './pages/TaskDetailPage';
 import { TasksPage } from './pages/TasksPage';
 import { TemplatesPage } from './pages/TemplatesPage';
@@ -52,6 +53,7 @@ export function App() {
         <Route path="/webhooks" element={<WebhooksPage />} />
         <Route path="/sms-account" element={<SmsAccountPage />} />
         <Route path="/sms-messages" element={<SmsMessagesPage />} />
+        <Route path="/sms-replies" element={<SmsRepliesPage />} />
         <Route path="/users" element={<UsersPage />} />
         <Route path="/api-keys" element={<ApiKeysPage />} />
         <Route path="/audit-log" element={<AuditLogPage />} />

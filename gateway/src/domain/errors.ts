@@ -16,6 +16,7 @@ export const errors = defineErrors({
   TENANT_STORAGE_FULL: { status: 413, message: "The upload would take the tenant's storage past its limit (storageBytes); delete recordings or rosters first." },
   API_KEY_NOT_FOUND: { status: 404, message: 'The API key does not exist for this tenant.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests for this API key; retry after the time in Retry-After.' },
+  CALLBACK_RATE_LIMITED: { status: 429, message: 'Too many callbacks for this callback URL or from this address; retry after the time in Retry-After.' },
   AUTH_RATE_LIMITED: { status: 429, message: 'Too many failed authentications from this address; retry after the time in Retry-After.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used with a different request.' },
   IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress; retry shortly.' },

@@ -27,7 +27,8 @@ const prefixes: string[] = [];
 function smsEnv(env: Record<string, string>): Record<string, string> {
   const prefix = env.SMS_QUEUE_PREFIX ?? testQueuePrefix();
   prefixes.push(prefix);
-  return { SMS_SENDER_INTERVAL_MS: '100', SMS_SIM_SEND_MS: '5', SMS_CONSUMER_RETRY_BASE_MS: '100', ...env, SMS_QUEUE_PREFIX: prefix };
+  // receipts of the simulated provider only where a test asks for them (SMS_SIM_DLR_MS): the others see `sent` stay
+  return { SMS_SENDER_INTERVAL_MS: '100', SMS_SIM_SEND_MS: '5', SMS_CONSUMER_RETRY_BASE_MS: '100', SMS_SIM_DLR_MS: '3600000', ...env, SMS_QUEUE_PREFIX: prefix };
 }
 
 export async function startSms(env: Record<string, string> = {}): Promise<Sms> {

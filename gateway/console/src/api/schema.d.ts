@@ -527,6 +527,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sms-account/rotate-callback-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a new callback URL (the old one stops working) */
+        post: operations["rotateSmsCallbackToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-account/simulate-inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a reply arrive (simulated provider only) */
+        post: operations["simulateSmsInbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-callbacks/{token}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A provider's delivery receipt (no API key: the token authenticates) */
+        post: operations["postSmsDeliveryReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-callbacks/{token}/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A reply, posted by the provider (no API key: the token authenticates) */
+        post: operations["postSmsInbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replies received (cursor list, newest first) */
+        get: operations["listSmsInbound"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sms-messages": {
         parameters: {
             query?: never;
@@ -988,6 +1073,13 @@ export interface components {
                         templateId: string | null;
                         when?: "anyAnswered" | "calleeHangup";
                     };
+                    replyRules?: {
+                        keywords: string[];
+                        /** @constant */
+                        action: "tag";
+                        tag: string;
+                        replyTemplateId: string | null;
+                    }[];
                 };
                 dialing: {
                     maxConcurrentCalls: number;
@@ -1074,6 +1166,13 @@ export interface components {
                     templateId: string | null;
                     when?: "anyAnswered" | "calleeHangup";
                 };
+                replyRules?: {
+                    keywords: string[];
+                    /** @constant */
+                    action: "tag";
+                    tag: string;
+                    replyTemplateId: string | null;
+                }[];
             };
             dialing: {
                 maxConcurrentCalls: number;
@@ -3953,7 +4052,11 @@ export interface operations {
                             timeoutMs?: number;
                             passwordSet: boolean;
                             apiKeySet: boolean;
+                            callbackSecretSet: boolean;
                         } | null;
+                        callbackUrl: string | null;
+                        optOutKeywords: string[];
+                        optOutReplyTemplateId: string | null;
                         updatedAt: string | null;
                     };
                 };
@@ -3986,7 +4089,10 @@ export interface operations {
                         password?: string;
                         apiKey?: string;
                         timeoutMs?: number;
+                        callbackSecret?: string;
                     };
+                    optOutKeywords?: string[];
+                    optOutReplyTemplateId?: string | null;
                 };
             };
         };
@@ -4007,7 +4113,11 @@ export interface operations {
                             timeoutMs?: number;
                             passwordSet: boolean;
                             apiKeySet: boolean;
+                            callbackSecretSet: boolean;
                         } | null;
+                        callbackUrl: string | null;
+                        optOutKeywords: string[];
+                        optOutReplyTemplateId: string | null;
                         updatedAt: string | null;
                     };
                 };
@@ -4053,14 +4163,325 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    listSmsMessages: {
+    rotateSmsCallbackToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        provider: "simulated" | "http";
+                        senderId: string | null;
+                        status: "active" | "inactive";
+                        settings: {
+                            url?: string;
+                            username?: string;
+                            timeoutMs?: number;
+                            passwordSet: boolean;
+                            apiKeySet: boolean;
+                            callbackSecretSet: boolean;
+                        } | null;
+                        callbackUrl: string | null;
+                        optOutKeywords: string[];
+                        optOutReplyTemplateId: string | null;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    simulateSmsInbound: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        from: string;
+                        to: string | null;
+                        text: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        taskId: string | null;
+                        messageId: string | null;
+                        action: {
+                            type: "none" | "tag" | "optOut";
+                            tag: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postSmsDeliveryReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    messageId: string;
+                    status: "delivered" | "undelivered";
+                    errorCode?: string | null;
+                    at?: string | null;
+                    part?: number;
+                    parts?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postSmsInbound: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id?: string | null;
+                    from: string;
+                    to?: string | null;
+                    text: string;
+                    at?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSmsInbound: {
         parameters: {
             query: {
                 limit: number;
                 cursor?: string;
                 taskId?: string;
-                status?: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
-                kind?: "disconnect" | "unanswered";
+                from?: string;
             };
             header?: {
                 /** @description Echoed on the response; generated when absent or invalid. */
@@ -4081,10 +4502,67 @@ export interface operations {
                         items: {
                             /** Format: uuid */
                             id: string;
+                            from: string;
+                            to: string | null;
+                            text: string;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            taskId: string | null;
+                            messageId: string | null;
+                            action: {
+                                type: "none" | "tag" | "optOut";
+                                tag: string | null;
+                            };
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSmsMessages: {
+        parameters: {
+            query: {
+                limit: number;
+                cursor?: string;
+                taskId?: string;
+                status?: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
+                kind?: "disconnect" | "unanswered" | "reply" | "optOutReply";
+            };
+            header?: {
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
                             /** Format: uuid */
-                            taskId: string;
+                            id: string;
+                            taskId: string | null;
                             phone: string;
-                            kind: "disconnect" | "unanswered";
+                            kind: "disconnect" | "unanswered" | "reply" | "optOutReply";
                             status: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
                             text: string;
                             segments: number;
@@ -4093,6 +4571,8 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             sentAt: string | null;
+                            deliveredAt: string | null;
+                            deliveryError: string | null;
                         }[];
                         nextCursor: string | null;
                     };
@@ -4591,6 +5071,14 @@ export interface operations {
                             enabled: boolean;
                             templateId?: string | null;
                         };
+                        replyRules?: {
+                            /** @description compared with the reply's first word, case-insensitive and width-folded */
+                            keywords: string[];
+                            /** @constant */
+                            action: "tag";
+                            tag: string;
+                            replyTemplateId?: string | null;
+                        }[];
                     };
                     dialing?: {
                         /** @default 10 */
@@ -4906,6 +5394,14 @@ export interface operations {
                             enabled: boolean;
                             templateId?: string | null;
                         };
+                        replyRules?: {
+                            /** @description compared with the reply's first word, case-insensitive and width-folded */
+                            keywords: string[];
+                            /** @constant */
+                            action: "tag";
+                            tag: string;
+                            replyTemplateId?: string | null;
+                        }[];
                     };
                     dialing?: {
                         maxConcurrentCalls?: number;

@@ -31,6 +31,7 @@ export const en = {
   'nav.recordingFiles': 'Recording Files',
   'nav.smsAccount': 'SMS Account',
   'nav.smsMessages': 'SMS Messages',
+  'nav.smsReplies': 'SMS Replies',
   'nav.users': 'Users',
   'nav.apiKeys': 'API Keys',
   'nav.auditLog': 'Audit Log',

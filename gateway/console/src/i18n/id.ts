@@ -29,6 +29,7 @@ export const id: Dictionary = {
   'nav.recordingFiles': 'Berkas Rekaman',
   'nav.smsAccount': 'Akun SMS',
   'nav.smsMessages': 'Pesan SMS',
+  'nav.smsReplies': 'Balasan SMS',
   'nav.users': 'Pengguna',
   'nav.apiKeys': 'Kunci API',
   'nav.auditLog': 'Log Audit',

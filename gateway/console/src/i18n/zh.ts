@@ -29,6 +29,7 @@ export const zh: Dictionary = {
   'nav.recordingFiles': '录音文件',
   'nav.smsAccount': '短信账户',
   'nav.smsMessages': '短信记录',
+  'nav.smsReplies': '短信回复',
   'nav.users': '用户',
   'nav.apiKeys': 'API 密钥',
   'nav.auditLog': '审计日志',

@@ -21,6 +21,7 @@ const autoCallPages: [string, MessageKey][] = [
 const otherPages: [string, MessageKey, Role][] = [
   ['/sms-account', 'nav.smsAccount', 'admin'],
   ['/sms-messages', 'nav.smsMessages', 'viewer'],
+  ['/sms-replies', 'nav.smsReplies', 'viewer'],
   ['/dialing-policy', 'nav.dialingPolicy', 'admin'],
   ['/webhooks', 'nav.webhooks', 'admin'],
   ['/users', 'nav.users', 'admin'],

@@ -15,7 +15,7 @@ const LIMIT = 50;
 const ALL = 'all';
 /** every status and kind the API gives a message (the filter offers each) */
 const statuses = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'skipped'] as const satisfies readonly SmsMessage['status'][];
-const kinds = ['disconnect', 'unanswered'] as const satisfies readonly SmsMessage['kind'][];
+const kinds = ['disconnect', 'unanswered', 'reply', 'optOutReply'] as const satisfies readonly SmsMessage['kind'][];
 const pick = <V extends string>(list: readonly V[], v: string | null): V | undefined => list.find((x) => x === v);
 
 /** SMS Messages (viewer and up): the follow-up SMS, newest first, with the API's filters (task, status, kind) kept in the URL; times in WIB; why one was skipped in words. */
@@ -65,12 +65,13 @@ export function SmsMessagesPage() {
           <Column>{t('smsMessages.col.segments')}</Column>
           <Column>{t('smsMessages.col.created')}</Column>
           <Column>{t('smsMessages.col.sent')}</Column>
+          <Column>{t('smsMessages.col.delivered')}</Column>
         </TableHeader>
         <TableBody items={messages.data?.items ?? []} dependencies={[t, tasks.data]} renderEmptyState={() => (messages.isPending ? t('common.loading') : t('smsMessages.empty'))}>
           {(m: SmsMessage) => (
             <Row id={m.id}>
               <Cell>{m.phone}</Cell>
-              <Cell>{taskNames.get(m.taskId) ?? m.taskId}</Cell>
+              <Cell>{m.taskId ? (taskNames.get(m.taskId) ?? m.taskId) : t('time.none')}</Cell>
               <Cell>{t(`smsMessages.kind.${m.kind}`)}</Cell>
               <Cell>
                 {t(`smsMessages.status.${m.status}`)}
@@ -80,6 +81,7 @@ export function SmsMessagesPage() {
               <Cell>{m.segments}</Cell>
               <Cell>{formatDateTime(m.createdAt)}</Cell>
               <Cell>{m.sentAt ? formatDateTime(m.sentAt) : t('time.none')}</Cell>
+              <Cell>{m.deliveredAt ? formatDateTime(m.deliveredAt) : m.deliveryError ? t('smsMessages.deliveryError', { error: m.deliveryError }) : t('time.none')}</Cell>
             </Row>
           )}
         </TableBody>

@@ -64,6 +64,12 @@ export function toPublicEvent(name: string, id: string, createdAt: string, p: An
       return make('roster.status', p.roster, null);
     case 'sms.status':
       return make('sms.status', p.message, p.message.taskId ?? null);
+    case 'sms.inbound':
+      return make('sms.inbound', p.message, p.message.taskId ?? null);
+    case 'number.tagged': {
+      const { tenantId: _t, ...data } = p;
+      return make('number.tagged', data, p.taskId ?? null);
+    }
     case 'number.completed': {
       const { tenantId: _t, ...data } = p;
       return make('number.completed', data, p.taskId);

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type ContactPolicyUpdatedT, type NumberCompletedT, type TaskSnapshotT } from '@autocall/contracts';
+import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type ContactPolicyUpdatedT, type NumberCompletedT, type TaskSnapshotT, type TaskSnapshotV2T } from '@autocall/contracts';
 import { DeadLetterError, handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
@@ -7,12 +7,12 @@ import { taskRepository } from '../data/task.repository';
 import { capsRepository } from '../data/caps.repository';
 import { applyCaps, dayKey, localDay, numberKey, type CapCandidate } from '../domain/sms-caps';
 import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from '../domain/follow-up';
-import { messageView, resultEvent, statusEvent } from './message.view';
+import { followUps, messageView, resultEvent, statusEvent } from './message.view';
 import { measureSms, renderTemplate } from '../domain/template';
-import { TOO_LATE } from './sms-sender';
+import { DNC, TOO_LATE } from './sms-sender';
 
-/** The reason of an SMS not sent because its number is on the tenant's do-not-call list (API.md). */
-export const DNC = 'DNC';
+export { DNC };
+
 
 /** Thrown when a call result arrives before its task's snapshot: the bus retries it later. */
 export class TaskNotKnownYet extends Error {
@@ -43,7 +43,7 @@ interface DueSms {
 
 export const CALL_COMPLETED_CONSUMER = 'sms.call-completed';
 const LIST = 'sms-messages';
-const smsKey = (taskId: string, phone: string, kind: string) => `${taskId}\u0000${phone}\u0000${kind}`;
+const smsKey = (taskId: string | null, phone: string, kind: string) => `${taskId}\u0000${phone}\u0000${kind}`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -68,8 +68,21 @@ export class FollowUpService {
     return new Date(Date.parse(call.endedAt) + this.maxDelayMs);
   }
 
-  /** Stores a task snapshot; an older one (by the event's time) never replaces a newer one. */
-  async recordTask(t: TaskSnapshotT, occurredAt: string): Promise<void> {
+  /** A v1 snapshot (no reply rules): stored only when newer than the stored one, and never drops its reply rules. */
+  async recordTaskV1(t: TaskSnapshotT, occurredAt: string): Promise<void> {
+    const stored = await taskRepository.upsertV1IfNewer(this.db.manager, {
+      task_id: t.taskId,
+      tenant_id: t.tenantId,
+      name: t.name,
+      sms: t.sms,
+      time_zone: t.dialing.timeZone ?? t.timezone,
+      occurred_at: occurredAt,
+    });
+    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'v1 task snapshot not newer than the stored one; ignored');
+  }
+
+  /** Stores a task snapshot (v2); an older one (by the event's time) never replaces a newer one. */
+  async recordTask(t: TaskSnapshotV2T, occurredAt: string): Promise<void> {
     const stored = await taskRepository.upsertIfNewer(this.db.manager, {
       task_id: t.taskId,
       tenant_id: t.tenantId,
@@ -166,7 +179,7 @@ export class FollowUpService {
       else skippedByRequest.set(requestId, [row]);
     }
     for (const [requestId, skipped] of skippedByRequest) {
-      await publishManyInTransaction(m, SmsFailed, skipped.map(resultEvent), requestId);
+      await publishManyInTransaction(m, SmsFailed, followUps(skipped).map(resultEvent), requestId);
       await publishManyInTransaction(m, SmsStatusChanged, skipped.map(statusEvent), requestId);
     }
     for (const row of [...skippedByRequest.values()].flat()) {

@@ -1,4 +1,4 @@
-import type { Task, TaskDryRun, TaskSnapshotT } from '@autocall/contracts';
+import type { Task, TaskDryRun, TaskSnapshotT, TaskSnapshotV2T } from '@autocall/contracts';
 import { finalOf, percentOf, type TaskRow } from './task';
 import type { BlackoutRanges } from '@autocall/dialing-time';
 import { firstCallAt, nextWindowOpening, toLocalIso } from './time';
@@ -35,7 +35,7 @@ export function toView(r: TaskRow, now = new Date(), blackouts: BlackoutRanges =
     recordingId: r.recording_id,
     rosterId: r.roster_id,
     start: { mode: r.start_mode, at: r.start_at.toISOString(), atLocal: toLocalIso(r.start_at, r.timezone) },
-    sms: r.sms,
+    sms: { onDisconnect: r.sms.onDisconnect, onUnanswered: r.sms.onUnanswered, replyRules: r.sms.replyRules ?? [] },
     dialing: dialingView(r),
     progress: {
       total: r.total,
@@ -86,11 +86,17 @@ export function toSnapshot(r: TaskRow): TaskSnapshotT {
     recordingDurationMs: r.recording_duration_ms,
     rosterId: r.roster_id,
     total: r.total,
-    sms: r.sms,
+    // v1 carries the follow-up rules only (its schema has no reply rules)
+    sms: { onDisconnect: r.sms.onDisconnect, onUnanswered: r.sms.onUnanswered },
     dialing: dialingView(r),
     timezone: r.timezone,
     startAt: r.start_at.toISOString(),
   };
+}
+
+/** Snapshot v2: v1 with the task's reply rules. */
+export function toSnapshotV2(r: TaskRow): TaskSnapshotV2T {
+  return { ...toSnapshot(r), sms: { onDisconnect: r.sms.onDisconnect, onUnanswered: r.sms.onUnanswered, replyRules: r.sms.replyRules ?? [] } };
 }
 
 /** The public `task.status` event's payload: the task as `GET /v1/tasks/{id}` shows it (its tenant's calendar given, as the API reads it). */

@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { publishManyInTransaction, type OutboxRelay } from '@autocall/bus';
+import type { OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { TaskStarted } from '@autocall/contracts';
 import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import { taskRepository as repo } from '../data/task.repository';
-import { toSnapshot } from '../domain/task-view';
 import { admitDue } from '../domain/active-limit';
 import { publishStatus } from './public-events';
+import { publishSnapshots } from './snapshot-events';
 
 /**
  * Starts due scheduled tasks. Every replica runs one; the claim (FOR UPDATE SKIP LOCKED, status
@@ -54,7 +54,7 @@ export class Scheduler {
       // under the locks of the tenants' limit rows: replicas starting tasks of one tenant take turns
       const slots = await repo.lockActiveSlots(m, [...new Set(due.map((t) => t.tenant_id))]);
       const rows = await repo.startClaimed(m, admitDue(due, slots).map((t) => t.id));
-      await publishManyInTransaction(m, TaskStarted, rows.map(toSnapshot));
+      await publishSnapshots(m, TaskStarted, rows);
       await publishStatus(m, rows);
       return rows.length;
     });

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Static } from '@sinclair/typebox';
-import { AppError, newId, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type TaskDryRun, type UpdateTask } from '@autocall/contracts';
+import { AppError, DEFAULT_OPT_OUT_KEYWORDS, invalidField, isReplyableSender, newId, replyKeywordProblems, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type TaskDryRun, type UpdateTask } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { taskRepository as repo } from '../data/task.repository';
 import type { Dependencies } from '../domain/dependencies';
@@ -14,6 +14,7 @@ import { assertActiveSlot } from '../domain/active-limit';
 import { publishStatus } from './public-events';
 import type { Reservations } from './reservations';
 import { type Lease, TaskControl } from './task-control';
+import { publishSnapshots } from './snapshot-events';
 
 type CreateInput = Static<typeof CreateTask>;
 type UpdateInput = Static<typeof UpdateTask>;
@@ -78,13 +79,21 @@ export class TaskService {
   /** Templates enabled in `sms`: each exists for the tenant, is approved and uses known variables; the account is active. */
   private async checkSms(tenantId: string, sms: SmsSettings, columns: string[]): Promise<void> {
     const ids = enabledTemplates(sms);
-    if (ids.length === 0) return;
+    const rules = sms.replyRules ?? [];
+    if (ids.length === 0 && rules.length === 0) return;
     const [templates, account] = await Promise.all([
       Promise.allSettled(ids.map((id) => this.deps.template(tenantId, id))),
-      Promise.allSettled([this.deps.smsAccountActive(tenantId)]),
+      Promise.allSettled([this.deps.smsAccount(tenantId)]),
     ]);
     for (const settled of templates) assertUsableTemplate(valueOf(settled), columns);
-    if (!valueOf(account[0])) throw taskErrors.SMS_ACCOUNT_INACTIVE();
+    const acc = valueOf(account[0]);
+    if (!acc.active) throw taskErrors.SMS_ACCOUNT_INACTIVE();
+    if (rules.length > 0) {
+      if (!isReplyableSender(acc.senderId)) throw taskErrors.SMS_SENDER_NOT_REPLYABLE();
+      // the account's opt-out keywords always win: a rule keyword equal to one could never match
+      const [clash] = replyKeywordProblems(rules, acc.optOutKeywords ?? DEFAULT_OPT_OUT_KEYWORDS);
+      if (clash) throw invalidField(clash.field, clash.message);
+    }
   }
 
   private async checkReferences(tenantId: string, input: CreateInput, sms: SmsSettings) {
@@ -148,9 +157,9 @@ export class TaskService {
         // an immediate start takes one of the tenant's active slots under the tenant's lock (no RPC is held over it)
         if (task.status === 'running') assertActiveSlot((await repo.lockActiveSlots(m, [tenantId])).get(tenantId), true);
         const r = await repo.insert(m, task);
-        await publishInTransaction(m, TaskCreated, toSnapshot(r), { requestId });
+        await publishSnapshots(m, TaskCreated, [r], requestId);
         if (task.start_mode === 'immediate') {
-          await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+          await publishSnapshots(m, TaskStarted, [r], requestId);
           await publishStatus(m, [r], requestId, this.now());
         }
         return r;
@@ -286,9 +295,9 @@ export class TaskService {
       }
       if (Object.keys(fields).length === 0) return view(row);
       const r = await repo.update(m, id, fields);
-      await publishInTransaction(m, TaskUpdated, toSnapshot(r), { requestId });
+      await publishSnapshots(m, TaskUpdated, [r], requestId);
       if (started) {
-        await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+        await publishSnapshots(m, TaskStarted, [r], requestId);
         await publishStatus(m, [r], requestId, this.now());
       }
       return view(r);
@@ -316,7 +325,7 @@ export class TaskService {
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be paused.`);
         // after the hold committed in the dialer: no call of the task starts after pausedAt
         const r = await repo.update(m, id, { status: 'paused', paused_at: new Date() });
-        await publishInTransaction(m, TaskPaused, toSnapshot(r), { requestId });
+        await publishSnapshots(m, TaskPaused, [r], requestId);
         await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
@@ -339,8 +348,8 @@ export class TaskService {
         const now = new Date();
         const { status, firstStart } = resumedState(row, now);
         const r = await repo.update(m, id, { status, paused_at: null, ...(firstStart ? { started_at: now } : {}) });
-        await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
-        if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
+        await publishSnapshots(m, TaskResumed, [r], requestId);
+        if (firstStart) await publishSnapshots(m, TaskStarted, [r], requestId);
         await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
@@ -359,7 +368,7 @@ export class TaskService {
         if (again.kind === 'same') return view(row);
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be cancelled.`);
         const r = await repo.update(m, id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
-        await publishInTransaction(m, TaskCancelled, toSnapshot(r), { requestId });
+        await publishSnapshots(m, TaskCancelled, [r], requestId);
         await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
