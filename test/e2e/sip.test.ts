@@ -36,8 +36,8 @@ async function freeUdpPort(span = 1): Promise<number> {
 }
 
 /** SIPp as a UAS for `calls` calls under coreutils `timeout`; resolves once its SIP port is bound. */
-async function startSipp(port: number, mediaPort: number, calls: number) {
-  const args = ['45', 'sipp', '-sf', scenario('uas-wait-bye'), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-m', String(calls), '-rtp_echo', '-nostdin'];
+async function startSipp(port: number, mediaPort: number, calls: number, name = 'uas-wait-bye') {
+  const args = ['45', 'sipp', '-sf', scenario(name), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-m', String(calls), '-rtp_echo', '-nostdin'];
   const child = spawn('timeout', args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
@@ -57,11 +57,13 @@ async function startSipp(port: number, mediaPort: number, calls: number) {
 run('the platform with a SIP trunk carrier against SIPp', () => {
   let p: Platform | undefined;
   let sipp: Awaited<ReturnType<typeof startSipp>> | undefined;
+  let sipPort = 0;
+  let mediaPort = 0;
 
   beforeAll(async () => {
     if (!sippInstalled) throw new Error('sipp is not installed: apt-get install -y sip-tester');
-    const sipPort = await freeUdpPort();
-    const mediaPort = await freeUdpPort(4);
+    sipPort = await freeUdpPort();
+    mediaPort = await freeUdpPort(4);
     p = await startPlatform({
       dialerEnv: {
         CARRIER: 'sip',
@@ -123,7 +125,7 @@ run('the platform with a SIP trunk carrier against SIPp', () => {
       const calls = (await call(base, 'GET', `/v1/tasks/${taskId}/calls?limit=200`, { headers: auth })).body;
       throw new Error(`${err.message}\ntask: ${JSON.stringify(seen)}\ncalls: ${JSON.stringify(calls)}`);
     });
-    expect(task.progress).toMatchObject({ total: CALLS, pending: 0, answered: CALLS, noAnswer: 0, busy: 0, unavailable: 0, failed: 0, percent: 100 });
+    expect(task.progress).toMatchObject({ total: CALLS, pending: 0, answered: CALLS, noAnswer: 0, busy: 0, unavailable: 0, invalidNumber: 0, failed: 0, percent: 100 });
 
     const calls = await allPages(base, auth, `/v1/tasks/${taskId}/calls`);
     expect(calls).toHaveLength(CALLS);
@@ -152,4 +154,76 @@ run('the platform with a SIP trunk carrier against SIPp', () => {
     const peer = await sipp!.exit;
     expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
   }, 50_000);
+
+  it('when the trunk says some numbers do not exist (404; 480 with Q.850 cause 1) and one is off (480), then those are invalid_number, never retried and get no SMS, the off one is retried and gets its unanswered SMS, and /calls, the progress and the report say so', async () => {
+    await sipp?.exit; // the first test's SIPp has ended: this one takes its port
+    const base = p!.url;
+    const { auth } = await newTenant(base);
+    const recording = await uploadRecording(base, auth);
+    const rows = rosterRows(87630021500, 10); // last digits 0–9: uas-by-number answers by the last digit
+    const roster = await uploadRoster(base, auth, rows);
+    expect(roster.body.counts.valid).toBe(10);
+    const template = async (content: string) => (await call(base, 'POST', '/v1/sms-templates', { headers: auth, json: { name: 'T', content } })).body.id as string;
+    const disconnect = await template('Thanks {{name}}.');
+    const unanswered = await template('Sorry we missed you {{name}}.');
+    expect((await call(base, 'PUT', '/v1/sms-account', { headers: auth, json: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' } })).status).toBe(200);
+    // 10 first attempts and one retry of the powered-off number
+    sipp = await startSipp(sipPort, mediaPort, 11, 'uas-by-number');
+    const created = await call(base, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: {
+        name: 'SIP invalid numbers',
+        recordingId: recording.body.id,
+        rosterId: roster.body.id,
+        start: { mode: 'immediate' },
+        sms: { onDisconnect: { enabled: true, templateId: disconnect }, onUnanswered: { enabled: true, templateId: unanswered } },
+        dialing: { ...OPEN_DIALING, maxConcurrentCalls: 10, ringTimeoutSeconds: 10, maxAttempts: 2, retryDelayMinutes: 0 },
+      },
+    });
+    expect(created.status).toBe(201);
+    const taskId = created.body.id as string;
+    const task = await eventually(
+      async () => {
+        const res = await call(base, 'GET', `/v1/tasks/${taskId}`, { headers: auth });
+        return res.body.status === 'completed' ? res.body : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(task.progress).toMatchObject({ total: 10, pending: 0, answered: 7, unavailable: 1, invalidNumber: 2, noAnswer: 0, busy: 0, failed: 0, percent: 100 });
+
+    const calls = await allPages(base, auth, `/v1/tasks/${taskId}/calls`);
+    const of = (digit: string) => calls.filter((c) => c.phone.endsWith(digit)).map((c) => [c.attempt, c.outcome, c.sipCode, c.failureReason]);
+    expect(of('4')).toEqual([[1, 'invalid_number', 404, '404 Not Found']]);
+    expect(of('5')).toEqual([[1, 'invalid_number', 480, '480 Temporarily Unavailable (Q.850 cause 1)']]);
+    expect(of('7')).toEqual([
+      [1, 'unavailable', 480, '480 Temporarily Unavailable'],
+      [2, 'unavailable', 480, '480 Temporarily Unavailable'],
+    ]);
+    expect(calls).toHaveLength(11);
+    expect(calls.every((c) => c.answeredBy === null && c.dtmf === null && Array.isArray(c.tags) && c.tags.length === 0)).toBe(true);
+    const invalidOnly = await call(base, 'GET', `/v1/tasks/${taskId}/calls?outcome=invalid_number`, { headers: auth });
+    expect(invalidOnly.body.items.map((c: { phone: string }) => c.phone).sort()).toEqual([e164('87630021504'), e164('87630021505')]);
+
+    const sms = await eventually(
+      async () => {
+        const items = await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`);
+        return items.length >= 8 && items.every((m) => m.status === 'sent') ? items : undefined;
+      },
+      15_000,
+      100,
+    );
+    await new Promise((r) => setTimeout(r, 500)); // a stray SMS for an invalid number would show by now
+    const after = await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`);
+    expect(after.map((m) => `${m.phone.slice(-1)}:${m.kind}`).sort()).toEqual(['0:disconnect', '1:disconnect', '2:disconnect', '3:disconnect', '6:disconnect', '7:unanswered', '8:disconnect', '9:disconnect']);
+    expect(sms.length).toBe(8);
+
+    const report = await call(base, 'GET', `/v1/tasks/${taskId}/report?format=csv`, { headers: auth });
+    const lines = report.text.split(/\r?\n/).filter((l: string) => l.includes('87630021504') || l.includes('87630021505'));
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l: string) => l.includes('invalid_number'))).toBe(true);
+
+    const peer = await sipp!.exit;
+    expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { ControlGeneration1764200000000 } from './data/migrations/1764200000000-ControlGeneration';
 import { ControlRepair1764300000000 } from './data/migrations/1764300000000-ControlRepair';
 import { DialingPolicy1764400000000 } from './data/migrations/1764400000000-DialingPolicy';
+import { InvalidNumber1766800000000 } from './data/migrations/1766800000000-InvalidNumber';
 import { calendarConsumer } from './messaging/calendar.consumer';
 import { TenantCalendars } from './usecases/calendars';
 import { rpcDependencies } from './adapters/rpc-dependencies';
@@ -20,7 +21,7 @@ import { releaseConsumer } from './messaging/release.consumer';
 import { taskResponders } from './messaging/task.rpc';
 
 export const TASK_SCHEMA = 'task';
-export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000, ControlRepair1764300000000, DialingPolicy1764400000000];
+export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000, ControlRepair1764300000000, DialingPolicy1764400000000, InvalidNumber1766800000000];
 
 /** What a test may replace: the clock creates read (a dry run at 21:00 WIB without waiting for it). */
 export interface TaskSeams {

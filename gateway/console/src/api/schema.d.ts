@@ -980,12 +980,14 @@ export interface components {
                     onDisconnect: {
                         enabled: boolean;
                         templateId: string | null;
-                        when?: "anyAnswered" | "calleeHangup";
+                        when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
+                        includeInvalid?: boolean;
                     };
                     onUnanswered: {
                         enabled: boolean;
                         templateId: string | null;
-                        when?: "anyAnswered" | "calleeHangup";
+                        when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
+                        includeInvalid?: boolean;
                     };
                 };
                 dialing: {
@@ -1026,6 +1028,7 @@ export interface components {
                     noAnswer: number;
                     busy: number;
                     unavailable: number;
+                    invalidNumber: number;
                     failed: number;
                     suppressed: number;
                     expired: number;
@@ -1066,12 +1069,14 @@ export interface components {
                 onDisconnect: {
                     enabled: boolean;
                     templateId: string | null;
-                    when?: "anyAnswered" | "calleeHangup";
+                    when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
+                    includeInvalid?: boolean;
                 };
                 onUnanswered: {
                     enabled: boolean;
                     templateId: string | null;
-                    when?: "anyAnswered" | "calleeHangup";
+                    when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
+                    includeInvalid?: boolean;
                 };
             };
             dialing: {
@@ -1112,6 +1117,7 @@ export interface components {
                 noAnswer: number;
                 busy: number;
                 unavailable: number;
+                invalidNumber: number;
                 failed: number;
                 suppressed: number;
                 expired: number;
@@ -1137,10 +1143,13 @@ export interface components {
             phone: string;
             attempt: number;
             status: "queued" | "dialing" | "completed";
-            outcome: ("answered" | "no_answer" | "busy" | "unavailable" | "failed") | null;
+            outcome: ("answered" | "no_answer" | "busy" | "unavailable" | "invalid_number" | "failed") | null;
             hangupBy: ("callee" | "system") | null;
             sipCode: number | null;
             failureReason: string | null;
+            answeredBy: ("human" | "machine" | "unknown") | null;
+            dtmf: string | null;
+            tags: string[];
             startedAt: string | null;
             answeredAt: string | null;
             endedAt: string | null;
@@ -4500,12 +4509,14 @@ export interface operations {
                         onDisconnect?: {
                             enabled: boolean;
                             templateId?: string | null;
-                            /** @description default anyAnswered */
-                            when?: "anyAnswered" | "calleeHangup";
+                            /** @description default anyAnswered; calleeHangup: only when the callee hung up; humanAnswered: answered and not detected as a machine (dialing.amd) */
+                            when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
                         };
                         onUnanswered?: {
                             enabled: boolean;
                             templateId?: string | null;
+                            /** @description default false: an invalid_number (no such subscriber) gets no unanswered SMS; true: it gets one like any other unanswered number */
+                            includeInvalid?: boolean;
                         };
                     };
                     dialing?: {
@@ -4815,12 +4826,14 @@ export interface operations {
                         onDisconnect?: {
                             enabled: boolean;
                             templateId?: string | null;
-                            /** @description default anyAnswered */
-                            when?: "anyAnswered" | "calleeHangup";
+                            /** @description default anyAnswered; calleeHangup: only when the callee hung up; humanAnswered: answered and not detected as a machine (dialing.amd) */
+                            when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
                         };
                         onUnanswered?: {
                             enabled: boolean;
                             templateId?: string | null;
+                            /** @description default false: an invalid_number (no such subscriber) gets no unanswered SMS; true: it gets one like any other unanswered number */
+                            includeInvalid?: boolean;
                         };
                     };
                     dialing?: {
@@ -4932,7 +4945,7 @@ export interface operations {
             query: {
                 limit: number;
                 cursor?: string;
-                outcome?: "answered" | "no_answer" | "busy" | "unavailable" | "failed";
+                outcome?: "answered" | "no_answer" | "busy" | "unavailable" | "invalid_number" | "failed";
             };
             header?: {
                 /** @description Echoed on the response; generated when absent or invalid. */

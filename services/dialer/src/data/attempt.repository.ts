@@ -45,6 +45,9 @@ export interface CallRow {
   hangup_by: 'callee' | 'system' | null;
   sip_code: number | null;
   failure_reason: string | null;
+  answered_by: 'human' | 'machine' | 'unknown' | null;
+  dtmf: string | null;
+  tags: string[];
   started_at: Date | null;
   answered_at: Date | null;
   ended_at: Date | null;
@@ -503,9 +506,11 @@ export class AttemptRepository {
       const [updated] = (await m.query(
         `UPDATE call_attempts a SET status = 'completed', final = r.final, outcome = r.outcome, hangup_by = r.hangup_by,
                 sip_code = r.sip_code, failure_reason = r.failure_reason, started_at = r.started_at, answered_at = r.answered_at,
-                ended_at = r.ended_at, duration_ms = r.duration_ms, lease_until = NULL
-           FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::int[])
-                AS r(id, final, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms)
+                ended_at = r.ended_at, duration_ms = r.duration_ms, lease_until = NULL,
+                answered_by = r.answered_by, dtmf = r.dtmf, tags = ARRAY(SELECT jsonb_array_elements_text(r.tags))
+           FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::int[],
+                       $11::text[], $12::text[], $13::jsonb[])
+                AS r(id, final, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms, answered_by, dtmf, tags)
           WHERE a.id = r.id AND a.status = 'dialing'
           RETURNING a.id`,
         [
@@ -519,6 +524,9 @@ export class AttemptRepository {
           rows.map((r) => iso(r.result.answeredAt)),
           rows.map((r) => r.result.endedAt.toISOString()),
           rows.map((r) => durationMs(r.result)),
+          rows.map((r) => r.result.answeredBy ?? null),
+          rows.map((r) => r.result.dtmf ?? null),
+          rows.map((r) => JSON.stringify(r.result.tags ?? [])),
         ],
       )) as [{ id: string }[], number];
       const done = new Set(updated.map((u) => u.id));
@@ -574,6 +582,9 @@ export class AttemptRepository {
           name: attempt.name,
           variables: attempt.variables,
           final,
+          answeredBy: result.answeredBy ?? null,
+          dtmf: result.dtmf ?? null,
+          tags: result.tags ?? [],
           ...(listed.has(`${attempt.tenantId} ${attempt.phone}`) ? { dnc: true } : {}),
         })),
       );
@@ -619,7 +630,7 @@ export class AttemptRepository {
   /** The calls list: attempts in creation order (UUIDv7 ids), keyset after `afterId`. Cancelled, suppressed and expired attempts were never calls. */
   async listCalls(taskId: string, limit: number, afterId: string | undefined, outcome: string | undefined): Promise<CallRow[]> {
     return (await this.db.query(
-      `SELECT id, phone, attempt, status, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms, sms_kind, sms_status
+      `SELECT id, phone, attempt, status, outcome, hangup_by, sip_code, failure_reason, answered_by, dtmf, tags, started_at, answered_at, ended_at, duration_ms, sms_kind, sms_status
          FROM call_attempts
         WHERE task_id = $1 AND status <> 'cancelled' AND outcome IS DISTINCT FROM 'suppressed' AND outcome IS DISTINCT FROM 'expired'
           AND ($2::uuid IS NULL OR id > $2) AND ($3::text IS NULL OR outcome = $3)

@@ -8,7 +8,10 @@
  * the dialer puts the attempt back in the queue instead of settling it. Any other rejection is
  * treated as a failed call, since the carrier may have sent something.
  */
-export type CallOutcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed';
+export type CallOutcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'invalid_number' | 'failed';
+
+/** Answering-machine detection's verdict on an answered call. */
+export type AnsweredBy = 'human' | 'machine' | 'unknown';
 
 export interface DialRequest {
   /** The call attempt's id: unique per attempt, usable as a correlation id with the carrier. */
@@ -63,10 +66,16 @@ export interface CallResult {
   /** Why a call failed or was unavailable, in words (e.g. "timeout", "503 Service Unavailable"). */
   failureReason: string | null;
   /**
-   * Whether the outcome table of API.md allows another attempt: no_answer, busy, and unavailable
-   * from 480/503 → true; unavailable from 404/410/604, answered and failed → false.
+   * Whether the outcome table of API.md allows another attempt: no_answer, busy and unavailable
+   * → true; invalid_number, answered and failed → false.
    */
   retryable: boolean;
+  /** AMD's verdict on an answered call when the task asked for it (dialing.amd); else absent */
+  answeredBy?: AnsweredBy | null;
+  /** the keys pressed while the recording played (dialing.dtmf), in order; absent or null: none */
+  dtmf?: string | null;
+  /** tags the task's DTMF rules set on the number during the call */
+  tags?: string[];
   startedAt: Date;
   answeredAt: Date | null;
   endedAt: Date;

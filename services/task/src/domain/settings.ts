@@ -22,7 +22,7 @@ export const DEFAULT_DIALING: DialingSettings = Object.freeze({
 
 export const DEFAULT_SMS: SmsSettings = {
   onDisconnect: { enabled: false, templateId: null, when: 'anyAnswered' },
-  onUnanswered: { enabled: false, templateId: null },
+  onUnanswered: { enabled: false, templateId: null, includeInvalid: false },
 };
 
 /**
@@ -35,7 +35,10 @@ export function mergeSms(base: SmsSettings, input: SmsInput | undefined): SmsSet
     const r = input.onDisconnect;
     out.onDisconnect = { enabled: r.enabled, templateId: r.templateId ?? null, when: r.when ?? 'anyAnswered' };
   }
-  if (input?.onUnanswered) out.onUnanswered = { enabled: input.onUnanswered.enabled, templateId: input.onUnanswered.templateId ?? null };
+  if (input?.onUnanswered) {
+    const r = input.onUnanswered;
+    out.onUnanswered = { enabled: r.enabled, templateId: r.templateId ?? null, includeInvalid: r.includeInvalid ?? false };
+  }
   for (const key of ['onDisconnect', 'onUnanswered'] as const) {
     if (out[key].enabled && !out[key].templateId) throw invalidField(`sms.${key}.templateId`, 'is required when enabled is true');
   }
