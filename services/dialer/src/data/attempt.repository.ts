@@ -5,7 +5,7 @@ import { DNC_REASON, mayDial } from '../domain/dial-policy';
 import { shareChannels } from '../domain/fair-share';
 import { CalendarRepository } from './calendar.repository';
 import { DncRepository, dncLockSql } from './dnc.repository';
-import type { CallResult } from '../domain/carrier';
+import type { CallResult, CarrierDialog } from '../domain/carrier';
 import { durationMs, isFinal, retryRuleFor, settledFailedEvent, type RetrySettings } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
 
@@ -507,7 +507,7 @@ export class AttemptRepository {
         `UPDATE call_attempts a SET status = 'completed', final = r.final, outcome = r.outcome, hangup_by = r.hangup_by,
                 sip_code = r.sip_code, failure_reason = r.failure_reason, started_at = r.started_at, answered_at = r.answered_at,
                 ended_at = r.ended_at, duration_ms = r.duration_ms, lease_until = NULL,
-                answered_by = r.answered_by, dtmf = r.dtmf, tags = ARRAY(SELECT jsonb_array_elements_text(r.tags))
+                answered_by = r.answered_by, dtmf = r.dtmf, tags = ARRAY(SELECT jsonb_array_elements_text(r.tags)), carrier_dialog = NULL
            FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::int[],
                        $11::text[], $12::text[], $13::jsonb[])
                 AS r(id, final, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms, answered_by, dtmf, tags)
@@ -591,6 +591,36 @@ export class AttemptRepository {
       return settled.length;
     });
     return { written, taskIds };
+  }
+
+  /** The carrier's dialog of a call in flight changed (answered): stored while the attempt is still `dialing`. */
+  async storeDialog(id: string, dialog: CarrierDialog): Promise<void> {
+    await this.db.query(`UPDATE call_attempts SET carrier_dialog = $2 WHERE id = $1 AND status = 'dialing'`, [id, JSON.stringify(dialog)]);
+  }
+
+  /**
+   * Claims, for `claimMs`, up to `limit` calls a dead replica left up: attempts settled (as
+   * `interrupted`) that still hold the carrier's dialog, not claimed by another sweeping replica
+   * meanwhile, tried fewer than `maxTries` times. The claim is committed before anything is sent:
+   * two replicas never hang up one call at once.
+   */
+  async claimOrphans(claimMs: number, maxTries: number, limit = 500): Promise<{ id: string; dialog: CarrierDialog; tries: number }[]> {
+    const [rows] = (await this.db.query(
+      `UPDATE call_attempts a SET hangup_until = clock_timestamp() + $1 * interval '1 millisecond', hangup_tries = a.hangup_tries + 1
+        WHERE a.id IN (SELECT id FROM call_attempts
+                        WHERE carrier_dialog IS NOT NULL AND status = 'completed' AND (hangup_until IS NULL OR hangup_until < clock_timestamp())
+                          AND hangup_tries < $2
+                        LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING a.id, a.carrier_dialog AS dialog, a.hangup_tries AS tries`,
+      [claimMs, maxTries, limit],
+    )) as [{ id: string; dialog: CarrierDialog; tries: number }[], number];
+    return rows;
+  }
+
+  /** These orphaned calls are ended (or given up on): their dialogs are dropped. */
+  async orphansEnded(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE call_attempts SET carrier_dialog = NULL, hangup_until = NULL WHERE id = ANY ($1::uuid[])`, [ids]);
   }
 
   /** Keeps the leases of this replica's calls in flight alive. */

@@ -1,6 +1,7 @@
 import type { Logger } from '@autocall/logger';
 import type { CallResult, DialRequest } from '../../domain/carrier';
 import { type DigestChallenge, digestAuthorization, pickChallenge } from './digest-auth';
+import { sendBye, type StoredSipDialog } from './sip-dialog';
 import { mapFinalResponse, type MappedOutcome } from './outcome';
 import type { RtpStream } from './rtp';
 import { RtpWorkerDiedError } from './rtp-worker';
@@ -19,6 +20,8 @@ import {
 import type { InviteClientTransaction, SipTransport } from './sip-transport';
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+/** The longest an answered call waits for its dialog to be stored before it ACKs anyway. */
+const DIALOG_STORE_WAIT_MS = 2000;
 
 /** What every call of one carrier shares. */
 export interface CallContext {
@@ -81,6 +84,8 @@ export class SipCall {
   private resolveResult: ((r: CallResult) => void) | null = null;
   private byeInFlight: Promise<void> | null = null;
   private cancelGuard: NodeJS.Timeout | null = null;
+  /** The first INVITE's branch, known before it is sent so that its dialog can be stored first. */
+  private readonly firstBranch = newBranch();
 
   constructor(
     private readonly ctx: CallContext,
@@ -92,6 +97,46 @@ export class SipCall {
     this.requestUri = `sip:${request.phone}@${ctx.trunkUriHost}`;
     this.from = `<${ctx.fromUri(request.callerId)}>;tag=${this.fromTag}`;
     this.log = ctx.logger.child({ attemptId: request.attemptId, callId: this.callId });
+  }
+
+  /**
+   * What another process needs to end this call (see sip-dialog.ts): before the first INVITE, the
+   * INVITE about to be sent; once answered, the dialog.
+   */
+  dialogState(): StoredSipDialog {
+    const inv = this.invite;
+    const d = this.dialog;
+    return {
+      v: 1,
+      callId: this.callId,
+      from: this.from,
+      to: d?.remoteTo ?? `<${this.requestUri}>`,
+      requestUri: this.requestUri,
+      cseq: this.cseq,
+      branch: inv?.branch ?? this.firstBranch,
+      via: this.ctx.transport.via,
+      firstHop: this.ctx.firstHop,
+      route: this.ctx.proxyRoute ? [this.ctx.proxyRoute] : [],
+      answered: d !== null,
+      ...(d ? { target: d.target, dialogRoute: d.route, dest: d.dest } : {}),
+    };
+  }
+
+  /** Has the dialer store the dialog; waits at most `DIALOG_STORE_WAIT_MS` (a slow database must not hold a call). */
+  private async storeDialog(): Promise<void> {
+    const store = this.request.onDialog;
+    if (!store) return;
+    let timer: NodeJS.Timeout | undefined;
+    const stored = store({ ...this.dialogState() }).then(
+      () => true,
+      (err: unknown) => {
+        this.log.warn({ err }, 'dialog not stored');
+        return false;
+      },
+    );
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DIALOG_STORE_WAIT_MS)));
+    if (!(await Promise.race([stored, late]))) this.log.warn('dialog not stored in time; going on');
+    clearTimeout(timer);
   }
 
   get codec(): 'PCMU' | 'PCMA' | null {
@@ -125,7 +170,7 @@ export class SipCall {
     const req: OutgoingRequest = {
       method: 'INVITE',
       uri: this.requestUri,
-      branch: newBranch(),
+      branch: this.invite === null ? this.firstBranch : newBranch(),
       from: this.from,
       to: `<${this.requestUri}>`,
       callId: this.callId,
@@ -212,6 +257,8 @@ export class SipCall {
     this.challenge = { header, ch };
     const value = digestAuthorization(ch, { ...creds, method: 'INVITE', uri: this.requestUri });
     this.sendInvite([header, value]);
+    // the INVITE in flight has a new branch and CSeq: a CANCEL from elsewhere must name them
+    void this.storeDialog();
   }
 
   private async onAnswered(res: SipResponse): Promise<void> {
@@ -226,6 +273,10 @@ export class SipCall {
     if (this.ctx.proxyRoute && route.length === 0) route.push(this.ctx.proxyRoute);
     const dest = await this.ctx.transport.resolve(nextHop);
     this.dialog = { remoteTo: res.headers.get('to') ?? inv.to, target, route, dest };
+    // Stored before the ACK: if this process dies before the store, the far end, never ACKed,
+    // ends the call itself; after it, the replica that settles the attempt sends the BYE.
+    await this.storeDialog();
+    if (this.state !== 'answered') return; // hung up meanwhile
     const ack: OutgoingRequest = { method: 'ACK', uri: target, branch: newBranch(), from: inv.from, to: this.dialog.remoteTo, callId: this.callId, cseq: inv.cseq, route, headers: [] };
     if (this.tx) this.tx.ack2xx = { bytes: this.ctx.transport.sendAck(ack, dest), dest };
     if (this.state !== 'answered') return; // hung up while resolving
@@ -264,26 +315,13 @@ export class SipCall {
     this.byeInFlight = (async () => {
       const d = this.dialog;
       if (!d) return;
-      const bye = (auth: [string, string] | null): OutgoingRequest => ({
-        method: 'BYE',
-        uri: d.target,
-        branch: newBranch(),
-        from: this.invite!.from,
-        to: d.remoteTo,
-        callId: this.callId,
-        cseq: ++this.cseq,
-        route: d.route,
-        headers: [['User-Agent', 'autocall'], ...(auth ? [auth] : [])],
-      });
-      let res = await this.ctx.transport.request(bye(null), d.dest);
-      const creds = this.ctx.credentials;
-      if (res && (res.status === 401 || res.status === 407) && creds) {
-        const ch = pickChallenge(res.headers.all(res.status === 401 ? 'www-authenticate' : 'proxy-authenticate')) ?? this.challenge?.ch;
-        if (ch) {
-          const header = res.status === 401 ? 'Authorization' : 'Proxy-Authorization';
-          res = await this.ctx.transport.request(bye([header, digestAuthorization(ch, { ...creds, method: 'BYE', uri: d.target })]), d.dest);
-        }
-      }
+      const res = await sendBye(
+        this.ctx.transport,
+        { target: d.target, from: this.invite!.from, to: d.remoteTo, callId: this.callId, route: d.route, dest: d.dest },
+        () => ++this.cseq,
+        this.ctx.credentials,
+        this.challenge?.ch,
+      );
       this.log.debug({ status: res?.status ?? null }, 'BYE done');
     })();
     return this.byeInFlight;

@@ -1,10 +1,11 @@
 import dgram from 'node:dgram';
 import type { Logger } from '@autocall/logger';
-import { type Carrier, type CallResult, type DialRequest, NotPlacedError } from '../../domain/carrier';
+import { type Carrier, type CarrierDialog, type CallResult, type DialRequest, NotPlacedError } from '../../domain/carrier';
 import { ulawToAlaw } from '@autocall/audio';
 import { RtpPortPool, RtpSession, type RtpStats } from './rtp';
 import { RtpWorker, type WorkerRtpSession } from './rtp-worker';
 import { type CallAudio, type CallContext, SipCall } from './sip-call';
+import { endStoredDialog, readStoredDialog } from './sip-dialog';
 import { type HostPort, type SipRequest, parseHostPort } from './sip-message';
 import { SipTransport, resolveHostPort } from './sip-transport';
 
@@ -154,7 +155,7 @@ export class SipCarrier implements Carrier {
         started.running = c.run(); // sends the INVITE synchronously
       };
       if (request.beforeSend) {
-        await request.beforeSend(send).catch((err: Error) => {
+        await request.beforeSend(send, { ...c.dialogState() }).catch((err: Error) => {
           // After the INVITE left, the guard's own failure (its commit) changes nothing.
           if (!started.running) throw new NotPlacedError('setup', `pre-INVITE check failed: ${err.message}`);
         });
@@ -202,6 +203,22 @@ export class SipCarrier implements Carrier {
         });
       }
     }
+  }
+
+  /**
+   * Ends a call a dead process placed, from its stored dialog: BYE if it was answered (with digest
+   * auth if challenged), CANCEL if it was ringing. A dialog that is not ours is dropped (true).
+   */
+  async endOrphan(dialog: CarrierDialog): Promise<boolean> {
+    const d = readStoredDialog(dialog);
+    if (!d) {
+      this.log.error('stored dialog unreadable; nothing to end');
+      return true;
+    }
+    const { transport, ctx } = await this.start();
+    const ok = await endStoredDialog(transport, d, ctx.credentials);
+    this.log.info({ callId: d.callId, answered: d.answered, ended: ok }, d.answered ? 'BYE for an orphaned call' : 'CANCEL for an orphaned call');
+    return ok;
   }
 
   /** Calls in progress in this process. */
