@@ -78,7 +78,7 @@ export function decodeG711(payload: Uint8Array, pt: number, out: Float32Array, a
   return n;
 }
 
-type FrameKind = 0 | 1 | 2 | 3 | 'voice' | 'other' | 'silence'; // 1–3: the SIT bands
+type FrameKind = 1 | 2 | 3 | 'voice' | 'other' | 'silence'; // 1–3: the SIT bands
 
 interface Tone {
   band: 1 | 2 | 3;
@@ -140,7 +140,7 @@ export class CallAudioAnalyser {
       this.kinds[i] = 'voice';
       this.voiceFrames++;
     }
-    if (this.sit === null && (kind === 'silence' || kind === 'other' || kind === 'voice' || kind === 3)) this.sit = this.findSit(i);
+    if (this.sit === null && kind !== 1 && kind !== 2) this.sit = this.findSit(i);
   }
 
   /** Speech varies: over the last 10 frames, the zero-crossing rate or the energy spreads widely. */
@@ -158,10 +158,11 @@ export class CallAudioAnalyser {
   private findSit(i: number): SitKind | null {
     const tones: Tone[] = [];
     let gap = 0;
-    for (let f = i; f >= 0 && tones.length <= 3; f--) {
+    // three tones and their gaps fit in 75 frames (1.5 s); no further back is looked at
+    for (let f = i; f >= Math.max(0, i - 75) && tones.length <= 3; f--) {
       const k = this.kinds[f]!;
       const last = tones[tones.length - 1];
-      if (typeof k === 'number' && k > 0) {
+      if (typeof k === 'number') {
         if (last && last.band === k && last.startFrame - f <= 1 + gap) {
           last.startFrame = f;
           last.frames++;

@@ -42,6 +42,11 @@ export interface SipCarrierConfig {
    * main-thread stalls (GC, database work, JSON) do not delay packets. Default true.
    */
   rtpWorker?: boolean;
+  /**
+   * Analyse the inbound audio of early media and of the first 3 s after an answer for SIT tones
+   * and operator announcements (default true).
+   */
+  analyseAudio?: boolean;
   /** Called once per finished call with its media figures (tests, benchmarks, metrics). */
   onCallStats?: (stats: SipCallStats) => void;
 }
@@ -112,6 +117,7 @@ export class SipCarrier implements Carrier {
       fromUri: (callerId) => (callerId ? fromBase.replace(/^(sips?:)(?:[^@;]*@)?/i, `$1${callerId}@`) : fromBase),
       credentials: c.username && c.password !== undefined ? { username: c.username, password: c.password } : null,
       hangupDelayMs: c.hangupDelayMs ?? 200,
+      analyseAudio: c.analyseAudio ?? true,
       logger: this.log,
     };
     this.log.info({ trunk: `${c.trunkHost}:${c.trunkPort}`, local: transport.advertised, outboundProxy: c.outboundProxy ?? null, auth: ctx.credentials !== null }, 'SIP carrier ready');
