@@ -86,30 +86,47 @@ interface Tone {
   frames: number;
 }
 
+/** Frames kept (2 s): a SIT's three tones and their gaps fit, and so does the speech test's window. */
+const KEPT = 100;
+
 /**
- * Listens to one call's inbound audio, 20 ms at a time, and says what it heard. Keeps at most
- * `maxSeconds` of samples (the analysis window), so a call's memory use is bounded.
+ * Listens to one call's inbound audio, 20 ms at a time, and says what it heard, for as long as
+ * the call listens. Only the last 2 s of samples and frame facts are kept (rings of KEPT frames),
+ * so a call's memory use is small and bounded (about 70 KB).
  */
 export class CallAudioAnalyser {
-  private readonly pcm: Float32Array;
-  private filled = 0;
+  /** the last KEPT frames' samples; frame i at (i % KEPT) * FRAME */
+  private readonly pcm = new Float32Array(KEPT * FRAME);
+  private readonly frameBuf = new Float32Array(FRAME);
+  private pending = 0;
   private frames = 0;
-  private readonly kinds: FrameKind[] = [];
-  private readonly zcr: number[] = [];
-  private readonly power: number[] = [];
+  private readonly kinds: FrameKind[] = new Array<FrameKind>(KEPT).fill('silence');
+  private readonly zcr = new Float64Array(KEPT);
+  private readonly power = new Float64Array(KEPT);
   private voiceFrames = 0;
   private sit: SitKind | null = null;
-
-  constructor(maxSeconds = 12) {
-    this.pcm = new Float32Array(maxSeconds * RATE);
-  }
 
   /** One RTP payload (G.711, payload type 0 or 8); other payload types are ignored. */
   push(pt: number, payload: Uint8Array): void {
     if (pt !== 0 && pt !== 8) return;
-    if (this.filled + payload.length > this.pcm.length) return; // past the window: nothing more is analysed
-    this.filled += decodeG711(payload, pt, this.pcm, this.filled);
-    while ((this.frames + 1) * FRAME <= this.filled) this.frame(this.frames++);
+    let at = 0;
+    while (at < payload.length) {
+      const n = decodeG711(payload.subarray(at, at + FRAME - this.pending), pt, this.frameBuf, this.pending);
+      at += n;
+      this.pending += n;
+      if (this.pending === FRAME) {
+        this.pcm.set(this.frameBuf, (this.frames % KEPT) * FRAME);
+        this.pending = 0;
+        this.frame(this.frames++);
+      }
+    }
+  }
+
+  /** The samples of frames [first, last] (absolute indices, all still kept), in order. */
+  private samples(first: number, last: number): Float32Array {
+    const out = new Float32Array((last - first + 1) * FRAME);
+    for (let f = first; f <= last; f++) out.set(this.pcm.subarray((f % KEPT) * FRAME, (f % KEPT + 1) * FRAME), (f - first) * FRAME);
+    return out;
   }
 
   get heard(): Heard {
@@ -122,11 +139,11 @@ export class CallAudioAnalyser {
   }
 
   private frame(i: number): void {
-    const from = i * FRAME;
+    const from = (i % KEPT) * FRAME;
     const to = from + FRAME;
     const e = meanSquare(this.pcm, from, to);
-    this.power.push(e);
-    this.zcr.push(zeroCrossings(this.pcm, from, to));
+    this.power[i % KEPT] = e;
+    this.zcr[i % KEPT] = zeroCrossings(this.pcm, from, to);
     let kind: FrameKind = 'silence';
     if (e >= SILENCE_POWER) {
       kind = 'other';
@@ -135,9 +152,9 @@ export class CallAudioAnalyser {
         if (best >= TONE_PURITY * e) kind = (b + 1) as 1 | 2 | 3;
       }
     }
-    this.kinds.push(kind);
+    this.kinds[i % KEPT] = kind;
     if (kind === 'other' && this.speechLike(i)) {
-      this.kinds[i] = 'voice';
+      this.kinds[i % KEPT] = 'voice';
       this.voiceFrames++;
     }
     if (this.sit === null && kind !== 1 && kind !== 2) this.sit = this.findSit(i);
@@ -151,7 +168,8 @@ export class CallAudioAnalyser {
       if (m === 0) return 0;
       return Math.sqrt(xs.reduce((a, b) => a + (b - m) * (b - m), 0) / xs.length) / m;
     };
-    return cv(this.zcr.slice(i - 9, i + 1)) > 0.2 || cv(this.power.slice(i - 9, i + 1)) > 0.6;
+    const last10 = (xs: Float64Array) => Array.from({ length: 10 }, (_, k) => xs[(i - k) % KEPT]!);
+    return cv(last10(this.zcr)) > 0.2 || cv(last10(this.power)) > 0.6;
   }
 
   /** Looks for band-1, band-2, band-3 tones ending at frame `i` (the third may still be sounding). */
@@ -160,7 +178,7 @@ export class CallAudioAnalyser {
     let gap = 0;
     // three tones and their gaps fit in 75 frames (1.5 s); no further back is looked at
     for (let f = i; f >= Math.max(0, i - 75) && tones.length <= 3; f--) {
-      const k = this.kinds[f]!;
+      const k = this.kinds[f % KEPT]!;
       const last = tones[tones.length - 1];
       if (typeof k === 'number') {
         if (last && last.band === k && last.startFrame - f <= 1 + gap) {
@@ -199,12 +217,11 @@ export class CallAudioAnalyser {
 
   /** Of `freqs`, the one strongest over the tone's whole length (its middle, away from the edges). */
   private nearest(t: Tone, freqs: readonly number[]): number {
-    const from = (t.startFrame + 1) * FRAME;
-    const to = (t.startFrame + t.frames - 1) * FRAME;
+    const x = this.samples(t.startFrame + 1, t.startFrame + t.frames - 2);
     let best = freqs[0]!;
     let bestPower = -1;
     for (const f of freqs) {
-      const p = goertzel(this.pcm, from, to, f);
+      const p = goertzel(x, 0, x.length, f);
       if (p > bestPower) [best, bestPower] = [f, p];
     }
     return best;
