@@ -6,7 +6,10 @@ import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { eventually } from '@autocall/testing';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { scenario, sippInstalled, udpPortBound } from '../../services/dialer/test/sip/sip-test-kit';
+import { announcement, sit, ulawWav } from '../../services/dialer/test/sip/test-audio';
 import { allPages, call, e164, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
 /**
@@ -36,8 +39,8 @@ async function freeUdpPort(span = 1): Promise<number> {
 }
 
 /** SIPp as a UAS for `calls` calls under coreutils `timeout`; resolves once its SIP port is bound. */
-async function startSipp(port: number, mediaPort: number, calls: number) {
-  const args = ['45', 'sipp', '-sf', scenario('uas-wait-bye'), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-m', String(calls), '-rtp_echo', '-nostdin'];
+async function startSipp(port: number, mediaPort: number, calls: number, name = 'uas-wait-bye', rtpEcho = true) {
+  const args = ['45', 'sipp', '-sf', name.endsWith('.xml') ? name : scenario(name), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-m', String(calls), ...(rtpEcho ? ['-rtp_echo'] : []), '-nostdin'];
   const child = spawn('timeout', args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
@@ -57,11 +60,13 @@ async function startSipp(port: number, mediaPort: number, calls: number) {
 run('the platform with a SIP trunk carrier against SIPp', () => {
   let p: Platform | undefined;
   let sipp: Awaited<ReturnType<typeof startSipp>> | undefined;
+  let sipPort = 0;
+  let mediaPort = 0;
 
   beforeAll(async () => {
     if (!sippInstalled) throw new Error('sipp is not installed: apt-get install -y sip-tester');
-    const sipPort = await freeUdpPort();
-    const mediaPort = await freeUdpPort(4);
+    sipPort = await freeUdpPort();
+    mediaPort = await freeUdpPort(4);
     p = await startPlatform({
       dialerEnv: {
         CARRIER: 'sip',
@@ -123,7 +128,7 @@ run('the platform with a SIP trunk carrier against SIPp', () => {
       const calls = (await call(base, 'GET', `/v1/tasks/${taskId}/calls?limit=200`, { headers: auth })).body;
       throw new Error(`${err.message}\ntask: ${JSON.stringify(seen)}\ncalls: ${JSON.stringify(calls)}`);
     });
-    expect(task.progress).toMatchObject({ total: CALLS, pending: 0, answered: CALLS, noAnswer: 0, busy: 0, unavailable: 0, failed: 0, percent: 100 });
+    expect(task.progress).toMatchObject({ total: CALLS, pending: 0, answered: CALLS, noAnswer: 0, busy: 0, unavailable: 0, invalidNumber: 0, failed: 0, percent: 100 });
 
     const calls = await allPages(base, auth, `/v1/tasks/${taskId}/calls`);
     expect(calls).toHaveLength(CALLS);
@@ -152,4 +157,205 @@ run('the platform with a SIP trunk carrier against SIPp', () => {
     const peer = await sipp!.exit;
     expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
   }, 50_000);
+
+  it('when the trunk says some numbers do not exist (404; 480 with Q.850 cause 1) and one is off (480), then those are invalid_number, never retried and get no SMS, the off one is retried and gets its unanswered SMS, and /calls, the progress and the report say so', async () => {
+    await sipp?.exit; // the first test's SIPp has ended: this one takes its port
+    const base = p!.url;
+    const { auth } = await newTenant(base);
+    const recording = await uploadRecording(base, auth);
+    const rows = rosterRows(87630021500, 10); // last digits 0–9: uas-by-number answers by the last digit
+    const roster = await uploadRoster(base, auth, rows);
+    expect(roster.body.counts.valid).toBe(10);
+    const template = async (content: string) => (await call(base, 'POST', '/v1/sms-templates', { headers: auth, json: { name: 'T', content } })).body.id as string;
+    const disconnect = await template('Thanks {{name}}.');
+    const unanswered = await template('Sorry we missed you {{name}}.');
+    expect((await call(base, 'PUT', '/v1/sms-account', { headers: auth, json: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' } })).status).toBe(200);
+    // 10 first attempts and one retry of the powered-off number
+    sipp = await startSipp(sipPort, mediaPort, 11, 'uas-by-number');
+    const created = await call(base, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: {
+        name: 'SIP invalid numbers',
+        recordingId: recording.body.id,
+        rosterId: roster.body.id,
+        start: { mode: 'immediate' },
+        sms: { onDisconnect: { enabled: true, templateId: disconnect }, onUnanswered: { enabled: true, templateId: unanswered } },
+        dialing: { ...OPEN_DIALING, maxConcurrentCalls: 10, ringTimeoutSeconds: 10, maxAttempts: 2, retryDelayMinutes: 0 },
+      },
+    });
+    expect(created.status).toBe(201);
+    const taskId = created.body.id as string;
+    const task = await eventually(
+      async () => {
+        const res = await call(base, 'GET', `/v1/tasks/${taskId}`, { headers: auth });
+        return res.body.status === 'completed' ? res.body : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(task.progress).toMatchObject({ total: 10, pending: 0, answered: 7, unavailable: 1, invalidNumber: 2, noAnswer: 0, busy: 0, failed: 0, percent: 100 });
+
+    const calls = await allPages(base, auth, `/v1/tasks/${taskId}/calls`);
+    const of = (digit: string) => calls.filter((c) => c.phone.endsWith(digit)).map((c) => [c.attempt, c.outcome, c.sipCode, c.failureReason]);
+    expect(of('4')).toEqual([[1, 'invalid_number', 404, '404 Not Found']]);
+    expect(of('5')).toEqual([[1, 'invalid_number', 480, '480 Temporarily Unavailable (Q.850 cause 1)']]);
+    expect(of('7')).toEqual([
+      [1, 'unavailable', 480, '480 Temporarily Unavailable'],
+      [2, 'unavailable', 480, '480 Temporarily Unavailable'],
+    ]);
+    expect(calls).toHaveLength(11);
+    expect(calls.every((c) => c.answeredBy === null && c.dtmf === null && Array.isArray(c.tags) && c.tags.length === 0)).toBe(true);
+    const invalidOnly = await call(base, 'GET', `/v1/tasks/${taskId}/calls?outcome=invalid_number`, { headers: auth });
+    expect(invalidOnly.body.items.map((c: { phone: string }) => c.phone).sort()).toEqual([e164('87630021504'), e164('87630021505')]);
+
+    const sms = await eventually(
+      async () => {
+        const items = await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`);
+        return items.length >= 8 && items.every((m) => m.status === 'sent') ? items : undefined;
+      },
+      15_000,
+      100,
+    );
+    await new Promise((r) => setTimeout(r, 500)); // a stray SMS for an invalid number would show by now
+    const after = await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`);
+    expect(after.map((m) => `${m.phone.slice(-1)}:${m.kind}`).sort()).toEqual(['0:disconnect', '1:disconnect', '2:disconnect', '3:disconnect', '6:disconnect', '7:unanswered', '8:disconnect', '9:disconnect']);
+    expect(sms.length).toBe(8);
+
+    const report = await call(base, 'GET', `/v1/tasks/${taskId}/report?format=csv`, { headers: auth });
+    const lines = report.text.split(/\r?\n/).filter((l: string) => l.includes('87630021504') || l.includes('87630021505'));
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l: string) => l.includes('invalid_number'))).toBe(true);
+
+    const peer = await sipp!.exit;
+    expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
+  }, 60_000);
+
+  it('when the network plays SITs and an announcement in early media or after a 200, then /calls, the progress, the retries and the SMS follow the table', async () => {
+    await sipp?.exit;
+    const base = p!.url;
+    const { auth } = await newTenant(base);
+    const recording = await uploadRecording(base, auth);
+    const rows = rosterRows(87630021600, 6); // last digits 0–5
+    const roster = await uploadRoster(base, auth, rows);
+    const template = async (content: string) => (await call(base, 'POST', '/v1/sms-templates', { headers: auth, json: { name: 'T', content } })).body.id as string;
+    const disconnect = await template('Thanks {{name}}.');
+    const unanswered = await template('Sorry we missed you {{name}}.');
+    expect((await call(base, 'PUT', '/v1/sms-account', { headers: auth, json: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' } })).status).toBe(200);
+    // by last digit: 1 vacant-code SIT, 2 reorder SIT, 3 announcement — each in early media, then 480;
+    // 4 a 200 then a reorder SIT (a false answer); 0 and 5 answer
+    const dir = mkdtempSync(join(tmpdir(), 'sit-e2e-'));
+    const wav = (name: string, audio: Buffer) => ulawWav(audio, join(dir, `${name}.wav`));
+    const vacant = wav('vacant', sit('vacant-code'));
+    const reorder = wav('reorder', sit('reorder'));
+    const speech = announcement();
+    const announce = wav('announce', speech);
+    const file = join(dir, 'by-number.xml');
+    writeFileSync(file, byNumberEarlyMedia({ vacant, reorder, announce, announceMs: Math.ceil(speech.length / 8) + 300 }));
+    // 6 first attempts and a retry each of 2, 3 and 4; no echo of our audio: the network's is the only stream back
+    sipp = await startSipp(sipPort, mediaPort, 9, file, false);
+    const created = await call(base, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: {
+        name: 'SIP early media',
+        recordingId: recording.body.id,
+        rosterId: roster.body.id,
+        start: { mode: 'immediate' },
+        sms: { onDisconnect: { enabled: true, templateId: disconnect }, onUnanswered: { enabled: true, templateId: unanswered } },
+        dialing: { ...OPEN_DIALING, maxConcurrentCalls: 10, ringTimeoutSeconds: 20, maxAttempts: 2, retryDelayMinutes: 0 },
+      },
+    });
+    expect(created.status).toBe(201);
+    const taskId = created.body.id as string;
+    const task = await eventually(
+      async () => {
+        const res = await call(base, 'GET', `/v1/tasks/${taskId}`, { headers: auth });
+        return res.body.status === 'completed' ? res.body : undefined;
+      },
+      40_000,
+      200,
+    );
+    const calls = await allPages(base, auth, `/v1/tasks/${taskId}/calls`);
+    expect(task.progress).toMatchObject({ total: 6, pending: 0, answered: 2, unavailable: 3, invalidNumber: 1, failed: 0, percent: 100 });
+    const of = (digit: string) => calls.filter((c) => c.phone.endsWith(digit)).map((c) => [c.attempt, c.outcome, c.sipCode, c.failureReason]);
+    expect(of('1')).toEqual([[1, 'invalid_number', 480, 'sit:vacant-code']]);
+    expect(of('2')).toEqual([
+      [1, 'unavailable', 480, 'sit:reorder'],
+      [2, 'unavailable', 480, 'sit:reorder'],
+    ]);
+    expect(of('3')).toEqual([
+      [1, 'unavailable', 480, 'early-media-announcement'],
+      [2, 'unavailable', 480, 'early-media-announcement'],
+    ]);
+    expect(of('4')).toEqual([
+      [1, 'unavailable', 200, 'false-answer sit:reorder'],
+      [2, 'unavailable', 200, 'false-answer sit:reorder'],
+    ]);
+    expect(calls.filter((c) => c.phone.endsWith('4')).every((c) => c.answeredAt === null && c.durationMs === 0)).toBe(true);
+    const sms = await eventually(
+      async () => {
+        const items = await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`);
+        return items.length >= 5 && items.every((m) => m.status === 'sent') ? items : undefined;
+      },
+      15_000,
+      100,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`);
+    expect(after.map((m) => `${m.phone.slice(-1)}:${m.kind}`).sort()).toEqual(['0:disconnect', '2:unanswered', '3:unanswered', '4:unanswered', '5:disconnect']);
+    expect(sms.length).toBe(5);
+    const peer = await sipp!.exit;
+    expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
+  }, 90_000);
 });
+
+/** A SIPp UAS answering by the called number's last digit with early media or a false answer (see the test above). */
+function byNumberEarlyMedia(f: { vacant: string; reorder: string; announce: string; announceMs: number }): string {
+  const sdp = ['v=0', 'o=sipp 1 1 IN IP[local_ip_type] [local_ip]', 's=-', 'c=IN IP[media_ip_type] [media_ip]', 't=0 0', 'm=audio [media_port] RTP/AVP 0', 'a=rtpmap:0 PCMU/8000'];
+  const send = (status: string, opts: { tag?: boolean; sdp?: boolean; next?: string } = {}) =>
+    `  <send${opts.next ? ` next="${opts.next}"` : ''}><![CDATA[
+SIP/2.0 ${status}
+[last_Via:]
+[last_From:]
+[last_To:]${opts.tag === false ? '' : ';tag=[pid]SIPpTag01[call_number]'}
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+${opts.sdp ? `Content-Type: application/sdp\nContent-Length: [len]\n\n${sdp.join('\n')}` : 'Content-Length: 0\n'}
+]]></send>`;
+  const early = (label: string, wavFile: string, ms: number) => `  <label id="${label}"/>
+${send('183 Session Progress', { sdp: true })}
+  <nop><action><exec rtp_stream="${wavFile},1,0"/></action></nop>
+  <pause milliseconds="${ms}"/>
+${send('480 Temporarily Unavailable')}
+  <recv request="ACK" timeout="5000" next="99"/>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1"?>
+<scenario name="early media by number">
+  <recv request="INVITE" timeout="40000">
+    <action>
+      <ereg regexp="^INVITE sip:[^@ ]*1@" search_in="msg" check_it="false" assign_to="d1"/>
+      <ereg regexp="^INVITE sip:[^@ ]*2@" search_in="msg" check_it="false" assign_to="d2"/>
+      <ereg regexp="^INVITE sip:[^@ ]*3@" search_in="msg" check_it="false" assign_to="d3"/>
+      <ereg regexp="^INVITE sip:[^@ ]*4@" search_in="msg" check_it="false" assign_to="d4"/>
+    </action>
+  </recv>
+${send('100 Trying', { tag: false })}
+  <nop test="d1" next="10"/>
+  <nop test="d2" next="20"/>
+  <nop test="d3" next="30"/>
+  <nop test="d4" next="40"/>
+${send('200 OK', { sdp: true })}
+  <recv request="ACK" timeout="5000" crlf="true"/>
+  <recv request="BYE" timeout="30000"/>
+${send('200 OK', { tag: false, next: '99' })}
+${early('10', f.vacant, 2300)}
+${early('20', f.reorder, 2300)}
+${early('30', f.announce, f.announceMs)}
+  <label id="40"/>
+${send('200 OK', { sdp: true })}
+  <recv request="ACK" timeout="5000" crlf="true"/>
+  <nop><action><exec rtp_stream="${f.reorder},1,0"/></action></nop>
+  <recv request="BYE" timeout="10000"/>
+${send('200 OK', { tag: false })}
+  <label id="99"/>
+</scenario>`;
+}

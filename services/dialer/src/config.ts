@@ -64,6 +64,8 @@ export const dialerConfigSchema = configSchema({
   SIP_MAX_CHANNELS: Type.Integer({ minimum: 1, default: 200 }),
   /** SIP carrier: pace and send RTP in a worker thread (one for all calls), away from the main thread's stalls; false = on the main thread. */
   SIP_RTP_WORKER: Type.Boolean({ default: true }),
+  /** SIP carrier: listen to early media and the first 3 s after an answer for SIT tones and operator announcements; false = SIP codes only. */
+  SIP_AUDIO_ANALYSIS: Type.Boolean({ default: true }),
   /** SIP carrier: outbound proxy (`host[:port]` or SIP URI) every request goes through. */
   SIP_OUTBOUND_PROXY: Type.Optional(Type.String()),
 });

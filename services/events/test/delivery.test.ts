@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { CallCompleted, DialerNumberSettled, NumberCompleted, type NumberCompletedT } from '@autocall/contracts';
+import { CallCompleted, CallCompletedV1, DialerNumberSettled, NumberCompleted, type NumberCompletedT } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
 import { connectTestBus, eventually, newTenantId, sql } from '@autocall/testing';
 import { call, deleteTestQueues, Receiver, startEvents, type Events } from './helpers';
@@ -80,6 +80,7 @@ describe('webhook deliveries (Standard Webhooks)', () => {
     const [got] = await eventually(() => (rx.ofEvent(eventId).length ? rx.ofEvent(eventId) : undefined));
     expect(JSON.parse(got.body).data).toEqual({
       id: attemptId, taskId, phone: '+6287630021320', attempt: 1, status: 'completed', outcome: 'answered', hangupBy: 'callee', sipCode: 200, failureReason: null,
+      answeredBy: null, dtmf: null, tags: [],
       startedAt: '2026-01-15T02:00:00.000Z', answeredAt: '2026-01-15T02:00:03.000Z', endedAt: '2026-01-15T02:00:10.000Z', durationMs: 7000, sms: null, final: true,
     });
   });
@@ -100,6 +101,24 @@ describe('webhook deliveries (Standard Webhooks)', () => {
       ['number.completed', { taskId, phone: '+6287630021329', outcome: 'suppressed', attempts: 0, variables: { 'Order Id': 'ORD-9' }, sms: null }],
       ['number.completed', { taskId, phone: '+6287630021329', outcome: 'expired', attempts: 1, variables: { 'Order Id': 'ORD-9' }, sms: null }],
     ]);
+  });
+
+  it('when call.completed v2 carries invalid_number, answeredBy, dtmf and tags, or a v1 message arrives, then both are delivered in the call record shape', async () => {
+    const t = newTenantId();
+    await endpoint(t);
+    const v2 = randomUUID();
+    const v1 = randomUUID();
+    const call = callOf(t);
+    await bus.publish(CallCompleted, { ...call, attemptId: randomUUID(), outcome: 'answered', answeredBy: 'human', dtmf: '19', tags: ['interested'] }, { id: v2 });
+    await bus.publish(CallCompletedV1, { ...call, attemptId: randomUUID(), outcome: 'busy' } as never, { id: v1 });
+    const [a] = await eventually(() => (rx.ofEvent(v2).length ? rx.ofEvent(v2) : undefined));
+    expect(JSON.parse(a.body).data).toMatchObject({ outcome: 'answered', answeredBy: 'human', dtmf: '19', tags: ['interested'] });
+    const [b] = await eventually(() => (rx.ofEvent(v1).length ? rx.ofEvent(v1) : undefined));
+    expect(JSON.parse(b.body).data).toMatchObject({ outcome: 'busy', answeredBy: null, dtmf: null, tags: [] });
+    const invalid = randomUUID();
+    await bus.publish(CallCompleted, { ...call, attemptId: randomUUID(), outcome: 'invalid_number', sipCode: 404, failureReason: '404 Not Found' }, { id: invalid });
+    const [c] = await eventually(() => (rx.ofEvent(invalid).length ? rx.ofEvent(invalid) : undefined));
+    expect(JSON.parse(c.body).data).toMatchObject({ outcome: 'invalid_number', sipCode: 404, failureReason: '404 Not Found' });
   });
 
   it("when events of another type or another tenant are published, or the same message twice, then only the endpoint's own arrive, once each, numbered in order", async () => {

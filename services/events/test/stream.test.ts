@@ -9,7 +9,7 @@ import { call, deleteTestQueues, SseClient, startEvents, type Events } from './h
 const number = (tenantId: string, taskId = randomUUID(), over: Record<string, unknown> = {}) => ({ tenantId, taskId, phone: '+6287630021323', outcome: 'answered', attempts: 1, variables: {}, sms: null, ...over });
 const progress = (tenantId: string, taskId: string, answered: number) => ({
   tenantId, taskId, status: 'running',
-  progress: { total: 100, pending: 100 - answered, answered, noAnswer: 0, busy: 0, unavailable: 0, failed: 0, suppressed: 0, expired: 0, cancelled: 0, smsSent: 0, smsFailed: 0, percent: answered },
+  progress: { total: 100, pending: 100 - answered, answered, noAnswer: 0, busy: 0, unavailable: 0, invalidNumber: 0, failed: 0, suppressed: 0, expired: 0, cancelled: 0, smsSent: 0, smsFailed: 0, percent: answered },
 });
 
 describe('the live event stream (GET /v1/events, Server-Sent Events)', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NumberCompleted, SmsFailed, SmsSent, SmsStatusChanged, TaskCreated, TaskUpdated, type NumberCompletedT } from '@autocall/contracts';
+import { CallCompletedV1, NumberCompleted, SmsFailed, SmsSent, SmsStatusChanged, TaskCreated, TaskUpdated, type NumberCompletedT } from '@autocall/contracts';
 import { on, type Bus, type MessageContext } from '@autocall/bus';
 import { asTenant, connectTestBus, eventually, newTenantId } from '@autocall/testing';
 import { callCompleted, createTemplate, deleteTestQueues, messagesOf, publishCall, publishTask, putAccount, startSms, taskSnapshot, type Sms } from './helpers';
@@ -158,6 +158,43 @@ describe('follow-up SMS rules', () => {
     const sent = statuses.filter((x) => x.message.taskId === task.taskId);
     expect(sent.map((x) => x.message.status)).toEqual(['sent', 'sent', 'sent']);
     expect(sent.map((x) => x.message).sort((a, b) => a.phone.localeCompare(b.phone))).toEqual([...items].sort((a, b) => a.phone.localeCompare(b.phone)));
+  });
+
+  it('when a number does not exist (invalid_number), then it gets no unanswered SMS unless onUnanswered.includeInvalid', async () => {
+    const { tenantId, unanswered } = await tenantWithTemplates();
+    const plain = taskSnapshot({ tenantId, unanswered: { templateId: unanswered } });
+    const including = taskSnapshot({ tenantId, unanswered: { templateId: unanswered, includeInvalid: true } });
+    await knownTask(plain);
+    await knownTask(including);
+    for (const task of [plain, including]) {
+      await publishCall(bus, callCompleted(task, { phone: '+6281200000040', outcome: 'invalid_number', sipCode: 404, failureReason: '404 Not Found' }));
+      await publishCall(bus, callCompleted(task, { phone: '+6281200000041', outcome: 'unavailable', sipCode: 480 }));
+    }
+    expect(byPhone(await settled(tenantId, including.taskId, 2))).toEqual(['+6281200000040:unanswered', '+6281200000041:unanswered']);
+    expect(byPhone(await settled(tenantId, plain.taskId, 1))).toEqual(['+6281200000041:unanswered']);
+    // the number is still announced, with no SMS
+    const announced = await eventually(() => numbers.find((n) => n.taskId === plain.taskId && n.phone === '+6281200000040'));
+    expect([announced.outcome, announced.sms]).toEqual(['invalid_number', null]);
+  });
+
+  it('when onDisconnect is humanAnswered, then a call AMD heard a machine answer gets no SMS and people (or unknown) do', async () => {
+    const { tenantId, disconnect } = await tenantWithTemplates();
+    const task = taskSnapshot({ tenantId, disconnect: { templateId: disconnect, when: 'humanAnswered' } });
+    await knownTask(task);
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000050', outcome: 'answered', answeredBy: 'machine', hangupBy: 'system' }));
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000051', outcome: 'answered', answeredBy: 'human' }));
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000052', outcome: 'answered', answeredBy: 'unknown' }));
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000053', outcome: 'answered' })); // AMD off
+    const items = await settled(tenantId, task.taskId, 3);
+    expect(byPhone(items)).toEqual(['+6281200000051:disconnect', '+6281200000052:disconnect', '+6281200000053:disconnect']);
+  });
+
+  it('when a call.completed v1 (from a dialer of before v2) arrives, then it still gets its SMS', async () => {
+    const { tenantId, unanswered } = await tenantWithTemplates();
+    const task = taskSnapshot({ tenantId, unanswered: { templateId: unanswered } });
+    await knownTask(task);
+    await bus.publish(CallCompletedV1, callCompleted(task, { phone: '+6281200000060', outcome: 'busy' }) as never);
+    expect(byPhone(await settled(tenantId, task.taskId, 1))).toEqual(['+6281200000060:unanswered']);
   });
 
   it('when a number is retried and answers on its last attempt, then it gets the disconnect SMS only', async () => {

@@ -59,8 +59,8 @@ export interface TaskOptions {
   tenantId: string;
   taskId?: string;
   name?: string;
-  disconnect?: { templateId: string | null; when?: 'anyAnswered' | 'calleeHangup' } | null;
-  unanswered?: { templateId: string | null } | null;
+  disconnect?: { templateId: string | null; when?: 'anyAnswered' | 'calleeHangup' | 'humanAnswered' } | null;
+  unanswered?: { templateId: string | null; includeInvalid?: boolean } | null;
 }
 
 /** A task snapshot as the task service publishes it on task.* events. */
@@ -76,7 +76,9 @@ export function taskSnapshot(o: TaskOptions): TaskSnapshotT {
     total: 10,
     sms: {
       onDisconnect: o.disconnect ? { enabled: true, templateId: o.disconnect.templateId, when: o.disconnect.when ?? 'anyAnswered' } : { enabled: false, templateId: null },
-      onUnanswered: o.unanswered ? { enabled: true, templateId: o.unanswered.templateId } : { enabled: false, templateId: null },
+      onUnanswered: o.unanswered
+        ? { enabled: true, templateId: o.unanswered.templateId, ...(o.unanswered.includeInvalid !== undefined ? { includeInvalid: o.unanswered.includeInvalid } : {}) }
+        : { enabled: false, templateId: null },
     },
     dialing: defaultDialing(),
     timezone: 'Asia/Jakarta',

@@ -23,7 +23,7 @@ const TZ = 'Asia/Jakarta';
 
 /** A stored task with zero counters, overridden as given (only what the rules read matters). */
 const row = (o: Partial<TaskRow> = {}): TaskRow =>
-  ({ status: 'running', total: 10, answered: 0, no_answer: 0, busy: 0, unavailable: 0, failed: 0, suppressed: 0, expired: 0, cancelled: 0, final_count: null, started_at: null, start_at: new Date(0), ...o }) as TaskRow;
+  ({ status: 'running', total: 10, answered: 0, no_answer: 0, busy: 0, unavailable: 0, invalid_number: 0, failed: 0, suppressed: 0, expired: 0, cancelled: 0, final_count: null, started_at: null, start_at: new Date(0), ...o }) as TaskRow;
 
 const problem = (code: string, status: number) => expect.objectContaining({ code, status });
 

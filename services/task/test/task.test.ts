@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { CallCompleted, DialerTaskDrained, SmsFailed, SmsSent, TaskGet, type CallCompletedT } from '@autocall/contracts';
+import { CallCompleted, CallCompletedV1, DialerTaskDrained, SmsFailed, SmsSent, TaskGet, type CallCompletedT } from '@autocall/contracts';
 import { asTenant, createTemplate, eventually, newTenantId, putSmsAccount, sql, testDatabaseUrl } from '@autocall/testing';
 import { SMS_SCHEMA } from '../../sms/src/app';
 import { TASK_SCHEMA } from '../src/app';
@@ -98,9 +98,9 @@ describe('creating a task', () => {
       recordingId: w.recordingId,
       rosterId: w.rosterId,
       start: { mode: 'immediate' },
-      sms: { onDisconnect: { enabled: true, templateId: w.templateId, when: 'anyAnswered' }, onUnanswered: { enabled: false, templateId: null } },
+      sms: { onDisconnect: { enabled: true, templateId: w.templateId, when: 'anyAnswered' }, onUnanswered: { enabled: false, templateId: null, includeInvalid: false } },
       dialing: { maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: { start: '08:00', end: '20:00', days: w.body().dialing.callingWindow.days } },
-      progress: { total: 3, pending: 3, answered: 0, noAnswer: 0, busy: 0, unavailable: 0, failed: 0, suppressed: 0, expired: 0, cancelled: 0, smsSent: 0, smsFailed: 0, percent: 0 },
+      progress: { total: 3, pending: 3, answered: 0, noAnswer: 0, busy: 0, unavailable: 0, invalidNumber: 0, failed: 0, suppressed: 0, expired: 0, cancelled: 0, smsSent: 0, smsFailed: 0, percent: 0 },
       pausedAt: null,
       completedAt: null,
       cancelledAt: null,
@@ -181,6 +181,9 @@ describe('creating a task', () => {
     [{ sms: { onDisconnect: { enabled: true } } }, 'sms.onDisconnect.templateId'],
     [{ sms: { onUnanswered: { enabled: true, templateId: null } } }, 'sms.onUnanswered.templateId'],
     [{ sms: { onUnanswered: { enabled: false, when: 'anyAnswered' } } }, 'sms.onUnanswered.when'],
+    [{ sms: { onUnanswered: { enabled: false, includeInvalid: 'yes' } } }, 'sms.onUnanswered.includeInvalid'],
+    [{ sms: { onDisconnect: { enabled: false, includeInvalid: true } } }, 'sms.onDisconnect.includeInvalid'],
+    [{ sms: { onDisconnect: { enabled: false, when: 'machineAnswered' } } }, 'sms.onDisconnect.when'],
     [{ recordingId: 'nope' }, 'recordingId'],
   ])('when the body has %p, then 400 VALIDATION_FAILED naming %s and nothing is created', async (extra, field) => {
     const w = await refusedWorld();
@@ -188,6 +191,23 @@ describe('creating a task', () => {
     expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     expect((await call(w.tenant, 'GET', '/v1/tasks')).body.total).toBe(0);
+  });
+
+  it('when onUnanswered.includeInvalid and onDisconnect.when humanAnswered are given, then the task keeps them, a PATCH changes them and task.updated carries them', async () => {
+    const w = await world({ sms: true });
+    const res = await call(
+      w.tenant,
+      'POST',
+      '/v1/tasks',
+      w.body({ sms: { onDisconnect: { enabled: true, templateId: w.templateId, when: 'humanAnswered' }, onUnanswered: { enabled: true, templateId: w.templateId, includeInvalid: true } } }),
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.sms).toEqual({ onDisconnect: { enabled: true, templateId: w.templateId, when: 'humanAnswered' }, onUnanswered: { enabled: true, templateId: w.templateId, includeInvalid: true } });
+    const patched = await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { sms: { onUnanswered: { enabled: true, templateId: w.templateId, includeInvalid: false } } });
+    expect(patched.body.sms.onUnanswered).toEqual({ enabled: true, templateId: w.templateId, includeInvalid: false });
+    expect(patched.body.sms.onDisconnect.when).toBe('humanAnswered');
+    const updated = (await outbox(res.body.id)).filter((e) => e.name === 'task.updated').pop();
+    expect(updated?.payload.sms.onUnanswered.includeInvalid).toBe(false);
   });
 
   it('when the window ends at 24:00 and a caller id is E.164, then they are accepted', async () => {
@@ -447,7 +467,7 @@ describe('editing and deleting', () => {
     const dial = await call(w.tenant, 'PATCH', `/v1/tasks/${s.id}`, { dialing: { maxAttempts: 3, callingWindow: { end: '21:00' } }, sms: { onUnanswered: { enabled: true, templateId: w.templateId } } });
     expect(dial.status).toBe(200);
     expect(dial.body.dialing).toMatchObject({ maxAttempts: 3, maxConcurrentCalls: 10, callingWindow: { start: '08:00', end: '21:00' } });
-    expect(dial.body.sms.onUnanswered).toEqual({ enabled: true, templateId: w.templateId });
+    expect(dial.body.sms.onUnanswered).toEqual({ enabled: true, templateId: w.templateId, includeInvalid: false });
     expect(await templateUsage(s.id)).toHaveLength(1);
     const events = await outbox(s.id);
     expect(events.map((e) => e.name)).toEqual(['task.created', 'task.updated', 'task.updated', 'task.started', 'task.updated']);
@@ -546,6 +566,21 @@ describe('progress', () => {
     expect(done.progress).toMatchObject({ total: 5, pending: 0, answered: 1, failed: 4, cancelled: 0, percent: 100 });
   });
 
+  it('when numbers end invalid_number (call.completed v2) and a v1 message arrives beside them, then progress.invalidNumber counts them and the task completes', async () => {
+    const w = await world({ valid: 3 });
+    const t = await created(w);
+    const bus = task.deps.bus;
+    await bus.publish(CallCompleted, { ...callEvent(w.tenant, t.id, phone(0), 'invalid_number'), sipCode: 404, failureReason: '404 Not Found' });
+    await bus.publish(CallCompleted, { ...callEvent(w.tenant, t.id, phone(1), 'invalid_number'), answeredBy: null, dtmf: null, tags: [] });
+    await bus.publish(CallCompletedV1, callEvent(w.tenant, t.id, phone(2), 'busy') as never); // from a dialer of before v2
+    await bus.publish(DialerTaskDrained, { tenantId: w.tenant, taskId: t.id, finalCount: 3, cancelled: 0 });
+    const done = await eventually(async () => {
+      const v = (await call(w.tenant, 'GET', `/v1/tasks/${t.id}`)).body;
+      return v.status === 'completed' && v;
+    });
+    expect(done.progress).toMatchObject({ total: 3, pending: 0, invalidNumber: 2, busy: 1, unavailable: 0, failed: 0, percent: 100 });
+  });
+
   it('when call, sms and drained events arrive (some twice), then counters fold once per message and number and the task completes only at the final count', async () => {
     const w = await world({ valid: 5 });
     const t = await created(w);
@@ -566,7 +601,7 @@ describe('progress', () => {
     await eventually(async () => (await get()).progress.unavailable === 1 && (await get()).progress.smsFailed === 1);
     await new Promise((r) => setTimeout(r, 300));
     let p = await get();
-    expect(p.progress).toEqual({ total: 5, pending: 2, answered: 1, noAnswer: 0, busy: 1, unavailable: 1, failed: 0, suppressed: 0, expired: 0, cancelled: 0, smsSent: 1, smsFailed: 1, percent: 60 });
+    expect(p.progress).toEqual({ total: 5, pending: 2, answered: 1, noAnswer: 0, busy: 1, unavailable: 1, invalidNumber: 0, failed: 0, suppressed: 0, expired: 0, cancelled: 0, smsSent: 1, smsFailed: 1, percent: 60 });
     // the dialer says 5 numbers are final: counters are at 3, so not completed yet
     const drainedId = randomUUID();
     await bus.publish(DialerTaskDrained, { tenantId: w.tenant, taskId: t.id, finalCount: 5, cancelled: 0 }, { id: drainedId });

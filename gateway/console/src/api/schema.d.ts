@@ -1066,12 +1066,14 @@ export interface components {
                     onDisconnect: {
                         enabled: boolean;
                         templateId: string | null;
-                        when?: "anyAnswered" | "calleeHangup";
+                        when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
+                        includeInvalid?: boolean;
                     };
                     onUnanswered: {
                         enabled: boolean;
                         templateId: string | null;
-                        when?: "anyAnswered" | "calleeHangup";
+                        when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
+                        includeInvalid?: boolean;
                     };
                     replyRules?: {
                         keywords: string[];
@@ -1119,6 +1121,7 @@ export interface components {
                     noAnswer: number;
                     busy: number;
                     unavailable: number;
+                    invalidNumber: number;
                     failed: number;
                     suppressed: number;
                     expired: number;
@@ -1159,12 +1162,14 @@ export interface components {
                 onDisconnect: {
                     enabled: boolean;
                     templateId: string | null;
-                    when?: "anyAnswered" | "calleeHangup";
+                    when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
+                    includeInvalid?: boolean;
                 };
                 onUnanswered: {
                     enabled: boolean;
                     templateId: string | null;
-                    when?: "anyAnswered" | "calleeHangup";
+                    when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
+                    includeInvalid?: boolean;
                 };
                 replyRules?: {
                     keywords: string[];
@@ -1212,6 +1217,7 @@ export interface components {
                 noAnswer: number;
                 busy: number;
                 unavailable: number;
+                invalidNumber: number;
                 failed: number;
                 suppressed: number;
                 expired: number;
@@ -1237,10 +1243,13 @@ export interface components {
             phone: string;
             attempt: number;
             status: "queued" | "dialing" | "completed";
-            outcome: ("answered" | "no_answer" | "busy" | "unavailable" | "failed") | null;
+            outcome: ("answered" | "no_answer" | "busy" | "unavailable" | "invalid_number" | "failed") | null;
             hangupBy: ("callee" | "system") | null;
             sipCode: number | null;
             failureReason: string | null;
+            answeredBy: ("human" | "machine" | "unknown") | null;
+            dtmf: string | null;
+            tags: string[];
             startedAt: string | null;
             answeredAt: string | null;
             endedAt: string | null;
@@ -5064,12 +5073,14 @@ export interface operations {
                         onDisconnect?: {
                             enabled: boolean;
                             templateId?: string | null;
-                            /** @description default anyAnswered */
-                            when?: "anyAnswered" | "calleeHangup";
+                            /** @description default anyAnswered; calleeHangup: only when the callee hung up; humanAnswered: answered and not detected as a machine (dialing.amd) */
+                            when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
                         };
                         onUnanswered?: {
                             enabled: boolean;
                             templateId?: string | null;
+                            /** @description default false: an invalid_number (no such subscriber) gets no unanswered SMS; true: it gets one like any other unanswered number */
+                            includeInvalid?: boolean;
                         };
                         replyRules?: {
                             /** @description compared with the reply's first word, case-insensitive and width-folded */
@@ -5387,12 +5398,14 @@ export interface operations {
                         onDisconnect?: {
                             enabled: boolean;
                             templateId?: string | null;
-                            /** @description default anyAnswered */
-                            when?: "anyAnswered" | "calleeHangup";
+                            /** @description default anyAnswered; calleeHangup: only when the callee hung up; humanAnswered: answered and not detected as a machine (dialing.amd) */
+                            when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
                         };
                         onUnanswered?: {
                             enabled: boolean;
                             templateId?: string | null;
+                            /** @description default false: an invalid_number (no such subscriber) gets no unanswered SMS; true: it gets one like any other unanswered number */
+                            includeInvalid?: boolean;
                         };
                         replyRules?: {
                             /** @description compared with the reply's first word, case-insensitive and width-folded */
@@ -5512,7 +5525,7 @@ export interface operations {
             query: {
                 limit: number;
                 cursor?: string;
-                outcome?: "answered" | "no_answer" | "busy" | "unavailable" | "failed";
+                outcome?: "answered" | "no_answer" | "busy" | "unavailable" | "invalid_number" | "failed";
             };
             header?: {
                 /** @description Echoed on the response; generated when absent or invalid. */

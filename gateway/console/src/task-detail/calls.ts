@@ -5,5 +5,5 @@ export const CALLS_PAGE_SIZE = 25;
 
 export type Outcome = NonNullable<operations['listTaskCalls']['parameters']['query']['outcome']>;
 /** The outcomes the calls list filters by (its `outcome` query parameter). */
-export const CALL_OUTCOMES: readonly Outcome[] = ['answered', 'no_answer', 'busy', 'unavailable', 'failed'];
+export const CALL_OUTCOMES: readonly Outcome[] = ['answered', 'no_answer', 'busy', 'unavailable', 'invalid_number', 'failed'];
 export const isOutcome = (v: string): v is Outcome => CALL_OUTCOMES.includes(v as Outcome);

@@ -4,8 +4,10 @@ import { defineEvent, Nullable, Uuid } from '../core';
 export const SmsRule = Type.Object({
   enabled: Type.Boolean(),
   templateId: Nullable(Uuid),
-  /** onDisconnect only: anyAnswered | calleeHangup */
-  when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])),
+  /** onDisconnect only: anyAnswered | calleeHangup | humanAnswered */
+  when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup'), Type.Literal('humanAnswered')])),
+  /** onUnanswered only: an invalid_number gets the unanswered SMS too (absent: false) */
+  includeInvalid: Type.Optional(Type.Boolean()),
 });
 export const TaskSmsSettings = Type.Object({ onDisconnect: SmsRule, onUnanswered: SmsRule });
 /** A reply rule (API.md): a reply whose first word is one of `keywords` tags the number and may be answered with `replyTemplateId`. */

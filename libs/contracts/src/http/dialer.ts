@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CursorPage, CursorQuery, DateTime, defineRoutes, IdParams, Nullable, Problem, Uuid } from '../core';
-import { CallOutcome } from '../events/dialer.events';
+import { AnsweredBy, CallOutcome } from '../events/dialer.events';
 import { FollowUpKind, SmsMessageStatus } from './sms';
 
 /** One attempt to call a number (a retry is another attempt of the same number). */
@@ -15,6 +15,12 @@ export const CallAttempt = Type.Object(
     hangupBy: Nullable(Type.Union([Type.Literal('callee'), Type.Literal('system')])),
     sipCode: Nullable(Type.Integer()),
     failureReason: Nullable(Type.String()),
+    /** answered calls with answering-machine detection on (dialing.amd): who answered; else null */
+    answeredBy: Nullable(AnsweredBy),
+    /** keys pressed while the recording played (dialing.dtmf), in order; null when none */
+    dtmf: Nullable(Type.String()),
+    /** tags the task's DTMF rules set on the number during this call */
+    tags: Type.Array(Type.String()),
     startedAt: Nullable(DateTime),
     answeredAt: Nullable(DateTime),
     endedAt: Nullable(DateTime),

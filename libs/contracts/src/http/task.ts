@@ -30,15 +30,25 @@ export const TaskStartInput = Type.Object(
 /** Create documents (and applies) defaults; PATCH must not, or an omitted field would reset a stored one. */
 const d = <T>(withDefaults: boolean, value: T) => (withDefaults ? { default: value } : {});
 
-const SmsRuleInput = (withWhen: boolean) =>
-  Type.Object(
-    {
-      enabled: Type.Boolean(),
-      templateId: Type.Optional(Nullable(Uuid)),
-      ...(withWhen ? { when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')], { description: 'default anyAnswered' })) } : {}),
-    },
-    { additionalProperties: false },
-  );
+const smsRuleBase = { enabled: Type.Boolean(), templateId: Type.Optional(Nullable(Uuid)) };
+const OnDisconnectInput = Type.Object(
+  {
+    ...smsRuleBase,
+    when: Type.Optional(
+      Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup'), Type.Literal('humanAnswered')], {
+        description: 'default anyAnswered; calleeHangup: only when the callee hung up; humanAnswered: answered and not detected as a machine (dialing.amd)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const OnUnansweredInput = Type.Object(
+  {
+    ...smsRuleBase,
+    includeInvalid: Type.Optional(Type.Boolean({ description: 'default false: an invalid_number (no such subscriber) gets no unanswered SMS; true: it gets one like any other unanswered number' })),
+  },
+  { additionalProperties: false },
+);
 
 export const ReplyRuleInput = Type.Object(
   {
@@ -52,8 +62,8 @@ export const ReplyRuleInput = Type.Object(
 
 export const TaskSmsInput = Type.Object(
   {
-    onDisconnect: Type.Optional(SmsRuleInput(true)),
-    onUnanswered: Type.Optional(SmsRuleInput(false)),
+    onDisconnect: Type.Optional(OnDisconnectInput),
+    onUnanswered: Type.Optional(OnUnansweredInput),
     /** up to 10; the first rule whose keyword matches a reply applies. Given: replaces the stored rules. */
     replyRules: Type.Optional(Type.Array(ReplyRuleInput, { maxItems: 10 })),
   },
@@ -144,7 +154,13 @@ export const TaskDialingView = Type.Object({
   endAtLocal: Nullable(Type.String()),
 });
 
-const SmsRuleView = Type.Object({ enabled: Type.Boolean(), templateId: Nullable(Uuid), when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup')])) });
+const SmsRuleView = Type.Object({
+  enabled: Type.Boolean(),
+  templateId: Nullable(Uuid),
+  when: Type.Optional(Type.Union([Type.Literal('anyAnswered'), Type.Literal('calleeHangup'), Type.Literal('humanAnswered')])),
+  /** onUnanswered only */
+  includeInvalid: Type.Optional(Type.Boolean()),
+});
 
 /** A task's progress: numbers by their latest outcome (API.md "Tasks"). */
 export const TaskProgress = Type.Object({
@@ -154,6 +170,8 @@ export const TaskProgress = Type.Object({
   noAnswer: Type.Integer(),
   busy: Type.Integer(),
   unavailable: Type.Integer(),
+  /** no such subscriber (SIP 404/410/484/604, Q.850 1/3/22/28, a vacant-code or intercept SIT): never retried */
+  invalidNumber: Type.Integer(),
   failed: Type.Integer(),
   /** on the do-not-call list when their turn came: never dialled */
   suppressed: Type.Integer(),

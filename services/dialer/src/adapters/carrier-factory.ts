@@ -22,6 +22,7 @@ export function createCarrier(config: DialerConfig, db: DataSource, logger: Logg
       maxChannels: config.SIP_MAX_CHANNELS,
       outboundProxy: config.SIP_OUTBOUND_PROXY,
       rtpWorker: config.SIP_RTP_WORKER,
+      analyseAudio: config.SIP_AUDIO_ANALYSIS,
       logger: logger.child({ component: 'sip' }),
     });
   }

@@ -5,7 +5,7 @@ import { DNC_REASON, mayDial } from '../domain/dial-policy';
 import { shareChannels } from '../domain/fair-share';
 import { CalendarRepository } from './calendar.repository';
 import { DncRepository, dncLockSql } from './dnc.repository';
-import type { CallResult } from '../domain/carrier';
+import type { CallResult, CarrierDialog } from '../domain/carrier';
 import { durationMs, isFinal, retryRuleFor, settledFailedEvent, type RetrySettings } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
 
@@ -45,6 +45,9 @@ export interface CallRow {
   hangup_by: 'callee' | 'system' | null;
   sip_code: number | null;
   failure_reason: string | null;
+  answered_by: 'human' | 'machine' | 'unknown' | null;
+  dtmf: string | null;
+  tags: string[];
   started_at: Date | null;
   answered_at: Date | null;
   ended_at: Date | null;
@@ -503,9 +506,11 @@ export class AttemptRepository {
       const [updated] = (await m.query(
         `UPDATE call_attempts a SET status = 'completed', final = r.final, outcome = r.outcome, hangup_by = r.hangup_by,
                 sip_code = r.sip_code, failure_reason = r.failure_reason, started_at = r.started_at, answered_at = r.answered_at,
-                ended_at = r.ended_at, duration_ms = r.duration_ms, lease_until = NULL
-           FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::int[])
-                AS r(id, final, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms)
+                ended_at = r.ended_at, duration_ms = r.duration_ms, lease_until = NULL,
+                answered_by = r.answered_by, dtmf = r.dtmf, tags = ARRAY(SELECT jsonb_array_elements_text(r.tags)), carrier_dialog = NULL
+           FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::int[],
+                       $11::text[], $12::text[], $13::jsonb[])
+                AS r(id, final, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms, answered_by, dtmf, tags)
           WHERE a.id = r.id AND a.status = 'dialing'
           RETURNING a.id`,
         [
@@ -519,6 +524,9 @@ export class AttemptRepository {
           rows.map((r) => iso(r.result.answeredAt)),
           rows.map((r) => r.result.endedAt.toISOString()),
           rows.map((r) => durationMs(r.result)),
+          rows.map((r) => r.result.answeredBy ?? null),
+          rows.map((r) => r.result.dtmf ?? null),
+          rows.map((r) => JSON.stringify(r.result.tags ?? [])),
         ],
       )) as [{ id: string }[], number];
       const done = new Set(updated.map((u) => u.id));
@@ -574,12 +582,45 @@ export class AttemptRepository {
           name: attempt.name,
           variables: attempt.variables,
           final,
+          answeredBy: result.answeredBy ?? null,
+          dtmf: result.dtmf ?? null,
+          tags: result.tags ?? [],
           ...(listed.has(`${attempt.tenantId} ${attempt.phone}`) ? { dnc: true } : {}),
         })),
       );
       return settled.length;
     });
     return { written, taskIds };
+  }
+
+  /** The carrier's dialog of a call in flight changed (answered): stored while the attempt is still `dialing`. */
+  async storeDialog(id: string, dialog: CarrierDialog): Promise<void> {
+    await this.db.query(`UPDATE call_attempts SET carrier_dialog = $2 WHERE id = $1 AND status = 'dialing'`, [id, JSON.stringify(dialog)]);
+  }
+
+  /**
+   * Claims, for `claimMs`, up to `limit` calls a dead replica left up: attempts settled (as
+   * `interrupted`) that still hold the carrier's dialog, not claimed by another sweeping replica
+   * meanwhile, tried fewer than `maxTries` times. The claim is committed before anything is sent:
+   * two replicas never hang up one call at once.
+   */
+  async claimOrphans(claimMs: number, maxTries: number, limit = 500): Promise<{ id: string; dialog: CarrierDialog; tries: number }[]> {
+    const [rows] = (await this.db.query(
+      `UPDATE call_attempts a SET hangup_until = clock_timestamp() + $1 * interval '1 millisecond', hangup_tries = a.hangup_tries + 1
+        WHERE a.id IN (SELECT id FROM call_attempts
+                        WHERE carrier_dialog IS NOT NULL AND status = 'completed' AND (hangup_until IS NULL OR hangup_until < clock_timestamp())
+                          AND hangup_tries < $2
+                        LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING a.id, a.carrier_dialog AS dialog, a.hangup_tries AS tries`,
+      [claimMs, maxTries, limit],
+    )) as [{ id: string; dialog: CarrierDialog; tries: number }[], number];
+    return rows;
+  }
+
+  /** These orphaned calls are ended (or given up on): their dialogs are dropped. */
+  async orphansEnded(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE call_attempts SET carrier_dialog = NULL, hangup_until = NULL WHERE id = ANY ($1::uuid[])`, [ids]);
   }
 
   /** Keeps the leases of this replica's calls in flight alive. */
@@ -619,7 +660,7 @@ export class AttemptRepository {
   /** The calls list: attempts in creation order (UUIDv7 ids), keyset after `afterId`. Cancelled, suppressed and expired attempts were never calls. */
   async listCalls(taskId: string, limit: number, afterId: string | undefined, outcome: string | undefined): Promise<CallRow[]> {
     return (await this.db.query(
-      `SELECT id, phone, attempt, status, outcome, hangup_by, sip_code, failure_reason, started_at, answered_at, ended_at, duration_ms, sms_kind, sms_status
+      `SELECT id, phone, attempt, status, outcome, hangup_by, sip_code, failure_reason, answered_by, dtmf, tags, started_at, answered_at, ended_at, duration_ms, sms_kind, sms_status
          FROM call_attempts
         WHERE task_id = $1 AND status <> 'cancelled' AND outcome IS DISTINCT FROM 'suppressed' AND outcome IS DISTINCT FROM 'expired'
           AND ($2::uuid IS NULL OR id > $2) AND ($3::text IS NULL OR outcome = $3)

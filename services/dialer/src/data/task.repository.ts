@@ -7,6 +7,7 @@ import { DNC_REASON, END_TIME_REASON, mayDial, type DialAttempt } from '../domai
 import { AttemptRepository } from './attempt.repository';
 import { DncRepository, dncLockSql } from './dnc.repository';
 import { settledFailedEvent } from '../domain/outcome';
+import type { CarrierDialog } from '../domain/carrier';
 import type { ControlCommand, ControlState } from '../domain/task-control';
 
 export interface TaskRow {
@@ -178,9 +179,9 @@ export class TaskRepository {
    * Calls that reach this point in the same turn of the event loop share one transaction and two
    * statements (a claim batch of hundreds costs four round trips, not four per call).
    */
-  whileDialable(attempt: DialAttempt & { id: string; taskId: string; tenantId: string; phone: string }, me: string, send: () => void): Promise<DialVerdict> {
+  whileDialable(attempt: DialAttempt & { id: string; taskId: string; tenantId: string; phone: string }, me: string, send: () => void, dialog?: CarrierDialog): Promise<DialVerdict> {
     return new Promise((resolve, reject) => {
-      this.gate.push({ attempt, taskId: attempt.taskId, attemptId: attempt.id, tenantId: attempt.tenantId, phone: attempt.phone, me, send, resolve, reject });
+      this.gate.push({ attempt, taskId: attempt.taskId, attemptId: attempt.id, tenantId: attempt.tenantId, phone: attempt.phone, me, send, dialog, resolve, reject });
       if (this.gate.length === 1) setImmediate(() => void this.openGate());
     });
   }
@@ -193,6 +194,7 @@ export class TaskRepository {
     phone: string;
     me: string;
     send: () => void;
+    dialog: CarrierDialog | undefined;
     resolve: (verdict: DialVerdict) => void;
     reject: (err: Error) => void;
   }[] = [];
@@ -251,9 +253,16 @@ export class TaskRepository {
         await AttemptRepository.settleUndialled(m, batch[0].me, settle.suppressed, 'suppressed', DNC_REASON);
         await AttemptRepository.settleUndialled(m, batch[0].me, settle.expired, 'expired', END_TIME_REASON);
         // sent_at is written before any send (committed with the look, so a cancel after it counts
-        // these calls in flight, not cancelled): if it cannot be written, nothing is sent
-        const dialable = batch.filter((_, i) => !verdicts.has(i)).map((b) => b.attemptId);
-        if (dialable.length > 0) await m.query(`UPDATE call_attempts SET sent_at = clock_timestamp() WHERE id = ANY ($1::uuid[])`, [dialable]);
+        // these calls in flight, not cancelled): if it cannot be written, nothing is sent. So is the
+        // carrier's dialog, so that whoever settles the attempt if this process dies can end the call.
+        const dialable = batch.filter((_, i) => !verdicts.has(i));
+        if (dialable.length > 0) {
+          await m.query(
+            `UPDATE call_attempts a SET sent_at = clock_timestamp(), carrier_dialog = r.dialog
+               FROM unnest($1::uuid[], $2::jsonb[]) AS r(id, dialog) WHERE a.id = r.id`,
+            [dialable.map((b) => b.attemptId), dialable.map((b) => (b.dialog ? JSON.stringify(b.dialog) : null))],
+          );
+        }
         batch.forEach((b, i) => {
           if (verdicts.has(i)) return;
           try {

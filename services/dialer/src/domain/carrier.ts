@@ -8,7 +8,10 @@
  * the dialer puts the attempt back in the queue instead of settling it. Any other rejection is
  * treated as a failed call, since the carrier may have sent something.
  */
-export type CallOutcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed';
+export type CallOutcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'invalid_number' | 'failed';
+
+/** Answering-machine detection's verdict on an answered call. */
+export type AnsweredBy = 'human' | 'machine' | 'unknown';
 
 export interface DialRequest {
   /** The call attempt's id: unique per attempt, usable as a correlation id with the carrier. */
@@ -34,9 +37,23 @@ export interface DialRequest {
    * 'held', and the dialer, which knows which it was, requeues or drops the attempt. `send` must
    * only start the call, synchronously.
    * Absent: the carrier sends without asking.
+   *
+   * `dialog`, when the carrier gives one, is what it needs to end this call from any process
+   * (SIP: Call-ID, tags, CSeq, branch, route set, remote target): the dialer stores it with the
+   * attempt in the same transaction, before `send` runs, so the replica that settles the attempt
+   * after this process died can hang the call up (Carrier.endOrphan).
    */
-  beforeSend?: (send: () => void) => Promise<boolean>;
+  beforeSend?: (send: () => void, dialog?: CarrierDialog) => Promise<boolean>;
+  /**
+   * The call's dialog changed (answered; the INVITE re-sent with credentials): the dialer stores
+   * it. The carrier waits for it, boundedly, before it acknowledges an answer, so an answered
+   * call whose dialog was never stored is one the far end was never told is up.
+   */
+  onDialog?: (dialog: CarrierDialog) => Promise<void>;
 }
+
+/** What a carrier needs to end a call it placed, from any process; opaque to the dialer, stored as JSON. */
+export type CarrierDialog = Record<string, unknown>;
 
 /** Why a call was not placed; none of these sent anything toward the callee. */
 export type NotPlacedReason = 'closed' | 'channels' | 'rtp-port' | 'recording' | 'held' | 'setup';
@@ -63,10 +80,16 @@ export interface CallResult {
   /** Why a call failed or was unavailable, in words (e.g. "timeout", "503 Service Unavailable"). */
   failureReason: string | null;
   /**
-   * Whether the outcome table of API.md allows another attempt: no_answer, busy, and unavailable
-   * from 480/503 → true; unavailable from 404/410/604, answered and failed → false.
+   * Whether the outcome table of API.md allows another attempt: no_answer, busy and unavailable
+   * → true; invalid_number, answered and failed → false.
    */
   retryable: boolean;
+  /** AMD's verdict on an answered call when the task asked for it (dialing.amd); else absent */
+  answeredBy?: AnsweredBy | null;
+  /** the keys pressed while the recording played (dialing.dtmf), in order; absent or null: none */
+  dtmf?: string | null;
+  /** tags the task's DTMF rules set on the number during the call */
+  tags?: string[];
   startedAt: Date;
   answeredAt: Date | null;
   endedAt: Date;
@@ -77,5 +100,11 @@ export interface Carrier {
   dial(request: DialRequest): Promise<CallResult>;
   /** Calls this carrier can hold at once in this process. */
   readonly maxChannels: number;
+  /**
+   * Ends a call another process placed and can no longer end (it died): hangs up an answered call,
+   * cancels a ringing one, from the dialog stored when it was placed. Resolves true once the far
+   * end has it (or it needs nothing more), false when it should be tried again later.
+   */
+  endOrphan?(dialog: CarrierDialog): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -1,13 +1,15 @@
 import type { Logger } from '@autocall/logger';
 import type { ClaimedAttempt } from '../data/attempt.repository';
 import type { TaskRepository } from '../data/task.repository';
-import { type Carrier, type DialRequest, isNotPlaced } from '../domain/carrier';
+import { type Carrier, type CarrierDialog, type DialRequest, isNotPlaced } from '../domain/carrier';
 import { mayDial, type NotPlacedLimits } from '../domain/dial-policy';
 import type { ResultFlusher } from './result-flusher';
 
 export interface AttemptDialerDeps {
   tasks: TaskRepository;
   carrier: Carrier;
+  /** Stores an attempt's changed carrier dialog (answered), while it is still `dialing`. */
+  storeDialog: (attemptId: string, dialog: CarrierDialog) => Promise<void>;
   flusher: ResultFlusher;
   /** The calls this replica has claimed and not yet committed a result for. */
   inFlight: Map<string, ClaimedAttempt>;
@@ -50,12 +52,13 @@ export class AttemptDialer {
       // A hold may have committed since the claim (the recording's first load can be slow), or this
       // replica's lease may have lapsed and the sweeper settled the attempt: the carrier asks once
       // more, under the task's and the attempt's row locks, right before the INVITE (mayDial decides).
-      beforeSend: async (send) => {
-        const verdict = await this.deps.tasks.whileDialable(a, this.deps.me, send);
+      beforeSend: async (send, dialog) => {
+        const verdict = await this.deps.tasks.whileDialable(a, this.deps.me, send, dialog);
         if (verdict === 'lost') lost = true;
         if (verdict === 'settled') settled = true;
         return verdict === 'sent';
       },
+      onDialog: (dialog) => this.deps.storeDialog(a.id, dialog),
     };
     const startedAt = new Date();
     carrier

@@ -10,6 +10,7 @@ import { LeaseRenewal } from './lease-renewal';
 import { ResultFlusher } from './result-flusher';
 import { RosterLoader } from './roster-loader';
 import { Sweeper } from './sweeper';
+import { OrphanHangup } from './orphan-hangup';
 
 export interface EngineOptions {
   /** This replica's name in claims. */
@@ -71,6 +72,7 @@ export class DialerEngine {
     };
     const dialer = new AttemptDialer({
       tasks,
+      storeDialog: (id, dialog) => attempts.storeDialog(id, dialog),
       onSettled,
       carrier: deps.carrier,
       flusher: this.flusher,
@@ -86,7 +88,8 @@ export class DialerEngine {
       { tasks, bus: deps.bus, drain: this.drain, nudgeOutbox, nudgeClaims, logger },
       { me: opts.me, leaseMs: opts.leaseMs, pageSize: opts.rosterPageSize, rpcTimeoutMs: opts.rosterTimeoutMs, intervalMs: opts.sweepMs },
     );
-    this.sweeper = new Sweeper({ attempts, tasks, drain: this.drain, nudgeOutbox, nudgeLoader: () => this.loader.loop.nudge(), logger }, opts.sweepMs);
+    const orphans = new OrphanHangup({ attempts, carrier: deps.carrier, logger });
+    this.sweeper = new Sweeper({ attempts, tasks, drain: this.drain, nudgeOutbox, nudgeLoader: () => this.loader.loop.nudge(), endOrphans: () => orphans.sweep(), logger }, opts.sweepMs);
   }
 
   start(): void {

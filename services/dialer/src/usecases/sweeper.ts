@@ -6,11 +6,13 @@ export interface SweeperDeps extends SettlingDeps {
   attempts: AttemptRepository;
   /** Unfinished roster loads are resumed after each sweep. */
   nudgeLoader: () => void;
+  /** Ends the calls of the attempts settled `interrupted` (their dialogs' BYE/CANCEL). */
+  endOrphans: () => Promise<number>;
 }
 
 /**
  * Every sweepMs (and at start): settles attempts a dead replica left in `dialing` (lease expired)
- * as failed `interrupted`, expires the pending numbers of tasks whose end time came, drains idle
+ * as failed `interrupted` and hangs up their calls (BYE/CANCEL from the stored dialog), expires the pending numbers of tasks whose end time came, drains idle
  * tasks (after a crash too), then resumes roster loads.
  */
 export class Sweeper {
@@ -34,6 +36,8 @@ export class Sweeper {
         this.deps.nudgeOutbox();
         await drain(taskIds);
       }
+      // the calls those dead replicas left up are ended now (and any a sweeper died before ending)
+      await this.deps.endOrphans();
       for (;;) {
         // tasks whose end time has come: their pending numbers end expired
         const expired = await tasks.expireDue();

@@ -149,7 +149,7 @@ describe('SIP carrier protocol', () => {
     expect(invite.headers.get('route')).toBe(`<sip:127.0.0.1:${peer.port};lr>`);
     expect(invite.headers.get('from')).toMatch(/^<sip:\+6221555123@trunk\.example\.net>;tag=[0-9a-f]{16}$/);
     peer.respond(invite, from, 404, 'Not Found');
-    expect(await dialing).toMatchObject({ outcome: 'unavailable', sipCode: 404, retryable: false });
+    expect(await dialing).toMatchObject({ outcome: 'invalid_number', sipCode: 404, retryable: false });
   });
 
   test('when two calls are placed, then their Call-IDs, tags and branches differ', async () => {

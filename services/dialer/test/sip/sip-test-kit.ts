@@ -62,7 +62,7 @@ export async function startSipp(name: string, port: number, opts: { mediaPort: n
     String(opts.timeoutSeconds ?? 20),
     'sipp',
     '-sf',
-    scenario(name),
+    name.endsWith('.xml') ? name : scenario(name),
     '-i',
     '127.0.0.1',
     '-p',
@@ -73,6 +73,7 @@ export async function startSipp(name: string, port: number, opts: { mediaPort: n
     String(opts.calls ?? 1),
     '-nostdin',
     ...(opts.rtpEcho ? ['-rtp_echo'] : []),
+    ...(process.env.SIPP_TRACE ? ['-trace_msg'] : []),
   ];
   const child = spawn('timeout', args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

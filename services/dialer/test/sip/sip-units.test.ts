@@ -63,16 +63,27 @@ describe('outcome mapping (API.md table; a Q.850 cause wins)', () => {
     [480, ['SIP;cause=480', 'Q.850;cause=18'], false, 'unavailable', true],
     [503, ['Q.850;cause=17'], false, 'busy', true],
     [503, [], false, 'unavailable', true],
-    [404, [], false, 'unavailable', false],
-    [410, [], false, 'unavailable', false],
-    [604, [], false, 'unavailable', false],
-    [503, ['Q.850;cause=1'], false, 'unavailable', false],
+    [404, [], false, 'invalid_number', false],
+    [410, [], false, 'invalid_number', false],
+    [484, [], false, 'invalid_number', false],
+    [604, [], false, 'invalid_number', false],
+    [503, ['Q.850;cause=1'], false, 'invalid_number', false],
+    [480, ['Q.850;cause=3'], false, 'invalid_number', false],
+    [480, ['Q.850;cause=22'], false, 'invalid_number', false],
+    [500, ['Q.850;cause=28'], false, 'invalid_number', false],
+    [404, ['Q.850;cause=18'], false, 'unavailable', true],
     [500, ['Q.850;cause=20'], false, 'unavailable', true],
+    [503, ['Q.850;cause=21'], false, 'busy', true],
     [500, [], false, 'failed', false],
     [403, [], false, 'failed', false],
     [502, ['Q.850;cause=41'], false, 'failed', false],
   ] as const)('%i with Reason %j (cancelled %s) → %s, retryable %s', (status, reasons, cancelled, outcome, retryable) => {
     expect(mapFinalResponse(status, 'Reason', [...reasons], cancelled)).toMatchObject({ outcome, retryable });
+  });
+
+  test('when a Q.850 cause decided, then failureReason names it beside the SIP status', () => {
+    expect(mapFinalResponse(480, 'Temporarily Unavailable', ['Q.850;cause=1;text="Unallocated"'], false).failureReason).toBe('480 Temporarily Unavailable (Q.850 cause 1)');
+    expect(mapFinalResponse(404, 'Not Found', [], false).failureReason).toBe('404 Not Found');
   });
 });
 

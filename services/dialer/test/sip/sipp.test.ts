@@ -85,7 +85,12 @@ run('SIP carrier against SIPp', () => {
     ['uas-reject-603', 603, 'busy', true],
     ['uas-reject-480', 480, 'unavailable', true],
     ['uas-reject-480-cause19', 480, 'no_answer', true],
-    ['uas-reject-404', 404, 'unavailable', false],
+    ['uas-reject-404', 404, 'invalid_number', false],
+    ['uas-reject-410', 410, 'invalid_number', false],
+    ['uas-reject-484', 484, 'invalid_number', false],
+    ['uas-reject-604', 604, 'invalid_number', false],
+    ['uas-reject-480-cause1', 480, 'invalid_number', false],
+    ['uas-reject-503-cause21', 503, 'busy', true],
     ['uas-reject-503', 503, 'unavailable', true],
     ['uas-reject-500', 500, 'failed', false],
   ] as const)('when the callee side answers %s, then the outcome is per the table', async (name, code, outcome, retryable) => {

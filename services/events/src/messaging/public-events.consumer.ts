@@ -1,4 +1,4 @@
-import { CallCompleted, DialerNumberSettled, NumberCompleted, NumberTagged, RosterStatusChanged, SmsInbound, SmsStatusChanged, SmsStatusChangedV1, TaskProgressChanged, TaskStatusChanged } from '@autocall/contracts';
+import { CALL_COMPLETED_VERSIONS, DialerNumberSettled, NumberCompleted, NumberTagged, RosterStatusChanged, SmsInbound, SmsStatusChanged, SmsStatusChangedV1, TaskProgressChanged, TaskStatusChanged } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
 import type { EventIntake } from '../usecases/intake';
 
@@ -8,7 +8,7 @@ export const publicEventsQueue = (prefix: string) => `${prefix}.public`;
 export async function publicEventsConsumer(bus: Bus, intake: EventIntake, opts: { queuePrefix: string }) {
   await bus.subscribeBatch(
     publicEventsQueue(opts.queuePrefix),
-    [CallCompleted, DialerNumberSettled, NumberCompleted, TaskStatusChanged, TaskProgressChanged, RosterStatusChanged, SmsStatusChangedV1, SmsStatusChanged, SmsInbound, NumberTagged],
+    [...CALL_COMPLETED_VERSIONS, DialerNumberSettled, NumberCompleted, TaskStatusChanged, TaskProgressChanged, RosterStatusChanged, SmsStatusChangedV1, SmsStatusChanged, SmsInbound, NumberTagged],
     (items) => intake.applyBatch(items),
     { maxBatch: 500, maxWaitMs: 20, prefetch: 1000, maxRetries: 8, retryBaseMs: 250, park: { baseMs: 30_000, maxMs: 900_000 } },
   );

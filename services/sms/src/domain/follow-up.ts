@@ -5,7 +5,9 @@ export type SmsKind = 'disconnect' | 'unanswered';
 export interface SmsRuleSettings {
   enabled: boolean;
   templateId: string | null;
-  when?: 'anyAnswered' | 'calleeHangup';
+  when?: 'anyAnswered' | 'calleeHangup' | 'humanAnswered';
+  /** onUnanswered only: an invalid_number gets the SMS too */
+  includeInvalid?: boolean;
 }
 
 export interface TaskSmsSettings {
@@ -16,9 +18,11 @@ export interface TaskSmsSettings {
 }
 
 export interface CallResult {
-  /** answered | no_answer | busy | unavailable | failed */
+  /** answered | no_answer | busy | unavailable | invalid_number | failed */
   outcome: string;
   hangupBy: 'callee' | 'system' | null;
+  /** AMD's verdict (dialing.amd); absent or null when it did not run */
+  answeredBy?: 'human' | 'machine' | 'unknown' | null;
   final: boolean;
 }
 
@@ -28,24 +32,29 @@ export interface CallResult {
  */
 export function mayNeedSms(call: CallResult): boolean {
   if (call.outcome === 'answered') return true;
-  if (call.outcome === 'no_answer' || call.outcome === 'busy' || call.outcome === 'unavailable') return call.final;
+  if (call.outcome === 'no_answer' || call.outcome === 'busy' || call.outcome === 'unavailable' || call.outcome === 'invalid_number') return call.final;
   return false;
 }
 
 /**
- * answered → onDisconnect when enabled and (when = anyAnswered, the default, or when = calleeHangup
- * and the callee hung up); no_answer | busy | unavailable on the number's last attempt →
- * onUnanswered when enabled; failed and non-final attempts → nothing.
+ * answered → onDisconnect when enabled and its `when` holds: anyAnswered (the default) always,
+ * calleeHangup when the callee hung up, humanAnswered unless AMD heard a machine; no_answer | busy
+ * | unavailable on the number's last attempt → onUnanswered when enabled; invalid_number (no such
+ * subscriber) likewise, but only with onUnanswered.includeInvalid; failed and non-final attempts →
+ * nothing.
  */
 export function followUpFor(call: CallResult, sms: TaskSmsSettings): { kind: SmsKind; templateId: string | null } | null {
   if (!mayNeedSms(call)) return null;
   if (call.outcome === 'answered') {
     const rule = sms.onDisconnect;
     if (!rule.enabled) return null;
-    if ((rule.when ?? 'anyAnswered') === 'calleeHangup' && call.hangupBy !== 'callee') return null;
+    const when = rule.when ?? 'anyAnswered';
+    if (when === 'calleeHangup' && call.hangupBy !== 'callee') return null;
+    if (when === 'humanAnswered' && call.answeredBy === 'machine') return null;
     return { kind: 'disconnect', templateId: rule.templateId };
   }
   const rule = sms.onUnanswered;
+  if (call.outcome === 'invalid_number' && rule.includeInvalid !== true) return null;
   return rule.enabled ? { kind: 'unanswered', templateId: rule.templateId } : null;
 }
 

@@ -1,4 +1,4 @@
-import { CallCompleted } from '@autocall/contracts';
+import { CALL_COMPLETED_VERSIONS } from '@autocall/contracts';
 import type { Bus, ParkOptions } from '@autocall/bus';
 import type { FollowUpService } from '../usecases/follow-up.service';
 
@@ -15,7 +15,7 @@ export async function callCompletedConsumer(
   followUps: FollowUpService,
   opts: { queuePrefix: string; prefetch: number; maxBatch: number; maxRetries: number; retryBaseMs: number; park: ParkOptions },
 ) {
-  await bus.subscribeBatch(callCompletedQueue(opts.queuePrefix), [CallCompleted], (items) => followUps.onCallCompletedBatch(items), {
+  await bus.subscribeBatch(callCompletedQueue(opts.queuePrefix), [...CALL_COMPLETED_VERSIONS], (items) => followUps.onCallCompletedBatch(items), {
     maxBatch: opts.maxBatch,
     maxWaitMs: 20,
     prefetch: Math.max(opts.prefetch, opts.maxBatch),

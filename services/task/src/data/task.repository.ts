@@ -10,13 +10,14 @@ export const OUTCOME_COLUMN: Record<Outcome, keyof TaskRow & string> = {
   no_answer: 'no_answer',
   busy: 'busy',
   unavailable: 'unavailable',
+  invalid_number: 'invalid_number',
   failed: 'failed',
   suppressed: 'suppressed',
   expired: 'expired',
 };
 
 /** Counters the progress consumer moves. */
-export const PROGRESS_COUNTERS = ['answered', 'no_answer', 'busy', 'unavailable', 'failed', 'suppressed', 'expired', 'sms_sent', 'sms_failed'] as const;
+export const PROGRESS_COUNTERS = ['answered', 'no_answer', 'busy', 'unavailable', 'invalid_number', 'failed', 'suppressed', 'expired', 'sms_sent', 'sms_failed'] as const;
 export type ProgressCounter = (typeof PROGRESS_COUNTERS)[number];
 
 const updated = (r: unknown) => (r as [TaskRow[], number])[0];

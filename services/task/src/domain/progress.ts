@@ -1,4 +1,4 @@
-import { CallCompleted, DialerNumberSettled, DialerTaskDrained, SmsFailed, SmsSent, type CallCompletedT, type DialerNumberSettledT, type EventPayload } from '@autocall/contracts';
+import { DialerNumberSettled, DialerTaskDrained, isCallCompleted, SmsFailed, SmsSent, type CallCompletedT, type DialerNumberSettledT, type EventPayload } from '@autocall/contracts';
 import type { Outcome } from './task';
 
 type SmsResult = EventPayload<typeof SmsSent>;
@@ -28,7 +28,7 @@ export interface TaskFold {
 }
 
 /** A non-final call result changes nothing (a retry follows); every other message counts. */
-export const movesProgress = (m: ProgressMessage) => m.contract !== CallCompleted || (m.payload as CallCompletedT).final;
+export const movesProgress = (m: ProgressMessage) => !isCallCompleted(m.contract) || (m.payload as CallCompletedT).final;
 
 /** The key of a task's fold: by task and tenant, so a message naming another tenant than its task's can be told apart. */
 export const foldKey = (taskId: string, tenantId: string) => `${taskId}/${tenantId}`;
@@ -48,7 +48,7 @@ export function foldProgress(messages: readonly ProgressMessage[]): Map<string, 
     return f;
   };
   for (const { contract, payload, ctx } of messages) {
-    if (contract === CallCompleted) {
+    if (isCallCompleted(contract)) {
       const e = payload as CallCompletedT;
       const f = foldOf(e.tenantId, e.taskId);
       const seen = f.finals.get(e.phone);

@@ -23,7 +23,7 @@ export const DEFAULT_DIALING: DialingSettings = Object.freeze({
 
 export const DEFAULT_SMS: SmsSettings = {
   onDisconnect: { enabled: false, templateId: null, when: 'anyAnswered' },
-  onUnanswered: { enabled: false, templateId: null },
+  onUnanswered: { enabled: false, templateId: null, includeInvalid: false },
 };
 
 /**
@@ -36,7 +36,10 @@ export function mergeSms(base: SmsSettings, input: SmsInput | undefined): SmsSet
     const r = input.onDisconnect;
     out.onDisconnect = { enabled: r.enabled, templateId: r.templateId ?? null, when: r.when ?? 'anyAnswered' };
   }
-  if (input?.onUnanswered) out.onUnanswered = { enabled: input.onUnanswered.enabled, templateId: input.onUnanswered.templateId ?? null };
+  if (input?.onUnanswered) {
+    const r = input.onUnanswered;
+    out.onUnanswered = { enabled: r.enabled, templateId: r.templateId ?? null, includeInvalid: r.includeInvalid ?? false };
+  }
   const rules = input?.replyRules
     ? input.replyRules.map((r) => ({ keywords: r.keywords, action: r.action, tag: r.tag, replyTemplateId: r.replyTemplateId ?? null }))
     : (base.replyRules ?? []);

@@ -44,6 +44,7 @@ export function toView(r: TaskRow, now = new Date(), blackouts: BlackoutRanges =
       noAnswer: r.no_answer,
       busy: r.busy,
       unavailable: r.unavailable,
+      invalidNumber: r.invalid_number,
       failed: r.failed,
       suppressed: r.suppressed,
       expired: r.expired,

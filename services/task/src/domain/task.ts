@@ -5,7 +5,7 @@ import type { DialingSettings, SmsSettings } from './settings';
 import { parseStartAt } from './time';
 
 export type TaskStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
-export type Outcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'failed' | 'suppressed' | 'expired';
+export type Outcome = 'answered' | 'no_answer' | 'busy' | 'unavailable' | 'invalid_number' | 'failed' | 'suppressed' | 'expired';
 
 /** A task as stored (data/task.repository.ts reads and writes it): what every rule below reads. */
 export interface TaskRow {
@@ -27,6 +27,7 @@ export interface TaskRow {
   no_answer: number;
   busy: number;
   unavailable: number;
+  invalid_number: number;
   failed: number;
   suppressed: number;
   expired: number;
@@ -62,6 +63,7 @@ export function draftRow(t: NewTask, now: Date): TaskRow {
     no_answer: 0,
     busy: 0,
     unavailable: 0,
+    invalid_number: 0,
     failed: 0,
     suppressed: 0,
     expired: 0,
@@ -83,7 +85,7 @@ export function draftRow(t: NewTask, now: Date): TaskRow {
 }
 
 /** Numbers with a final outcome (cancelled ones are counted apart). */
-export const finalOf = (r: TaskRow) => r.answered + r.no_answer + r.busy + r.unavailable + r.failed + r.suppressed + r.expired;
+export const finalOf = (r: TaskRow) => r.answered + r.no_answer + r.busy + r.unavailable + r.invalid_number + r.failed + r.suppressed + r.expired;
 
 /** percent = final numbers / total × 100, rounded to two decimals. */
 export const percentOf = (r: TaskRow) => (r.total > 0 ? Math.round((finalOf(r) / r.total) * 10000) / 100 : 0);

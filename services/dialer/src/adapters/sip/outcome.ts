@@ -28,23 +28,30 @@ const busy: MappedOutcome = { outcome: 'busy', retryable: true, failureReason: n
  */
 export function mapFinalResponse(status: number, reasonPhrase: string, reasonHeaders: string[], cancelled: boolean): MappedOutcome {
   const text = `${status} ${reasonPhrase}`.trim();
-  const unavailable = (retryable: boolean): MappedOutcome => ({ outcome: 'unavailable', retryable, failureReason: text });
-  switch (q850Cause(reasonHeaders) ?? -1) {
-    case 1:
-      return unavailable(false); // unallocated number
-    case 17:
+  const cause = q850Cause(reasonHeaders);
+  const said = cause === null ? text : `${text} (Q.850 cause ${cause})`;
+  const unavailable: MappedOutcome = { outcome: 'unavailable', retryable: true, failureReason: said };
+  const invalid: MappedOutcome = { outcome: 'invalid_number', retryable: false, failureReason: said };
+  switch (cause ?? -1) {
+    case 1: // unallocated (unassigned) number
+    case 3: // no route to destination
+    case 22: // number changed
+    case 28: // invalid number format (address incomplete)
+      return invalid;
+    case 17: // user busy
+    case 21: // call rejected
       return busy;
-    case 18:
-    case 20:
-      return unavailable(true); // no user responding / subscriber absent
-    case 19:
-      return noAnswer; // no answer from user (rang out)
+    case 18: // no user responding
+    case 20: // subscriber absent
+      return unavailable;
+    case 19: // no answer from user (rang out)
+      return noAnswer;
     default:
       break;
   }
   switch (status) {
     case 487:
-      return cancelled ? noAnswer : { outcome: 'failed', retryable: false, failureReason: text };
+      return cancelled ? noAnswer : { outcome: 'failed', retryable: false, failureReason: said };
     case 408:
       return noAnswer;
     case 486:
@@ -53,13 +60,14 @@ export function mapFinalResponse(status: number, reasonPhrase: string, reasonHea
       return busy;
     case 480:
     case 503:
-      return unavailable(true);
-    case 404:
-    case 410:
-    case 604:
-      return unavailable(false);
+      return unavailable;
+    case 404: // not found
+    case 410: // gone
+    case 484: // address incomplete
+    case 604: // does not exist anywhere
+      return invalid;
     default:
       // A failed call is never retried: a 5xx can come after the phone already rang.
-      return { outcome: 'failed', retryable: false, failureReason: text };
+      return { outcome: 'failed', retryable: false, failureReason: said };
   }
 }

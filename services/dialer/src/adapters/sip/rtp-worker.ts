@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { SILENCE } from '@autocall/audio';
-import type { RtpStats } from './rtp';
+import type { InboundAudio, RtpStats } from './rtp';
 import type { G711PayloadType } from './sdp';
 
 /**
@@ -22,6 +22,26 @@ const PACKET_MS = 20, SAMPLES = 160, LATE_MS = 10;
 const SILENCE = ${JSON.stringify(SILENCE)};
 const audios = new Map();   // key -> Uint8Array over a SharedArrayBuffer
 const streams = new Map();  // id -> { socket, stats, timer, playing }
+
+// the inbound audio of a listening stream, batched to the main thread every 100 ms
+function rtpPayload(msg) {
+  if (msg.length < 12 || msg[0] >> 6 !== 2) return null;
+  let at = 12 + 4 * (msg[0] & 0x0f);
+  if (msg[0] & 0x10) {
+    if (msg.length < at + 4) return null;
+    at += 4 + 4 * ((msg[at + 2] << 8) | msg[at + 3]);
+  }
+  let end = msg.length;
+  if (msg[0] & 0x20) end -= msg[msg.length - 1];
+  if (end < at) return null;
+  return { pt: msg[1] & 0x7f, payload: new Uint8Array(msg.subarray(at, end)) };
+}
+function flushInbound(s) {
+  s.flush = null;
+  if (s.inbound.length === 0) return;
+  parentPort.postMessage({ t: 'in', id: s.id, packets: s.inbound });
+  s.inbound = [];
+}
 
 function finishPlay(s) {
   if (s.timer) clearTimeout(s.timer);
@@ -90,8 +110,15 @@ parentPort.on('message', (m) => {
       socket.bind(m.port, m.host, () => {
         socket.removeAllListeners('error');
         socket.on('error', () => undefined);
-        const s = { id: m.id, socket, timer: null, playing: false, stats: { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 } };
-        socket.on('message', (msg) => { if (msg.length >= 12 && msg[0] >> 6 === 2) s.stats.packetsReceived++; });
+        const s = { id: m.id, socket, timer: null, playing: false, listening: false, inbound: [], flush: null, stats: { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 } };
+        socket.on('message', (msg) => {
+          if (msg.length >= 12 && msg[0] >> 6 === 2) s.stats.packetsReceived++;
+          if (!s.listening) return;
+          const p = rtpPayload(msg);
+          if (!p) return;
+          s.inbound.push(p);
+          if (!s.flush) s.flush = setTimeout(() => flushInbound(s), 100);
+        });
         streams.set(m.id, s);
         parentPort.postMessage({ t: 'bound', id: m.id, ok: true });
       });
@@ -108,10 +135,22 @@ parentPort.on('message', (m) => {
       if (s) finishPlay(s);
       return;
     }
+    case 'listen': {
+      const s = streams.get(m.id);
+      if (!s) return;
+      s.listening = m.on;
+      if (!m.on) {
+        if (s.flush) clearTimeout(s.flush);
+        s.flush = null;
+        s.inbound = [];
+      }
+      return;
+    }
     case 'close': {
       const s = streams.get(m.id);
       if (!s) return parentPort.postMessage({ t: 'closed', id: m.id, stats: null });
       finishPlay(s);
+      if (s.flush) clearTimeout(s.flush);
       streams.delete(m.id);
       s.socket.removeAllListeners('message');
       try { s.socket.close(); } catch {}
@@ -123,7 +162,11 @@ parentPort.on('message', (m) => {
 `;
 
 /** `played` with `crashed`: the worker died mid-stream, so the audio stopped part-way (never sent by the worker itself). */
-type FromWorker = { t: 'bound'; id: number; ok: boolean } | { t: 'played'; id: number; crashed?: boolean } | { t: 'closed'; id: number; stats: RtpStats | null };
+type FromWorker =
+  | { t: 'bound'; id: number; ok: boolean }
+  | { t: 'played'; id: number; crashed?: boolean }
+  | { t: 'closed'; id: number; stats: RtpStats | null }
+  | { t: 'in'; id: number; packets: { pt: number; payload: Uint8Array }[] };
 
 /** play() rejects with this when the RTP worker died before the recording was sent to its end. */
 export class RtpWorkerDiedError extends Error {
@@ -141,6 +184,8 @@ export class RtpWorker {
   private nextId = 1;
   private nextKey = 1;
   private readonly waiting = new Map<string, (msg: FromWorker) => void>();
+  /** Streams whose inbound audio the main thread listens to, by stream id. */
+  readonly listeners = new Map<number, InboundAudio>();
   /** Which recording buffers the worker already holds, by the buffer itself. */
   private keys = new WeakMap<Buffer, number>();
   private refs = 0;
@@ -159,6 +204,7 @@ export class RtpWorker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'rtp' });
     let failure: Error | null = null;
     worker.on('message', (msg: FromWorker) => {
+      if (msg.t === 'in') return this.listeners.get(msg.id)?.(msg.packets);
       const k = `${msg.t}:${msg.id}`;
       const w = this.waiting.get(k);
       if (w) {
@@ -276,12 +322,19 @@ export class WorkerRtpSession {
     if (this.playing) this.owner.post({ t: 'stop', id: this.id });
   }
 
+  listen(listener: InboundAudio | null): void {
+    if (listener) this.owner.listeners.set(this.id, listener);
+    else this.owner.listeners.delete(this.id);
+    this.owner.post({ t: 'listen', id: this.id, on: listener !== null });
+  }
+
   /** Closes the socket in the worker and takes the stream's final figures. */
   close(): Promise<RtpStats> {
     if (!this.closing) {
       const closed = this.owner.closed(this.id);
       this.owner.post({ t: 'close', id: this.id });
       this.closing = closed.then((m) => {
+        this.owner.listeners.delete(this.id);
         this.owner.unref();
         this.stats = m.stats ?? this.stats;
         return this.stats;

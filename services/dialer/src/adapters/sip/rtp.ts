@@ -97,12 +97,31 @@ export interface RtpStats {
 
 const LATE_MS = 10;
 
+/** Inbound audio, in arrival order: each packet's payload type and payload. */
+export type InboundAudio = (packets: { pt: number; payload: Uint8Array }[]) => void;
+
 /** One call's audio stream, played in this thread (RtpSession) or in the RTP worker (WorkerRtpSession). */
 export interface RtpStream {
   readonly port: number;
   readonly stats: RtpStats;
   play(audio: Buffer, remote: { address: string; port: number }, payloadType: G711PayloadType): Promise<void>;
   stop(): void;
+  /** Hands the inbound packets' payloads to `listener` (in batches of up to 100 ms) until called with null. */
+  listen(listener: InboundAudio | null): void;
+}
+
+/** An RTP packet's payload type and payload (CSRCs, header extension and padding skipped), or null if it is not RTP v2. */
+export function rtpPayload(msg: Uint8Array): { pt: number; payload: Uint8Array } | null {
+  if (msg.length < 12 || msg[0]! >> 6 !== 2) return null;
+  let at = 12 + 4 * (msg[0]! & 0x0f);
+  if (msg[0]! & 0x10) {
+    if (msg.length < at + 4) return null;
+    at += 4 + 4 * ((msg[at + 2]! << 8) | msg[at + 3]!);
+  }
+  let end = msg.length;
+  if (msg[0]! & 0x20) end -= msg[msg.length - 1]!;
+  if (end < at) return null;
+  return { pt: msg[1]! & 0x7f, payload: msg.subarray(at, end) };
 }
 
 /** One call's audio stream: sends the recording and counts what comes back. */
@@ -110,6 +129,7 @@ export class RtpSession implements RtpStream {
   readonly stats: RtpStats = { packetsSent: 0, packetsReceived: 0, maxLatenessMs: 0, packetsLate: 0 };
   private timer: NodeJS.Timeout | null = null;
   private finish: (() => void) | null = null;
+  private listener: InboundAudio | null = null;
 
   constructor(
     readonly socket: dgram.Socket,
@@ -118,6 +138,10 @@ export class RtpSession implements RtpStream {
     socket.on('message', (msg) => {
       // RTP version 2 only; anything else (STUN, garbage) is not audio.
       if (msg.length >= 12 && msg[0]! >> 6 === 2) this.stats.packetsReceived++;
+      if (this.listener) {
+        const p = rtpPayload(msg);
+        if (p) this.listener([p]);
+      }
     });
     socket.on('error', () => undefined);
   }
@@ -179,6 +203,10 @@ export class RtpSession implements RtpStream {
     }
     this.socket.send([header, payload], remote.port, remote.address);
     this.stats.packetsSent++;
+  }
+
+  listen(listener: InboundAudio | null): void {
+    this.listener = listener;
   }
 
   /** Stops sending (the callee hung up); a pending play() resolves. */

@@ -1,6 +1,8 @@
 import type { Logger } from '@autocall/logger';
 import type { CallResult, DialRequest } from '../../domain/carrier';
 import { type DigestChallenge, digestAuthorization, pickChallenge } from './digest-auth';
+import { sendBye, type StoredSipDialog } from './sip-dialog';
+import { ANNOUNCEMENT_MS, CallAudioAnalyser, classifySit } from './call-audio-analysis';
 import { mapFinalResponse, type MappedOutcome } from './outcome';
 import type { RtpStream } from './rtp';
 import { RtpWorkerDiedError } from './rtp-worker';
@@ -19,6 +21,10 @@ import {
 import type { InviteClientTransaction, SipTransport } from './sip-transport';
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+/** The longest an answered call waits for its dialog to be stored before it ACKs anyway. */
+const DIALOG_STORE_WAIT_MS = 2000;
+/** A tone or announcement this soon after a 200 is a false answer (API.md's outcome table). */
+const FALSE_ANSWER_MS = 3000;
 
 /** What every call of one carrier shares. */
 export interface CallContext {
@@ -35,6 +41,8 @@ export interface CallContext {
   credentials: { username: string; password: string } | null;
   /** Pause between the last RTP packet and our BYE, so the callee's jitter buffer plays out. */
   hangupDelayMs: number;
+  /** Listen to early media and the first seconds after the answer for SIT tones and announcements. */
+  analyseAudio: boolean;
   logger: Logger;
 }
 
@@ -81,6 +89,10 @@ export class SipCall {
   private resolveResult: ((r: CallResult) => void) | null = null;
   private byeInFlight: Promise<void> | null = null;
   private cancelGuard: NodeJS.Timeout | null = null;
+  /** What the inbound audio said: early media, then the first seconds after the answer. */
+  private analyser: CallAudioAnalyser | null = null;
+  /** The first INVITE's branch, known before it is sent so that its dialog can be stored first. */
+  private readonly firstBranch = newBranch();
 
   constructor(
     private readonly ctx: CallContext,
@@ -92,6 +104,46 @@ export class SipCall {
     this.requestUri = `sip:${request.phone}@${ctx.trunkUriHost}`;
     this.from = `<${ctx.fromUri(request.callerId)}>;tag=${this.fromTag}`;
     this.log = ctx.logger.child({ attemptId: request.attemptId, callId: this.callId });
+  }
+
+  /**
+   * What another process needs to end this call (see sip-dialog.ts): before the first INVITE, the
+   * INVITE about to be sent; once answered, the dialog.
+   */
+  dialogState(): StoredSipDialog {
+    const inv = this.invite;
+    const d = this.dialog;
+    return {
+      v: 1,
+      callId: this.callId,
+      from: this.from,
+      to: d?.remoteTo ?? `<${this.requestUri}>`,
+      requestUri: this.requestUri,
+      cseq: this.cseq,
+      branch: inv?.branch ?? this.firstBranch,
+      via: this.ctx.transport.via,
+      firstHop: this.ctx.firstHop,
+      route: this.ctx.proxyRoute ? [this.ctx.proxyRoute] : [],
+      answered: d !== null,
+      ...(d ? { target: d.target, dialogRoute: d.route, dest: d.dest } : {}),
+    };
+  }
+
+  /** Has the dialer store the dialog; waits at most `DIALOG_STORE_WAIT_MS` (a slow database must not hold a call). */
+  private async storeDialog(): Promise<void> {
+    const store = this.request.onDialog;
+    if (!store) return;
+    let timer: NodeJS.Timeout | undefined;
+    const stored = store({ ...this.dialogState() }).then(
+      () => true,
+      (err: unknown) => {
+        this.log.warn({ err }, 'dialog not stored');
+        return false;
+      },
+    );
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DIALOG_STORE_WAIT_MS)));
+    if (!(await Promise.race([stored, late]))) this.log.warn('dialog not stored in time; going on');
+    clearTimeout(timer);
   }
 
   get codec(): 'PCMU' | 'PCMA' | null {
@@ -125,7 +177,7 @@ export class SipCall {
     const req: OutgoingRequest = {
       method: 'INVITE',
       uri: this.requestUri,
-      branch: newBranch(),
+      branch: this.invite === null ? this.firstBranch : newBranch(),
       from: this.from,
       to: `<${this.requestUri}>`,
       callId: this.callId,
@@ -148,7 +200,10 @@ export class SipCall {
     if (this.state !== 'inviting') return;
     this.log.debug({ status: res.status }, 'provisional response');
     this.provisional = true;
-    if (res.body && /application\/sdp/i.test(res.headers.get('content-type') ?? '')) this.earlySdp = res.body;
+    if (res.body && /application\/sdp/i.test(res.headers.get('content-type') ?? '')) {
+      this.earlySdp = res.body;
+      this.listen(); // early media: the network may play a tone or an announcement instead of ringing
+    }
     if (this.ringTimedOut) this.sendCancel();
   }
 
@@ -171,8 +226,51 @@ export class SipCall {
     // §9.1: with no final response 64×T1 after the CANCEL, the INVITE is over anyway.
     this.cancelGuard = this.after(64 * this.ctx.transport.timers.t1Ms, () => {
       this.tx?.terminate();
-      this.finish({ outcome: 'no_answer', retryable: true, failureReason: null }, null);
+      this.finish(this.refined({ outcome: 'no_answer', retryable: true, failureReason: null }), null);
     });
+  }
+
+  /** Starts analysing the inbound audio (once per call). */
+  private listen(): void {
+    if (!this.ctx.analyseAudio || this.analyser) return;
+    const analyser = (this.analyser = new CallAudioAnalyser());
+    this.rtp.listen((packets) => {
+      for (const p of packets) analyser.push(p.pt, p.payload);
+      if (this.state === 'answered' && analyser.heard.sit) this.onFalseAnswer();
+    });
+  }
+
+  private stopListening(): void {
+    if (this.analyser) this.rtp.listen(null);
+  }
+
+  /**
+   * A SIT heard within FALSE_ANSWER_MS of the 200: the network answered to play it, nobody did.
+   * Hang up and classify the call as the tone says.
+   */
+  private onFalseAnswer(): void {
+    const sit = this.analyser?.heard.sit;
+    if (!sit || this.state !== 'answered') return;
+    this.log.debug({ sit }, 'false answer: SIT after the 200');
+    this.rtp.stop();
+    const c = classifySit(sit);
+    this.answeredAt = null; // nobody answered
+    void this.sendBye().then(() => this.finish({ ...c, failureReason: `false-answer ${c.failureReason}` }, 200));
+  }
+
+  /**
+   * The final failure, refined by what early media played (API.md's table): a Telcordia SIT
+   * decides; E.180's SIT (no cause) and an announcement give way to SIP or Q.850 when they say
+   * more (invalid_number, busy); otherwise they make the call `unavailable` and say so.
+   */
+  private refined(mapped: MappedOutcome): MappedOutcome {
+    const heard = this.analyser?.heard;
+    if (!heard) return mapped;
+    const saysMore = mapped.outcome === 'invalid_number' || mapped.outcome === 'busy';
+    if (heard.sit && heard.sit !== 'e180') return classifySit(heard.sit);
+    if (heard.sit === 'e180' && !saysMore) return classifySit('e180');
+    if (!heard.sit && heard.voiceMs >= ANNOUNCEMENT_MS && !saysMore) return { outcome: 'unavailable', retryable: true, failureReason: 'early-media-announcement' };
+    return mapped;
   }
 
   private onInviteTimeout(): void {
@@ -190,7 +288,7 @@ export class SipCall {
         this.finish({ outcome: 'failed', retryable: false, failureReason: 'internal error' }, res.status);
       });
     } else if (res.status === 401 || res.status === 407) this.onChallenge(res);
-    else this.finish(mapFinalResponse(res.status, res.reason, res.headers.list('reason'), this.cancelled), res.status);
+    else this.finish(this.refined(mapFinalResponse(res.status, res.reason, res.headers.list('reason'), this.cancelled)), res.status);
   }
 
   /**
@@ -212,6 +310,8 @@ export class SipCall {
     this.challenge = { header, ch };
     const value = digestAuthorization(ch, { ...creds, method: 'INVITE', uri: this.requestUri });
     this.sendInvite([header, value]);
+    // the INVITE in flight has a new branch and CSeq: a CANCEL from elsewhere must name them
+    void this.storeDialog();
   }
 
   private async onAnswered(res: SipResponse): Promise<void> {
@@ -226,6 +326,10 @@ export class SipCall {
     if (this.ctx.proxyRoute && route.length === 0) route.push(this.ctx.proxyRoute);
     const dest = await this.ctx.transport.resolve(nextHop);
     this.dialog = { remoteTo: res.headers.get('to') ?? inv.to, target, route, dest };
+    // Stored before the ACK: if this process dies before the store, the far end, never ACKed,
+    // ends the call itself; after it, the replica that settles the attempt sends the BYE.
+    await this.storeDialog();
+    if (this.state !== 'answered') return; // hung up meanwhile
     const ack: OutgoingRequest = { method: 'ACK', uri: target, branch: newBranch(), from: inv.from, to: this.dialog.remoteTo, callId: this.callId, cseq: inv.cseq, route, headers: [] };
     if (this.tx) this.tx.ack2xx = { bytes: this.ctx.transport.sendAck(ack, dest), dest };
     if (this.state !== 'answered') return; // hung up while resolving
@@ -238,6 +342,12 @@ export class SipCall {
       return;
     }
     this.payloadType = sdp.payloadType;
+    if (this.ctx.analyseAudio) {
+      // a tone already under way in early media goes on being heard; otherwise listening starts now
+      this.listen();
+      if (this.analyser?.heard.sit) return this.onFalseAnswer();
+      this.after(FALSE_ANSWER_MS, () => this.stopListening());
+    }
     const audio = sdp.payloadType === 8 ? this.audio.alaw() : this.audio.ulaw;
     try {
       await this.rtp.play(audio, { address: sdp.address, port: sdp.port }, sdp.payloadType);
@@ -264,26 +374,13 @@ export class SipCall {
     this.byeInFlight = (async () => {
       const d = this.dialog;
       if (!d) return;
-      const bye = (auth: [string, string] | null): OutgoingRequest => ({
-        method: 'BYE',
-        uri: d.target,
-        branch: newBranch(),
-        from: this.invite!.from,
-        to: d.remoteTo,
-        callId: this.callId,
-        cseq: ++this.cseq,
-        route: d.route,
-        headers: [['User-Agent', 'autocall'], ...(auth ? [auth] : [])],
-      });
-      let res = await this.ctx.transport.request(bye(null), d.dest);
-      const creds = this.ctx.credentials;
-      if (res && (res.status === 401 || res.status === 407) && creds) {
-        const ch = pickChallenge(res.headers.all(res.status === 401 ? 'www-authenticate' : 'proxy-authenticate')) ?? this.challenge?.ch;
-        if (ch) {
-          const header = res.status === 401 ? 'Authorization' : 'Proxy-Authorization';
-          res = await this.ctx.transport.request(bye([header, digestAuthorization(ch, { ...creds, method: 'BYE', uri: d.target })]), d.dest);
-        }
-      }
+      const res = await sendBye(
+        this.ctx.transport,
+        { target: d.target, from: this.invite!.from, to: d.remoteTo, callId: this.callId, route: d.route, dest: d.dest },
+        () => ++this.cseq,
+        this.ctx.credentials,
+        this.challenge?.ch,
+      );
       this.log.debug({ status: res?.status ?? null }, 'BYE done');
     })();
     return this.byeInFlight;
@@ -344,6 +441,7 @@ export class SipCall {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.rtp.stop();
+    this.stopListening();
     this.resolveResult?.({
       outcome: mapped.outcome,
       hangupBy,

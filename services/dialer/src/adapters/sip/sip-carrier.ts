@@ -1,10 +1,11 @@
 import dgram from 'node:dgram';
 import type { Logger } from '@autocall/logger';
-import { type Carrier, type CallResult, type DialRequest, NotPlacedError } from '../../domain/carrier';
+import { type Carrier, type CarrierDialog, type CallResult, type DialRequest, NotPlacedError } from '../../domain/carrier';
 import { ulawToAlaw } from '@autocall/audio';
 import { RtpPortPool, RtpSession, type RtpStats } from './rtp';
 import { RtpWorker, type WorkerRtpSession } from './rtp-worker';
 import { type CallAudio, type CallContext, SipCall } from './sip-call';
+import { endStoredDialog, readStoredDialog } from './sip-dialog';
 import { type HostPort, type SipRequest, parseHostPort } from './sip-message';
 import { SipTransport, resolveHostPort } from './sip-transport';
 
@@ -41,6 +42,11 @@ export interface SipCarrierConfig {
    * main-thread stalls (GC, database work, JSON) do not delay packets. Default true.
    */
   rtpWorker?: boolean;
+  /**
+   * Analyse the inbound audio of early media and of the first 3 s after an answer for SIT tones
+   * and operator announcements (default true).
+   */
+  analyseAudio?: boolean;
   /** Called once per finished call with its media figures (tests, benchmarks, metrics). */
   onCallStats?: (stats: SipCallStats) => void;
 }
@@ -111,6 +117,7 @@ export class SipCarrier implements Carrier {
       fromUri: (callerId) => (callerId ? fromBase.replace(/^(sips?:)(?:[^@;]*@)?/i, `$1${callerId}@`) : fromBase),
       credentials: c.username && c.password !== undefined ? { username: c.username, password: c.password } : null,
       hangupDelayMs: c.hangupDelayMs ?? 200,
+      analyseAudio: c.analyseAudio ?? true,
       logger: this.log,
     };
     this.log.info({ trunk: `${c.trunkHost}:${c.trunkPort}`, local: transport.advertised, outboundProxy: c.outboundProxy ?? null, auth: ctx.credentials !== null }, 'SIP carrier ready');
@@ -154,7 +161,7 @@ export class SipCarrier implements Carrier {
         started.running = c.run(); // sends the INVITE synchronously
       };
       if (request.beforeSend) {
-        await request.beforeSend(send).catch((err: Error) => {
+        await request.beforeSend(send, { ...c.dialogState() }).catch((err: Error) => {
           // After the INVITE left, the guard's own failure (its commit) changes nothing.
           if (!started.running) throw new NotPlacedError('setup', `pre-INVITE check failed: ${err.message}`);
         });
@@ -202,6 +209,22 @@ export class SipCarrier implements Carrier {
         });
       }
     }
+  }
+
+  /**
+   * Ends a call a dead process placed, from its stored dialog: BYE if it was answered (with digest
+   * auth if challenged), CANCEL if it was ringing. A dialog that is not ours is dropped (true).
+   */
+  async endOrphan(dialog: CarrierDialog): Promise<boolean> {
+    const d = readStoredDialog(dialog);
+    if (!d) {
+      this.log.error('stored dialog unreadable; nothing to end');
+      return true;
+    }
+    const { transport, ctx } = await this.start();
+    const ok = await endStoredDialog(transport, d, ctx.credentials);
+    this.log.info({ callId: d.callId, answered: d.answered, ended: ok }, d.answered ? 'BYE for an orphaned call' : 'CANCEL for an orphaned call');
+    return ok;
   }
 
   /** Calls in progress in this process. */

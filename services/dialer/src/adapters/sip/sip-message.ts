@@ -187,6 +187,8 @@ export interface OutgoingRequest {
   route: string[];
   headers: [string, string][];
   body?: { type: string; content: string };
+  /** The Via sent-by to put instead of the transport's own: a CANCEL from another process must repeat its INVITE's (RFC 3261 §9.1). */
+  via?: string;
 }
 
 export function serializeRequest(req: OutgoingRequest, via: string): string {

@@ -236,7 +236,7 @@ export class SipTransport {
   }
 
   serialize(req: OutgoingRequest): string {
-    return serializeRequest(req, this.via);
+    return serializeRequest(req, req.via ?? this.via);
   }
 
   send(bytes: string, dest: HostPort): void {
@@ -266,6 +266,7 @@ export class SipTransport {
   /** Sends BYE or CANCEL; resolves with the final response, or null on timer F. */
   request(req: OutgoingRequest, dest: HostPort): Promise<SipResponse | null> {
     return new Promise((resolve) => {
+      if (this.closed) return resolve(null); // nothing can be sent or heard any more
       const tx = new NonInviteClientTransaction(this, req, dest, resolve);
       this.transactions.set(`${req.branch}|${req.method}`, tx);
       tx.start();
@@ -304,6 +305,7 @@ export class SipTransport {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     for (const tx of [...this.transactions.values()]) {
       if (tx instanceof InviteClientTransaction) tx.terminate();
       else tx.finish(null);
