@@ -202,7 +202,7 @@ describe('creating a task', () => {
       w.body({ sms: { onDisconnect: { enabled: true, templateId: w.templateId, when: 'humanAnswered' }, onUnanswered: { enabled: true, templateId: w.templateId, includeInvalid: true } } }),
     );
     expect(res.status).toBe(201);
-    expect(res.body.sms).toEqual({ onDisconnect: { enabled: true, templateId: w.templateId, when: 'humanAnswered' }, onUnanswered: { enabled: true, templateId: w.templateId, includeInvalid: true } });
+    expect(res.body.sms).toEqual({ onDisconnect: { enabled: true, templateId: w.templateId, when: 'humanAnswered' }, onUnanswered: { enabled: true, templateId: w.templateId, includeInvalid: true }, replyRules: [] });
     const patched = await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { sms: { onUnanswered: { enabled: true, templateId: w.templateId, includeInvalid: false } } });
     expect(patched.body.sms.onUnanswered).toEqual({ enabled: true, templateId: w.templateId, includeInvalid: false });
     expect(patched.body.sms.onDisconnect.when).toBe('humanAnswered');
