@@ -48,4 +48,19 @@ describe('SMS provider callbacks through the gateway', () => {
     expect((await call(gw.url, 'POST', `${fresh}/delivery`, { json: { messageId: 'x', status: 'delivered' } })).status).toBe(204);
     expect((await call(gw.url, 'POST', `${path}/delivery`, { json: { messageId: 'x', status: 'delivered' } })).status).toBeGreaterThanOrEqual(404);
   });
+
+  it('when a callback comes with an Idempotency-Key (and a stray API key), then it is answered as any callback — 404 for an unknown token, 204 for a known one — not kept as an idempotent answer', async () => {
+    const tenant = await createTenant(gw.url);
+    const key = bearer(tenant.apiKey);
+    const put = await call(gw.url, 'PUT', '/v1/sms-account', { headers: key, json: { provider: 'simulated', senderId: '+6281100002222', status: 'active' } });
+    const path = new URL(put.body.callbackUrl as string).pathname;
+    const headers = { ...key, 'idempotency-key': 'k1' };
+    const unknown = await call(gw.url, 'POST', '/v1/sms-callbacks/00000010-5c16-8933-bfff-fff879fef45d/delivery', { headers, json: { messageId: 'key\u0000key', status: 'delivered' } });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'CALLBACK_NOT_FOUND']);
+    const first = await call(gw.url, 'POST', `${path}/inbound`, { headers, json: { id: 'idem-1', from: '081234567890', text: 'satu' } });
+    const second = await call(gw.url, 'POST', `${path}/inbound`, { headers, json: { id: 'idem-2', from: '081234567890', text: 'dua' } });
+    expect([first.status, second.status]).toEqual([204, 204]);
+    const listed = await call(gw.url, 'GET', '/v1/sms-inbound', { headers: key });
+    expect(listed.body.items.map((i: { text: string }) => i.text).sort()).toEqual(['dua', 'satu']);
+  });
 });

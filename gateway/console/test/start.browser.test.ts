@@ -286,18 +286,31 @@ describeInBrowser('the README’s start command and the product manual', () => {
     await menu(page, 'SMS Messages').click();
     const messages = page.getByRole('grid', { name: 'SMS messages' });
     await until('a row per number', async () => (await messages.getByRole('row').filter({ hasText: 'January 2026 Promotion' }).count()) === NUMBERS.length, () => page.locator('main').innerText(), 60_000);
-    const shown = await Promise.all(
-      NUMBERS.map(async ([local]) => {
-        const row = messages.getByRole('row').filter({ has: page.getByRole('rowheader', { name: `+62${local}`, exact: true }) });
-        const cells = await row.getByRole('gridcell').allTextContents();
-        return [`+62${local}`, ...cells.slice(0, 4)];
-      }),
+    const rows = () =>
+      Promise.all(
+        NUMBERS.map(async ([local]) => {
+          const row = messages.getByRole('row').filter({ has: page.getByRole('rowheader', { name: `+62${local}`, exact: true }) });
+          const cells = await row.getByRole('gridcell').allTextContents();
+          return [`+62${local}`, ...cells.slice(0, 4)];
+        }),
+      );
+    // the simulated provider's delivery receipts come SMS_SIM_DLR_MS (2 s) after each send: the page, reloaded, shows them
+    await until(
+      'every SMS delivered',
+      async () => {
+        if ((await rows()).every((r) => r[3] === 'Delivered')) return true;
+        await page.reload();
+        await messages.getByRole('row').filter({ hasText: 'January 2026 Promotion' }).first().waitFor();
+        return false;
+      },
+      async () => JSON.stringify(await rows()),
+      30_000,
     );
-    expect(shown).toEqual([
-      ['+6287630021320', 'January 2026 Promotion', 'On call disconnect', 'Sent', DISCONNECT_SMS],
-      ['+6287630021323', 'January 2026 Promotion', 'On call disconnect', 'Sent', DISCONNECT_SMS],
-      ['+6287630021325', 'January 2026 Promotion', 'On unanswered call', 'Sent', UNANSWERED_SMS],
-      ['+6287630021326', 'January 2026 Promotion', 'On unanswered call', 'Sent', UNANSWERED_SMS],
+    expect(await rows()).toEqual([
+      ['+6287630021320', 'January 2026 Promotion', 'On call disconnect', 'Delivered', DISCONNECT_SMS],
+      ['+6287630021323', 'January 2026 Promotion', 'On call disconnect', 'Delivered', DISCONNECT_SMS],
+      ['+6287630021325', 'January 2026 Promotion', 'On unanswered call', 'Delivered', UNANSWERED_SMS],
+      ['+6287630021326', 'January 2026 Promotion', 'On unanswered call', 'Delivered', UNANSWERED_SMS],
     ]);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'sms-messages.png'), fullPage: true });

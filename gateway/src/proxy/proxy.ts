@@ -286,7 +286,8 @@ export async function proxyRoutes(app: App, opts: ProxyOptions) {
         if (url === CALLBACKS_URL && Number(req.headers['content-length'] ?? 0) > SMS_CALLBACK_MAX_BYTES) throw errors.PAYLOAD_TOO_LARGE();
         // A dry run's answer is never kept under its Idempotency-Key: the real create sent next under
         // the same key (a wizard's last step) must run, not replay the check or meet 422 KEY_REUSED.
-        const key = req.dryRun ? undefined : idempotencyKeyOf(req);
+        // a provider's callback has no caller to keep an answer for (and is idempotent by its receipt or message id)
+        const key = req.dryRun || url === CALLBACKS_URL ? undefined : idempotencyKeyOf(req);
         if (url === STREAM_URL) {
           if (streams >= opts.maxStreams) {
             reply.header('retry-after', '5');
