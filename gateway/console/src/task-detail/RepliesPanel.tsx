@@ -2,11 +2,10 @@ import { useQuery } from '@tanstack/react-query';
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import { Link } from 'react-router';
 import { api, unwrap, type Task } from '../api/client';
-import type { paths } from '../api/schema';
 import { useI18n } from '../i18n/i18n';
 import { formatDateTime } from '../time/zone';
 
-type Reply = paths['/v1/sms-inbound']['get']['responses'][200]['content']['application/json']['items'][number];
+import { replyAction, type Reply } from '../admin/replies';
 const LIMIT = 20;
 
 /** The task's latest replies (what each did: a tag, an opt-out), and links to all of them and to its SMS with their delivery. */
@@ -17,7 +16,6 @@ export function RepliesPanel({ task }: { task: Task }) {
     queryFn: () => unwrap(api.GET('/v1/sms-inbound', { params: { query: { taskId: task.id, limit: LIMIT } } })),
     refetchInterval: 10_000,
   });
-  const action = (r: Reply) => (r.action.type === 'tag' ? t('smsReplies.action.tag', { tag: r.action.tag ?? '' }) : t(r.action.type === 'optOut' ? 'smsReplies.action.optOut' : 'smsReplies.action.none'));
   return (
     <section aria-labelledby="task-replies">
       <h2 id="task-replies">{t('detail.replies')}</h2>
@@ -33,7 +31,7 @@ export function RepliesPanel({ task }: { task: Task }) {
             <Row id={r.id}>
               <Cell>{r.from}</Cell>
               <Cell>{r.text}</Cell>
-              <Cell>{action(r)}</Cell>
+              <Cell>{replyAction(t, r)}</Cell>
               <Cell>{formatDateTime(r.receivedAt)}</Cell>
             </Row>
           )}

@@ -1,9 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
 import { Button } from 'react-aria-components';
-import { api, unwrap } from '../../api/client';
 import { TextField } from '../../components/TextField';
 import { useI18n } from '../../i18n/i18n';
 import { ChoiceField } from './ChoiceField';
+import { useApprovedTemplates } from './approved-templates';
 import type { ReplyRuleDraft } from './draft';
 
 const NO_REPLY = 'none';
@@ -13,12 +12,7 @@ const MAX_RULES = 10;
 /** "When a number replies": the task's reply rules (keywords → a tag, and optionally an approved template sent back once). */
 export function ReplyRulesFields({ rules, onChange, isDisabled }: { rules: ReplyRuleDraft[]; onChange(r: ReplyRuleDraft[]): void; isDisabled: boolean }) {
   const { t } = useI18n();
-  const templates = useQuery({
-    queryKey: ['sms-templates', 'approved'],
-    queryFn: () => unwrap(api.GET('/v1/sms-templates', { params: { query: { page: 1, status: 'approved', pageSize: 200 } } })),
-    enabled: !isDisabled,
-  });
-  const items = (templates.data?.items ?? []).filter((tpl) => tpl.status === 'approved');
+  const { templates, items } = useApprovedTemplates(!isDisabled);
   const set = (i: number, patch: Partial<ReplyRuleDraft>) => onChange(rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
     <fieldset className="task-sms-rule">
