@@ -1073,6 +1073,13 @@ export interface components {
                         templateId: string | null;
                         when?: "anyAnswered" | "calleeHangup";
                     };
+                    replyRules?: {
+                        keywords: string[];
+                        /** @constant */
+                        action: "tag";
+                        tag: string;
+                        replyTemplateId: string | null;
+                    }[];
                 };
                 dialing: {
                     maxConcurrentCalls: number;
@@ -1159,6 +1166,13 @@ export interface components {
                     templateId: string | null;
                     when?: "anyAnswered" | "calleeHangup";
                 };
+                replyRules?: {
+                    keywords: string[];
+                    /** @constant */
+                    action: "tag";
+                    tag: string;
+                    replyTemplateId: string | null;
+                }[];
             };
             dialing: {
                 maxConcurrentCalls: number;
@@ -5057,6 +5071,14 @@ export interface operations {
                             enabled: boolean;
                             templateId?: string | null;
                         };
+                        replyRules?: {
+                            /** @description compared with the reply's first word, case-insensitive and width-folded */
+                            keywords: string[];
+                            /** @constant */
+                            action: "tag";
+                            tag: string;
+                            replyTemplateId?: string | null;
+                        }[];
                     };
                     dialing?: {
                         /** @default 10 */
@@ -5372,6 +5394,14 @@ export interface operations {
                             enabled: boolean;
                             templateId?: string | null;
                         };
+                        replyRules?: {
+                            /** @description compared with the reply's first word, case-insensitive and width-folded */
+                            keywords: string[];
+                            /** @constant */
+                            action: "tag";
+                            tag: string;
+                            replyTemplateId?: string | null;
+                        }[];
                     };
                     dialing?: {
                         maxConcurrentCalls?: number;
