@@ -6,7 +6,7 @@
 import { eventually } from '@autocall/testing';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { call } from '../../../test/e2e/platform';
+import { call, OPEN_DIALING, uploadRecording, uploadRoster } from '../../../test/e2e/platform';
 import { translate, type MessageKey } from '../src/i18n/languages';
 import { describeInBrowser, SCREENSHOTS, seriousViolations, startRig, type Rig } from './rig';
 
@@ -56,5 +56,42 @@ describeInBrowser('two-way SMS pages', () => {
     // the number is on the Do-Not-Call list once the dialer answered
     await until(async () => (await api('GET', '/v1/dnc/+6281234567890')).status === 200);
     expect(((await api('GET', '/v1/dnc/+6281234567890')).body as { source: string }).source).toBe('sms-reply');
+  });
+
+  it('when a number answers the missed-call SMS with "1", then the task page shows the reply tagged "interested", and SMS Messages shows the SMS sent and its reply', async () => {
+    expect((await api('PUT', '/v1/sms-account', { provider: 'simulated', senderId: '+6281100001111', status: 'active' })).status).toBe(200);
+    const recording = await uploadRecording(rig.base, rig.tenant.auth);
+    const roster = await uploadRoster(rig.base, rig.tenant.auth, [{ phone: '81234567805', name: 'Sari', orderId: 'ORD-9' }], 'Replies roster');
+    const missed = await api('POST', '/v1/sms-templates', { name: 'Missed', content: '[XX Company] You have a missed call. Reply with 1 for more information.' });
+    const info = await api('POST', '/v1/sms-templates', { name: 'Info', content: 'Our January promotion: 20% off.' });
+    const task = await api('POST', '/v1/tasks', {
+      name: 'Missed call replies',
+      recordingId: recording.body.id,
+      rosterId: roster.body.id,
+      start: { mode: 'immediate' },
+      sms: { onUnanswered: { enabled: true, templateId: missed.body.id }, replyRules: [{ keywords: ['1'], action: 'tag', tag: 'interested', replyTemplateId: info.body.id }] },
+      dialing: OPEN_DIALING,
+    });
+    expect(task.status).toBe(201);
+    const taskId = task.body.id as string;
+    const messages = async () => (await api('GET', `/v1/sms-messages?taskId=${taskId}&limit=10`)).body.items as { kind: string; status: string; text: string }[];
+    await eventually(async () => (await messages()).some((m) => m.kind === 'unanswered' && m.status === 'sent'), 60_000, 200);
+    expect((await api('POST', '/v1/sms-account/simulate-inbound', { from: '081234567805', text: '１' })).body).toMatchObject({ taskId, action: { type: 'tag', tag: 'interested' } });
+    await eventually(async () => (await messages()).some((m) => m.kind === 'reply' && m.status === 'sent'), 20_000, 200);
+
+    const { page, problems } = await rig.open({ path: `/scheduler/${taskId}` });
+    const replies = page.getByRole('grid', { name: en('detail.replies.table', { name: 'Missed call replies' }) });
+    await until(async () => (await replies.getByRole('row').count()) === 2);
+    const row = (await replies.getByRole('row').allTextContents())[1];
+    expect(row).toContain('+6281234567805');
+    expect(row).toContain(en('smsReplies.action.tag', { tag: 'interested' }));
+    await page.getByRole('link', { name: en('detail.replies.messages') }).click();
+    const table = page.getByRole('grid', { name: en('smsMessages.table') });
+    await until(async () => (await table.getByRole('row').count()) === 3);
+    const rows = (await table.getByRole('row').allTextContents()).join('\n');
+    expect(rows).toContain(en('smsMessages.kind.reply'));
+    expect(rows).toContain('Our January promotion: 20% off.');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });

@@ -177,6 +177,41 @@ describeInBrowser('the Scheduler', () => {
     expect(problems).toEqual([]);
   });
 
+  it('when an owner adds a reply rule in the SMS settings, then an alphanumeric sender is refused in words on step 3, and with a numeric sender the task holds the rule', async () => {
+    const opened = await rig.open();
+    const { page, t, problems } = opened;
+    await page.getByRole('heading', { name: t('tasks.title') }).waitFor();
+    const dialog = await toStep3(opened, 'Reply rules');
+    await choose(dialog, page, t('tasks.field.roster'), t('tasks.roster.option', { name: made.rosterName, valid: 2 }));
+    const unanswered = dialog.getByRole('group', { name: t('tasks.sms.onUnanswered') });
+    await unanswered.getByText(t('tasks.sms.enable'), { exact: true }).click();
+    await choose(unanswered, page, t('tasks.field.template'), made.templateName);
+    const rules = dialog.getByRole('group', { name: t('tasks.sms.replyRules'), exact: true });
+    await rules.getByRole('button', { name: t('tasks.sms.replyRule.add') }).click();
+    const rule = dialog.getByRole('group', { name: `${t('tasks.sms.replyRules')} 1` });
+    await rule.getByRole('textbox', { name: t('tasks.sms.replyRule.keywords') }).fill('1, YA');
+    await rule.getByRole('textbox', { name: t('tasks.sms.replyRule.tag') }).fill('interested');
+    await choose(rule, page, t('tasks.sms.replyRule.template'), made.templateName);
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: t('tasks.wizard.next') }).click();
+    await dialog.getByText(/Reply rules need an SMS account whose senderId can receive replies/).waitFor();
+    await dialog.getByRole('heading', { name: t('tasks.wizard.step', { step: 3, title: t('tasks.wizard.step3') }) }).waitFor();
+
+    const put = (senderId: string) => call(rig.base, 'PUT', '/v1/sms-account', { headers: rig.tenant.auth, json: { provider: 'simulated', senderId, status: 'active' } });
+    expect((await put('+6281100001111')).status).toBe(200);
+    try {
+      await dialog.getByRole('button', { name: t('tasks.wizard.next') }).click();
+      await dialog.getByRole('heading', { name: t('tasks.wizard.step', { step: 4, title: t('tasks.wizard.step4') }) }).waitFor();
+      await dialog.getByRole('button', { name: t('tasks.wizard.submit') }).click();
+      await page.getByRole('status').getByText(t('tasks.created', { name: 'Reply rules' })).waitFor();
+      const [task] = await tasksNamed('Reply rules');
+      expect(task.sms.replyRules).toEqual([{ keywords: ['1', 'YA'], action: 'tag', tag: 'interested', replyTemplateId: made.templateId }]);
+      expect(problems.filter((p) => !/status of 422/.test(p))).toEqual([]);
+    } finally {
+      expect((await put('AUTOCALL')).status).toBe(200);
+    }
+  });
+
   it('when an operator pauses and resumes a task from its Edit menu, then the API holds each state', async () => {
     const id = await apiTask('Pause me');
     const operator = await rig.person('operator');

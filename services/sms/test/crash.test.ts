@@ -41,6 +41,7 @@ async function startChild(): Promise<ChildProcess> {
       LOG_FORMAT: 'json',
       SMS_QUEUE_PREFIX: prefix,
       SMS_SIM_SEND_MS: '3',
+      SMS_SIM_DLR_MS: '3600000', // no receipts: the test counts messages that stay `sent`
       SMS_SEND_CONCURRENCY: String(SEND_CONCURRENCY),
       SMS_SEND_LEASE_MS: '2000',
       SMS_SEND_IN_DOUBT_MS: '1000', // what a kill left unsettled is sent again 3 s after its claim

@@ -2,7 +2,6 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
-import type { paths } from '../api/schema';
 import { CursorPager, useCursorPages } from '../admin/cursor';
 import { LoadError } from '../admin/LoadError';
 import { SelectField } from '../components/SelectField';
@@ -10,7 +9,7 @@ import { useI18n } from '../i18n/i18n';
 import { formatDateTime } from '../time/zone';
 import '../styles/admin.css';
 
-type Reply = paths['/v1/sms-inbound']['get']['responses'][200]['content']['application/json']['items'][number];
+import { replyAction, type Reply } from '../admin/replies';
 const LIMIT = 50;
 const ALL = 'all';
 
@@ -35,7 +34,6 @@ export function SmsRepliesPage() {
     else p.set('taskId', value);
     setParams(p);
   };
-  const action = (r: Reply) => (r.action.type === 'tag' ? t('smsReplies.action.tag', { tag: r.action.tag ?? '' }) : t(r.action.type === 'optOut' ? 'smsReplies.action.optOut' : 'smsReplies.action.none'));
 
   return (
     <>
@@ -64,7 +62,7 @@ export function SmsRepliesPage() {
               <Cell>{r.from}</Cell>
               <Cell>{r.taskId ? (taskNames.get(r.taskId) ?? r.taskId) : t('smsReplies.noTask')}</Cell>
               <Cell>{r.text}</Cell>
-              <Cell>{action(r)}</Cell>
+              <Cell>{replyAction(t, r)}</Cell>
               <Cell>{formatDateTime(r.receivedAt)}</Cell>
             </Row>
           )}

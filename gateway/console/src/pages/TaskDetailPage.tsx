@@ -7,6 +7,7 @@ import { useI18n } from '../i18n/i18n';
 import { CallsTable } from '../task-detail/CallsTable';
 import { ProgressPanel } from '../task-detail/ProgressPanel';
 import { ReportLinks } from '../task-detail/ReportLinks';
+import { RepliesPanel } from '../task-detail/RepliesPanel';
 import { TaskFacts } from '../task-detail/TaskFacts';
 import { useTaskStream } from '../task-detail/useTaskStream';
 import '../styles/task-detail.css';
@@ -78,6 +79,7 @@ export function TaskDetailPage() {
       <TaskFacts task={task.data} />
       <ProgressPanel task={task.data} />
       <CallsTable task={task.data} />
+      <RepliesPanel task={task.data} />
       <ReportLinks task={task.data} />
     </>
   );

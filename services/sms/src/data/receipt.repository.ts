@@ -17,6 +17,16 @@ const MESSAGE_COLUMNS = `m.id, m.tenant_id, m.task_id, m.phone, m.kind, m.status
 
 export const receiptRepository = {
   /**
+   * Locks the messages receipts are about, before the receipts are kept: a send settling at the same
+   * time either commits first (then its `sent` is seen here and the receipt applied) or waits for
+   * this commit (then its own apply sees the receipt). Never both missing it.
+   */
+  async lockMessages(m: Q, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await m.query(`SELECT id FROM messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+  },
+
+  /**
    * Keeps the receipts whose message is this tenant's (others are not ours: left out), each
    * (message, part, status) once. Returns the ids of the messages that got a new receipt, and how many were not ours.
    */

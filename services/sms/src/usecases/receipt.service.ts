@@ -87,6 +87,7 @@ export class ReceiptService {
 
   private async record(receipts: NewReceipt[], requestId?: string, m?: EntityManager): Promise<void> {
     const run = async (tx: EntityManager) => {
+      await receiptRepository.lockMessages(tx, [...new Set(receipts.map((r) => r.messageId))]);
       const { fresh, foreign } = await receiptRepository.insertMany(tx, receipts);
       if (foreign > 0) this.logger.info({ receipts: foreign }, 'delivery receipt for a message that is not this tenant\'s; ignored');
       const changed = await applyReceipts(tx, fresh);

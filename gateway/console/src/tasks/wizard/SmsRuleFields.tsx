@@ -4,6 +4,7 @@ import { api, unwrap } from '../../api/client';
 import { problemMessage } from '../../api/problem';
 import { useI18n } from '../../i18n/i18n';
 import { ChoiceField } from './ChoiceField';
+import { useApprovedTemplates } from './approved-templates';
 import type { Draft, SmsRule } from './draft';
 
 /**
@@ -12,12 +13,7 @@ import type { Draft, SmsRule } from './draft';
  */
 export function SmsRuleFields({ legend, rule, onChange, isDisabled, draft, error }: { legend: string; rule: SmsRule; onChange(r: SmsRule): void; isDisabled: boolean; draft: Draft; error?: string }) {
   const { t } = useI18n();
-  const templates = useQuery({
-    queryKey: ['sms-templates', 'approved'],
-    queryFn: () => unwrap(api.GET('/v1/sms-templates', { params: { query: { page: 1, status: 'approved', pageSize: 200 } } })),
-    enabled: !isDisabled,
-  });
-  const items = (templates.data?.items ?? []).filter((tpl) => tpl.status === 'approved');
+  const { templates, items } = useApprovedTemplates(!isDisabled);
   return (
     <fieldset className="task-sms-rule">
       <legend>{legend}</legend>

@@ -13,6 +13,7 @@ import { ChoiceField } from './ChoiceField';
 import { retryOutcomes, type Draft, type RetryOutcome } from './draft';
 import { errorOf } from './said';
 import { SmsRuleFields } from './SmsRuleFields';
+import { ReplyRulesFields } from './ReplyRulesFields';
 import { TimeZoneField } from './TimeZoneField';
 
 type Change = (p: Partial<Draft>) => void;
@@ -57,6 +58,7 @@ export function StepSend({ draft, change, errors }: { draft: Draft; change: Chan
         )}
         <SmsRuleFields legend={t('tasks.sms.onDisconnect')} rule={draft.onDisconnect} onChange={(onDisconnect) => change({ onDisconnect })} isDisabled={!smsActive} draft={draft} error={errorOf(t, errors, 'onDisconnect')} />
         <SmsRuleFields legend={t('tasks.sms.onUnanswered')} rule={draft.onUnanswered} onChange={(onUnanswered) => change({ onUnanswered })} isDisabled={!smsActive} draft={draft} error={errorOf(t, errors, 'onUnanswered')} />
+        <ReplyRulesFields rules={draft.replyRules} onChange={(replyRules) => change({ replyRules })} isDisabled={!smsActive} />
       </fieldset>
       <Advanced draft={draft} change={change} errors={errors} />
     </>

@@ -65,6 +65,7 @@ export function placeApiError(err: ApiError): Errors {
     TEMPLATE_NOT_APPROVED: 'sms',
     TEMPLATE_VARIABLES_MISSING: 'sms',
     SMS_ACCOUNT_INACTIVE: 'sms',
+    SMS_SENDER_NOT_REPLYABLE: 'sms',
     END_BEFORE_START: 'endAt',
   };
   const text = err.message;

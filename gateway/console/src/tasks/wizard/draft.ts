@@ -18,6 +18,13 @@ export interface SmsRule {
   templateId?: string;
 }
 
+/** A reply rule as typed: keywords comma-separated; no template: the number is tagged, nothing is sent back. */
+export interface ReplyRuleDraft {
+  keywords: string;
+  tag: string;
+  replyTemplateId?: string;
+}
+
 /**
  * Everything the "Add" dialog holds, as typed (strings for numbers and times, so a half-typed value
  * survives), and the `Idempotency-Key` of this opening of the dialog: a double click on "Submit",
@@ -41,6 +48,8 @@ export interface Draft {
   retry: Record<RetryOutcome, RetryRule>;
   onDisconnect: SmsRule;
   onUnanswered: SmsRule;
+  /** what a reply to the task's SMS does (API.md `sms.replyRules`) */
+  replyRules: ReplyRuleDraft[];
   windowStart: string;
   windowEnd: string;
   maxConcurrentCalls: string;
@@ -62,6 +71,7 @@ export function newDraft(): Draft {
     retry: { busy: { maxAttempts: '', delayMinutes: '' }, no_answer: { maxAttempts: '', delayMinutes: '' }, unavailable: { maxAttempts: '', delayMinutes: '' } },
     onDisconnect: { enabled: false },
     onUnanswered: { enabled: false },
+    replyRules: [],
     windowStart: '08:00',
     windowEnd: '20:00',
     maxConcurrentCalls: '10',
@@ -87,7 +97,20 @@ export function toBody(d: Draft): CreateTaskBody {
     recordingId: d.recordingId ?? NIL,
     rosterId: d.rosterId ?? NIL,
     start: d.startMode === 'immediate' ? { mode: 'immediate' } : { mode: 'scheduled', at: zonedToUtc(d.startAt, d.timeZone) ?? d.startAt },
-    sms: { onDisconnect: rule(d.onDisconnect), onUnanswered: rule(d.onUnanswered) },
+    sms: {
+      onDisconnect: rule(d.onDisconnect),
+      onUnanswered: rule(d.onUnanswered),
+      ...(d.replyRules.length > 0
+        ? {
+            replyRules: d.replyRules.map((r) => ({
+              keywords: r.keywords.split(',').map((k) => k.trim()).filter((k) => k !== ''),
+              action: 'tag' as const,
+              tag: r.tag.trim(),
+              ...(r.replyTemplateId ? { replyTemplateId: r.replyTemplateId } : {}),
+            })),
+          }
+        : {}),
+    },
     dialing: {
       maxConcurrentCalls: Number(d.maxConcurrentCalls),
       maxAttempts: Number(d.maxAttempts),
