@@ -63,3 +63,19 @@ export const NumberCompleted = defineEvent(
   }),
 );
 export type NumberCompletedT = Static<typeof NumberCompleted.payload>;
+
+/** A reply rule or a DTMF rule tagged a number, or opted it out (API.md "Platform events"). */
+export const NumberTagged = defineEvent(
+  'number.tagged',
+  1,
+  Type.Object({
+    tenantId: Uuid,
+    taskId: Uuid,
+    phone: Type.String(),
+    /** the tag set; null for an opt-out without a tag */
+    tag: Nullable(Type.String()),
+    source: Type.Union([Type.Literal('sms-reply'), Type.Literal('dtmf')]),
+    optOut: Type.Boolean(),
+  }),
+);
+export type NumberTaggedT = Static<typeof NumberTagged.payload>;

@@ -71,6 +71,10 @@ export function toPublicEvent(name: string, id: string, createdAt: string, p: An
       const { tenantId: _t, ...data } = p;
       return make('number.completed', data, p.taskId);
     }
+    case 'number.tagged': {
+      const { tenantId: _t, ...data } = p;
+      return make('number.tagged', data, p.taskId);
+    }
     default:
       return undefined;
   }

@@ -1,4 +1,4 @@
-import { CALL_COMPLETED_VERSIONS, NumberCompleted, RosterStatusChanged, SmsStatusChanged, TaskProgressChanged, TaskStatusChanged } from '@autocall/contracts';
+import { CALL_COMPLETED_VERSIONS, NumberCompleted, NumberTagged, RosterStatusChanged, SmsStatusChanged, TaskProgressChanged, TaskStatusChanged } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
 import type { EventIntake } from '../usecases/intake';
 
@@ -8,7 +8,7 @@ export const publicEventsQueue = (prefix: string) => `${prefix}.public`;
 export async function publicEventsConsumer(bus: Bus, intake: EventIntake, opts: { queuePrefix: string }) {
   await bus.subscribeBatch(
     publicEventsQueue(opts.queuePrefix),
-    [...CALL_COMPLETED_VERSIONS, NumberCompleted, TaskStatusChanged, TaskProgressChanged, RosterStatusChanged, SmsStatusChanged],
+    [...CALL_COMPLETED_VERSIONS, NumberCompleted, NumberTagged, TaskStatusChanged, TaskProgressChanged, RosterStatusChanged, SmsStatusChanged],
     (items) => intake.applyBatch(items),
     { maxBatch: 500, maxWaitMs: 20, prefetch: 1000, maxRetries: 8, retryBaseMs: 250, park: { baseMs: 30_000, maxMs: 900_000 } },
   );
