@@ -9,6 +9,7 @@ import { eventually, sql } from '@autocall/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario, sippInstalled, udpPortBound } from '../../services/dialer/test/sip/sip-test-kit';
+import { sippByeOk, sippResponse, sippSdp } from '../../services/dialer/test/sip/sipp-xml';
 import { announcement, sit, ulawWav } from '../../services/dialer/test/sip/test-audio';
 import { allPages, call, e164, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
@@ -356,23 +357,11 @@ run('the platform with a SIP trunk carrier against SIPp', () => {
 
 /** A SIPp UAS answering by the called number's last digit with early media or a false answer (see the test above). */
 function byNumberEarlyMedia(f: { vacant: string; reorder: string; announce: string; announceMs: number }): string {
-  const sdp = ['v=0', 'o=sipp 1 1 IN IP[local_ip_type] [local_ip]', 's=-', 'c=IN IP[media_ip_type] [media_ip]', 't=0 0', 'm=audio [media_port] RTP/AVP 0', 'a=rtpmap:0 PCMU/8000'];
-  const send = (status: string, opts: { tag?: boolean; sdp?: boolean; next?: string } = {}) =>
-    `  <send${opts.next ? ` next="${opts.next}"` : ''}><![CDATA[
-SIP/2.0 ${status}
-[last_Via:]
-[last_From:]
-[last_To:]${opts.tag === false ? '' : ';tag=[pid]SIPpTag01[call_number]'}
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-${opts.sdp ? `Content-Type: application/sdp\nContent-Length: [len]\n\n${sdp.join('\n')}` : 'Content-Length: 0\n'}
-]]></send>`;
   const early = (label: string, wavFile: string, ms: number) => `  <label id="${label}"/>
-${send('183 Session Progress', { sdp: true })}
+${sippResponse('183 Session Progress', { sdp: sippSdp() })}
   <nop><action><exec rtp_stream="${wavFile},1,0"/></action></nop>
   <pause milliseconds="${ms}"/>
-${send('480 Temporarily Unavailable')}
+${sippResponse('480 Temporarily Unavailable')}
   <recv request="ACK" timeout="5000" next="99"/>`;
   return `<?xml version="1.0" encoding="ISO-8859-1"?>
 <scenario name="early media by number">
@@ -384,63 +373,39 @@ ${send('480 Temporarily Unavailable')}
       <ereg regexp="^INVITE sip:[^@ ]*4@" search_in="msg" check_it="false" assign_to="d4"/>
     </action>
   </recv>
-${send('100 Trying', { tag: false })}
+${sippResponse('100 Trying', { tag: false })}
   <nop test="d1" next="10"/>
   <nop test="d2" next="20"/>
   <nop test="d3" next="30"/>
   <nop test="d4" next="40"/>
-${send('200 OK', { sdp: true })}
+${sippResponse('200 OK', { sdp: sippSdp() })}
   <recv request="ACK" timeout="5000" crlf="true"/>
   <recv request="BYE" timeout="30000"/>
-${send('200 OK', { tag: false, next: '99' })}
+${sippResponse('200 OK', { tag: false, next: '99' })}
 ${early('10', f.vacant, 2300)}
 ${early('20', f.reorder, 2300)}
 ${early('30', f.announce, f.announceMs)}
   <label id="40"/>
-${send('200 OK', { sdp: true })}
+${sippResponse('200 OK', { sdp: sippSdp() })}
   <recv request="ACK" timeout="5000" crlf="true"/>
   <nop><action><exec rtp_stream="${f.reorder},1,0"/></action></nop>
-  <recv request="BYE" timeout="10000"/>
-${send('200 OK', { tag: false })}
+${sippByeOk(10_000)}
   <label id="99"/>
 </scenario>`;
 }
 
 /** A SIPp UAS that answers with telephone-event 101 and presses 1, then 9 (SIPp's RFC 4733 captures). */
 function dtmfScenario(): string {
-  const sdp = ['v=0', 'o=sipp 1 1 IN IP[local_ip_type] [local_ip]', 's=-', 'c=IN IP[media_ip_type] [media_ip]', 't=0 0', 'm=audio [media_port] RTP/AVP 0 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15'];
   const pcap = (k: number) => `  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_${k}.pcap"/></action></nop>`;
   return `<?xml version="1.0" encoding="ISO-8859-1"?>
 <scenario name="dtmf 1 then 9">
   <recv request="INVITE" timeout="30000"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp.join('\n')}
-]]></send>
+${sippResponse('200 OK', { sdp: sippSdp({ telephoneEvent: true }) })}
   <recv request="ACK" timeout="5000" crlf="true"/>
   <pause milliseconds="300"/>
 ${pcap(1)}
   <pause milliseconds="800"/>
 ${pcap(9)}
-  <recv request="BYE" timeout="15000"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
+${sippByeOk()}
 </scenario>`;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SipCarrier } from '../../src/adapters/sip';
 import type { DtmfSettings } from '../../src/domain/carrier';
 import { dialRequest, sippInstalled, startSipp, testCarrier } from './sip-test-kit';
+import { sippByeOk, sippResponse, sippSdp } from './sipp-xml';
 import { audioToolsInstalled, dtmfTones, silence, ulawWav } from './test-audio';
 
 /**
@@ -23,46 +24,14 @@ const RULES: DtmfSettings = {
 };
 
 function scenario(withTelephoneEvent: boolean, media: string): string {
-  const sdp = [
-    'v=0',
-    'o=sipp 1 1 IN IP[local_ip_type] [local_ip]',
-    's=-',
-    'c=IN IP[media_ip_type] [media_ip]',
-    't=0 0',
-    `m=audio [media_port] RTP/AVP 0${withTelephoneEvent ? ' 101' : ''}`,
-    'a=rtpmap:0 PCMU/8000',
-    ...(withTelephoneEvent ? ['a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15'] : []),
-  ].join('\n');
   return `<?xml version="1.0" encoding="ISO-8859-1"?>
 <scenario name="dtmf">
   <recv request="INVITE" timeout="10000"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp}
-]]></send>
+${sippResponse('200 OK', { sdp: sippSdp({ telephoneEvent: withTelephoneEvent }) })}
   <recv request="ACK" timeout="5000" crlf="true"/>
   <pause milliseconds="500"/>
 ${media}
-  <recv request="BYE" timeout="15000"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
+${sippByeOk()}
 </scenario>`;
 }
 
