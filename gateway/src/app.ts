@@ -13,6 +13,7 @@ import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { ApiKeyNotify1764200000000 } from './data/migrations/1764200000000-ApiKeyNotify';
 import { IdempotencySealedBody1764300000000 } from './data/migrations/1764300000000-IdempotencySealedBody';
 import { People1764400000000 } from './data/migrations/1764400000000-People';
+import { TenantLimits1764500000000 } from './data/migrations/1764500000000-TenantLimits';
 import { PasswordHasher } from './adapters/password-hasher';
 import { CredentialEnds } from './domain/credential-ends';
 import { RouteTable } from './domain/roles';
@@ -29,6 +30,7 @@ import { SessionService } from './usecases/session.service';
 import { UserService } from './usecases/user.service';
 import { accessRoutes } from './http/access.routes';
 import { systemAuditConsumer } from './messaging/system-audit.consumer';
+import { storageResponders } from './messaging/storage.rpc';
 import { idempotencyRepository } from './data/idempotency.repository';
 import { ApiKeyCache } from './domain/api-key-cache';
 import { FixedWindows } from './domain/rate-limit';
@@ -42,7 +44,7 @@ import { proxyRoutes } from './proxy/proxy';
 import { closeUpstreams, createUpstreams } from './proxy/upstreams';
 
 export const GATEWAY_SCHEMA = 'gateway';
-export const gatewayMigrations = [Init1764100000000, ApiKeyNotify1764200000000, IdempotencySealedBody1764300000000, People1764400000000];
+export const gatewayMigrations = [Init1764100000000, ApiKeyNotify1764200000000, IdempotencySealedBody1764300000000, People1764400000000, TenantLimits1764500000000];
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
@@ -101,7 +103,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
   const keyCache = new ApiKeyCache(c.API_KEY_CACHE_TTL_MS, undefined, credentialEnds);
   const sessionCache = new ApiKeyCache<LiveSession>(c.API_KEY_CACHE_TTL_MS, undefined, credentialEnds);
   const hasher = new PasswordHasher(c.PASSWORD_SCRYPT_LOG_N);
-  const tenants = new TenantService(deps.db, keyCache, hasher);
+  const tenants = new TenantService(deps.db, keyCache, hasher, deps.relay);
   const audit = new AuditService(deps.db);
   const sessions = new SessionService(deps.db, sessionCache, hasher, audit, { idleMinutes: c.SESSION_IDLE_MINUTES, maxHours: c.SESSION_MAX_HOURS });
   const users = new UserService(deps.db, hasher, sessionCache, keyCache);
@@ -111,6 +113,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     app.addHook('onClose', async () => listener.close());
   }
   await systemAuditConsumer(deps.bus, audit);
+  await storageResponders(deps.bus, tenants);
   const upstreams = createUpstreams(c);
   app.addHook('onClose', async () => closeUpstreams(upstreams));
 
@@ -139,6 +142,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
         sessions,
         routes: new RouteTable(),
         audit,
+        publicLimits: { perValue: new FixedWindows(c.SMS_CALLBACK_RATE_PER_TOKEN, 1000), perAddress: new FixedWindows(c.SMS_CALLBACK_RATE_PER_ADDRESS, 1000) },
       }),
     );
     v1.addHook('onResponse', settleAudit(audit));
@@ -151,7 +155,7 @@ export async function buildApp(deps: ServiceDeps<GatewayConfig>): Promise<App> {
     };
     adminRoutes(v1 as App, tenants, audit, { bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
     accessRoutes(v1 as App, { sessions, users, tenants, audit }, { bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
-    await v1.register(proxyRoutes, { upstreams, internalToken: c.INTERNAL_TOKEN, bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency });
+    await v1.register(proxyRoutes, { upstreams, internalToken: c.INTERNAL_TOKEN, bodyLimit: c.GATEWAY_BODY_LIMIT_BYTES, idempotency, maxStreams: c.GATEWAY_MAX_STREAMS });
   });
 
   // Expired idempotency records, sessions and audit events, once per PURGE_EVERY_MS; each purge on its own (one failing never skips the others).

@@ -11,6 +11,10 @@ export const gatewayConfigSchema = configSchema({
   AUTH_FAILURES_PER_WINDOW: Type.Integer({ default: 20, minimum: 1 }),
   /** The window of AUTH_FAILURES_PER_WINDOW, in seconds. */
   AUTH_FAILURE_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  /** SMS provider callbacks (/v1/sms-callbacks/{token}/…) allowed per second per callback token, per gateway replica; over it: 429. */
+  SMS_CALLBACK_RATE_PER_TOKEN: Type.Integer({ default: 2000, minimum: 1 }),
+  /** SMS provider callbacks allowed per second per client address, per gateway replica; over it: 429. */
+  SMS_CALLBACK_RATE_PER_ADDRESS: Type.Integer({ default: 5000, minimum: 1 }),
   /**
    * How long a replica may keep using a live API key without asking the database. Revocations reach
    * every replica at once over PostgreSQL LISTEN/NOTIFY; this bounds the case where a notification is
@@ -53,6 +57,12 @@ export const gatewayConfigSchema = configSchema({
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 300_000, minimum: 100 }),
   /** Keep-alive connections per upstream service. */
   UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
+  /**
+   * Live event streams (`GET /v1/events`) this replica carries at once. Each holds a connection to
+   * the events service of its own, apart from UPSTREAM_CONNECTIONS; one more answers 503
+   * STREAM_LIMIT_REACHED with Retry-After.
+   */
+  GATEWAY_MAX_STREAMS: Type.Integer({ default: 10_000, minimum: 1 }),
   /**
    * Requests in flight per upstream connection (HTTP/1.1 pipelining; undici pipelines only
    * idempotent requests without a streamed body). 1 = none: a slow answer never delays another.

@@ -91,7 +91,7 @@ export async function startPlatform(opts: { dialerEnv?: Record<string, string>; 
     started.push(recording);
     const sms: Running = opts.smsUrl
       ? { name: 'sms', url: opts.smsUrl, close: async () => undefined }
-      : await listening('sms', await startTestService({ ...log('sms'), name: 'sms', schema: SMS_SCHEMA, migrations: smsMigrations, configSchema: smsConfigSchema, buildApp: buildSms, env: { SMS_SENDER_INTERVAL_MS: '100', ...env } }));
+      : await listening('sms', await startTestService({ ...log('sms'), name: 'sms', schema: SMS_SCHEMA, migrations: smsMigrations, configSchema: smsConfigSchema, buildApp: buildSms, env: { SMS_SENDER_INTERVAL_MS: '100', SMS_SIM_DLR_MS: '3600000', ...env } }));
     started.push(sms);
     const dialer = await listening(
       'dialer',

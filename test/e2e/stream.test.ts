@@ -13,7 +13,8 @@ import { bearer, call, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploa
 let p: Platform;
 const clients: SseClient[] = [];
 beforeAll(async () => {
-  p = await startPlatform({ dialerEnv: { SIM_TIME_SCALE: '0' }, eventsEnv: { EVENTS_PROGRESS_MIN_MS: '100' } });
+  // a gateway of 4 connections per service and 12 streams at most: streams must not take the connections
+  p = await startPlatform({ dialerEnv: { SIM_TIME_SCALE: '0' }, eventsEnv: { EVENTS_PROGRESS_MIN_MS: '100' }, env: { UPSTREAM_CONNECTIONS: '4', GATEWAY_MAX_STREAMS: '12' } });
 }, 40_000);
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -76,4 +77,29 @@ it('when the API key a stream was opened with is revoked, then the stream ends; 
   expect(inQuery.status).toBe(400);
   const anonymous = await call(p.url, 'GET', `/v1/events`);
   expect(anonymous.status).toBe(401);
+});
+
+it('when more streams are open than the gateway has connections to the events service, then the webhook routes still answer, and past GATEWAY_MAX_STREAMS a stream is 503 STREAM_LIMIT_REACHED with Retry-After until one closes', async () => {
+  const { auth } = await newTenant(p.url);
+  // the earlier tests' streams end first (the gateway counts a stream until its socket has closed)
+  for (const c of clients.splice(0)) c.close();
+  const opened = async () =>
+    eventually(async () => {
+      const c = await SseClient.open(`${p.url}/v1/events`, auth);
+      if (c.status === 200) return c;
+      c.close();
+      return undefined;
+    });
+  const open: SseClient[] = [];
+  for (let i = 0; i < 12; i++) open.push(await opened());
+  clients.push(...open);
+  // 12 streams on a gateway of 4 events connections: the API beside them is not queued behind them
+  const listed = await call(p.url, 'GET', '/v1/webhooks', { headers: auth });
+  expect(listed.status).toBe(200);
+  const refused = await call(p.url, 'GET', '/v1/events', { headers: auth });
+  expect([refused.status, refused.body.code, refused.headers['retry-after']]).toEqual([503, 'STREAM_LIMIT_REACHED', '5']);
+  open[0].close();
+  const next = await opened();
+  clients.push(next);
+  expect(next.status).toBe(200);
 });

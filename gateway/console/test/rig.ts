@@ -5,6 +5,7 @@
  * open a page in a fresh browser context (New York time, so WIB must be the console's doing, not
  * the browser's), check axe and the browser console. One rig per test file; pages share it.
  */
+import { eventually, sql } from '@autocall/testing';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,3 +102,17 @@ export async function startRig(o: { env?: Record<string, string>; dialerEnv?: Re
   return rig;
 }
 
+
+/** A tenant's limits (each null = no limit), as `PATCH /v1/admin/tenants/{id}` takes them. */
+export type TenantLimits = Record<'maxConcurrentCalls' | 'callsPerSecond' | 'maxActiveTasks' | 'storageBytes' | 'smsPerDay', number | null>;
+
+/**
+ * Sets the rig tenant's limits as the platform admin, then waits until the service that enforces
+ * them (its schema: task, sms, recording, roster) keeps this version (they reach it by the bus).
+ */
+export async function setTenantLimits(rig: Rig, limits: Partial<TenantLimits>, schema: 'task' | 'sms' | 'recording' | 'roster'): Promise<void> {
+  const res = await call(rig.base, 'PATCH', `/v1/admin/tenants/${rig.tenant.id}`, { headers: admin, json: { limits } });
+  if (res.status !== 200) throw new Error(`limits: ${res.status} ${res.text}`);
+  const [{ version }] = await sql<{ version: number }>(`SELECT max((payload->>'version')::int) AS version FROM gateway.outbox WHERE name = 'tenant.limits-updated' AND payload->>'tenantId' = $1`, [rig.tenant.id]);
+  await eventually(async () => (await sql<{ v: number }>(`SELECT version::int AS v FROM ${schema}.tenant_limits WHERE tenant_id = $1`, [rig.tenant.id]))[0]?.v === version, 15_000);
+}

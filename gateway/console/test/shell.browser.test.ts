@@ -13,10 +13,10 @@ beforeAll(async () => {
 afterAll(async () => rig?.close());
 
 describeInBrowser('the console frame', () => {
-  it('when an owner logs in, then the menu has Voice › Auto Call › its four pages and the administration pages, each opening its own page', async () => {
+  it('when an owner logs in, then the menu has Voice › Auto Call › its pages and the administration pages, each opening its own page', async () => {
     const { page, t, problems } = await rig.open();
     const menu = page.getByRole('navigation', { name: t('nav.label') });
-    for (const key of ['nav.scheduler', 'nav.smsTemplates', 'nav.taskRoster', 'nav.recordingFiles', 'nav.smsAccount', 'nav.smsMessages', 'nav.users', 'nav.apiKeys', 'nav.auditLog'] as const) {
+    for (const key of ['nav.scheduler', 'nav.smsTemplates', 'nav.taskRoster', 'nav.recordingFiles', 'nav.dnc', 'nav.smsAccount', 'nav.smsMessages', 'nav.dialingPolicy', 'nav.webhooks', 'nav.users', 'nav.apiKeys', 'nav.auditLog'] as const) {
       await menu.getByRole('link', { name: t(key), exact: true }).click();
       await page.getByRole('heading', { level: 1 }).first().waitFor();
     }
@@ -30,6 +30,6 @@ describeInBrowser('the console frame', () => {
     const menu = page.getByRole('navigation', { name: t('nav.label') });
     await menu.getByRole('link', { name: t('nav.scheduler') }).waitFor();
     const links = await menu.getByRole('link').allTextContents();
-    expect(links).toEqual([t('nav.scheduler'), t('nav.smsTemplates'), t('nav.taskRoster'), t('nav.recordingFiles'), t('nav.smsMessages')]);
+    expect(links).toEqual([t('nav.scheduler'), t('nav.smsTemplates'), t('nav.taskRoster'), t('nav.recordingFiles'), t('nav.dnc'), t('nav.smsMessages')]);
   });
 });

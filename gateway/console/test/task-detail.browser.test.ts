@@ -17,6 +17,7 @@ const ROWS = 60;
 let rig: Rig;
 let task: { id: string; name: string };
 let templates: { thanks: string; missed: string };
+let recordingId: string;
 
 beforeAll(async () => {
   if (describeInBrowser !== describe) return;
@@ -26,6 +27,7 @@ beforeAll(async () => {
   // 60 numbers, last digits 0–9 six times over: the simulated carrier's every outcome (answered, no answer, busy, unavailable, failed)
   const roster = await uploadRoster(rig.base, auth, rosterRows(87630021300, ROWS), 'Detail roster');
   expect([recording.status, roster.status, roster.body.counts?.valid]).toEqual([201, 201, ROWS]);
+  recordingId = recording.body.id;
   const template = async (name: string, content: string) => {
     const res = await call(rig.base, 'POST', '/v1/sms-templates', { headers: auth, json: { name, content } });
     expect([res.status, res.body.status]).toEqual([201, 'approved']);
@@ -198,7 +200,7 @@ describeInBrowser('the task detail page', () => {
     const { page, t } = o;
     await page.getByRole('heading', { level: 1, name: 'Detail Later' }).waitFor();
     expect(await fact(page, t('detail.status')).textContent()).toBe(t('tasks.status.scheduled'));
-    expect(await fact(page, t('detail.startTime')).textContent()).toBe(t('detail.start.scheduled', { time: `${tomorrow} 09:00 WIB` }));
+    expect(await fact(page, t('detail.startTime')).textContent()).toBe(t('detail.start.scheduled', { time: `${tomorrow} 09:00 WIB (UTC+07:00) · ${tomorrow} 02:00 UTC` }));
     expect(await fact(page, t('detail.sms.onDisconnect')).textContent()).toBe(t('detail.sms.off'));
     expect(await fact(page, t('detail.sms.onUnanswered')).textContent()).toBe(t('detail.sms.off'));
     expect(await fact(page, t('detail.window')).textContent()).toBe(t('detail.window.value', { start: '08:00', end: '20:00', zone: 'WIB', days: t('detail.window.everyDay') }));
@@ -236,6 +238,74 @@ describeInBrowser('the task detail page', () => {
       expect(await seriousViolations(page)).toEqual([]);
       expect(o.problems).toEqual([]);
     }
+  });
+
+  /** A task of 12 numbers at 2 calls a second (some seconds of progress to follow), made right after its page is opened. */
+  async function slowTask(name: string, first: number) {
+    const roster = await uploadRoster(rig.base, rig.tenant.auth, rosterRows(first, 12), name);
+    const made = await call(rig.base, 'POST', '/v1/tasks', { headers: rig.tenant.auth, json: { name, recordingId, rosterId: roster.body.id, start: { mode: 'immediate' }, dialing: { ...OPEN_DIALING, callsPerSecond: 2 } } });
+    expect(made.status).toBe(201);
+    return made.body.id as string;
+  }
+
+  /** Samples the pending count the page shows until the task shows Completed; the distinct values seen, in order. */
+  async function followToCompleted(o: Opened): Promise<number[]> {
+    const seen: number[] = [];
+    const completed = o.t('tasks.status.completed');
+    for (const end = Date.now() + 60_000; Date.now() < end; ) {
+      const pending = await shownCount(o, 'detail.outcomes.table', 'pending').catch(() => NaN);
+      if (!Number.isNaN(pending) && seen[seen.length - 1] !== pending) seen.push(pending);
+      if ((await fact(o.page, o.t('detail.status')).textContent()) === completed && pending === 0) return seen;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`not completed; pending seen: ${seen.join(', ')}`);
+  }
+
+  it('when a running task is opened, then its progress and its completion arrive on the live stream: the page reads the task once more when the stream opens and never polls it', async () => {
+    const id = await slowTask('Streamed Task', 87630022000);
+    const o = await rig.open({ path: '/scheduler' });
+    const reads: string[] = [];
+    const streams: string[] = [];
+    o.page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === `/v1/tasks/${id}` && r.method() === 'GET') reads.push(url.pathname);
+      if (url.pathname === '/v1/events') streams.push(url.search);
+    });
+    await o.page.goto(`${rig.base}/console/scheduler/${id}`);
+    await o.page.getByRole('heading', { level: 1, name: 'Streamed Task' }).waitFor();
+    const seen = await followToCompleted(o);
+    // several steps of progress shown on the way (some seconds at 2 calls a second), with only the first read and the one when the stream opened
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen[seen.length - 1]).toBe(0);
+    expect(streams).toHaveLength(1);
+    expect(streams[0]).toContain(`taskId=${id}`);
+    expect(reads.length).toBeLessThanOrEqual(2);
+    const api = (await call(rig.base, 'GET', `/v1/tasks/${id}`, { headers: rig.tenant.auth })).body;
+    for (const c of OUTCOME_COUNTERS.filter((k) => k in api.progress)) expect([c, await shownCount(o, 'detail.outcomes.table', c)]).toEqual([c, api.progress[c]]);
+    expect(o.problems).toEqual([]);
+  });
+
+  it('when the live stream cannot be had, then the page falls back to polling and still follows the task to completed', async () => {
+    const id = await slowTask('Polled Task', 87630023000);
+    const o = await rig.open({ path: '/scheduler' });
+    let refused = 0;
+    // the gateway's answer replaced by a 503 (an outage of the events service, as the browser sees it)
+    await o.page.route((url) => url.pathname === '/v1/events', async (route) => {
+      refused += 1;
+      await route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ title: 'Service Unavailable', status: 503, code: 'DEPENDENCY_UNAVAILABLE' }) });
+    });
+    const reads: string[] = [];
+    o.page.on('request', (r) => {
+      if (new URL(r.url()).pathname === `/v1/tasks/${id}` && r.method() === 'GET') reads.push(r.url());
+    });
+    await o.page.goto(`${rig.base}/console/scheduler/${id}`);
+    await o.page.getByRole('heading', { level: 1, name: 'Polled Task' }).waitFor();
+    const seen = await followToCompleted(o);
+    expect(seen[seen.length - 1]).toBe(0);
+    expect(refused).toBeGreaterThanOrEqual(1);
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    // the refused stream is the browser's "failed to load" of the 503, not a script error
+    expect(o.problems.filter((p) => !/\/v1\/events/.test(p) && !/EventSource/.test(p))).toEqual([]);
   });
 });
 

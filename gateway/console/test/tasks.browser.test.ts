@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { eventually } from '@autocall/testing';
 import { call, OPEN_DIALING, uploadRecording, uploadRoster } from '../../../test/e2e/platform';
 import { translate } from '../src/i18n/languages';
-import { describeInBrowser, SCREENSHOTS, seriousViolations, startRig, type Opened, type Rig } from './rig';
+import { describeInBrowser, SCREENSHOTS, seriousViolations, setTenantLimits, startRig, type Opened, type Rig } from './rig';
 
 // The Scheduler in a real Chromium against the whole platform: the four-step "Add" dialog and the
 // "Edit" menu's actions, checked in what the page shows and in what the API then holds.
@@ -143,7 +143,7 @@ describeInBrowser('the Scheduler', () => {
     // step 4: the summary says when the first call goes out, and widens the window in one click
     await dialog.getByRole('heading', { name: t('tasks.wizard.step', { step: 4, title: t('tasks.wizard.step4') }) }).waitFor();
     const firstCall = dialog.getByRole('region', { name: t('tasks.summary.firstCall') });
-    await firstCall.getByText(t('tasks.summary.waits', { start: ws, end: we })).waitFor();
+    await firstCall.getByText(t('tasks.summary.waits', { start: ws, end: we, zone: 'WIB' })).waitFor();
     expect(await firstCall.textContent()).toContain(`${wibDate(hour < 12 ? 0 : 1)} ${ws} WIB`);
     expect(await seriousViolations(page)).toEqual([]);
     await firstCall.getByRole('button', { name: t('tasks.summary.widen') }).click();
@@ -303,7 +303,8 @@ describeInBrowser('the Scheduler', () => {
     expect(await confirm.evaluate((d: any) => d.contains(d.ownerDocument.activeElement))).toBe(true);
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached' });
-    expect(await trigger.evaluate((b: any) => b === b.ownerDocument.activeElement)).toBe(true);
+    // React Aria's FocusScope gives focus back in the animation frame after the dialog unmounts, so it is waited for, not read at once
+    await eventually(onTrigger, 10_000, 50);
   });
 
   it('when the roster is deleted before Submit, then the API’s refusal is shown on step 3 at “Select Roster”', async () => {
@@ -320,6 +321,26 @@ describeInBrowser('the Scheduler', () => {
     await dialog.getByText(/roster/i).and(dialog.locator('.field-error')).waitFor();
     expect(await select.getAttribute('aria-describedby')).toBeTruthy();
     expect(await tasksNamed('Loses its roster')).toHaveLength(0);
+  });
+
+  it('when the tenant is at its active-task limit, then Submit of a task that runs at once says so in words on the last step and no task is made', async () => {
+    await setTenantLimits(rig, { maxActiveTasks: 0 }, 'task');
+    try {
+      const opened = await rig.open();
+      const { page, t, problems } = opened;
+      const dialog = await toStep3(opened, 'Over the task limit');
+      await choose(dialog, page, t('tasks.field.roster'), new RegExp(made.rosterName));
+      await dialog.getByRole('button', { name: t('tasks.wizard.next') }).click();
+      await dialog.getByRole('heading', { name: t('tasks.wizard.step', { step: 4, title: t('tasks.wizard.step4') }) }).waitFor();
+      await dialog.getByRole('button', { name: t('tasks.wizard.submit') }).click();
+      await dialog.getByRole('alert').getByText(t('tasks.error.tenantLimit')).waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(await tasksNamed('Over the task limit')).toHaveLength(0);
+      // the refusal was the API's 422, which the wizard said
+      expect(problems).toEqual([]);
+    } finally {
+      await setTenantLimits(rig, { maxActiveTasks: null }, 'task');
+    }
   });
 
   it('when the session expires mid-wizard, then logging in again brings back the dialog with what was typed', async () => {
@@ -407,5 +428,90 @@ describeInBrowser('the Scheduler', () => {
     await page.getByRole('option', { name: 'Bahasa Indonesia' }).click();
     await page.getByRole('heading', { name: translate('id', 'tasks.title') }).waitFor();
     await row.getByRole('gridcell', { name: translate('id', 'tasks.status.scheduled'), exact: true }).waitFor();
+  });
+  it('when an owner sets the advanced dialing settings (WITA, an end time, blackouts not skipped, retries per outcome), then bad values are said on their fields, the API holds the rest, and the task detail reads them back in WITA beside UTC', async () => {
+    const opened = await rig.open({ timezoneId: 'America/New_York' });
+    const { page, t, problems } = opened;
+    const dialog = await toStep3(opened, 'Advanced in WITA');
+    await choose(dialog, page, t('tasks.field.roster'), new RegExp(made.rosterName));
+    await dialog.getByText(t('tasks.start.scheduled'), { exact: true }).click();
+    const day = wibDate(3);
+    await dialog.getByLabel(t('tasks.start.at')).fill(`${day}T09:00`);
+    await dialog.getByRole('button', { name: t('tasks.field.advanced') }).click();
+    const zone = dialog.getByRole('combobox', { name: t('tasks.field.timeZone') });
+    expect(await zone.inputValue()).toMatch(/^Asia\/Jakarta \(WIB, UTC\+07:00\)$/);
+    await zone.fill('Makassar');
+    await page.getByRole('option', { name: /^Asia\/Makassar \(WITA, UTC\+08:00\)$/ }).click();
+    await dialog.getByText(t('tasks.start.atHelp', { zone: 'Asia/Makassar (WITA)' })).waitFor();
+    const endAt = dialog.getByLabel(t('tasks.field.endAt'));
+    await endAt.fill(`${day}T08:00`);
+    await dialog.getByText(t('tasks.field.skipBlackouts')).click();
+    expect(await dialog.getByRole('checkbox', { name: t('tasks.field.skipBlackouts') }).isChecked()).toBe(false);
+    const busy = t('tasks.retry.busy');
+    const noAnswer = t('tasks.retry.no_answer');
+    const busyAttempts = dialog.getByRole('textbox', { name: t('tasks.retry.attempts', { outcome: busy }) });
+    await busyAttempts.fill('11');
+    await dialog.getByRole('button', { name: t('tasks.wizard.next') }).click();
+    await dialog.getByText(t('tasks.endAt.beforeStart')).waitFor();
+    expect(await endAt.getAttribute('aria-invalid')).toBe('true');
+    await dialog.getByText(t('tasks.retry.invalid')).waitFor();
+    expect(await busyAttempts.getAttribute('aria-invalid')).toBe('true');
+    expect(await seriousViolations(page)).toEqual([]);
+    await endAt.fill(`${day}T17:00`);
+    await busyAttempts.fill('3');
+    await dialog.getByRole('textbox', { name: t('tasks.retry.delay', { outcome: busy }) }).fill('10');
+    await dialog.getByRole('textbox', { name: t('tasks.retry.attempts', { outcome: noAnswer }) }).fill('2');
+    await dialog.getByRole('textbox', { name: t('tasks.retry.delay', { outcome: noAnswer }) }).fill('60');
+    await dialog.getByRole('button', { name: t('tasks.wizard.next') }).click();
+
+    const summary = dialog.getByRole('definition');
+    await dialog.getByText(t('tasks.summary.startAt', { time: `${day} 09:00 WITA` }), { exact: true }).waitFor();
+    await dialog.getByText(t('tasks.summary.firstCallAt', { time: `${day} 09:00 WITA` })).waitFor();
+    const shown = await summary.allTextContents();
+    expect(shown).toEqual(expect.arrayContaining(['Asia/Makassar', `${day} 17:00 WITA`, t('tasks.summary.no'), `${t('tasks.retry.summary', { outcome: busy, attempts: 3, delay: 10 })}; ${t('tasks.retry.summary', { outcome: noAnswer, attempts: 2, delay: 60 })}`]));
+    await dialog.getByRole('button', { name: t('tasks.wizard.submit') }).click();
+    await page.getByRole('status').getByText(t('tasks.created', { name: 'Advanced in WITA' })).waitFor();
+    const [listed] = await tasksNamed('Advanced in WITA');
+    const task = (await getTask(listed.id)).body;
+    expect(task).toMatchObject({
+      status: 'scheduled',
+      start: { at: `${day}T01:00:00.000Z`, atLocal: `${day}T09:00:00+08:00` },
+      dialing: { timeZone: 'Asia/Makassar', skipBlackouts: false, endAt: `${day}T09:00:00.000Z`, retry: { busy: { maxAttempts: 3, delayMinutes: 10 }, no_answer: { maxAttempts: 2, delayMinutes: 60 } } },
+    });
+    expect(task.dialing.retry.unavailable).toBeUndefined();
+
+    // the detail reads it back: the zone, local times with their offset beside UTC, the retries
+    await page.getByRole('link', { name: 'Advanced in WITA' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Advanced in WITA' }).waitFor();
+    const fact = (label: string) => page.locator('.facts .fact').filter({ has: page.getByRole('term').getByText(label, { exact: true }) }).getByRole('definition');
+    const start = `${day} 09:00 WITA (UTC+08:00) · ${day} 01:00 UTC`;
+    expect(await fact(t('detail.timeZone')).textContent()).toBe('Asia/Makassar (WITA)');
+    expect(await fact(t('detail.startTime')).textContent()).toBe(t('detail.start.scheduled', { time: start }));
+    // a scheduled task's next call is when its first call would go out: its start, inside the window
+    expect(await fact(t('detail.nextCall')).textContent()).toBe(start);
+    expect(await fact(t('detail.endAt')).textContent()).toBe(`${day} 17:00 WITA (UTC+08:00) · ${day} 09:00 UTC`);
+    expect(await fact(t('detail.skipBlackouts')).textContent()).toBe(t('tasks.summary.no'));
+    expect(await fact(t('detail.retry', { outcome: busy })).textContent()).toBe(t('detail.retry.value', { attempts: 3, minutes: 10 }));
+    expect(await fact(t('detail.retry', { outcome: noAnswer })).textContent()).toBe(t('detail.retry.value', { attempts: 2, minutes: 60 }));
+    expect(await fact(t('detail.window')).textContent()).toBe(t('detail.window.value', { start: '08:00', end: '20:00', zone: 'WITA', days: t('detail.window.everyDay') }));
+    const counts = page.getByRole('table', { name: t('detail.outcomes.table') });
+    for (const c of ['detail.counter.suppressed', 'detail.counter.expired'] as const) expect(await counts.getByRole('row', { name: new RegExp(`^${t(c)} 0`) }).count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
+
+  it('when a task runs over a roster with a number on the Do-Not-Call List, then its detail counts that number Suppressed', async () => {
+    const auth = rig.tenant.auth;
+    const roster = await uploadRoster(rig.base, auth, [
+      { phone: '81234567700', name: 'Ani', orderId: 'ORD-7' },
+      { phone: '81234567710', name: 'Dewi', orderId: 'ORD-8' },
+    ], 'With a listed number');
+    expect((await call(rig.base, 'POST', '/v1/dnc', { headers: auth, json: { phone: '081234567710' } })).status).toBe(201);
+    const res = await call(rig.base, 'POST', '/v1/tasks', { headers: auth, json: { name: 'Suppressed One', recordingId: made.recordingId, rosterId: roster.body.id, start: { mode: 'immediate' }, dialing: OPEN_DIALING } });
+    expect(res.status).toBe(201);
+    const { page, t, problems } = await rig.open({ path: `/scheduler/${res.body.id}` });
+    const counts = page.getByRole('table', { name: t('detail.outcomes.table') });
+    await counts.getByRole('row', { name: new RegExp(`^${t('detail.counter.suppressed')} 1 50%`) }).waitFor({ timeout: 60_000 });
+    await counts.getByRole('row', { name: new RegExp(`^${t('detail.counter.answered')} 1 50%`) }).waitFor({ timeout: 60_000 });
+    expect(problems).toEqual([]);
   });
 });

@@ -5,7 +5,25 @@ export interface TenantRow {
   id: string;
   name: string;
   created_at: Date;
+  max_concurrent_calls: number | null;
+  calls_per_second: number | null;
+  max_active_tasks: number | null;
+  /** bigint: pg returns it as text */
+  storage_bytes: string | null;
+  sms_per_day: number | null;
+  limits_version: string;
+  storage_used: string;
 }
+
+/** A limit's column by its name in the API. */
+export const LIMIT_COLUMNS = {
+  maxConcurrentCalls: 'max_concurrent_calls',
+  callsPerSecond: 'calls_per_second',
+  maxActiveTasks: 'max_active_tasks',
+  storageBytes: 'storage_bytes',
+  smsPerDay: 'sms_per_day',
+} as const;
+export type LimitName = keyof typeof LIMIT_COLUMNS;
 
 export interface ApiKeyRow {
   id: string;
@@ -40,6 +58,58 @@ export const tenantRepository = {
     const [{ count }] = (await m.query(`SELECT count(*)::int AS count FROM tenants`)) as { count: number }[];
     const rows = (await m.query(`SELECT * FROM tenants ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2`, [pageSize, (page - 1) * pageSize])) as TenantRow[];
     return { rows, total: count };
+  },
+
+  /**
+   * Renames and/or sets the given limits (those left out stay) and, when limits were given, moves
+   * the tenant's limits version on by one; the row after the change, or undefined for an unknown tenant.
+   */
+  async updateTenant(m: Q, id: string, change: { name?: string; limits?: Partial<Record<LimitName, number | null>> }): Promise<TenantRow | undefined> {
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    if (change.name !== undefined) sets.push(`name = $${params.push(change.name)}`);
+    const limits = Object.entries(change.limits ?? {}) as [LimitName, number | null][];
+    for (const [k, v] of limits) sets.push(`${LIMIT_COLUMNS[k]} = $${params.push(v)}`);
+    if (change.limits !== undefined) sets.push(`limits_version = limits_version + 1`);
+    if (sets.length === 0) return this.findTenant(m, id, true);
+    const [rows] = (await m.query(`UPDATE tenants SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params)) as [TenantRow[], number];
+    return rows[0];
+  },
+
+  /**
+   * Storage reservation, taken where the limit allows it: the reservation row first (a concurrent
+   * reserve of the same key waits on its unique key, then finds it), then one UPDATE that checks and
+   * adds the bytes under the tenant's row lock, so two reservations at once cannot both pass the
+   * limit. `refused` rolls the caller's transaction back (the key stays free).
+   */
+  async reserveStorage(m: Q, tenantId: string, key: string, bytes: number): Promise<{ state: 'taken' | 'again' | 'refused' | 'unknown'; used: number; limit: number | null }> {
+    const inserted = (await m.query(
+      `INSERT INTO storage_reservations (tenant_id, key, bytes) SELECT id, $2, $3 FROM tenants WHERE id = $1 ON CONFLICT (tenant_id, key) DO NOTHING RETURNING bytes`,
+      [tenantId, key, bytes],
+    )) as unknown[];
+    if (inserted.length === 0) {
+      const t = await this.findTenant(m, tenantId);
+      if (!t) return { state: 'unknown', used: 0, limit: null };
+      return { state: 'again', used: Number(t.storage_used), limit: t.storage_bytes === null ? null : Number(t.storage_bytes) };
+    }
+    const [rows] = (await m.query(
+      `UPDATE tenants SET storage_used = storage_used + $2
+        WHERE id = $1 AND (storage_bytes IS NULL OR storage_used + $2 <= storage_bytes)
+        RETURNING storage_used, storage_bytes`,
+      [tenantId, bytes],
+    )) as [{ storage_used: string; storage_bytes: string | null }[], number];
+    if (rows[0]) return { state: 'taken', used: Number(rows[0].storage_used), limit: rows[0].storage_bytes === null ? null : Number(rows[0].storage_bytes) };
+    const t = await this.findTenant(m, tenantId);
+    return { state: 'refused', used: Number(t?.storage_used ?? 0), limit: t?.storage_bytes == null ? null : Number(t.storage_bytes) };
+  },
+
+  /** Gives a reservation back, once: the row's delete and the subtraction are one statement. */
+  async releaseStorage(m: Q, tenantId: string, key: string): Promise<void> {
+    await m.query(
+      `WITH gone AS (DELETE FROM storage_reservations WHERE tenant_id = $1 AND key = $2 RETURNING bytes)
+       UPDATE tenants SET storage_used = greatest(0, storage_used - gone.bytes) FROM gone WHERE id = $1`,
+      [tenantId, key],
+    );
   },
 
   /** A key; without `made`, the admin's (role owner, no name). */

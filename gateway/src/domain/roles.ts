@@ -17,6 +17,8 @@ export interface Access {
   dryRun?: true;
   /** The answer shows a secret (a webhook's signing secret): kept for Idempotency-Key replays only encrypted. */
   secret?: true;
+  /** A public route limited per value of this path parameter and per address (SMS callbacks: per token). */
+  limitBy?: string;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -49,6 +51,7 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   'POST /v1/admin/tenants': platform('tenant.create'),
   'GET /v1/admin/tenants': platform(),
   'GET /v1/admin/tenants/:id': platform(),
+  'PATCH /v1/admin/tenants/:id': platform('tenant.update'),
   'POST /v1/admin/tenants/:id/api-keys': platform('tenant.apiKeyCreate'),
   'GET /v1/admin/tenants/:id/api-keys': platform(),
   'DELETE /v1/admin/tenants/:id/api-keys/:keyId': platform('tenant.apiKeyRevoke'),
@@ -77,7 +80,13 @@ export const routeAccess: Record<`${Method} ${string}`, Access> = {
   'POST /v1/sms-templates/:id/preview': op(), // a computation, not a change: not audited
   'GET /v1/sms-account': v,
   'PUT /v1/sms-account': adm('smsAccount.update'),
+  'POST /v1/sms-account/rotate-callback-token': adm('smsAccount.rotateCallbackToken'),
+  'POST /v1/sms-account/simulate-inbound': op('smsAccount.simulateInbound'),
   'GET /v1/sms-messages': v,
+  'GET /v1/sms-inbound': v,
+  // the providers' callbacks: no credentials (the token in the path names the account), limited per token and address
+  'POST /v1/sms-callbacks/:token/delivery': { least: 'public', limitBy: 'token' },
+  'POST /v1/sms-callbacks/:token/inbound': { least: 'public', limitBy: 'token' },
   'GET /v1/admin/sms-templates': platform(),
   'POST /v1/admin/sms-templates/:id/approve': platform('smsTemplate.approve'),
   'POST /v1/admin/sms-templates/:id/reject': platform('smsTemplate.reject'),

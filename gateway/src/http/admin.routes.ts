@@ -66,6 +66,7 @@ export function adminRoutes(app: App, tenants: TenantService, audit: AuditServic
   );
   route(app, r.listTenants, (req) => tenants.list(req.query.page, req.query.pageSize));
   route(app, r.getTenant, (req) => tenants.get(req.params.id));
+  route(app, r.patchTenant, (req) => tenants.update(req.params.id, req.body, req.id), { bodyLimit: opts.bodyLimit });
   route(
     app,
     r.createApiKey,

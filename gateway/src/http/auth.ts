@@ -60,6 +60,8 @@ export interface AuthOptions {
   sessions: SessionService;
   routes: RouteTable;
   audit: AuditService;
+  /** Public routes with `limitBy`: requests per window per parameter value and per client address. */
+  publicLimits?: { perValue: FixedWindows; perAddress: FixedWindows };
 }
 
 const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
@@ -85,7 +87,19 @@ export function authHook(o: AuthOptions) {
     const path = q === -1 ? req.url : req.url.slice(0, q);
     const route = o.routes.match(req.method, path);
     const access = route?.access ?? UNLISTED;
-    if (access.least === 'public') return;
+    if (access.least === 'public') {
+      if (access.limitBy !== undefined && o.publicLimits) {
+        const limited = (w: { resetAt: number }) => {
+          reply.header('retry-after', seconds(w.resetAt - Date.now()));
+          return errors.CALLBACK_RATE_LIMITED();
+        };
+        const byAddress = o.publicLimits.perAddress.hit(addressBucket(req.ip));
+        if (byAddress.count > o.publicLimits.perAddress.limit) throw limited(byAddress);
+        const byValue = o.publicLimits.perValue.hit(`${route?.pattern}\u0000${route?.params[access.limitBy] ?? ''}`);
+        if (byValue.count > o.publicLimits.perValue.limit) throw limited(byValue);
+      }
+      return;
+    }
     const address = addressBucket(req.ip);
     const wait = o.failures.blockedFor(address);
     const blocked = () => {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher, Pool } from 'undici';
-import { AppError } from '@autocall/contracts';
+import { AppError, SMS_CALLBACK_MAX_BYTES } from '@autocall/contracts';
 import { ACTOR_HEADER, ADMIN_HEADER, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER, ROLE_HEADER, TENANT_HEADER, type App } from '@autocall/http';
 import { actorHeaderOf } from '../domain/caller';
 import { errors } from '../domain/errors';
@@ -26,6 +26,8 @@ export interface ProxyOptions {
   internalToken: string;
   bodyLimit: number;
   idempotency: IdempotencyOptions;
+  /** Live event streams this replica carries at once (GATEWAY_MAX_STREAMS). */
+  maxStreams: number;
 }
 
 export function upstreamHeaders(req: FastifyRequest, internalToken: string): Record<string, string | string[]> {
@@ -243,6 +245,8 @@ async function digestOnly(req: FastifyRequest): Promise<string> {
   return d;
 }
 
+const CALLBACKS_URL = '/v1/sms-callbacks/*';
+
 /** The long-lived stream: it must end when the credential it was opened with stops working. */
 const STREAM_URL = '/v1/events';
 
@@ -267,8 +271,10 @@ function endWithCredential(app: App, req: FastifyRequest, reply: FastifyReply): 
 export async function proxyRoutes(app: App, opts: ProxyOptions) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  let streams = 0;
   for (const [url, service] of proxyTable) {
-    const pool = opts.upstreams[service];
+    // a stream holds its connection while it is open: streams have a pool of their own
+    const pool = url === STREAM_URL ? opts.upstreams.streams : opts.upstreams[service];
     app.route({
       method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       url,
@@ -276,10 +282,20 @@ export async function proxyRoutes(app: App, opts: ProxyOptions) {
         // Services take JSON bodies up to this limit and close the connection on a bigger one, which
         // would race the upload (EPIPE, then 503): refuse it here. Uploads (multipart) are the services' to judge.
         if (!isMultipart(req.headers) && Number(req.headers['content-length'] ?? 0) > opts.bodyLimit) throw errors.PAYLOAD_TOO_LARGE();
+        // a provider's callback is small (API.md: at most 64 KiB); a bigger declared one is refused here, an unsized one by the service
+        if (url === CALLBACKS_URL && Number(req.headers['content-length'] ?? 0) > SMS_CALLBACK_MAX_BYTES) throw errors.PAYLOAD_TOO_LARGE();
         // A dry run's answer is never kept under its Idempotency-Key: the real create sent next under
         // the same key (a wizard's last step) must run, not replay the check or meet 422 KEY_REUSED.
         const key = req.dryRun ? undefined : idempotencyKeyOf(req);
-        if (url === STREAM_URL) endWithCredential(app, req, reply);
+        if (url === STREAM_URL) {
+          if (streams >= opts.maxStreams) {
+            reply.header('retry-after', '5');
+            throw errors.STREAM_LIMIT_REACHED();
+          }
+          streams++;
+          reply.raw.once('close', () => streams--);
+          endWithCredential(app, req, reply);
+        }
         return key === undefined ? streamThrough(req, reply, pool, opts) : idempotentProxy(req, reply, pool, opts, key);
       },
     });

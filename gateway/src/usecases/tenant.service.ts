@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { newId, NO_TENANT_LIMITS, type ApiKeyInfo, type Tenant } from '@autocall/contracts';
+import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import { newId, TenantLimitsUpdated, type ApiKeyInfo, type PatchTenantBody, type Tenant, type TenantLimits } from '@autocall/contracts';
 import { tenantRepository as repo, type ApiKeyRow, type TenantRow } from '../data/tenant.repository';
 import type { ApiKeyCache, LiveKey } from '../domain/api-key-cache';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../domain/api-key';
@@ -10,8 +11,14 @@ import type { TenantCaller } from '../domain/caller';
 import { atLeast, type Role } from '../domain/roles';
 import { UserService } from './user.service';
 
-// Limits are not stored yet (the tenant-limits work stores and enforces them): none apply.
-const tenantView = (t: TenantRow): Tenant => ({ id: t.id, name: t.name, createdAt: t.created_at.toISOString(), limits: NO_TENANT_LIMITS });
+const limitsOf = (t: TenantRow): TenantLimits => ({
+  maxConcurrentCalls: t.max_concurrent_calls,
+  callsPerSecond: t.calls_per_second,
+  maxActiveTasks: t.max_active_tasks,
+  storageBytes: t.storage_bytes === null ? null : Number(t.storage_bytes),
+  smsPerDay: t.sms_per_day,
+});
+const tenantView = (t: TenantRow): Tenant => ({ id: t.id, name: t.name, createdAt: t.created_at.toISOString(), limits: limitsOf(t) });
 const keyView = (k: ApiKeyRow): ApiKeyInfo => ({
   id: k.id,
   createdAt: k.created_at.toISOString(),
@@ -30,6 +37,7 @@ export class TenantService {
     private readonly db: DataSource,
     private readonly cache: ApiKeyCache,
     private readonly hasher?: PasswordHasher,
+    private readonly relay?: OutboxRelay,
   ) {}
 
   /** A tenant, its first API key (role owner) and, when named, its first owner. */
@@ -75,6 +83,39 @@ export class TenantService {
   async list(page: number, pageSize: number) {
     const { rows, total } = await repo.listTenants(this.db.manager, page, pageSize);
     return { items: rows.map(tenantView), page, pageSize, total };
+  }
+
+  /**
+   * PATCH: a new name and/or the given limits (the others stay). A change of limits moves the
+   * tenant's limits version on and writes `tenant.limits-updated` (all of the limits, that version)
+   * to the outbox in the same transaction: published even if the broker is down now.
+   */
+  async update(id: string, body: PatchTenantBody, requestId?: string): Promise<Tenant> {
+    const t = await this.db.transaction(async (m) => {
+      const row = await repo.updateTenant(m, id, body);
+      if (!row) throw errors.TENANT_NOT_FOUND();
+      if (body.limits !== undefined) {
+        await publishInTransaction(m, TenantLimitsUpdated, { tenantId: id, version: Number(row.limits_version), limits: limitsOf(row), updatedAt: new Date().toISOString() }, { requestId });
+      }
+      return row;
+    });
+    if (body.limits !== undefined) this.relay?.nudge();
+    return tenantView(t);
+  }
+
+  /** `tenant.storage.reserve`: idempotent by key; over the tenant's storageBytes → TENANT_STORAGE_FULL (nothing reserved). */
+  async reserveStorage(tenantId: string, key: string, bytes: number) {
+    return this.db.transaction(async (m) => {
+      const r = await repo.reserveStorage(m, tenantId, key, bytes);
+      if (r.state === 'refused') throw errors.TENANT_STORAGE_FULL(`This upload (${bytes} bytes) would take the tenant's storage past its limit of ${r.limit} bytes (${r.used} used).`);
+      if (r.state === 'unknown') throw errors.TENANT_NOT_FOUND();
+      return { ok: true, usedBytes: r.used, limitBytes: r.limit };
+    });
+  }
+
+  async releaseStorage(tenantId: string, key: string) {
+    await repo.releaseStorage(this.db.manager, tenantId, key);
+    return { ok: true };
   }
 
   async createKey(tenantId: string) {

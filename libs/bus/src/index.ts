@@ -6,3 +6,5 @@ export * from './validation';
 export * from './pg-bus';
 export * from './dlq';
 export * from './delivery';
+export * from './tenant-limits';
+export * from './tenant-storage';

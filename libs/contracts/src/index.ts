@@ -3,6 +3,7 @@ export * from './errors';
 export * from './ids';
 export * from './cursor';
 export * from './spreadsheet';
+export * from './keywords';
 export * from './rpc/errors';
 export * from './http/routes';
 export * from './http/gateway';

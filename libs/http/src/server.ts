@@ -20,6 +20,8 @@ declare module 'fastify' {
     actorRole: string;
     /** Who calls: `user:<id>`, `apiKey:<id>` or `admin`, as the gateway sent it (for `createdBy` fields). */
     actorId: string;
+    /** The JSON body's bytes as received, on routes with `config: { strings: 'replace' }` (to check a signature over them). */
+    rawBody?: Buffer;
   }
   interface FastifyInstance {
     metrics: Registry;
@@ -210,7 +212,10 @@ export function createServer(opts: ServerOptions): App {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     let text: string;
     try {
-      text = lenient(req) ? body.toString('utf8') : decodeUtf8Body(body, (t) => JSON.parse(t));
+      if (lenient(req)) {
+        req.rawBody = body;
+        text = body.toString('utf8');
+      } else text = decodeUtf8Body(body, (t) => JSON.parse(t));
       if (jsonDepthOver(text, MAX_JSON_DEPTH)) throw stringsError([{ field: '(root)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
     } catch (err) {
       done(err as Error, undefined);

@@ -320,19 +320,22 @@ describe('tenant limits across replicas', () => {
 describe('fair sharing of channels', () => {
   it('when one tenant runs 50 tasks and another 1 on a carrier of 20 channels, then while both have work the single task holds at least 40 % of the channels in every 10 s window', async () => {
     const meter = new CallMeter();
-    // calls of about a second: 3 s ringing and a 1 s recording, at a quarter of real time
-    await startDialer({ id: 'fair-1', env: { SIM_TIME_SCALE: '0.25', SIM_MAX_CHANNELS: '20' }, meter });
+    // calls of about two seconds (3 s ringing and a 1 s recording at half of real time), and a
+    // channel refilled within 20 ms of its call's end: the share measured is the dialer's choice,
+    // not the gaps of a slow tick on a loaded machine (at 100 ms and one-second calls it fell to
+    // 0.39 at load 12 while the split itself was even)
+    await startDialer({ id: 'fair-1', env: { SIM_TIME_SCALE: '0.5', SIM_MAX_CHANNELS: '20', DIALER_TICK_MS: '20' }, meter });
     const many = newTenantId();
     const one = newTenantId();
     const dialing = { maxConcurrentCalls: 20 };
-    const manyTasks = await Promise.all(Array.from({ length: 50 }, (_, i) => run(many, numbers(`+62815${String(i).padStart(2, '0')}`, 7), dialing, { recordingDurationMs: 1000 })));
-    const single = await run(one, numbers('+6281699', 220), dialing, { recordingDurationMs: 1000 });
+    const manyTasks = await Promise.all(Array.from({ length: 50 }, (_, i) => run(many, numbers(`+62815${String(i).padStart(2, '0')}`, 4), dialing, { recordingDurationMs: 1000 })));
+    const single = await run(one, numbers('+6281699', 120), dialing, { recordingDurationMs: 1000 });
     await Promise.all([single, ...manyTasks].map((s) => w.events.drainedOf(s.taskId, 90_000)));
 
     const of = (prefix: string) => meter.spans.filter((s) => s.phone.startsWith(prefix));
     const a = of('+62815');
     const b = of('+62816');
-    expect([a.length, b.length]).toEqual([350, 220]);
+    expect([a.length, b.length]).toEqual([200, 120]);
     // both have work from the single task's first call (the fifty were started first)
     const from = Math.max(Math.min(...a.map((s) => s.start)), Math.min(...b.map((s) => s.start)));
     // both have work until the first of them places its last call

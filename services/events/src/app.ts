@@ -14,9 +14,10 @@ import { streamRoutes } from './http/stream.routes';
 import { webhookRoutes } from './http/webhook.routes';
 import { publicEventsConsumer } from './messaging/public-events.consumer';
 import { Init1767000000000 } from './data/migrations/1767000000000-Init';
+import { TenantInFlight1767100000000 } from './data/migrations/1767100000000-TenantInFlight';
 
 export const EVENTS_SCHEMA = 'events';
-export const eventsMigrations = [Init1767000000000];
+export const eventsMigrations = [Init1767000000000, TenantInFlight1767100000000];
 
 /** What a test may replace: how URLs' hosts resolve when they are checked. */
 export interface EventsSeams {
@@ -36,6 +37,7 @@ export async function buildApp(deps: ServiceDeps<EventsConfig>, seams: EventsSea
   const worker = new DeliveryWorker(db, relay, sender, logger.child({ component: 'delivery' }), {
     concurrency: config.WEBHOOK_CONCURRENCY,
     perEndpoint: config.WEBHOOK_ENDPOINT_CONCURRENCY,
+    perTenant: config.WEBHOOK_TENANT_CONCURRENCY,
     leaseMs: config.WEBHOOK_LEASE_MS,
     pollMs: config.WEBHOOK_POLL_MS,
     schedule: parseSchedule(config.WEBHOOK_RETRY_SCHEDULE),

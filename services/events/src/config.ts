@@ -35,6 +35,8 @@ export const eventsConfigSchema = configSchema({
   WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 2000, default: 64 }),
   /** Deliveries in flight to one endpoint at once, across every replica: a slow receiver holds at most this many workers. */
   WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 200, default: 4 }),
+  /** Deliveries in flight for one tenant at once, across every replica: one tenant's slow receivers (up to WEBHOOK_MAX_ENDPOINTS of them) never hold every worker. */
+  WEBHOOK_TENANT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 2000, default: 32 }),
   /** A claimed delivery is another replica's again after this many ms (a replica that died mid-send); at least 3 × WEBHOOK_TIMEOUT_MS. */
   WEBHOOK_LEASE_MS: Type.Integer({ minimum: 100, default: 60_000 }),
   /** How often a replica looks for due deliveries when nothing nudged it, in ms. */

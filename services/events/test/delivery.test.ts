@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { CallCompleted, CallCompletedV1, NumberCompleted, type NumberCompletedT } from '@autocall/contracts';
+import { CallCompleted, CallCompletedV1, DialerNumberSettled, NumberCompleted, type NumberCompletedT } from '@autocall/contracts';
 import type { Bus } from '@autocall/bus';
 import { connectTestBus, eventually, newTenantId, sql } from '@autocall/testing';
 import { call, deleteTestQueues, Receiver, startEvents, type Events } from './helpers';
@@ -83,6 +83,24 @@ describe('webhook deliveries (Standard Webhooks)', () => {
       answeredBy: null, dtmf: null, tags: [],
       startedAt: '2026-01-15T02:00:00.000Z', answeredAt: '2026-01-15T02:00:03.000Z', endedAt: '2026-01-15T02:00:10.000Z', durationMs: 7000, sms: null, final: true,
     });
+  });
+
+  it('when the dialer settles a number without a call (suppressed, expired), then the endpoint gets its number.completed: attempts as counted, no SMS', async () => {
+    const t = newTenantId();
+    await endpoint(t, rx.url, ['number.completed']);
+    const taskId = randomUUID();
+    const settled = (outcome: 'suppressed' | 'expired', attempts: number) => ({
+      tenantId: t, taskId, attemptId: randomUUID(), phone: '+6287630021329', rowNumber: 5, attempt: attempts + 1, attempts, outcome, reason: outcome === 'suppressed' ? 'DNC' : 'END_TIME',
+      settledAt: new Date().toISOString(), name: 'Sari', variables: { 'Order Id': 'ORD-9' },
+    });
+    const [a, b] = [randomUUID(), randomUUID()];
+    await bus.publish(DialerNumberSettled, settled('suppressed', 0), { id: a });
+    await bus.publish(DialerNumberSettled, settled('expired', 1), { id: b });
+    const got = await eventually(() => (rx.ofEvent(a).length && rx.ofEvent(b).length ? [rx.ofEvent(a)[0], rx.ofEvent(b)[0]] : undefined));
+    expect(got.map((g) => JSON.parse(g.body)).map((e) => [e.type, e.data])).toEqual([
+      ['number.completed', { taskId, phone: '+6287630021329', outcome: 'suppressed', attempts: 0, variables: { 'Order Id': 'ORD-9' }, sms: null }],
+      ['number.completed', { taskId, phone: '+6287630021329', outcome: 'expired', attempts: 1, variables: { 'Order Id': 'ORD-9' }, sms: null }],
+    ]);
   });
 
   it('when call.completed v2 carries invalid_number, answeredBy, dtmf and tags, or a v1 message arrives, then both are delivered in the call record shape', async () => {

@@ -55,3 +55,48 @@ describe('a receiver that always times out holds only its own endpoint', () => {
     expect(mostOpen).toBe(2);
   });
 });
+
+describe("one tenant's slow receivers hold at most its share of the workers", () => {
+  let svc: Events;
+  let bus: Bus;
+  let slow: Receiver;
+  let fast: Receiver;
+  const open = new Set<ServerResponse>();
+  let mostOpen = 0;
+  beforeAll(async () => {
+    // 6 workers, 2 per endpoint, 3 per tenant: tenant A's three hanging endpoints could take all six without the tenant's limit
+    svc = await startEvents({ WEBHOOK_CONCURRENCY: '6', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TENANT_CONCURRENCY: '3', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_LEASE_MS: '6000', WEBHOOK_RETRY_SCHEDULE: '10s' });
+    bus = await connectTestBus('events-test');
+    slow = await Receiver.start();
+    fast = await Receiver.start();
+    slow.behave = (_req, res) => {
+      open.add(res);
+      mostOpen = Math.max(mostOpen, open.size);
+      res.on('close', () => open.delete(res));
+    };
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await bus?.close();
+    for (const r of open) r.destroy();
+    await slow?.close();
+    await fast?.close();
+    await deleteTestQueues();
+  });
+
+  it("when tenant A has three endpoints whose receiver never answers, then A never has more than 3 requests open and tenant B's events are delivered while A's wait", async () => {
+    const a = newTenantId();
+    const b = newTenantId();
+    for (let i = 0; i < 3; i++) expect((await call(svc, a, 'POST', '/v1/webhooks', { url: `${slow.url}/a${i}`, events: ['number.completed'] })).status).toBe(201);
+    const hookB = (await call(svc, b, 'POST', '/v1/webhooks', { url: fast.url, events: ['number.completed'] })).body;
+    for (let i = 0; i < 10; i++) await bus.publish(NumberCompleted, payload(a), { id: randomUUID() });
+    await eventually(() => open.size === 3); // A's share, not the six workers
+    const bIds = Array.from({ length: 10 }, () => randomUUID());
+    for (const id of bIds) await bus.publish(NumberCompleted, payload(b), { id });
+    await eventually(() => bIds.every((id) => fast.ofEvent(id).length === 1), 15_000);
+    const [leased] = await sql<{ n: string }>(`SELECT count(*) AS n FROM events.deliveries WHERE tenant_id = $1 AND status = 'pending' AND lease_until > now()`, [a]);
+    expect(Number(leased.n)).toBeLessThanOrEqual(3);
+    expect(hookB.id).toEqual(expect.any(String));
+    expect(mostOpen).toBe(3);
+  });
+});

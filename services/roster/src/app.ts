@@ -3,13 +3,15 @@ import { readiness, type ServiceDeps } from '@autocall/service';
 import type { RosterConfig } from './config';
 import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { UploadParts1764200000000 } from './data/migrations/1764200000000-UploadParts';
+import { TenantStorage1764300000000 } from './data/migrations/1764300000000-TenantStorage';
+import { TenantLimitsCopy, TenantStorage } from '@autocall/bus';
 import { ImportWorker } from './usecases/import-worker';
 import { buildTemplate, RosterService } from './usecases/roster.service';
 import { rosterHttpRoutes } from './http/roster.routes';
 import { rosterResponders } from './messaging/roster.rpc';
 
 export const ROSTER_SCHEMA = 'roster';
-export const rosterMigrations = [Init1764100000000, UploadParts1764200000000];
+export const rosterMigrations = [Init1764100000000, UploadParts1764200000000, TenantStorage1764300000000];
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,7 +47,16 @@ export async function buildApp(deps: ServiceDeps<RosterConfig>): Promise<App> {
     allowedRegions: c.ROSTER_ALLOWED_REGIONS.split(','),
     threadHeapMb: c.ROSTER_IMPORT_THREAD_HEAP_MB,
   });
-  const rosters = new RosterService(deps.db, deps.relay, { maxUncompressedBytes: c.ROSTER_MAX_UNCOMPRESSED_BYTES, maxRatio: c.ROSTER_MAX_COMPRESSION_RATIO }, (id, bytes) => worker.offer(id, bytes));
+  const limits = new TenantLimitsCopy(deps.db);
+  const storage = new TenantStorage(limits, deps.bus, deps.logger.child({ component: 'tenant-storage' }));
+  const rosters = new RosterService(
+    deps.db,
+    deps.relay,
+    { maxUncompressedBytes: c.ROSTER_MAX_UNCOMPRESSED_BYTES, maxRatio: c.ROSTER_MAX_COMPRESSION_RATIO },
+    (id, bytes) => worker.offer(id, bytes),
+    storage,
+  );
+  await limits.subscribe(deps.bus, 'roster.tenant-limits', storage.backfillOnLimit({ list: (t) => rosters.stored(t), exists: (t, key) => rosters.storedExists(t, key) }));
   rosterHttpRoutes(app, rosters, { maxBytes: c.ROSTER_MAX_BYTES, waitTimeoutMs: c.ROSTER_WAIT_TIMEOUT_MS, template: once(buildTemplate) });
   await rosterResponders(deps.bus, rosters);
   app.decorate('rosterImports', worker);

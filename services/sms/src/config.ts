@@ -39,5 +39,15 @@ export const smsConfigSchema = configSchema({
   SMS_HTTP_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000 }),
   /** Time the simulated provider takes per message in ms (it records the message in `simulated_outbox`). */
   SMS_SIM_SEND_MS: Type.Integer({ minimum: 0, default: 10 }),
+  /** The simulated provider reports a delivery receipt this many ms after a send (`undelivered` for numbers ending in 7). */
+  SMS_SIM_DLR_MS: Type.Integer({ minimum: 0, default: 2000 }),
+  /** The gateway's public address: accounts' callback URLs are `{PUBLIC_BASE_URL}/v1/sms-callbacks/{token}`. */
+  PUBLIC_BASE_URL: Type.String({ default: 'http://127.0.0.1:8080', pattern: '^https?://[^\\s]+$' }),
+  /** Region of an inbound `from` without a country code, as rosters read numbers. */
+  SMS_DEFAULT_REGION: Type.String({ default: 'ID', pattern: '^[A-Z]{2}$' }),
+  /** A reply belongs to the latest SMS its tenant sent to that number within this many days. */
+  SMS_REPLY_MATCH_DAYS: Type.Number({ exclusiveMinimum: 0, maximum: 90, default: 7 }),
+  /** How often the inbound worker looks for replies whose action (DNC, reply SMS) is still to do, in ms. */
+  SMS_INBOUND_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500 }),
 });
 export type SmsConfig = import('@autocall/config').Static<typeof smsConfigSchema>;

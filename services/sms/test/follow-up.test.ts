@@ -13,7 +13,7 @@ const results: { name: string; payload: { taskId: string; phone: string; kind: s
 let probeCtx: MessageContext | undefined;
 /** The public events this service publishes (API.md "Platform events"). */
 const numbers: NumberCompletedT[] = [];
-const statuses: { tenantId: string; message: { taskId: string; phone: string; status: string; kind: string; failureReason: string | null } }[] = [];
+const statuses: { tenantId: string; message: { taskId: string | null; phone: string; status: string; kind: string; failureReason: string | null } }[] = [];
 const probeTask = randomUUID();
 
 beforeAll(async () => {

@@ -27,7 +27,8 @@ const prefixes: string[] = [];
 function smsEnv(env: Record<string, string>): Record<string, string> {
   const prefix = env.SMS_QUEUE_PREFIX ?? testQueuePrefix();
   prefixes.push(prefix);
-  return { SMS_SENDER_INTERVAL_MS: '100', SMS_SIM_SEND_MS: '5', SMS_CONSUMER_RETRY_BASE_MS: '100', ...env, SMS_QUEUE_PREFIX: prefix };
+  // receipts of the simulated provider only where a test asks for them (SMS_SIM_DLR_MS): the others see `sent` stay
+  return { SMS_SENDER_INTERVAL_MS: '100', SMS_SIM_SEND_MS: '5', SMS_CONSUMER_RETRY_BASE_MS: '100', SMS_SIM_DLR_MS: '3600000', ...env, SMS_QUEUE_PREFIX: prefix };
 }
 
 export async function startSms(env: Record<string, string> = {}): Promise<Sms> {
@@ -45,7 +46,7 @@ const PARK_SUFFIXES = [100, 200, 400, 2000, 4000, 5000, 30000, 60000, 120000, 24
 
 /** Deletes the queues the tests declared (durable, and bound to events other runs publish). */
 export async function deleteTestQueues(extraPrefixes: string[] = [], extraQueues: string[] = [], url = brokerUrl()): Promise<void> {
-  const queues = [...[...prefixes, ...extraPrefixes].flatMap((p) => [`${p}.call-completed`, `${p}.tasks`]), ...extraQueues];
+  const queues = [...[...prefixes, ...extraPrefixes].flatMap((p) => [`${p}.call-completed`, `${p}.tasks`, `${p}.caps`]), ...extraQueues];
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
   for (const q of queues) {

@@ -155,7 +155,7 @@ describe('http SMS provider', () => {
     const logs = logLines.join('');
     expect(logs).toContain('sms provider failed; will retry'); // the retries above were logged...
     for (const secret of [API_KEY, PASSWORD, Buffer.from(`acme:${PASSWORD}`).toString('base64'), phone]) expect(logs).not.toContain(secret); // ...without secrets or full numbers
-    expect(account.json().settings).toEqual({ url: provider.url, username: 'acme', timeoutMs: 300, passwordSet: true, apiKeySet: true });
+    expect(account.json().settings).toEqual({ url: provider.url, username: 'acme', timeoutMs: 300, passwordSet: true, apiKeySet: true, callbackSecretSet: false });
     expect(list.json().items[0].failureReason).toBe('provider answered 401');
   });
 });

@@ -5,8 +5,10 @@ import { Init1764100000000 } from './data/migrations/1764100000000-Init';
 import { ControlGeneration1764200000000 } from './data/migrations/1764200000000-ControlGeneration';
 import { ControlRepair1764300000000 } from './data/migrations/1764300000000-ControlRepair';
 import { DialingPolicy1764400000000 } from './data/migrations/1764400000000-DialingPolicy';
+import { TenantLimits1764500000000 } from './data/migrations/1764500000000-TenantLimits';
 import { InvalidNumber1766800000000 } from './data/migrations/1766800000000-InvalidNumber';
 import { calendarConsumer } from './messaging/calendar.consumer';
+import { TenantLimitsCopy } from '@autocall/bus';
 import { TenantCalendars } from './usecases/calendars';
 import { rpcDependencies } from './adapters/rpc-dependencies';
 import { ControlReconciler } from './usecases/control-reconciler';
@@ -21,7 +23,7 @@ import { releaseConsumer } from './messaging/release.consumer';
 import { taskResponders } from './messaging/task.rpc';
 
 export const TASK_SCHEMA = 'task';
-export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000, ControlRepair1764300000000, DialingPolicy1764400000000, InvalidNumber1766800000000];
+export const taskMigrations = [Init1764100000000, ControlGeneration1764200000000, ControlRepair1764300000000, DialingPolicy1764400000000, TenantLimits1764500000000, InvalidNumber1766800000000];
 
 /** What a test may replace: the clock creates read (a dry run at 21:00 WIB without waiting for it). */
 export interface TaskSeams {
@@ -46,6 +48,7 @@ export async function buildApp(deps: ServiceDeps<TaskConfig>, seams: TaskSeams =
   await progressConsumer(deps.bus, progress);
   await releaseConsumer(deps.bus, reservations);
   await calendarConsumer(deps.bus, new TenantCalendars(deps.db));
+  await new TenantLimitsCopy(deps.db).subscribe(deps.bus, 'task.tenant-limits');
   const scheduler = new Scheduler(deps.db, deps.relay, deps.logger.child({ component: 'scheduler' }), { tickMs: config.TASK_SCHEDULER_TICK_MS, batch: config.TASK_SCHEDULER_BATCH });
   app.addHook('onClose', async () => {
     await reconciler.stop();

@@ -7,9 +7,9 @@
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
 import { randomUUID } from 'node:crypto';
-import { CalendarUpdated, DialerNumberSettled, DialerTaskDrained } from '@autocall/contracts';
+import { CalendarUpdated, DialerNumberSettled, DialerTaskDrained, TaskStatusChanged } from '@autocall/contracts';
 import { asTenant, connectTestBus, eventually, newTenantId, startTestService } from '@autocall/testing';
-import type { Bus } from '@autocall/bus';
+import { on, type Bus } from '@autocall/bus';
 import { buildApp } from '../src/app';
 import { taskService } from '../src/service';
 import { phone, rosterRows, startRecording, startRoster, uploadRecording, uploadRoster } from './helpers';
@@ -93,9 +93,18 @@ describe('blackouts in nextCallAt', () => {
     const w = await world();
     await bus.publish(CalendarUpdated, { tenantId: w.tenant, blackouts: [{ from: '2026-12-03', to: '2026-12-04', name: 'Holiday' }], updatedAt: new Date().toISOString() });
     await eventually(async () => (await call(w.tenant, 'POST', '/v1/tasks?dryRun=true', w.body(wit))).body.task.nextCallAt === '2026-12-04T23:00:00.000Z', 10_000, 50);
+    const announced: Json[] = [];
+    await bus.subscribe(`task-policy-test.status.${randomUUID()}`, [on(TaskStatusChanged, async (p) => void (p.tenantId === w.tenant && announced.push(p.task)))]);
     const t = (await call(w.tenant, 'POST', '/v1/tasks', w.body(wit))).body;
     expect([t.nextCallAt, t.nextCallAtLocal]).toEqual(['2026-12-04T23:00:00.000Z', '2026-12-05T08:00:00+09:00']);
     expect((await call(w.tenant, 'GET', `/v1/tasks/${t.id}`)).body.nextCallAt).toBe('2026-12-04T23:00:00.000Z');
+    // the task.status event a webhook or the stream gets says the same as the API
+    const started = await eventually(() => announced.find((a) => a.id === t.id && a.status === 'running'));
+    expect([started.nextCallAt, started.nextCallAtLocal]).toEqual(['2026-12-04T23:00:00.000Z', '2026-12-05T08:00:00+09:00']);
+    // a scheduled task says when its first call would go out: past the blackout too
+    const later = (await call(w.tenant, 'POST', '/v1/tasks', w.body(wit, { mode: 'scheduled', at: '2026-12-03T10:00' }))).body;
+    expect([later.status, later.nextCallAt]).toEqual(['scheduled', '2026-12-04T23:00:00.000Z']);
+    expect((await call(w.tenant, 'GET', `/v1/tasks/${later.id}`)).body.nextCallAt).toBe('2026-12-04T23:00:00.000Z');
     expect((await call(w.tenant, 'POST', '/v1/tasks?dryRun=true', w.body({ ...wit, skipBlackouts: false }))).body.task.nextCallAt).toBe('2026-12-02T23:00:00.000Z');
     const other = await world();
     expect((await call(other.tenant, 'POST', '/v1/tasks?dryRun=true', other.body(wit))).body.task.nextCallAt).toBe('2026-12-02T23:00:00.000Z');

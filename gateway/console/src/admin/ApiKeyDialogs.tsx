@@ -52,7 +52,7 @@ export function AddApiKeyDialog({ caller, isOpen, onOpenChange, onDone }: { call
     <FormDialog title={made ? t('apiKeys.made.title', { name: made.name }) : t('apiKeys.add.title')} isOpen={isOpen} onOpenChange={change}>
       {(close) =>
         made ? (
-          <ShownOnce apiKey={made.apiKey} close={close} />
+          <ShownOnce secret={made.apiKey} label={t('apiKeys.made.key')} warning={t('apiKeys.made.warning')} close={close} />
         ) : (
           <Form className="form" onSubmit={(e) => void submit(e)}>
             <TextField label={t('apiKeys.name')} value={name} onChange={setName} error={nameError} isRequired autoFocus />
@@ -77,12 +77,13 @@ export function AddApiKeyDialog({ caller, isOpen, onOpenChange, onDone }: { call
   );
 }
 
-function ShownOnce({ apiKey, close }: { apiKey: string; close(): void }) {
+/** A secret shown this once (an API key, a webhook's signing secret): the warning, the secret, "Copy" and "Close". */
+export function ShownOnce({ secret, label, warning, close }: { secret: string; label: string; warning: string; close(): void }) {
   const { t } = useI18n();
   const [copied, setCopied] = useState<'yes' | 'failed'>();
   const copy = async () => {
     try {
-      await navigator.clipboard.writeText(apiKey);
+      await navigator.clipboard.writeText(secret);
       setCopied('yes');
     } catch {
       setCopied('failed');
@@ -90,10 +91,10 @@ function ShownOnce({ apiKey, close }: { apiKey: string; close(): void }) {
   };
   return (
     <>
-      <p className="admin-warning">{t('apiKeys.made.warning')}</p>
+      <p className="admin-warning">{warning}</p>
       <p>
-        <code className="admin-secret" aria-label={t('apiKeys.made.key')}>
-          {apiKey}
+        <code className="admin-secret" aria-label={label}>
+          {secret}
         </code>
       </p>
       <p role="status" className="admin-saved">

@@ -23,3 +23,26 @@ export function fieldError(err: unknown, field: string): string | undefined {
   const hit = err.problem.errors?.find((e) => e.field === field || e.field === `/${field}` || e.field.endsWith(`/${field}`) || e.field === `body.${field}`);
   return hit?.message;
 }
+
+/**
+ * The problem words of a group of pages: the API codes they expect by name in the reader's language
+ * (`words`), a 413 as "too large", anything else as problemMessage; `inWords` runs a request for
+ * ConfirmDialog (which shows a thrown Error's message as is) with its error already in those words.
+ */
+export function wordedProblems(words: Record<string, MessageKey>) {
+  const problem = (t: T, err: unknown): string => {
+    const code = err instanceof ApiError ? err.problem.code : undefined;
+    const key = code ? words[code] : undefined;
+    if (key) return t(key);
+    if (err instanceof ApiError && err.status === 413) return t('library.file.refusedSize');
+    return problemMessage(t, err);
+  };
+  const inWords = async <R>(t: T, request: () => Promise<R>): Promise<R> => {
+    try {
+      return await request();
+    } catch (err) {
+      throw new Error(problem(t, err));
+    }
+  };
+  return { problem, inWords };
+}

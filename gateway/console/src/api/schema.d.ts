@@ -102,7 +102,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a tenant or change its limits (those left out stay) */
+        patch: operations["updateTenant"];
         trace?: never;
     };
     "/v1/admin/tenants/{id}/api-keys": {
@@ -519,6 +520,91 @@ export interface paths {
         get: operations["getSmsAccount"];
         /** Set the tenant's SMS account */
         put: operations["putSmsAccount"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-account/rotate-callback-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a new callback URL (the old one stops working) */
+        post: operations["rotateSmsCallbackToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-account/simulate-inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a reply arrive (simulated provider only) */
+        post: operations["simulateSmsInbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-callbacks/{token}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A provider's delivery receipt (no API key: the token authenticates) */
+        post: operations["postSmsDeliveryReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-callbacks/{token}/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A reply, posted by the provider (no API key: the token authenticates) */
+        post: operations["postSmsInbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms-inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replies received (cursor list, newest first) */
+        get: operations["listSmsInbound"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -989,6 +1075,13 @@ export interface components {
                         when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
                         includeInvalid?: boolean;
                     };
+                    replyRules?: {
+                        keywords: string[];
+                        /** @constant */
+                        action: "tag";
+                        tag: string;
+                        replyTemplateId: string | null;
+                    }[];
                 };
                 dialing: {
                     maxConcurrentCalls: number;
@@ -1087,6 +1180,13 @@ export interface components {
                     when?: "anyAnswered" | "calleeHangup" | "humanAnswered";
                     includeInvalid?: boolean;
                 };
+                replyRules?: {
+                    keywords: string[];
+                    /** @constant */
+                    action: "tag";
+                    tag: string;
+                    replyTemplateId: string | null;
+                }[];
             };
             dialing: {
                 maxConcurrentCalls: number;
@@ -1730,6 +1830,89 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    limits?: {
+                        maxConcurrentCalls?: number | null;
+                        callsPerSecond?: number | null;
+                        maxActiveTasks?: number | null;
+                        storageBytes?: number | null;
+                        smsPerDay?: number | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        limits: components["schemas"]["TenantLimits"];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3896,7 +4079,11 @@ export interface operations {
                             timeoutMs?: number;
                             passwordSet: boolean;
                             apiKeySet: boolean;
+                            callbackSecretSet: boolean;
                         } | null;
+                        callbackUrl: string | null;
+                        optOutKeywords: string[];
+                        optOutReplyTemplateId: string | null;
                         updatedAt: string | null;
                     };
                 };
@@ -3929,7 +4116,10 @@ export interface operations {
                         password?: string;
                         apiKey?: string;
                         timeoutMs?: number;
+                        callbackSecret?: string;
                     };
+                    optOutKeywords?: string[];
+                    optOutReplyTemplateId?: string | null;
                 };
             };
         };
@@ -3950,7 +4140,11 @@ export interface operations {
                             timeoutMs?: number;
                             passwordSet: boolean;
                             apiKeySet: boolean;
+                            callbackSecretSet: boolean;
                         } | null;
+                        callbackUrl: string | null;
+                        optOutKeywords: string[];
+                        optOutReplyTemplateId: string | null;
                         updatedAt: string | null;
                     };
                 };
@@ -3996,14 +4190,325 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    listSmsMessages: {
+    rotateSmsCallbackToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        provider: "simulated" | "http";
+                        senderId: string | null;
+                        status: "active" | "inactive";
+                        settings: {
+                            url?: string;
+                            username?: string;
+                            timeoutMs?: number;
+                            passwordSet: boolean;
+                            apiKeySet: boolean;
+                            callbackSecretSet: boolean;
+                        } | null;
+                        callbackUrl: string | null;
+                        optOutKeywords: string[];
+                        optOutReplyTemplateId: string | null;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    simulateSmsInbound: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        from: string;
+                        to: string | null;
+                        text: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        taskId: string | null;
+                        messageId: string | null;
+                        action: {
+                            type: "none" | "tag" | "optOut";
+                            tag: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postSmsDeliveryReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    messageId: string;
+                    status: "delivered" | "undelivered";
+                    errorCode?: string | null;
+                    at?: string | null;
+                    part?: number;
+                    parts?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postSmsInbound: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response of the same request within 24 h (`Idempotent-Replayed: true`); 422 `IDEMPOTENCY_KEY_REUSED` for a different request under the same key; 409 `IDEMPOTENCY_KEY_IN_PROGRESS` while the first is still running. Admin POSTs: 409 `IDEMPOTENCY_REPLAY_UNAVAILABLE` when the first response was stored under a previous ADMIN_TOKEN. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id?: string | null;
+                    from: string;
+                    to?: string | null;
+                    text: string;
+                    at?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSmsInbound: {
         parameters: {
             query: {
                 limit: number;
                 cursor?: string;
                 taskId?: string;
-                status?: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
-                kind?: "disconnect" | "unanswered";
+                from?: string;
             };
             header?: {
                 /** @description Echoed on the response; generated when absent or invalid. */
@@ -4024,10 +4529,67 @@ export interface operations {
                         items: {
                             /** Format: uuid */
                             id: string;
+                            from: string;
+                            to: string | null;
+                            text: string;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            taskId: string | null;
+                            messageId: string | null;
+                            action: {
+                                type: "none" | "tag" | "optOut";
+                                tag: string | null;
+                            };
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSmsMessages: {
+        parameters: {
+            query: {
+                limit: number;
+                cursor?: string;
+                taskId?: string;
+                status?: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
+                kind?: "disconnect" | "unanswered" | "reply" | "optOutReply";
+            };
+            header?: {
+                /** @description Echoed on the response; generated when absent or invalid. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
                             /** Format: uuid */
-                            taskId: string;
+                            id: string;
+                            taskId: string | null;
                             phone: string;
-                            kind: "disconnect" | "unanswered";
+                            kind: "disconnect" | "unanswered" | "reply" | "optOutReply";
                             status: "queued" | "sent" | "delivered" | "undelivered" | "failed" | "skipped";
                             text: string;
                             segments: number;
@@ -4036,6 +4598,8 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             sentAt: string | null;
+                            deliveredAt: string | null;
+                            deliveryError: string | null;
                         }[];
                         nextCursor: string | null;
                     };
@@ -4536,6 +5100,14 @@ export interface operations {
                             /** @description default false: an invalid_number (no such subscriber) gets no unanswered SMS; true: it gets one like any other unanswered number */
                             includeInvalid?: boolean;
                         };
+                        replyRules?: {
+                            /** @description compared with the reply's first word, case-insensitive and width-folded */
+                            keywords: string[];
+                            /** @constant */
+                            action: "tag";
+                            tag: string;
+                            replyTemplateId?: string | null;
+                        }[];
                     };
                     dialing?: {
                         /** @default 10 */
@@ -4867,6 +5439,14 @@ export interface operations {
                             /** @description default false: an invalid_number (no such subscriber) gets no unanswered SMS; true: it gets one like any other unanswered number */
                             includeInvalid?: boolean;
                         };
+                        replyRules?: {
+                            /** @description compared with the reply's first word, case-insensitive and width-folded */
+                            keywords: string[];
+                            /** @constant */
+                            action: "tag";
+                            tag: string;
+                            replyTemplateId?: string | null;
+                        }[];
                     };
                     dialing?: {
                         maxConcurrentCalls?: number;

@@ -3,6 +3,7 @@ import * as tasks from './messages/tasks';
 import * as taskDetail from './messages/task-detail';
 import * as library from './messages/library';
 import * as admin from './messages/admin';
+import * as policy from './messages/policy';
 /**
  * English: the source dictionary. The words are the product manual's (../shared/PRODUCT-MANUAL.md);
  * they are the controls' accessible names in English. Every visible string of the console is here,
@@ -30,9 +31,13 @@ export const en = {
   'nav.recordingFiles': 'Recording Files',
   'nav.smsAccount': 'SMS Account',
   'nav.smsMessages': 'SMS Messages',
+  'nav.smsReplies': 'SMS Replies',
   'nav.users': 'Users',
   'nav.apiKeys': 'API Keys',
   'nav.auditLog': 'Audit Log',
+  'nav.dnc': 'Do-Not-Call List',
+  'nav.dialingPolicy': 'Dialing Policy',
+  'nav.webhooks': 'Webhooks',
   'nav.administration': 'Administration',
   'page.notYet': 'This page is not built yet.',
   'page.notFound': 'There is no such page.',
@@ -48,6 +53,7 @@ export const en = {
   ...taskDetail.en,
   ...library.en,
   ...admin.en,
+  ...policy.en,
 } as const;
 
 export type MessageKey = keyof typeof en;

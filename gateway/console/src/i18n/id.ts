@@ -3,6 +3,7 @@ import * as tasks from './messages/tasks';
 import * as taskDetail from './messages/task-detail';
 import * as library from './messages/library';
 import * as admin from './messages/admin';
+import * as policy from './messages/policy';
 import type { Dictionary } from './en';
 
 /** Bahasa Indonesia. */
@@ -28,9 +29,13 @@ export const id: Dictionary = {
   'nav.recordingFiles': 'Berkas Rekaman',
   'nav.smsAccount': 'Akun SMS',
   'nav.smsMessages': 'Pesan SMS',
+  'nav.smsReplies': 'Balasan SMS',
   'nav.users': 'Pengguna',
   'nav.apiKeys': 'Kunci API',
   'nav.auditLog': 'Log Audit',
+  'nav.dnc': 'Daftar Jangan Telepon',
+  'nav.dialingPolicy': 'Kebijakan Panggilan',
+  'nav.webhooks': 'Webhook',
   'nav.administration': 'Administrasi',
   'page.notYet': 'Halaman ini belum selesai dibuat.',
   'page.notFound': 'Halaman tidak ditemukan.',
@@ -46,4 +51,5 @@ export const id: Dictionary = {
   ...taskDetail.id,
   ...library.id,
   ...admin.id,
+  ...policy.id,
 };

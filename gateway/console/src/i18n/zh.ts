@@ -3,6 +3,7 @@ import * as tasks from './messages/tasks';
 import * as taskDetail from './messages/task-detail';
 import * as library from './messages/library';
 import * as admin from './messages/admin';
+import * as policy from './messages/policy';
 import type { Dictionary } from './en';
 
 /** 中文 (简体). */
@@ -28,9 +29,13 @@ export const zh: Dictionary = {
   'nav.recordingFiles': '录音文件',
   'nav.smsAccount': '短信账户',
   'nav.smsMessages': '短信记录',
+  'nav.smsReplies': '短信回复',
   'nav.users': '用户',
   'nav.apiKeys': 'API 密钥',
   'nav.auditLog': '审计日志',
+  'nav.dnc': '免打扰名单',
+  'nav.dialingPolicy': '拨号策略',
+  'nav.webhooks': 'Webhook',
   'nav.administration': '管理',
   'page.notYet': '此页面尚未完成。',
   'page.notFound': '没有这个页面。',
@@ -46,4 +51,5 @@ export const zh: Dictionary = {
   ...taskDetail.zh,
   ...library.zh,
   ...admin.zh,
+  ...policy.zh,
 };

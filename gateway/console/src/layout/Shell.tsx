@@ -14,12 +14,16 @@ const autoCallPages: [string, MessageKey][] = [
   ['/sms-templates', 'nav.smsTemplates'],
   ['/task-roster', 'nav.taskRoster'],
   ['/recording-files', 'nav.recordingFiles'],
+  ['/do-not-call', 'nav.dnc'],
 ];
 
 /** The rest of the menu, each for the roles that may see it (the API's role table decides; this only hides what would be refused). */
 const otherPages: [string, MessageKey, Role][] = [
   ['/sms-account', 'nav.smsAccount', 'admin'],
   ['/sms-messages', 'nav.smsMessages', 'viewer'],
+  ['/sms-replies', 'nav.smsReplies', 'viewer'],
+  ['/dialing-policy', 'nav.dialingPolicy', 'admin'],
+  ['/webhooks', 'nav.webhooks', 'admin'],
   ['/users', 'nav.users', 'admin'],
   ['/api-keys', 'nav.apiKeys', 'admin'],
   ['/audit-log', 'nav.auditLog', 'admin'],

@@ -14,6 +14,8 @@ const MiB = 1024 * 1024;
 
 /** `POST /v1/rosters`: only .xlsx, at most ROSTER_MAX_BYTES (50 MiB). */
 export const ROSTER_FILE: FileRule = { extensions: ['.xlsx'], maxBytes: 50 * MiB, wrongType: 'rosters.file.notXlsx' };
+/** `POST /v1/dnc/import`: an .xlsx as a roster's, at most DNC_IMPORT_MAX_BYTES (50 MiB). */
+export const DNC_FILE: FileRule = { extensions: ['.xlsx'], maxBytes: 50 * MiB, wrongType: 'rosters.file.notXlsx' };
 /** `POST /v1/recordings`: MP3, at most RECORDING_MAX_BYTES (20 MiB). */
 export const RECORDING_FILE: FileRule = { extensions: ['.mp3'], maxBytes: 20 * MiB, wrongType: 'recordings.file.notMp3' };
 

@@ -5,6 +5,8 @@ import { api, unwrap } from '../api/client';
 import type { paths } from '../api/schema';
 import { LoadError } from '../admin/LoadError';
 import { SmsAccountForm, type AccountDraft } from '../admin/SmsAccountForm';
+import { TextField } from '../components/TextField';
+import { fieldError } from '../api/problem';
 import { useI18n } from '../i18n/i18n';
 import { can } from '../session/roles';
 import { useMe } from '../session/session';
@@ -25,12 +27,15 @@ const draftOf = (a: Account): AccountDraft => ({
   timeoutMs: a.settings?.timeoutMs === undefined ? '' : String(a.settings.timeoutMs),
 });
 
+/** The opt-out keywords as typed: comma-separated, blanks dropped. */
+const keywordsOf = (text: string) => text.split(',').map((k) => k.trim()).filter((k) => k !== '');
+
 /**
  * The PUT body of a draft. A secret left empty is left out, which the API reads as "keep the stored
  * one" (for the same provider and URL; a new URL drops it, and the API says so).
  */
-function bodyOf(d: AccountDraft): PutBody {
-  const body: PutBody = { provider: d.provider, senderId: d.senderId, status: d.status };
+function bodyOf(d: AccountDraft, optOutKeywords: string): PutBody {
+  const body: PutBody = { provider: d.provider, senderId: d.senderId, status: d.status, optOutKeywords: keywordsOf(optOutKeywords) };
   if (d.provider === 'http') {
     body.settings = { url: d.url };
     if (d.username) body.settings.username = d.username;
@@ -64,6 +69,7 @@ function AccountEditor({ account, mayEdit }: { account: Account; mayEdit: boolea
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
+  const [keywords, setKeywords] = useState(() => account.optOutKeywords.join(', '));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -71,9 +77,10 @@ function AccountEditor({ account, mayEdit }: { account: Account; mayEdit: boolea
     setError(undefined);
     setSaved(false);
     try {
-      const answer = await unwrap(api.PUT('/v1/sms-account', { body: bodyOf(draft) }));
+      const answer = await unwrap(api.PUT('/v1/sms-account', { body: bodyOf(draft, keywords) }));
       queries.setQueryData(['sms-account'], answer);
       setDraft(draftOf(answer));
+      setKeywords(answer.optOutKeywords.join(', '));
       setSaved(true);
     } catch (err) {
       setError(err);
@@ -91,11 +98,14 @@ function AccountEditor({ account, mayEdit }: { account: Account; mayEdit: boolea
         <dd>{t(account.settings?.passwordSet ? 'smsAccount.secret.set' : 'smsAccount.secret.notSet')}</dd>
         <dt>{t('smsAccount.apiKey')}</dt>
         <dd>{t(account.settings?.apiKeySet ? 'smsAccount.secret.set' : 'smsAccount.secret.notSet')}</dd>
+        <dt>{t('smsAccount.callbackUrl')}</dt>
+        <dd>{account.callbackUrl ?? t('smsAccount.callbackUrl.none')}</dd>
         <dt>{t('smsAccount.updated')}</dt>
         <dd>{account.updatedAt ? formatDateTime(account.updatedAt) : t('smsAccount.neverSaved')}</dd>
       </dl>
       <Form className="form admin-form" validationBehavior="aria" onSubmit={(e) => void submit(e)}>
         <SmsAccountForm draft={draft} onChange={setDraft} error={error} secrets={{ password: !!account.settings?.passwordSet, apiKey: !!account.settings?.apiKeySet }} />
+        <TextField label={t('smsAccount.optOutKeywords')} description={t('smsAccount.optOutKeywords.rule')} value={keywords} onChange={setKeywords} error={fieldError(error, 'optOutKeywords')} />
         {saved && (
           <p role="status" className="admin-saved">
             {t('smsAccount.saved')}

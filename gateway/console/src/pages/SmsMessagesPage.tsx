@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { CursorPager, useCursorPages } from '../admin/cursor';
 import { LoadError } from '../admin/LoadError';
+import { smsReason } from '../admin/smsReasons';
 import type { SmsMessage } from '../admin/types';
 import { SelectField } from '../components/SelectField';
 import { useI18n } from '../i18n/i18n';
@@ -14,10 +15,10 @@ const LIMIT = 50;
 const ALL = 'all';
 /** every status and kind the API gives a message (the filter offers each) */
 const statuses = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'skipped'] as const satisfies readonly SmsMessage['status'][];
-const kinds = ['disconnect', 'unanswered'] as const satisfies readonly SmsMessage['kind'][];
+const kinds = ['disconnect', 'unanswered', 'reply', 'optOutReply'] as const satisfies readonly SmsMessage['kind'][];
 const pick = <V extends string>(list: readonly V[], v: string | null): V | undefined => list.find((x) => x === v);
 
-/** SMS Messages (viewer and up): the follow-up SMS, newest first, with the API's filters (task, status, kind) kept in the URL; times in WIB. */
+/** SMS Messages (viewer and up): the follow-up SMS, newest first, with the API's filters (task, status, kind) kept in the URL; times in WIB; why one was skipped in words. */
 export function SmsMessagesPage() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
@@ -64,21 +65,23 @@ export function SmsMessagesPage() {
           <Column>{t('smsMessages.col.segments')}</Column>
           <Column>{t('smsMessages.col.created')}</Column>
           <Column>{t('smsMessages.col.sent')}</Column>
+          <Column>{t('smsMessages.col.delivered')}</Column>
         </TableHeader>
         <TableBody items={messages.data?.items ?? []} dependencies={[t, tasks.data]} renderEmptyState={() => (messages.isPending ? t('common.loading') : t('smsMessages.empty'))}>
           {(m: SmsMessage) => (
             <Row id={m.id}>
               <Cell>{m.phone}</Cell>
-              <Cell>{taskNames.get(m.taskId) ?? m.taskId}</Cell>
+              <Cell>{m.taskId ? (taskNames.get(m.taskId) ?? m.taskId) : t('time.none')}</Cell>
               <Cell>{t(`smsMessages.kind.${m.kind}`)}</Cell>
               <Cell>
                 {t(`smsMessages.status.${m.status}`)}
-                {m.failureReason && <span className="admin-reason">{t('smsMessages.reason', { reason: m.failureReason })}</span>}
+                {m.failureReason && <span className="admin-reason">{t('smsMessages.reason', { reason: smsReason(t, m.failureReason) })}</span>}
               </Cell>
               <Cell>{m.text}</Cell>
               <Cell>{m.segments}</Cell>
               <Cell>{formatDateTime(m.createdAt)}</Cell>
               <Cell>{m.sentAt ? formatDateTime(m.sentAt) : t('time.none')}</Cell>
+              <Cell>{m.deliveredAt ? formatDateTime(m.deliveredAt) : m.deliveryError ? t('smsMessages.deliveryError', { error: m.deliveryError }) : t('time.none')}</Cell>
             </Row>
           )}
         </TableBody>

@@ -124,7 +124,7 @@ export function TasksPage() {
                   )}
                 </ProgressBar>
               </Cell>
-              <Cell>{task.nextCallAt ? formatDateTime(task.nextCallAt) : t('time.none')}</Cell>
+              <Cell>{task.nextCallAt ? formatDateTime(task.nextCallAt, task.dialing.timeZone) : t('time.none')}</Cell>
               <Cell>{formatDateTime(task.createdAt)}</Cell>
               {mayChange && (
                 <Cell>

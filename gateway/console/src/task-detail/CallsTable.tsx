@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { Button, Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import { api, unwrap, type Task } from '../api/client';
 import { problemMessage } from '../api/problem';
@@ -70,8 +71,8 @@ export function CallsTable({ task }: { task: Task }) {
               <Cell>{call.phone}</Cell>
               <Cell>{call.attempt}</Cell>
               <Cell>{call.outcome ? t(`detail.outcome.${call.outcome}`) : t(call.status === 'queued' ? 'detail.call.queued' : 'detail.call.dialing')}</Cell>
-              <Cell>{call.startedAt ? formatDateTime(call.startedAt) : t('time.none')}</Cell>
-              <Cell>{call.endedAt ? formatDateTime(call.endedAt) : t('time.none')}</Cell>
+              <Cell>{call.startedAt ? formatDateTime(call.startedAt, task.dialing.timeZone) : t('time.none')}</Cell>
+              <Cell>{call.endedAt ? formatDateTime(call.endedAt, task.dialing.timeZone) : t('time.none')}</Cell>
               <Cell>{call.durationMs === null ? t('time.none') : t('detail.calls.seconds', { seconds: Math.round(call.durationMs / 100) / 10 })}</Cell>
               <Cell>{call.sms ? t('detail.smsOf', { kind: t(`detail.smsKind.${call.sms.kind}`), status: t(`detail.smsStatus.${call.sms.status}`) }) : t('time.none')}</Cell>
             </Row>
@@ -87,6 +88,10 @@ export function CallsTable({ task }: { task: Task }) {
           {t('paging.next')}
         </Button>
       </nav>
+      {/* the calls say an SMS's status; its reason (why it was skipped) is on the SMS Messages page */}
+      <p>
+        <Link to={`/sms-messages?taskId=${encodeURIComponent(task.id)}`}>{t('detail.calls.smsLink')}</Link>
+      </p>
     </section>
   );
 }

@@ -3,14 +3,18 @@ import type { ReactNode } from 'react';
 import { api, unwrap, type Task } from '../api/client';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/languages';
-import { formatDateTime, platformTimeZone, zoneAbbreviation } from '../time/zone';
+import { formatDateTime, formatLocalAndUtc, zoneAbbreviation } from '../time/zone';
 
 type Rule = Task['sms']['onDisconnect'];
 
-/** What the task is set to do: status, start, times (WIB), recording and roster by name, SMS and dialing settings. */
+/** What the task is set to do: status, start, times (in its zone; start, next call and end also in UTC), recording and roster by name, SMS and dialing settings. */
 export function TaskFacts({ task }: { task: Task }) {
   const { t } = useI18n();
-  const when = (iso: string | null) => (iso ? formatDateTime(iso) : t('time.none'));
+  const zone = task.dialing.timeZone;
+  const when = (iso: string | null) => (iso ? formatDateTime(iso, zone) : t('time.none'));
+  const both = (iso: string | null) => (iso ? formatLocalAndUtc(iso, zone) : t('time.none'));
+  const retry = task.dialing.retry;
+  const outcomes = (['busy', 'no_answer', 'unavailable'] as const).filter((o) => retry[o]);
   const { callingWindow: w } = task.dialing;
   const days = w.days.length === 7 ? t('detail.window.everyDay') : w.days.map((d) => t(`detail.day.${d}` as MessageKey)).join(', ');
   return (
@@ -18,9 +22,11 @@ export function TaskFacts({ task }: { task: Task }) {
       <h2 id="detail-settings">{t('detail.settings')}</h2>
       <dl className="facts">
         <Fact label={t('detail.status')}>{t(`tasks.status.${task.status}` as MessageKey)}</Fact>
-        <Fact label={t('detail.startTime')}>{task.start.mode === 'immediate' ? t('detail.start.immediate') : t('detail.start.scheduled', { time: formatDateTime(task.start.at) })}</Fact>
+        <Fact label={t('detail.startTime')}>{task.start.mode === 'immediate' ? t('detail.start.immediate') : t('detail.start.scheduled', { time: both(task.start.at) })}</Fact>
         <Fact label={t('detail.startedAt')}>{when(task.startedAt)}</Fact>
-        <Fact label={t('detail.nextCall')}>{when(task.nextCallAt)}</Fact>
+        <Fact label={t('detail.nextCall')}>{task.status === 'completed' || task.status === 'cancelled' ? t('time.none') : both(task.nextCallAt)}</Fact>
+        <Fact label={t('detail.endAt')}>{task.dialing.endAt ? both(task.dialing.endAt) : t('detail.endAt.none')}</Fact>
+        <Fact label={t('detail.timeZone')}>{zoneAbbreviation(zone) === zone ? zone : `${zone} (${zoneAbbreviation(zone)})`}</Fact>
         {task.pausedAt && <Fact label={t('detail.pausedAt')}>{when(task.pausedAt)}</Fact>}
         {task.completedAt && <Fact label={t('detail.completedAt')}>{when(task.completedAt)}</Fact>}
         {task.cancelledAt && <Fact label={t('detail.cancelledAt')}>{when(task.cancelledAt)}</Fact>}
@@ -37,10 +43,16 @@ export function TaskFacts({ task }: { task: Task }) {
         <Fact label={t('detail.sms.onUnanswered')}>
           <SmsRule rule={task.sms.onUnanswered} />
         </Fact>
-        <Fact label={t('detail.window')}>{t('detail.window.value', { start: w.start, end: w.end, zone: zoneAbbreviation(platformTimeZone), days })}</Fact>
+        <Fact label={t('detail.window')}>{t('detail.window.value', { start: w.start, end: w.end, zone: zoneAbbreviation(zone), days })}</Fact>
         <Fact label={t('detail.concurrency')}>{task.dialing.maxConcurrentCalls}</Fact>
         <Fact label={t('detail.attempts')}>{task.dialing.maxAttempts}</Fact>
         <Fact label={t('detail.retryDelay')}>{t('detail.minutes', { minutes: task.dialing.retryDelayMinutes })}</Fact>
+        {outcomes.map((o) => (
+          <Fact key={o} label={t('detail.retry', { outcome: t(`tasks.retry.${o}`) })}>
+            {t('detail.retry.value', { attempts: retry[o]?.maxAttempts ?? 0, minutes: retry[o]?.delayMinutes ?? 0 })}
+          </Fact>
+        ))}
+        <Fact label={t('detail.skipBlackouts')}>{task.dialing.skipBlackouts ? t('tasks.summary.yes') : t('tasks.summary.no')}</Fact>
       </dl>
     </section>
   );

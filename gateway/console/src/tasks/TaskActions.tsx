@@ -5,6 +5,7 @@ import { api, unwrap, type Task } from '../api/client';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/languages';
+import { inWords } from './problems';
 import { RenameDialog } from './RenameDialog';
 
 type Action = 'edit' | 'pause' | 'resume' | 'cancel' | 'delete';
@@ -63,11 +64,13 @@ export function TaskActions({ task }: { task: Task }) {
           question={t(`tasks.${confirm}.question` as MessageKey, { name: task.name })}
           isOpen
           onOpenChange={(o) => !o && setOpen(undefined)}
-          onConfirm={async () => {
-            if (confirm === 'delete') await unwrap(api.DELETE('/v1/tasks/{id}', { params: { path: { id: task.id } } }));
-            else await transition(task, confirm);
-            await refresh();
-          }}
+          onConfirm={() =>
+            inWords(t, async () => {
+              if (confirm === 'delete') await unwrap(api.DELETE('/v1/tasks/{id}', { params: { path: { id: task.id } } }));
+              else await transition(task, confirm);
+              await refresh();
+            })
+          }
         />
       )}
     </>

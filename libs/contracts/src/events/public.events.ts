@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineEvent, Nullable, Uuid } from '../core';
 import { Roster } from '../http/roster';
-import { SmsMessage } from '../http/sms';
+import { SmsInboundMessage, SmsMessage, SmsMessageV1 } from '../http/sms';
 import { Task, TaskProgress } from '../http/task';
 
 /**
@@ -42,8 +42,28 @@ export const TaskProgressChanged = defineEvent(
 /** A roster became `ready` or `failed`: the roster as `GET /v1/rosters/{id}` shows it. */
 export const RosterStatusChanged = defineEvent('roster.status', 1, Type.Object({ tenantId: Uuid, roster: Roster }));
 
-/** An SMS became `sent`, `failed` or `skipped`: the message as `GET /v1/sms-messages` shows it. */
-export const SmsStatusChanged = defineEvent('sms.status', 1, Type.Object({ tenantId: Uuid, message: SmsMessage }));
+/** v1, before delivery receipts (kept for messages still in outboxes): the message without delivery fields. */
+export const SmsStatusChangedV1 = defineEvent('sms.status', 1, Type.Object({ tenantId: Uuid, message: SmsMessageV1 }));
+/** An SMS became `sent`, `delivered`, `undelivered`, `failed` or `skipped`: the message as `GET /v1/sms-messages` shows it. */
+export const SmsStatusChanged = defineEvent('sms.status', 2, Type.Object({ tenantId: Uuid, message: SmsMessage }));
+
+/** A reply arrived: the inbound message as `GET /v1/sms-inbound` shows it. */
+export const SmsInbound = defineEvent('sms.inbound', 1, Type.Object({ tenantId: Uuid, message: SmsInboundMessage }));
+
+/** A reply rule or a DTMF rule tagged a number, or it opted out (API.md "Platform events"). */
+export const NumberTagged = defineEvent(
+  'number.tagged',
+  1,
+  Type.Object({
+    tenantId: Uuid,
+    taskId: Nullable(Uuid),
+    phone: Type.String(),
+    tag: Nullable(Type.String()),
+    source: Type.Union([Type.Literal('sms-reply'), Type.Literal('dtmf')]),
+    optOut: Type.Boolean(),
+  }),
+);
+export type NumberTaggedT = Static<typeof NumberTagged.payload>;
 
 /**
  * A number's final outcome is known (after its retries) and its follow-up SMS decided: `sms` is the
@@ -63,19 +83,3 @@ export const NumberCompleted = defineEvent(
   }),
 );
 export type NumberCompletedT = Static<typeof NumberCompleted.payload>;
-
-/** A reply rule or a DTMF rule tagged a number, or opted it out (API.md "Platform events"). */
-export const NumberTagged = defineEvent(
-  'number.tagged',
-  1,
-  Type.Object({
-    tenantId: Uuid,
-    taskId: Uuid,
-    phone: Type.String(),
-    /** the tag set; null for an opt-out without a tag */
-    tag: Nullable(Type.String()),
-    source: Type.Union([Type.Literal('sms-reply'), Type.Literal('dtmf')]),
-    optOut: Type.Boolean(),
-  }),
-);
-export type NumberTaggedT = Static<typeof NumberTagged.payload>;

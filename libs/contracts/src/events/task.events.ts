@@ -10,6 +10,15 @@ export const SmsRule = Type.Object({
   includeInvalid: Type.Optional(Type.Boolean()),
 });
 export const TaskSmsSettings = Type.Object({ onDisconnect: SmsRule, onUnanswered: SmsRule });
+/** A reply rule (API.md): a reply whose first word is one of `keywords` tags the number and may be answered with `replyTemplateId`. */
+export const ReplyRule = Type.Object({
+  keywords: Type.Array(Type.String()),
+  action: Type.Literal('tag'),
+  tag: Type.String(),
+  replyTemplateId: Nullable(Uuid),
+});
+/** The SMS settings of snapshot v2: v1's and the reply rules. */
+export const TaskSmsSettingsV2 = Type.Object({ onDisconnect: SmsRule, onUnanswered: SmsRule, replyRules: Type.Array(ReplyRule) });
 export const CallingWindow = Type.Object({
   /** HH:mm platform time */
   start: Type.String(),
@@ -77,6 +86,10 @@ export const TaskSnapshot = Type.Object({
 });
 export type TaskSnapshotT = Static<typeof TaskSnapshot>;
 
+/** Snapshot v2 (issue 17): v1 with the reply rules in `sms`. The task service publishes both versions; v1 for the consumers that need no reply rules. */
+export const TaskSnapshotV2 = Type.Object({ ...TaskSnapshot.properties, sms: TaskSmsSettingsV2 });
+export type TaskSnapshotV2T = Static<typeof TaskSnapshotV2>;
+
 export const TaskCreated = defineEvent('task.created', 1, TaskSnapshot);
 export const TaskStarted = defineEvent('task.started', 1, TaskSnapshot);
 export const TaskUpdated = defineEvent('task.updated', 1, TaskSnapshot);
@@ -84,4 +97,11 @@ export const TaskPaused = defineEvent('task.paused', 1, TaskSnapshot);
 export const TaskResumed = defineEvent('task.resumed', 1, TaskSnapshot);
 export const TaskCancelled = defineEvent('task.cancelled', 1, TaskSnapshot);
 export const TaskCompleted = defineEvent('task.completed', 1, TaskSnapshot);
+export const TaskCreatedV2 = defineEvent('task.created', 2, TaskSnapshotV2);
+export const TaskStartedV2 = defineEvent('task.started', 2, TaskSnapshotV2);
+export const TaskUpdatedV2 = defineEvent('task.updated', 2, TaskSnapshotV2);
+export const TaskPausedV2 = defineEvent('task.paused', 2, TaskSnapshotV2);
+export const TaskResumedV2 = defineEvent('task.resumed', 2, TaskSnapshotV2);
+export const TaskCancelledV2 = defineEvent('task.cancelled', 2, TaskSnapshotV2);
+export const TaskCompletedV2 = defineEvent('task.completed', 2, TaskSnapshotV2);
 export const TaskDeleted = defineEvent('task.deleted', 1, Type.Object({ tenantId: Uuid, taskId: Uuid }));

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CursorPage, CursorQuery, DateTime, defineRoutes, IdParams, Nullable, Problem, Uuid } from '../core';
 import { AnsweredBy, CallOutcome } from '../events/dialer.events';
-import { SmsKind, SmsMessageStatus } from './sms';
+import { FollowUpKind, SmsMessageStatus } from './sms';
 
 /** One attempt to call a number (a retry is another attempt of the same number). */
 export const CallAttempt = Type.Object(
@@ -27,7 +27,7 @@ export const CallAttempt = Type.Object(
     /** Answer to end; 0 when unanswered; null until the call ended. */
     durationMs: Nullable(Type.Integer()),
     /** The follow-up SMS of the number, shown on its final attempt. */
-    sms: Nullable(Type.Object({ kind: SmsKind, status: SmsMessageStatus })),
+    sms: Nullable(Type.Object({ kind: FollowUpKind, status: SmsMessageStatus })),
   },
   { $id: 'CallAttempt' },
 );

@@ -54,6 +54,10 @@ export const gatewayRoutes = defineRoutes({
     method: 'GET', url: '/v1/admin/tenants/:id', operationId: 'getTenant', summary: 'Get a tenant', tags: ['Admin'],
     schema: { params: TenantParams, response: { 200: Tenant, 400: Problem, 401: Problem, 404: Problem } },
   },
+  patchTenant: {
+    method: 'PATCH', url: '/v1/admin/tenants/:id', operationId: 'updateTenant', summary: "Rename a tenant or change its limits (those left out stay)", tags: ['Admin'],
+    schema: { params: TenantParams, body: PatchTenant, response: { 200: Tenant, 400: Problem, 401: Problem, 403: Problem, 404: Problem } },
+  },
   createApiKey: {
     method: 'POST', url: '/v1/admin/tenants/:id/api-keys', operationId: 'createTenantApiKey', summary: 'Issue a further API key (rotation)', tags: ['Admin'],
     schema: { params: TenantParams, response: { 201: CreatedApiKey, 400: Problem, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem } },
@@ -71,6 +75,7 @@ export const gatewayRoutes = defineRoutes({
 /** The response bodies, as the schemas above say (a view built by hand beside them would drift). */
 export type Tenant = Static<typeof Tenant>;
 export type TenantLimits = Static<typeof TenantLimits>;
+export type PatchTenantBody = Static<typeof PatchTenant>;
 export type CreatedTenant = Static<typeof CreatedTenant>;
 export type ApiKeyInfo = Static<typeof ApiKeyInfo>;
 export type CreatedApiKey = Static<typeof CreatedApiKey>;

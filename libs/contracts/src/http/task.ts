@@ -50,8 +50,23 @@ const OnUnansweredInput = Type.Object(
   { additionalProperties: false },
 );
 
+export const ReplyRuleInput = Type.Object(
+  {
+    keywords: Type.Array(Type.String({ minLength: 1, maxLength: 20 }), { minItems: 1, maxItems: 10, description: 'compared with the reply\'s first word, case-insensitive and width-folded' }),
+    action: Type.Literal('tag'),
+    tag: Type.String({ minLength: 1, maxLength: 50 }),
+    replyTemplateId: Type.Optional(Nullable(Uuid)),
+  },
+  { additionalProperties: false },
+);
+
 export const TaskSmsInput = Type.Object(
-  { onDisconnect: Type.Optional(OnDisconnectInput), onUnanswered: Type.Optional(OnUnansweredInput) },
+  {
+    onDisconnect: Type.Optional(OnDisconnectInput),
+    onUnanswered: Type.Optional(OnUnansweredInput),
+    /** up to 10; the first rule whose keyword matches a reply applies. Given: replaces the stored rules. */
+    replyRules: Type.Optional(Type.Array(ReplyRuleInput, { maxItems: 10 })),
+  },
   { additionalProperties: false, description: 'Each rule defaults to {enabled:false}; enabled:true needs templateId.' },
 );
 
@@ -206,7 +221,11 @@ const taskFields = {
     /** the same instant in platform time with its offset, e.g. 2026-01-15T09:00:00+07:00 */
     atLocal: Type.String(),
   }),
-  sms: Type.Object({ onDisconnect: SmsRuleView, onUnanswered: SmsRuleView }),
+  sms: Type.Object({
+    onDisconnect: SmsRuleView,
+    onUnanswered: SmsRuleView,
+    replyRules: Type.Optional(Type.Array(Type.Object({ keywords: Type.Array(Type.String()), action: Type.Literal('tag'), tag: Type.String(), replyTemplateId: Nullable(Uuid) }))),
+  }),
   dialing: TaskDialingView,
   progress: TaskProgress,
   /** running but outside the calling window or on a blackout day: when it may dial next (UTC); else null */

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineRpc, Uuid } from '../core';
+import { defineRpc, Nullable, Uuid } from '../core';
 
 /** For the task service: does the template exist for this tenant, is it approved, which variables. */
 export const SmsTemplateGet = defineRpc(
@@ -10,7 +10,13 @@ export const SmsTemplateGet = defineRpc(
 );
 
 /** Is the tenant's SMS account active (SMS can be enabled on a task only then). */
-export const SmsAccountGet = defineRpc('sms-account.get', 1, Type.Object({ tenantId: Uuid }), Type.Object({ active: Type.Boolean() }));
+export const SmsAccountGet = defineRpc(
+  'sms-account.get',
+  1,
+  Type.Object({ tenantId: Uuid }),
+  // senderId and optOutKeywords: for checking reply rules (absent from responders of before them)
+  Type.Object({ active: Type.Boolean(), senderId: Type.Optional(Nullable(Type.String())), optOutKeywords: Type.Optional(Type.Array(Type.String())) }),
+);
 
 /**
  * Records that a task uses these templates (each must exist and be approved); checked inside

@@ -35,6 +35,17 @@ export interface ClaimedDelivery {
 
 type Q = Pick<EntityManager, 'query'>;
 
+/** An endpoint a claim may serve, with the room it and its tenant have. */
+export interface DueEndpoint {
+  id: string;
+  tenantId: string;
+  url: string;
+  secret: string;
+  previous: string | null;
+  room: number;
+  tenantRoom: number;
+}
+
 const VIEW_COLUMNS = 'id, tenant_id, webhook_id, event_id, event_type, status, attempts, retry_base, next_attempt_at, lease_until, last_status_code, last_error, created_at, delivered_at';
 const DUE = `d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until <= now())`;
 
@@ -42,22 +53,25 @@ export const deliveryRepository = {
   /**
    * Endpoints with due deliveries, least recently served first, locked for this claim (FOR NO KEY
    * UPDATE: the fan-out's foreign-key checks pass, another replica's claim skips them), with the
-   * room each has under `perEndpoint` deliveries in flight across every replica.
+   * room each has under `perEndpoint` deliveries in flight across every replica, and the room its
+   * tenant has under `perTenant`.
    */
-  async lockDueEndpoints(m: Q, maxEndpoints: number, perEndpoint: number): Promise<{ id: string; url: string; secret: string; previous: string | null; room: number }[]> {
-    // an endpoint at its limit is passed over here, so slow endpoints never fill the LIMIT
+  async lockDueEndpoints(m: Q, maxEndpoints: number, perEndpoint: number, perTenant: number): Promise<DueEndpoint[]> {
+    // an endpoint (or a tenant) at its limit is passed over here, so slow ones never fill the LIMIT
     const inFlight = `(SELECT count(*)::int FROM deliveries x WHERE x.webhook_id = w.id AND x.status = 'pending' AND x.lease_until > now())`;
+    const tenantInFlight = `(SELECT count(*)::int FROM deliveries x WHERE x.tenant_id = w.tenant_id AND x.status = 'pending' AND x.lease_until IS NOT NULL AND x.lease_until > now())`;
     return (await m.query(
-      `SELECT w.id, w.url, w.secret,
+      `SELECT w.id, w.tenant_id AS "tenantId", w.url, w.secret,
               CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous,
-              $2::int - ${inFlight} AS room
+              $2::int - ${inFlight} AS room,
+              $3::int - ${tenantInFlight} AS "tenantRoom"
          FROM webhooks w
-        WHERE w.enabled AND EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = w.id AND ${DUE}) AND ${inFlight} < $2::int
+        WHERE w.enabled AND EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = w.id AND ${DUE}) AND ${inFlight} < $2::int AND ${tenantInFlight} < $3::int
         ORDER BY w.claimed_at NULLS FIRST
         LIMIT $1
         FOR NO KEY UPDATE OF w SKIP LOCKED`,
-      [maxEndpoints, perEndpoint],
-    )) as { id: string; url: string; secret: string; previous: string | null; room: number }[];
+      [maxEndpoints, perEndpoint, perTenant],
+    )) as DueEndpoint[];
   },
 
   /** Takes up to `take` due deliveries of each endpoint, oldest due first, and leases them under `token`. */

@@ -52,9 +52,13 @@ export function disableReason(outcome: AttemptOutcome, failingSince: Date | null
   return null;
 }
 
-/** Each webhook's share of `budget` free workers: one at a time round the endpoints, none past its room. */
-export function shareSlots(rooms: { id: string; room: number }[], budget: number): Map<string, number> {
+/**
+ * Each webhook's share of `budget` free workers: one at a time round the endpoints, none past its
+ * room nor its tenant's (`tenantRoom`, the same for every endpoint of a tenant).
+ */
+export function shareSlots(rooms: { id: string; room: number; tenantId?: string; tenantRoom?: number }[], budget: number): Map<string, number> {
   const share = new Map<string, number>();
+  const tenantHas = new Map<string, number>();
   let left = budget;
   let progress = true;
   while (left > 0 && progress) {
@@ -62,8 +66,11 @@ export function shareSlots(rooms: { id: string; room: number }[], budget: number
     for (const r of rooms) {
       if (left === 0) break;
       const have = share.get(r.id) ?? 0;
-      if (have < r.room) {
+      const tenant = r.tenantId ?? r.id;
+      const tenantHave = tenantHas.get(tenant) ?? 0;
+      if (have < r.room && tenantHave < (r.tenantRoom ?? Infinity)) {
         share.set(r.id, have + 1);
+        tenantHas.set(tenant, tenantHave + 1);
         left--;
         progress = true;
       }

@@ -67,14 +67,20 @@ export function toPublicEvent(name: string, id: string, createdAt: string, p: An
       return make('roster.status', p.roster, null);
     case 'sms.status':
       return make('sms.status', p.message, p.message.taskId ?? null);
+    case 'sms.inbound':
+      return make('sms.inbound', p.message, p.message.taskId ?? null);
+    case 'number.tagged': {
+      const { tenantId: _t, ...data } = p;
+      return make('number.tagged', data, p.taskId ?? null);
+    }
     case 'number.completed': {
       const { tenantId: _t, ...data } = p;
       return make('number.completed', data, p.taskId);
     }
-    case 'number.tagged': {
-      const { tenantId: _t, ...data } = p;
-      return make('number.tagged', data, p.taskId);
-    }
+    case 'dialer.number.settled':
+      // a number the dialing policy ended without a call (suppressed, expired): final, no SMS, so
+      // its number.completed is all in the dialer's event (a projection, as call.completed's)
+      return make('number.completed', { taskId: p.taskId, phone: p.phone, outcome: p.outcome, attempts: p.attempts, variables: p.variables, sms: null }, p.taskId);
     default:
       return undefined;
   }

@@ -25,6 +25,8 @@ export interface DeliveryWorkerOptions {
   concurrency: number;
   /** Deliveries in flight to one endpoint, across replicas. */
   perEndpoint: number;
+  /** Deliveries in flight for one tenant, across replicas. */
+  perTenant: number;
   leaseMs: number;
   pollMs: number;
   /** Waits before retries 1, 2, … */
@@ -39,7 +41,8 @@ export interface DeliveryWorkerOptions {
  * meanwhile), shares this replica's free workers round them, and leases the deliveries (lease +
  * token). Each attempt is signed afresh with its own timestamp, posted, and settled fenced by the
  * token: a replica that died mid-send leaves a lease that lapses, and the delivery goes out again
- * with the same webhook-id. A slow endpoint holds at most `perEndpoint` workers, whatever else waits.
+ * with the same webhook-id. A slow endpoint holds at most `perEndpoint` workers and a tenant at most
+ * `perTenant` (across replicas), whatever else waits.
  */
 export class DeliveryWorker {
   private readonly loop: WorkLoop;
@@ -79,7 +82,7 @@ export class DeliveryWorker {
     if (free <= 0) return;
     const token = randomUUID();
     const claimed = await this.db.transaction(async (m): Promise<ClaimedDelivery[]> => {
-      const endpoints = await deliveryRepository.lockDueEndpoints(m, free, this.opts.perEndpoint);
+      const endpoints = await deliveryRepository.lockDueEndpoints(m, free, this.opts.perEndpoint, this.opts.perTenant);
       if (endpoints.length === 0) return [];
       const share = shareSlots(endpoints, free);
       const byId = new Map(endpoints.map((e) => [e.id, e]));

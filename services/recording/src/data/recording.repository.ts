@@ -31,6 +31,15 @@ export const recordingRepository = {
     return row;
   },
 
+  /** The tenant's recordings and the bytes each stores (the MP3 and its renditions): what counts against its storageBytes. */
+  async storedBytes(m: Q, tenantId: string): Promise<{ id: string; bytes: number }[]> {
+    return (await m.query(
+      `SELECT r.id, (octet_length(f.original) + octet_length(f.rendition_ulaw) + octet_length(f.rendition_alaw))::bigint::text AS bytes
+         FROM recordings r JOIN recording_files f ON f.recording_id = r.id WHERE r.tenant_id = $1 ORDER BY r.id`,
+      [tenantId],
+    ) as { id: string; bytes: string }[]).map((r) => ({ id: r.id, bytes: Number(r.bytes) }));
+  },
+
   async find(m: Q, tenantId: string, id: string, lock?: 'update' | 'share'): Promise<RecordingRow | undefined> {
     const suffix = lock === 'update' ? ' FOR UPDATE' : lock === 'share' ? ' FOR SHARE' : '';
     const rows = (await m.query(`SELECT ${COLUMNS} FROM recordings WHERE id = $1 AND tenant_id = $2${suffix}`, [id, tenantId])) as RecordingRow[];

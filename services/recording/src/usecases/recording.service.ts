@@ -1,11 +1,14 @@
 import type { DataSource } from 'typeorm';
 import { newId, RecordingCreated, RecordingDeleted, referenceErrors, type Recording } from '@autocall/contracts';
-import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import { publishInTransaction, type OutboxRelay, type TenantStorage } from '@autocall/bus';
 import { analyseMp3 } from '../adapters/mp3';
 import { makeRendition } from '../adapters/rendition';
 import { recordingRepository as repo, recordingUsages, type RecordingRow } from '../data/recording.repository';
 import { recordingErrors } from '../domain/errors';
 import { parseRange, recordingName, type ByteRange } from '../domain/recording';
+
+/** The key of a recording's storage reservation; the gateway releases it on recording.deleted. */
+export const storageKey = (recordingId: string) => `recording:${recordingId}`;
 
 /** A recording as the API shows it: the contract's `Recording` schema. */
 export type RecordingView = Recording;
@@ -34,17 +37,22 @@ export class RecordingService {
     private readonly db: DataSource,
     private readonly relay: OutboxRelay,
     private readonly limits: { maxSeconds: number },
+    private readonly storage?: TenantStorage,
   ) {}
 
   async create(tenantId: string, input: { bytes: Buffer; fileName: string; name?: string }, requestId?: string): Promise<RecordingView> {
     const name = recordingName(input.name, input.fileName);
     const mp3 = await analyseMp3(input.bytes, this.limits.maxSeconds);
     const rendition = await makeRendition(mp3);
+    const id = newId();
+    // what is stored: the MP3 and its two renditions, reserved against the tenant's storageBytes before anything is written
+    const key = storageKey(id);
+    const reserved = (await this.storage?.reserve(tenantId, key, input.bytes.length + rendition.ulaw.length + rendition.alaw.length, requestId)) ?? false;
     const row = await this.db.transaction(async (m) => {
       const r = await repo.insert(
         m,
         {
-          id: newId(),
+          id,
           tenant_id: tenantId,
           name,
           file_name: input.fileName || 'recording.mp3',
@@ -59,6 +67,9 @@ export class RecordingService {
       );
       await publishInTransaction(m, RecordingCreated, { tenantId, recordingId: r.id, durationMs: r.duration_ms }, { requestId });
       return r;
+    }).catch(async (err: unknown) => {
+      if (reserved) await this.storage!.release(tenantId, key, requestId);
+      throw err;
     });
     this.relay.nudge();
     return toView(row);
@@ -109,6 +120,15 @@ export class RecordingService {
     const bytes = await repo.rendition(this.db.manager, tenantId, id, encoding);
     if (!bytes) throw recordingErrors.RECORDING_NOT_FOUND();
     return bytes;
+  }
+
+  /** What the tenant stores, by storage key (the backfill when its storage limit is set). */
+  async stored(tenantId: string) {
+    return (await repo.storedBytes(this.db.manager, tenantId)).map((r) => ({ key: storageKey(r.id), bytes: r.bytes }));
+  }
+
+  async storedExists(tenantId: string, key: string) {
+    return key.startsWith('recording:') && (await repo.find(this.db.manager, tenantId, key.slice('recording:'.length))) !== undefined;
   }
 
   // ---- RPC side (task service) ----

@@ -53,6 +53,11 @@ const UPLOAD_PART = 4 * 1024 * 1024;
 export const rosterUsages = usages('roster_usages', 'roster_id');
 
 export const rosterRepository = {
+  /** The tenant's rosters and their upload sizes: what counts against its storageBytes. */
+  async storedBytes(m: Q, tenantId: string): Promise<{ id: string; bytes: number }[]> {
+    return ((await m.query(`SELECT id, size_bytes FROM rosters WHERE tenant_id = $1 ORDER BY id`, [tenantId])) as { id: string; size_bytes: string }[]).map((r) => ({ id: r.id, bytes: Number(r.size_bytes) }));
+  },
+
   async insert(m: Q, r: { id: string; tenant_id: string; name: string; description: string | null; file_name: string; size_bytes: number }, bytes: Buffer, requestId?: string): Promise<RosterRow> {
     const [row] = (await m.query(
       `INSERT INTO rosters (id, tenant_id, name, description, file_name, size_bytes, status) VALUES ($1,$2,$3,$4,$5,$6,'validating') RETURNING *`,

@@ -1,13 +1,16 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { commonErrors, decodeCursor, encodeCursor, escapeFormula, newId, referenceErrors, RosterDeleted, type Roster } from '@autocall/contracts';
-import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import { publishInTransaction, type OutboxRelay, type TenantStorage } from '@autocall/bus';
 import { inspectXlsx } from '@autocall/xlsx';
 import { rosterRepository as repo, rosterUsages, type RosterRow } from '../data/roster.repository';
 import { rosterErrors } from '../domain/errors';
 
 /** exceljs is loaded on first use (template, errors export): ~28 MB the service does not hold until then. */
 const excel = async () => (await import('exceljs')).default;
+
+/** The key of a roster's storage reservation; the gateway releases it on roster.deleted. */
+export const storageKey = (rosterId: string) => `roster:${rosterId}`;
 
 /** A roster as the API shows it: the contract's `Roster` schema. */
 export type RosterView = Roster;
@@ -40,6 +43,7 @@ export class RosterService {
     private readonly limits: UploadLimits,
     /** Called once an upload is stored (committed), with its bytes: its import may start from them. */
     private readonly onUploaded: (rosterId: string, bytes: Buffer) => void,
+    private readonly storage?: TenantStorage,
   ) {}
 
   /** Everything knowable before reading rows is checked here; the import runs from the stored job. */
@@ -48,11 +52,27 @@ export class RosterService {
     if (verdict.kind === 'not-xlsx') throw rosterErrors.ROSTER_NOT_XLSX();
     if (verdict.kind === 'too-large') throw rosterErrors.ROSTER_TOO_LARGE(verdict.detail);
     // 'encrypted' is accepted here: the import fails it as ROSTER_UNREADABLE, as API.md says.
-    const row = await this.db.transaction((m) =>
-      repo.insert(m, { id: newId(), tenant_id: tenantId, name: input.name, description: input.description, file_name: input.fileName, size_bytes: input.bytes.length }, input.bytes, requestId),
-    );
+    const id = newId();
+    // the upload's size (sizeBytes) is what counts against the tenant's storageBytes, reserved before anything is written
+    const key = storageKey(id);
+    const reserved = (await this.storage?.reserve(tenantId, key, input.bytes.length, requestId)) ?? false;
+    const row = await this.db
+      .transaction((m) => repo.insert(m, { id, tenant_id: tenantId, name: input.name, description: input.description, file_name: input.fileName, size_bytes: input.bytes.length }, input.bytes, requestId))
+      .catch(async (err: unknown) => {
+        if (reserved) await this.storage!.release(tenantId, key, requestId);
+        throw err;
+      });
     this.onUploaded(row.id, input.bytes);
     return toView(row);
+  }
+
+  /** What the tenant stores, by storage key (the backfill when its storage limit is set). */
+  async stored(tenantId: string) {
+    return (await repo.storedBytes(this.db.manager, tenantId)).map((r) => ({ key: storageKey(r.id), bytes: r.bytes }));
+  }
+
+  async storedExists(tenantId: string, key: string) {
+    return key.startsWith('roster:') && (await repo.find(this.db.manager, tenantId, key.slice('roster:'.length))) !== undefined;
   }
 
   /** Waits (polling) until the import ended or the time ran out. */

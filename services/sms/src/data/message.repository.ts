@@ -1,14 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import type { SmsKind } from '../domain/follow-up';
+import type { MessageKind } from '../domain/reply';
 
-export type MessageStatus = 'queued' | 'sent' | 'failed' | 'skipped';
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
 
 export interface MessageRow {
   id: string;
   tenant_id: string;
-  task_id: string;
+  /** null: an opt-out confirmation to a number no task texted lately */
+  task_id: string | null;
   phone: string;
-  kind: SmsKind;
+  kind: MessageKind;
   status: MessageStatus;
   text: string;
   segments: number;
@@ -20,6 +22,8 @@ export interface MessageRow {
   sent_at: Date | null;
   /** Until when it may still be sent (its call's end + SMS_MAX_DELAY_HOURS); null (queued before the column existed): created_at + SMS_MAX_DELAY_HOURS. */
   send_by: Date | null;
+  delivered_at: Date | null;
+  delivery_error: string | null;
 }
 
 /** A claimed message: the token its claim wrote, which settling must present. */
@@ -29,7 +33,7 @@ export type NewMessage = Pick<MessageRow, 'id' | 'tenant_id' | 'task_id' | 'phon
 
 type Q = Pick<EntityManager, 'query'>;
 
-const COLUMNS = `id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id, attempts, created_at, sent_at, send_by`;
+const COLUMNS = `id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id, attempts, created_at, sent_at, send_by, delivered_at, delivery_error`;
 
 export const messageRepository = {
   /**
@@ -115,7 +119,7 @@ export const messageRepository = {
    * Ends claimed messages (sent, failed or skipped) in one statement, each only if its claim token
    * still holds. Returns the rows settled: a message another replica claimed since is left alone.
    */
-  async finishMany(m: Q, items: { id: string; token: string; status: Exclude<MessageStatus, 'queued'>; reason: string | null }[]): Promise<MessageRow[]> {
+  async finishMany(m: Q, items: { id: string; token: string; status: 'sent' | 'failed' | 'skipped'; reason: string | null }[]): Promise<MessageRow[]> {
     if (items.length === 0) return [];
     const [rows] = (await m.query(
       `UPDATE messages m SET status = v.status, failure_reason = v.reason, sent_at = CASE WHEN v.status = 'sent' THEN now() END, lease_until = NULL, claim_token = NULL, updated_at = now()
@@ -142,6 +146,35 @@ export const messageRepository = {
       [items.map((i) => i.id), items.map((i) => i.delayMs), items.map((i) => i.reason), items.map((i) => i.token), items.map((i) => i.sent)],
     )) as [unknown[], number];
     return count;
+  },
+
+  /**
+   * Reply messages (a rule's answer, an opt-out confirmation): each at most once — a reply per
+   * inbound message, a confirmation per number. Returns the rows inserted.
+   */
+  async insertReplies(m: Q, msgs: (NewMessage & { inbound_id: string })[]): Promise<MessageRow[]> {
+    const out: MessageRow[] = [];
+    for (const x of msgs) {
+      const rows = (await m.query(
+        `INSERT INTO messages (id, tenant_id, task_id, phone, kind, status, text, segments, template_id, failure_reason, call_attempt_id, send_by, inbound_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12)
+         ON CONFLICT DO NOTHING
+         RETURNING ${COLUMNS}`,
+        [x.id, x.tenant_id, x.task_id, x.phone, x.kind, x.status, x.text, x.segments, x.template_id, x.failure_reason, x.send_by, x.inbound_id],
+      )) as MessageRow[];
+      out.push(...rows);
+    }
+    return out;
+  },
+
+  /** The latest message this tenant sent to the number since `since` (a task's, not a confirmation). */
+  async latestSentTo(m: Q, tenantId: string, phone: string, since: Date): Promise<{ id: string; task_id: string } | undefined> {
+    const rows = (await m.query(
+      `SELECT id, task_id FROM messages WHERE tenant_id = $1 AND phone = $2 AND sent_at IS NOT NULL AND sent_at >= $3 AND task_id IS NOT NULL
+        ORDER BY sent_at DESC LIMIT 1`,
+      [tenantId, phone, since],
+    )) as { id: string; task_id: string }[];
+    return rows[0];
   },
 
   /** Keyset page, newest first (ids are UUIDv7, so id order is creation order). */

@@ -9,4 +9,11 @@ export const smsErrors = defineErrors({
   SMS_PROVIDER_URL_FORBIDDEN: { status: 422, message: 'The provider URL points to a private, loopback or link-local address.' },
   SMS_PROVIDER_SETTINGS_INVALID: { status: 422, message: 'The http provider needs settings.url.' },
   ADMIN_ONLY: { status: 401, message: 'This route needs the admin token.' },
+  SENDER_ID_INVALID: { status: 400, message: 'senderId is a number (E.164 or a short code, up to 15 digits) or up to 11 letters, digits and spaces.' },
+  SMS_ACCOUNT_NOT_SET: { status: 404, message: 'The tenant has no SMS account yet: PUT /v1/sms-account first.' },
+  CALLBACK_NOT_FOUND: { status: 404, message: 'No such callback URL.' },
+  CALLBACK_SIGNATURE_INVALID: { status: 401, message: 'X-Signature is missing or is not sha256=<hex HMAC-SHA256 of the body> under the account\'s callbackSecret.' },
+  CALLBACK_BODY_INVALID: { status: 400, message: 'The callback body is not JSON.' },
+  INVALID_PHONE: { status: 400, message: '`from` is not a phone number.' },
+  SIMULATED_PROVIDER_ONLY: { status: 409, message: 'simulate-inbound works with the simulated provider only.' },
 });

@@ -13,6 +13,8 @@ export interface SmsRuleSettings {
 export interface TaskSmsSettings {
   onDisconnect: SmsRuleSettings;
   onUnanswered: SmsRuleSettings;
+  /** what a reply to this task's SMS does (task snapshot v2; absent before) */
+  replyRules?: import('./reply').ReplyRule[];
 }
 
 export interface CallResult {

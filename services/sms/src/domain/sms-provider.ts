@@ -1,7 +1,7 @@
 /** The port every SMS provider adapter implements (adapters/*-provider.ts), and what it is given. */
 import type { Static } from '@sinclair/typebox';
 import type { SmsProvider as SmsProviderName } from '@autocall/contracts';
-import type { SmsKind } from './follow-up';
+import type { MessageKind } from './reply';
 
 /** The providers an account may choose: the contract's union, declared once there. */
 export type ProviderName = Static<typeof SmsProviderName>;
@@ -13,14 +13,16 @@ export interface AccountSettings {
   password?: string;
   apiKey?: string;
   timeoutMs?: number;
+  /** signs callbacks (never sent to the provider) */
+  callbackSecret?: string;
 }
 
 /** One SMS to hand to a provider. `messageId` is the idempotency key: the same id is the same SMS. */
 export interface OutgoingSms {
   messageId: string;
   tenantId: string;
-  taskId: string;
-  kind: SmsKind;
+  taskId: string | null;
+  kind: MessageKind;
   to: string;
   from: string;
   text: string;

@@ -5,4 +5,5 @@ import type { AccountService } from '../usecases/account.service';
 export function accountRoutes(app: App, accounts: AccountService) {
   route(app, r.getAccount, (req) => accounts.get(tenantOf(req)));
   route(app, r.putAccount, (req) => accounts.put(tenantOf(req), req.body));
+  route(app, r.rotateCallbackToken, (req) => accounts.rotateCallbackToken(tenantOf(req)));
 }

@@ -7,5 +7,8 @@ export async function templateResponders(bus: Bus, templates: TemplateService, a
   await bus.respond(SmsTemplateGet, (q) => templates.lookup(q.tenantId, q.templateId));
   await bus.respond(SmsTemplateReserve, (q) => templates.reserve(q.tenantId, q.taskId, q.templateIds, q.only));
   await bus.respond(SmsTemplateRelease, (q) => templates.release(q.tenantId, q.taskId));
-  await bus.respond(SmsAccountGet, async (q) => ({ active: (await accounts.get(q.tenantId)).status === 'active' }));
+  await bus.respond(SmsAccountGet, async (q) => {
+    const a = await accounts.get(q.tenantId);
+    return { active: a.status === 'active', senderId: a.senderId, optOutKeywords: a.optOutKeywords };
+  });
 }

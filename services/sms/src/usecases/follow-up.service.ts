@@ -1,16 +1,18 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type NumberCompletedT, type TaskSnapshotT } from '@autocall/contracts';
+import { NumberCompleted, SmsFailed, SmsStatusChanged, commonErrors, decodeCursor, encodeCursor, newId, type CallCompletedT, type ContactPolicyUpdatedT, type NumberCompletedT, type TaskSnapshotT, type TaskSnapshotV2T } from '@autocall/contracts';
 import { DeadLetterError, handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
 import { taskRepository } from '../data/task.repository';
+import { capsRepository } from '../data/caps.repository';
+import { applyCaps, dayKey, localDay, numberKey, type CapCandidate } from '../domain/sms-caps';
 import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from '../domain/follow-up';
-import { messageView, resultEvent, statusEvent } from './message.view';
+import { followUps, messageView, resultEvent, statusEvent } from './message.view';
 import { measureSms, renderTemplate } from '../domain/template';
-import { TOO_LATE } from './sms-sender';
+import { DNC, TOO_LATE } from './sms-sender';
 
-/** The reason of an SMS not sent because its number is on the tenant's do-not-call list (API.md). */
-export const DNC = 'DNC';
+export { DNC };
+
 
 /** Thrown when a call result arrives before its task's snapshot: the bus retries it later. */
 export class TaskNotKnownYet extends Error {
@@ -35,11 +37,13 @@ interface DueSms {
   taskName: string;
   kind: SmsKind;
   templateId: string | null;
+  /** the task's time zone: the SMS caps count per its calendar day */
+  timeZone: string;
 }
 
 export const CALL_COMPLETED_CONSUMER = 'sms.call-completed';
 const LIST = 'sms-messages';
-const smsKey = (taskId: string, phone: string, kind: string) => `${taskId}\u0000${phone}\u0000${kind}`;
+const smsKey = (taskId: string | null, phone: string, kind: string) => `${taskId}\u0000${phone}\u0000${kind}`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -55,6 +59,8 @@ export class FollowUpService {
     private readonly onQueued: () => void,
     /** SMS_MAX_DELAY_HOURS in ms: a follow-up is never sent later than this after its call ended. */
     private readonly maxDelayMs: number,
+    /** PLATFORM_TIMEZONE: the day of a task whose snapshot carried no zone. */
+    private readonly platformZone = 'Asia/Jakarta',
   ) {}
 
   /** Until when a follow-up of this call may be sent. */
@@ -62,9 +68,29 @@ export class FollowUpService {
     return new Date(Date.parse(call.endedAt) + this.maxDelayMs);
   }
 
-  /** Stores a task snapshot; an older one (by the event's time) never replaces a newer one. */
-  async recordTask(t: TaskSnapshotT, occurredAt: string): Promise<void> {
-    const stored = await taskRepository.upsertIfNewer(this.db.manager, { task_id: t.taskId, tenant_id: t.tenantId, name: t.name, sms: t.sms, occurred_at: occurredAt });
+  /** A v1 snapshot (no reply rules): stored only when newer than the stored one, and never drops its reply rules. */
+  async recordTaskV1(t: TaskSnapshotT, occurredAt: string): Promise<void> {
+    const stored = await taskRepository.upsertV1IfNewer(this.db.manager, {
+      task_id: t.taskId,
+      tenant_id: t.tenantId,
+      name: t.name,
+      sms: t.sms,
+      time_zone: t.dialing.timeZone ?? t.timezone,
+      occurred_at: occurredAt,
+    });
+    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'v1 task snapshot not newer than the stored one; ignored');
+  }
+
+  /** Stores a task snapshot (v2); an older one (by the event's time) never replaces a newer one. */
+  async recordTask(t: TaskSnapshotV2T, occurredAt: string): Promise<void> {
+    const stored = await taskRepository.upsertIfNewer(this.db.manager, {
+      task_id: t.taskId,
+      tenant_id: t.tenantId,
+      name: t.name,
+      sms: t.sms,
+      time_zone: t.dialing.timeZone ?? t.timezone,
+      occurred_at: occurredAt,
+    });
     if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'older task snapshot ignored');
   }
 
@@ -109,7 +135,7 @@ export class FollowUpService {
         continue;
       }
       const rule = followUpFor(call, task.sms);
-      if (rule) due.push({ item, call, msg, taskName: task.name, kind: rule.kind, templateId: rule.templateId });
+      if (rule) due.push({ item, call, msg, taskName: task.name, kind: rule.kind, templateId: rule.templateId, timeZone: task.time_zone ?? this.platformZone });
     }
     const announced = finals.filter((f) => !ignored.has(f.msg.id));
     if (due.length === 0 && announced.length === 0) return;
@@ -142,6 +168,8 @@ export class FollowUpService {
     }
     const requestOf = new Map([...messages.values()].map((x) => [x.message.id, x.requestId]));
     const rows = await messageRepository.insertMany(m, [...messages.values()].map((x) => x.message)); // conflicting ones already have their SMS
+    const dueOf = new Map(todo.map((d) => [smsKey(d.call.taskId, d.call.phone, d.kind), d]));
+    await this.applyCaps(m, rows, (r) => dueOf.get(smsKey(r.task_id, r.phone, r.kind))!);
     const skippedByRequest = new Map<string | undefined, MessageRow[]>();
     for (const row of rows) {
       if (row.status !== 'skipped') continue;
@@ -151,13 +179,56 @@ export class FollowUpService {
       else skippedByRequest.set(requestId, [row]);
     }
     for (const [requestId, skipped] of skippedByRequest) {
-      await publishManyInTransaction(m, SmsFailed, skipped.map(resultEvent), requestId);
+      await publishManyInTransaction(m, SmsFailed, followUps(skipped).map(resultEvent), requestId);
       await publishManyInTransaction(m, SmsStatusChanged, skipped.map(statusEvent), requestId);
     }
     for (const row of [...skippedByRequest.values()].flat()) {
       this.logger.info({ messageId: row.id, taskId: row.task_id, kind: row.kind, reason: row.failure_reason }, 'follow-up SMS skipped');
     }
     return rows;
+  }
+
+  /**
+   * The SMS caps on the messages just inserted `queued` (API.md: smsPerDay → TENANT_LIMIT, the
+   * contact policy's maxSmsPerNumberPerDay → CONTACT_LIMIT), per calendar day of the task's time
+   * zone at the call's end, across the tenant's tasks. The counters are rows locked in this
+   * transaction (days, then numbers, each in key order), so replicas deciding at once take turns
+   * and a cap is never passed; a refused message becomes `skipped` with the reason, in place.
+   */
+  private async applyCaps(m: EntityManager, rows: MessageRow[], dueOf: (r: MessageRow) => DueSms): Promise<void> {
+    const queued = rows.filter((r) => r.status === 'queued');
+    if (queued.length === 0) return;
+    const caps = await capsRepository.capsOf(m, [...new Set(queued.map((r) => r.tenant_id))]);
+    const candidates: CapCandidate[] = queued
+      .filter((r) => caps.tenantLimit.has(r.tenant_id) || caps.numberCap.has(r.tenant_id))
+      .map((r) => {
+        const d = dueOf(r);
+        return { id: r.id, tenantId: r.tenant_id, phone: r.phone, day: localDay(new Date(d.call.endedAt), d.timeZone, this.platformZone) };
+      });
+    if (candidates.length === 0) return;
+    const unique = <T>(xs: T[], key: (x: T) => string) => [...new Map(xs.map((x) => [key(x), x])).values()];
+    const days = unique(candidates.filter((c) => caps.tenantLimit.has(c.tenantId)), (c) => dayKey(c.tenantId, c.day));
+    const numbers = unique(candidates.filter((c) => caps.numberCap.has(c.tenantId)), (c) => numberKey(c.tenantId, c.phone, c.day));
+    const daySent = await capsRepository.lockDays(m, days);
+    const numberSent = await capsRepository.lockNumbers(m, numbers);
+    const decided = applyCaps(candidates, {
+      tenantLimit: caps.tenantLimit,
+      numberCap: caps.numberCap,
+      tenantSent: new Map(daySent.map((r) => [dayKey(r.tenant_id, r.day), r.sent])),
+      numberSent: new Map(numberSent.map((r) => [numberKey(r.tenant_id, r.phone, r.day), r.sent])),
+    });
+    await capsRepository.setDays(m, days.map((c) => ({ tenantId: c.tenantId, day: c.day, sent: decided.tenantSent.get(dayKey(c.tenantId, c.day)) ?? 0 })));
+    await capsRepository.setNumbers(m, numbers.map((c) => ({ tenantId: c.tenantId, phone: c.phone, day: c.day, sent: decided.numberSent.get(numberKey(c.tenantId, c.phone, c.day)) ?? 0 })));
+    await capsRepository.skip(m, decided.refused);
+    for (const r of queued) {
+      const reason = decided.refused.get(r.id);
+      if (reason) Object.assign(r, { status: 'skipped', failure_reason: reason });
+    }
+  }
+
+  /** contact-policy.updated: the tenant's maxSmsPerNumberPerDay, the newest (by updatedAt) kept. */
+  async storePolicy(e: ContactPolicyUpdatedT): Promise<void> {
+    await capsRepository.storePolicy(this.db.manager, e.tenantId, e.maxSmsPerNumberPerDay, e.updatedAt);
   }
 
   /** `number.completed` for each final call: its outcome and attempts, and the follow-up made for it (or an earlier one of the same kind), else null. */

@@ -6,8 +6,10 @@ import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import type { SmsProviders } from '../domain/sms-provider';
 import { accountRepository, type AccountRow } from '../data/account.repository';
 import { messageRepository, type ClaimedRow } from '../data/message.repository';
+import { inboundRepository } from '../data/inbound.repository';
 import { retryDelayMs } from '../domain/follow-up';
-import { resultEvent, statusEvent } from './message.view';
+import { followUps, resultEvent, statusEvent } from './message.view';
+import { applyReceipts } from './receipt.service';
 
 export interface SenderOptions {
   intervalMs: number;
@@ -34,6 +36,9 @@ export const SETTLE_RETRY_MAX_MS = 1000;
 
 /** The reason of a follow-up that could not be sent within SMS_MAX_DELAY_HOURS of its call (API.md). */
 export const TOO_LATE = 'TOO_LATE';
+
+/** The reason of an SMS not sent because its number is on the tenant's do-not-call list (API.md). */
+export const DNC = 'DNC';
 
 type Settlement =
   | { msg: ClaimedRow; status: 'sent' | 'failed' | 'skipped'; reason: string | null }
@@ -132,13 +137,20 @@ export class SmsSender {
             'sms sender: claimed messages whose earlier send was never settled (its sender crashed or lost the database); the provider may have them already',
           );
         }
-        const accounts = await accountRepository.findMany(this.db.manager, [...new Set(claimed.map((c) => c.tenant_id))]).catch((err: Error) => {
+        const [accounts, optedOut] = await Promise.all([
+          accountRepository.findMany(this.db.manager, [...new Set(claimed.map((c) => c.tenant_id))]),
+          inboundRepository.optedOut(this.db.manager, claimed.map((c) => ({ tenantId: c.tenant_id, phone: c.phone }))),
+        ]).catch((err: Error) => {
           // give them back unsent (clearing their claim tokens) once the database answers again, rather than leave them in doubt
           for (const msg of claimed) this.settle({ msg, retryInMs: 0, reason: null, sent: false });
           throw err;
         });
         const byTenant = new Map(accounts.map((a) => [a.tenant_id, a]));
-        for (const msg of claimed) void this.send(msg, byTenant.get(msg.tenant_id), claimedAt);
+        for (const msg of claimed) {
+          // a number that opted out gets no SMS of any kind but its one confirmation
+          if (msg.kind !== 'optOutReply' && optedOut.has(`${msg.tenant_id}\u0000${msg.phone}`)) this.settle({ msg, status: 'skipped', reason: DNC });
+          else void this.send(msg, byTenant.get(msg.tenant_id), claimedAt);
+        }
       }
       return claimed.length < room ? undefined : 'again';
     } catch (err) {
@@ -215,9 +227,12 @@ export class SmsSender {
     const retries = batch.filter((s): s is Extract<Settlement, { retryInMs: number }> => 'retryInMs' in s);
     const { done, retried } = await this.db.transaction(async (m) => {
       const rows = await messageRepository.finishMany(m, ends.map((s) => ({ id: s.msg.id, token: s.msg.claim_token, status: s.status, reason: s.reason })));
-      await publishManyInTransaction(m, SmsSent, rows.filter((r) => r.status === 'sent').map(resultEvent));
-      await publishManyInTransaction(m, SmsFailed, rows.filter((r) => r.status !== 'sent').map(resultEvent));
+      await publishManyInTransaction(m, SmsSent, followUps(rows.filter((r) => r.status === 'sent')).map(resultEvent));
+      await publishManyInTransaction(m, SmsFailed, followUps(rows.filter((r) => r.status !== 'sent')).map(resultEvent));
       await publishManyInTransaction(m, SmsStatusChanged, rows.map(statusEvent));
+      // receipts that came before the send settled are applied now
+      const receipted = await applyReceipts(m, rows.filter((r) => r.status === 'sent').map((r) => r.id));
+      await publishManyInTransaction(m, SmsStatusChanged, receipted.map(statusEvent));
       const n = await messageRepository.retryLater(m, retries.map((s) => ({ id: s.msg.id, token: s.msg.claim_token, delayMs: s.retryInMs, reason: s.reason, sent: s.sent })));
       return { done: rows, retried: n };
     });

@@ -43,7 +43,7 @@ export function rpcDependencies(bus: Bus, timeoutMs: number): Dependencies {
       return { found: r.found, status: r.status, valid: r.counts?.valid, columns: r.columns };
     },
     template: (tenantId, templateId) => call(bus.request(SmsTemplateGet, { tenantId, templateId }, opts)),
-    smsAccountActive: async (tenantId) => (await call(bus.request(SmsAccountGet, { tenantId }, opts))).active,
+    smsAccount: async (tenantId) => call(bus.request(SmsAccountGet, { tenantId }, opts)),
     reserve: async (tenantId, taskId, refs) => {
       // allSettled: every reserve has answered (or timed out) before the caller compensates.
       const results = await Promise.allSettled([

@@ -22,6 +22,12 @@ export type ProgressCounter = (typeof PROGRESS_COUNTERS)[number];
 
 const updated = (r: unknown) => (r as [TaskRow[], number])[0];
 
+/** A tenant_limits row's maxActiveTasks (NULL: no limit). */
+const MAX_ACTIVE = `(limits->>'maxActiveTasks')::int`;
+/** The task `t`'s tenant has as many active (running or paused) tasks as its maxActiveTasks, or more. */
+const AT_LIMIT = `EXISTS (SELECT 1 FROM tenant_limits l WHERE l.tenant_id = t.tenant_id AND ${MAX_ACTIVE} IS NOT NULL
+  AND ${MAX_ACTIVE} <= (SELECT count(*) FROM tasks a WHERE a.tenant_id = l.tenant_id AND a.status IN ('running', 'paused')))`;
+
 export const taskRepository = {
   async insert(m: Q, t: NewTask): Promise<TaskRow> {
     const [row] = (await m.query(
@@ -54,25 +60,73 @@ export const taskRepository = {
   },
 
   /**
-   * The scheduler's claim: due scheduled tasks, locked with SKIP LOCKED so concurrent replicas
-   * take disjoint sets, become running in this transaction. Each task is returned to one caller once.
+   * The scheduler's claim: due scheduled tasks, locked with SKIP LOCKED so concurrent replicas take
+   * disjoint sets, of tenants not at their maxActiveTasks (a first cut; `admitDue` decides under the
+   * tenants' locks). Each task is returned to one caller once.
    */
-  async claimDue(m: Q, limit: number): Promise<TaskRow[]> {
+  async dueCandidates(m: Q, limit: number): Promise<{ id: string; tenant_id: string }[]> {
+    return (await m.query(
+      `SELECT id, tenant_id FROM tasks t WHERE status = 'scheduled' AND start_at <= now() AND NOT ${AT_LIMIT}
+        ORDER BY start_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    )) as { id: string; tenant_id: string }[];
+  },
+
+  /** The claimed tasks become running (they are locked by the caller's claim). */
+  async startClaimed(m: Q, ids: string[]): Promise<TaskRow[]> {
+    if (ids.length === 0) return [];
     return updated(
       await m.query(
-        `UPDATE tasks t SET status = 'running', started_at = now(), updated_at = now()
-           FROM (SELECT id FROM tasks WHERE status = 'scheduled' AND start_at <= now() ORDER BY start_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
-          WHERE t.id = due.id AND t.status = 'scheduled'
-          RETURNING t.*`,
-        [limit],
+        `UPDATE tasks SET status = 'running', started_at = now(), updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'scheduled' RETURNING *`,
+        [ids],
       ),
     );
   },
 
-  /** Milliseconds until the nearest scheduled start (negative when overdue), or null when none. */
+  /** Milliseconds until the nearest scheduled start (negative when overdue) of a tenant that may start one, or null when none. */
   async nextDueInMs(m: Q): Promise<number | null> {
-    const [row] = (await m.query(`SELECT (extract(epoch FROM (min(start_at) - now())) * 1000)::float8 AS ms FROM tasks WHERE status = 'scheduled'`)) as { ms: number | null }[];
+    // the nearest future start by the index alone; among the overdue (few), those of tenants not at their limit
+    const [row] = (await m.query(
+      `SELECT (extract(epoch FROM (min(start_at) - now())) * 1000)::float8 AS ms FROM (
+         (SELECT start_at FROM tasks WHERE status = 'scheduled' AND start_at > now() ORDER BY start_at LIMIT 1)
+         UNION ALL
+         (SELECT start_at FROM tasks t WHERE status = 'scheduled' AND start_at <= now() AND NOT ${AT_LIMIT} ORDER BY start_at LIMIT 1)
+       ) next`,
+    )) as { ms: number | null }[];
     return row?.ms ?? null;
+  },
+
+  // ---- the tenants' maxActiveTasks (in the copy of the gateway's limits, @autocall/bus TenantLimitsCopy) ----
+  /**
+   * Locks the tenants' limit rows (in id order: replicas never deadlock) and returns, for those with
+   * a maxActiveTasks, the limit and the active (running or paused) tasks counted after the lock.
+   */
+  async lockActiveSlots(m: Q, tenantIds: string[]): Promise<Map<string, { limit: number; active: number }>> {
+    const out = new Map<string, { limit: number; active: number }>();
+    if (tenantIds.length === 0) return out;
+    const locked = (await m.query(
+      `SELECT tenant_id, ${MAX_ACTIVE} AS max_active_tasks FROM tenant_limits WHERE tenant_id = ANY($1::uuid[]) AND ${MAX_ACTIVE} IS NOT NULL ORDER BY tenant_id FOR UPDATE`,
+      [tenantIds],
+    )) as { tenant_id: string; max_active_tasks: number }[];
+    if (locked.length === 0) return out;
+    // a statement after the lock: it sees every start committed by the lock's previous holder
+    const counts = (await m.query(
+      `SELECT tenant_id, count(*)::int AS active FROM tasks WHERE tenant_id = ANY($1::uuid[]) AND status IN ('running', 'paused') GROUP BY tenant_id`,
+      [locked.map((l) => l.tenant_id)],
+    )) as { tenant_id: string; active: number }[];
+    const active = new Map(counts.map((c) => [c.tenant_id, c.active]));
+    for (const l of locked) out.set(l.tenant_id, { limit: l.max_active_tasks, active: active.get(l.tenant_id) ?? 0 });
+    return out;
+  },
+
+  /** The tenant's maxActiveTasks and its active tasks now, without a lock (a resume: it adds no active task). */
+  async activeSlots(m: Q, tenantId: string): Promise<{ limit: number; active: number } | undefined> {
+    const [row] = (await m.query(
+      `SELECT ${MAX_ACTIVE} AS limit, (SELECT count(*)::int FROM tasks a WHERE a.tenant_id = l.tenant_id AND a.status IN ('running', 'paused')) AS active
+         FROM tenant_limits l WHERE l.tenant_id = $1 AND ${MAX_ACTIVE} IS NOT NULL`,
+      [tenantId],
+    )) as { limit: number; active: number }[];
+    return row;
   },
 
   // ---- progress, batch form (one statement per kind of change for a whole batch of messages) ----

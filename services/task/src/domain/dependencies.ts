@@ -6,7 +6,8 @@ export interface Dependencies {
   recording(tenantId: string, recordingId: string): Promise<{ found: boolean; status?: string; durationMs?: number }>;
   roster(tenantId: string, rosterId: string): Promise<{ found: boolean; status?: string; valid?: number; columns?: string[] }>;
   template(tenantId: string, templateId: string): Promise<{ found: boolean; status?: string; variables?: string[] }>;
-  smsAccountActive(tenantId: string): Promise<boolean>;
+  /** The tenant's SMS account: active, its sender id and opt-out keywords (for reply rules). */
+  smsAccount(tenantId: string): Promise<{ active: boolean; senderId?: string | null; optOutKeywords?: string[] }>;
   reserve(tenantId: string, taskId: string, refs: { recordingId: string; rosterId: string; templateIds: string[] }): Promise<void>;
   reserveTemplates(tenantId: string, taskId: string, templateIds: string[]): Promise<void>;
   /** The task holds exactly these templates afterwards: they are reserved, its others released. */

@@ -11,8 +11,10 @@ export const taskErrors = defineErrors({
   ROSTER_EMPTY: { status: 422, message: 'The roster has no valid phone number.' },
   TEMPLATE_VARIABLES_MISSING: { status: 422, message: 'The SMS template uses a variable that is neither built in nor a roster column.' },
   SMS_ACCOUNT_INACTIVE: { status: 422, message: 'SMS is enabled but the SMS account is not active.' },
+  SMS_SENDER_NOT_REPLYABLE: { status: 422, message: 'Reply rules need an SMS account whose senderId can receive replies: a number (E.164 or a short code), not an alphanumeric sender id.' },
   TASK_NOT_EDITABLE: { status: 409, message: 'This field cannot be changed in the task’s current state.' },
   TASK_INVALID_TRANSITION: { status: 409, message: 'The task cannot make this transition from its current state.' },
+  TENANT_LIMIT_REACHED: { status: 422, message: 'The tenant has as many active (running or paused) tasks as its limit allows (maxActiveTasks).' },
   TASK_NOT_DELETABLE: { status: 409, message: 'Only a completed or cancelled task can be deleted.' },
 });
 

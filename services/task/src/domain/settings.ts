@@ -1,11 +1,12 @@
 import type { Static } from '@sinclair/typebox';
-import type { TaskDialingInput, TaskDialingSettings, TaskSmsInput, TaskSmsSettings } from '@autocall/contracts';
+import { replyKeywordProblems, type ReplyRule, type TaskDialingInput, type TaskDialingSettings, type TaskSmsInput, type TaskSmsSettings } from '@autocall/contracts';
 import { isTimeZone } from '@autocall/dialing-time';
 import { invalidField, taskErrors } from './errors';
 import { parseStartAt } from './time';
 import { assertWindow } from './time';
 
-export type SmsSettings = Static<typeof TaskSmsSettings>;
+/** As stored: rows of before reply rules have none (`replyRules` absent). */
+export type SmsSettings = Static<typeof TaskSmsSettings> & { replyRules?: Static<typeof ReplyRule>[] };
 export type DialingSettings = Static<typeof TaskDialingSettings>;
 type SmsInput = Static<typeof TaskSmsInput>;
 type DialingInput = Static<typeof TaskDialingInput>;
@@ -39,6 +40,12 @@ export function mergeSms(base: SmsSettings, input: SmsInput | undefined): SmsSet
     const r = input.onUnanswered;
     out.onUnanswered = { enabled: r.enabled, templateId: r.templateId ?? null, includeInvalid: r.includeInvalid ?? false };
   }
+  const rules = input?.replyRules
+    ? input.replyRules.map((r) => ({ keywords: r.keywords, action: r.action, tag: r.tag, replyTemplateId: r.replyTemplateId ?? null }))
+    : (base.replyRules ?? []);
+  const [clash] = replyKeywordProblems(rules, []);
+  if (clash) throw invalidField(clash.field, clash.message);
+  if (rules.length > 0) out.replyRules = rules;
   for (const key of ['onDisconnect', 'onUnanswered'] as const) {
     if (out[key].enabled && !out[key].templateId) throw invalidField(`sms.${key}.templateId`, 'is required when enabled is true');
   }
@@ -95,5 +102,6 @@ export function assertEndAfterStart(dialing: DialingSettings, startAt: Date): vo
 
 /** Template ids of the enabled rules, distinct. */
 export function enabledTemplates(sms: SmsSettings): string[] {
-  return [...new Set([sms.onDisconnect, sms.onUnanswered].filter((r) => r.enabled && r.templateId).map((r) => r.templateId as string))];
+  const replies = (sms.replyRules ?? []).flatMap((r) => (r.replyTemplateId ? [r.replyTemplateId] : []));
+  return [...new Set([...[sms.onDisconnect, sms.onUnanswered].filter((r) => r.enabled && r.templateId).map((r) => r.templateId as string), ...replies])];
 }

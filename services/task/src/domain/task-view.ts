@@ -1,4 +1,4 @@
-import type { Task, TaskDryRun, TaskSnapshotT } from '@autocall/contracts';
+import type { Task, TaskDryRun, TaskSnapshotT, TaskSnapshotV2T } from '@autocall/contracts';
 import { finalOf, percentOf, type TaskRow } from './task';
 import type { BlackoutRanges } from '@autocall/dialing-time';
 import { firstCallAt, nextWindowOpening, toLocalIso } from './time';
@@ -22,7 +22,13 @@ const honoured = (r: TaskRow, blackouts: BlackoutRanges): BlackoutRanges => (r.d
 /** The task as the API shows it; `blackouts`: its tenant's calendar, which `nextCallAt` skips. */
 export function toView(r: TaskRow, now = new Date(), blackouts: BlackoutRanges = []): Task {
   const final = finalOf(r);
-  const next = r.status === 'running' ? nextWindowOpening(r.dialing.callingWindow, now, r.timezone, honoured(r, blackouts)) : null;
+  // running: the next instant it may dial (null: now); scheduled: when its first call would go out
+  const next =
+    r.status === 'running'
+      ? nextWindowOpening(r.dialing.callingWindow, now, r.timezone, honoured(r, blackouts))
+      : r.status === 'scheduled'
+        ? firstCallAt(r.dialing.callingWindow, r.start_at > now ? r.start_at : now, r.timezone, honoured(r, blackouts))
+        : null;
   return {
     id: r.id,
     name: r.name,
@@ -30,7 +36,7 @@ export function toView(r: TaskRow, now = new Date(), blackouts: BlackoutRanges =
     recordingId: r.recording_id,
     rosterId: r.roster_id,
     start: { mode: r.start_mode, at: r.start_at.toISOString(), atLocal: toLocalIso(r.start_at, r.timezone) },
-    sms: r.sms,
+    sms: { onDisconnect: r.sms.onDisconnect, onUnanswered: r.sms.onUnanswered, replyRules: r.sms.replyRules ?? [] },
     dialing: dialingView(r),
     progress: {
       total: r.total,
@@ -82,16 +88,22 @@ export function toSnapshot(r: TaskRow): TaskSnapshotT {
     recordingDurationMs: r.recording_duration_ms,
     rosterId: r.roster_id,
     total: r.total,
-    sms: r.sms,
+    // v1 carries the follow-up rules only (its schema has no reply rules)
+    sms: { onDisconnect: r.sms.onDisconnect, onUnanswered: r.sms.onUnanswered },
     dialing: dialingView(r),
     timezone: r.timezone,
     startAt: r.start_at.toISOString(),
   };
 }
 
-/** The public `task.status` event's payload: the task as `GET /v1/tasks/{id}` shows it. */
-export function statusPayload(r: TaskRow): { tenantId: string; task: Task } {
-  return { tenantId: r.tenant_id, task: toView(r) };
+/** Snapshot v2: v1 with the task's reply rules. */
+export function toSnapshotV2(r: TaskRow): TaskSnapshotV2T {
+  return { ...toSnapshot(r), sms: { onDisconnect: r.sms.onDisconnect, onUnanswered: r.sms.onUnanswered, replyRules: r.sms.replyRules ?? [] } };
+}
+
+/** The public `task.status` event's payload: the task as `GET /v1/tasks/{id}` shows it (its tenant's calendar given, as the API reads it). */
+export function statusPayload(r: TaskRow, blackouts: BlackoutRanges = [], now = new Date()): { tenantId: string; task: Task } {
+  return { tenantId: r.tenant_id, task: toView(r, now, blackouts) };
 }
 
 /** The public `task.progress` event's payload (the stream's; coalesced there). */

@@ -1,11 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { TaskCompleted } from '@autocall/contracts';
-import { handleBatchOnce, publishManyInTransaction, type BatchItem, type OutboxRelay } from '@autocall/bus';
+import { handleBatchOnce, type BatchItem, type OutboxRelay } from '@autocall/bus';
 import { PROGRESS_COUNTERS, taskRepository as repo, type ProgressCounter } from '../data/task.repository';
 import { foldKey, foldProgress, movesProgress, type TaskFold } from '../domain/progress';
 import { shouldComplete, type TaskRow } from '../domain/task';
-import { toSnapshot } from '../domain/task-view';
 import { publishProgress, publishStatus } from './public-events';
+import { publishSnapshots } from './snapshot-events';
 
 export const PROGRESS_CONSUMER = 'task.progress';
 
@@ -77,7 +77,7 @@ export class ProgressService {
       byRequest.set(requestId, [...(byRequest.get(requestId) ?? []), r]);
     }
     for (const [requestId, rows] of byRequest) {
-      await publishManyInTransaction(m, TaskCompleted, rows.map(toSnapshot), requestId);
+      await publishSnapshots(m, TaskCompleted, rows, requestId);
       await publishStatus(m, rows, requestId);
       // the last progress of a completed task: its final counters on the stream too
       await publishProgress(m, rows);

@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { publishManyInTransaction, type OutboxRelay } from '@autocall/bus';
+import type { OutboxRelay } from '@autocall/bus';
 import type { Logger } from '@autocall/logger';
 import { TaskStarted } from '@autocall/contracts';
 import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import { taskRepository as repo } from '../data/task.repository';
-import { toSnapshot } from '../domain/task-view';
+import { admitDue } from '../domain/active-limit';
 import { publishStatus } from './public-events';
+import { publishSnapshots } from './snapshot-events';
 
 /**
  * Starts due scheduled tasks. Every replica runs one; the claim (FOR UPDATE SKIP LOCKED, status
@@ -42,11 +43,18 @@ export class Scheduler {
     return dueIn === null ? this.opts.tickMs : Math.min(this.opts.tickMs, Math.max(0, Math.ceil(dueIn)));
   }
 
-  /** One claim transaction; returns how many tasks it started. */
+  /**
+   * One claim transaction; returns how many tasks it started. A due task of a tenant at its
+   * maxActiveTasks stays scheduled (and is not counted, so it never keeps the loop spinning): a
+   * later tick starts it once one of the tenant's tasks has ended.
+   */
   async startDue(): Promise<number> {
     const started = await this.db.transaction(async (m) => {
-      const rows = await repo.claimDue(m, this.opts.batch);
-      await publishManyInTransaction(m, TaskStarted, rows.map(toSnapshot));
+      const due = await repo.dueCandidates(m, this.opts.batch);
+      // under the locks of the tenants' limit rows: replicas starting tasks of one tenant take turns
+      const slots = await repo.lockActiveSlots(m, [...new Set(due.map((t) => t.tenant_id))]);
+      const rows = await repo.startClaimed(m, admitDue(due, slots).map((t) => t.id));
+      await publishSnapshots(m, TaskStarted, rows);
       await publishStatus(m, rows);
       return rows.length;
     });

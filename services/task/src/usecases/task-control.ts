@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, commonErrors, TaskCancelled } from '@autocall/contracts';
-import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
+import type { OutboxRelay } from '@autocall/bus';
 import { taskRepository as repo } from '../data/task.repository';
 import type { ControlAck, Dependencies } from '../domain/dependencies';
 import { taskErrors } from '../domain/errors';
 import type { ControlCommand, TaskRow } from '../domain/task';
-import { toSnapshot } from '../domain/task-view';
 import { publishStatus } from './public-events';
+import { publishSnapshots } from './snapshot-events';
 
 export interface ControlOptions {
   rpcTimeoutMs: number;
@@ -138,7 +138,7 @@ export class TaskControl {
         if (!(await repo.ackControl(m, row.id, ack.generation, lease.holder))) throw unavailable(); // a newer order has been acknowledged
         if (cmd !== 'cancel' && ack.cancelled && row.status !== 'cancelled' && row.status !== 'completed') {
           const r = await repo.update(m, row.id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
-          await publishInTransaction(m, TaskCancelled, toSnapshot(r));
+          await publishSnapshots(m, TaskCancelled, [r]);
           await publishStatus(m, [r]);
           return { adopted: true };
         }

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Static } from '@sinclair/typebox';
-import { AppError, newId, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type TaskDryRun, type UpdateTask } from '@autocall/contracts';
+import { AppError, DEFAULT_OPT_OUT_KEYWORDS, invalidField, isReplyableSender, newId, replyKeywordProblems, TaskCancelled, TaskCreated, TaskDeleted, TaskPaused, TaskResumed, TaskStarted, TaskUpdated, type CreateTask, type TaskDryRun, type UpdateTask } from '@autocall/contracts';
 import { publishInTransaction, type OutboxRelay } from '@autocall/bus';
 import { taskRepository as repo } from '../data/task.repository';
 import type { Dependencies } from '../domain/dependencies';
@@ -10,9 +10,11 @@ import { assertEndAfterStart, DEFAULT_DIALING, DEFAULT_SMS, enabledTemplates, me
 import { assertEditable, cancelRule, draftRow, hasEnded, pauseRule, resumedState, resumeRule, startFrom, type NewTask, type TaskRow } from '../domain/task';
 import { toDraftView, toSnapshot, toView, type TaskView } from '../domain/task-view';
 import { validateTaskName } from '../domain/task-name';
+import { assertActiveSlot } from '../domain/active-limit';
 import { publishStatus } from './public-events';
 import type { Reservations } from './reservations';
 import { type Lease, TaskControl } from './task-control';
+import { publishSnapshots } from './snapshot-events';
 
 type CreateInput = Static<typeof CreateTask>;
 type UpdateInput = Static<typeof UpdateTask>;
@@ -77,13 +79,21 @@ export class TaskService {
   /** Templates enabled in `sms`: each exists for the tenant, is approved and uses known variables; the account is active. */
   private async checkSms(tenantId: string, sms: SmsSettings, columns: string[]): Promise<void> {
     const ids = enabledTemplates(sms);
-    if (ids.length === 0) return;
+    const rules = sms.replyRules ?? [];
+    if (ids.length === 0 && rules.length === 0) return;
     const [templates, account] = await Promise.all([
       Promise.allSettled(ids.map((id) => this.deps.template(tenantId, id))),
-      Promise.allSettled([this.deps.smsAccountActive(tenantId)]),
+      Promise.allSettled([this.deps.smsAccount(tenantId)]),
     ]);
     for (const settled of templates) assertUsableTemplate(valueOf(settled), columns);
-    if (!valueOf(account[0])) throw taskErrors.SMS_ACCOUNT_INACTIVE();
+    const acc = valueOf(account[0]);
+    if (!acc.active) throw taskErrors.SMS_ACCOUNT_INACTIVE();
+    if (rules.length > 0) {
+      if (!isReplyableSender(acc.senderId)) throw taskErrors.SMS_SENDER_NOT_REPLYABLE();
+      // the account's opt-out keywords always win: a rule keyword equal to one could never match
+      const [clash] = replyKeywordProblems(rules, acc.optOutKeywords ?? DEFAULT_OPT_OUT_KEYWORDS);
+      if (clash) throw invalidField(clash.field, clash.message);
+    }
   }
 
   private async checkReferences(tenantId: string, input: CreateInput, sms: SmsSettings) {
@@ -105,8 +115,10 @@ export class TaskService {
     const start = startFrom(input.start, now, dialing.timeZone!);
     assertEndAfterStart(dialing, start.at);
     const sms = mergeSms(DEFAULT_SMS, input.sms);
-    const refs = await this.checkReferences(tenantId, input, sms);
     const immediate = start.mode === 'immediate';
+    // a first look without the lock (a dry run answers as the create would; the create looks again under it)
+    if (immediate) assertActiveSlot(await repo.activeSlots(this.db.manager, tenantId), true);
+    const refs = await this.checkReferences(tenantId, input, sms);
     return {
       id: newId(),
       tenant_id: tenantId,
@@ -142,11 +154,13 @@ export class TaskService {
     try {
       await this.deps.reserve(tenantId, id, { recordingId: task.recording_id, rosterId: task.roster_id, templateIds });
       row = await this.db.transaction(async (m) => {
+        // an immediate start takes one of the tenant's active slots under the tenant's lock (no RPC is held over it)
+        if (task.status === 'running') assertActiveSlot((await repo.lockActiveSlots(m, [tenantId])).get(tenantId), true);
         const r = await repo.insert(m, task);
-        await publishInTransaction(m, TaskCreated, toSnapshot(r), { requestId });
+        await publishSnapshots(m, TaskCreated, [r], requestId);
         if (task.start_mode === 'immediate') {
-          await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-          await publishStatus(m, [r], requestId);
+          await publishSnapshots(m, TaskStarted, [r], requestId);
+          await publishStatus(m, [r], requestId, this.now());
         }
         return r;
       });
@@ -273,6 +287,7 @@ export class TaskService {
         fields.start_mode = start.mode;
         fields.start_at = start.at;
         if (start.mode === 'immediate' && row.status === 'scheduled') {
+          assertActiveSlot((await repo.lockActiveSlots(m, [tenantId])).get(tenantId), true);
           fields.status = 'running';
           fields.started_at = now;
           started = true;
@@ -280,10 +295,10 @@ export class TaskService {
       }
       if (Object.keys(fields).length === 0) return view(row);
       const r = await repo.update(m, id, fields);
-      await publishInTransaction(m, TaskUpdated, toSnapshot(r), { requestId });
+      await publishSnapshots(m, TaskUpdated, [r], requestId);
       if (started) {
-        await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-        await publishStatus(m, [r], requestId);
+        await publishSnapshots(m, TaskStarted, [r], requestId);
+        await publishStatus(m, [r], requestId, this.now());
       }
       return view(r);
     });
@@ -310,8 +325,8 @@ export class TaskService {
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be paused.`);
         // after the hold committed in the dialer: no call of the task starts after pausedAt
         const r = await repo.update(m, id, { status: 'paused', paused_at: new Date() });
-        await publishInTransaction(m, TaskPaused, toSnapshot(r), { requestId });
-        await publishStatus(m, [r], requestId);
+        await publishSnapshots(m, TaskPaused, [r], requestId);
+        await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
     });
@@ -321,7 +336,10 @@ export class TaskService {
     const view = await this.viewer(tenantId);
     return this.transition(tenantId, id, async (before, lease) => {
       // Running already: the release is sent again, for the same reason as in pause.
-      if (resumeRule(before.status).kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be resumed.`);
+      const rule = resumeRule(before.status);
+      if (rule.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${before.status} task cannot be resumed.`);
+      // A paused task is active already: a resume adds none, so it needs no lock, only a tenant within its limit.
+      if (rule.kind !== 'same' && resumedState(before, new Date()).status === 'running') assertActiveSlot(await repo.activeSlots(this.db.manager, tenantId), false);
       const ack = await this.control.send(lease, before, 'release');
       return this.control.commit(lease, 'release', ack, async (m, row) => {
         const again = resumeRule(row.status);
@@ -330,9 +348,9 @@ export class TaskService {
         const now = new Date();
         const { status, firstStart } = resumedState(row, now);
         const r = await repo.update(m, id, { status, paused_at: null, ...(firstStart ? { started_at: now } : {}) });
-        await publishInTransaction(m, TaskResumed, toSnapshot(r), { requestId });
-        if (firstStart) await publishInTransaction(m, TaskStarted, toSnapshot(r), { requestId });
-        await publishStatus(m, [r], requestId);
+        await publishSnapshots(m, TaskResumed, [r], requestId);
+        if (firstStart) await publishSnapshots(m, TaskStarted, [r], requestId);
+        await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
     });
@@ -350,8 +368,8 @@ export class TaskService {
         if (again.kind === 'same') return view(row);
         if (again.kind === 'invalid') throw taskErrors.TASK_INVALID_TRANSITION(`A ${row.status} task cannot be cancelled.`);
         const r = await repo.update(m, id, { status: 'cancelled', cancelled_at: new Date(), cancelled: ack.cancelledCount ?? 0 });
-        await publishInTransaction(m, TaskCancelled, toSnapshot(r), { requestId });
-        await publishStatus(m, [r], requestId);
+        await publishSnapshots(m, TaskCancelled, [r], requestId);
+        await publishStatus(m, [r], requestId, this.now());
         return view(r);
       });
     });

@@ -13,6 +13,7 @@ export const en = {
   'library.file.empty': 'The file is empty.',
   'library.file.tooLarge': 'The file is too large: at most {max}.',
   'library.file.refusedSize': 'The file is larger than the platform accepts.',
+  'library.file.storageFull': 'This tenant’s storage is full: the file would take it past its limit. Delete recordings or rosters that are no longer needed, or ask the platform administrator for more space.',
 
   'templates.addTitle': 'Add SMS Template',
   'templates.editTitle': 'Edit SMS Template',
@@ -127,6 +128,7 @@ export const zh: Same = {
   'library.file.empty': '文件为空。',
   'library.file.tooLarge': '文件过大：最大 {max}。',
   'library.file.refusedSize': '文件超过平台允许的大小。',
+  'library.file.storageFull': '本租户的存储空间已满：此文件会超出其上限。请删除不再需要的录音或名单，或请平台管理员增加空间。',
 
   'templates.addTitle': '添加短信模板',
   'templates.editTitle': '编辑短信模板',
@@ -239,6 +241,7 @@ export const id: Same = {
   'library.file.empty': 'File kosong.',
   'library.file.tooLarge': 'File terlalu besar: maksimal {max}.',
   'library.file.refusedSize': 'File lebih besar dari yang diterima platform.',
+  'library.file.storageFull': 'Penyimpanan tenant ini penuh: file ini akan melewati batasnya. Hapus rekaman atau daftar yang tidak diperlukan lagi, atau minta administrator platform menambah ruang.',
 
   'templates.addTitle': 'Tambah Template SMS',
   'templates.editTitle': 'Ubah Template SMS',

@@ -2,12 +2,12 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { api, ApiError, unwrap, type Task } from '../../api/client';
-import { problemMessage } from '../../api/problem';
 import { FormDialog } from '../../components/FormDialog';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/languages';
 import { checkStep, placeApiError, stepOf, type Errors, type Field } from './check';
 import { forgetDraft, saveDraft, toBody, type Draft, type Step } from './draft';
+import { taskProblem } from '../problems';
 import { errorOf } from './said';
 import { StepName } from './StepName';
 import { StepRecording } from './StepRecording';
@@ -67,7 +67,7 @@ export function AddTaskDialog({ initial, restored, onClose, onCreated }: { initi
         goTo((step + 1) as Step);
       }
     } catch (err) {
-      setErrors({ form: { text: problemMessage(t, err) } });
+      setErrors({ form: { text: taskProblem(t, err) } });
     } finally {
       setBusy(false);
     }
@@ -88,8 +88,8 @@ export function AddTaskDialog({ initial, restored, onClose, onCreated }: { initi
         // refused, so nothing was made: the corrected draft is a new request and needs a new key
         setDraft((d) => ({ ...d, idempotencyKey: crypto.randomUUID() }));
         const placed = placeApiError(err);
-        show('form' in placed ? { form: { text: problemMessage(t, err) } } : placed);
-      } else setErrors({ form: { text: problemMessage(t, err) } });
+        show('form' in placed ? { form: { text: taskProblem(t, err) } } : placed);
+      } else setErrors({ form: { text: taskProblem(t, err) } });
     } finally {
       sending.current = false;
       setBusy(false);

@@ -1,7 +1,7 @@
 import { api, ApiError, unwrap, type Task } from '../../api/client';
 import type { MessageKey } from '../../i18n/languages';
 import { nameProblem } from '../taskName';
-import { toBody, type Draft, type Step } from './draft';
+import { retryOutcomes, toBody, type Draft, type Step } from './draft';
 import { minutesOf, zonedToUtc } from './wib';
 
 /** The places in the dialog an error can be shown at; `form` is the step's own alert. */
@@ -18,6 +18,11 @@ export type Field =
   | 'maxConcurrentCalls'
   | 'maxAttempts'
   | 'retryDelayMinutes'
+  | 'timeZone'
+  | 'endAt'
+  | 'retry_busy'
+  | 'retry_no_answer'
+  | 'retry_unavailable'
   | 'form';
 
 /** An error in words: a dictionary key (the console's own check) or the API's text. */
@@ -37,6 +42,11 @@ const STEP_OF: Record<Field, Step> = {
   maxConcurrentCalls: 3,
   maxAttempts: 3,
   retryDelayMinutes: 3,
+  timeZone: 3,
+  endAt: 3,
+  retry_busy: 3,
+  retry_no_answer: 3,
+  retry_unavailable: 3,
   form: 4,
 };
 export const stepOf = (f: Field): Step => STEP_OF[f];
@@ -55,6 +65,7 @@ export function placeApiError(err: ApiError): Errors {
     TEMPLATE_NOT_APPROVED: 'sms',
     TEMPLATE_VARIABLES_MISSING: 'sms',
     SMS_ACCOUNT_INACTIVE: 'sms',
+    END_BEFORE_START: 'endAt',
   };
   const text = err.message;
   const code = err.problem.code ?? '';
@@ -82,6 +93,11 @@ function fieldOfPath(raw: string): Field {
   if (p === 'dialing.maxConcurrentCalls') return 'maxConcurrentCalls';
   if (p === 'dialing.maxAttempts') return 'maxAttempts';
   if (p === 'dialing.retryDelayMinutes') return 'retryDelayMinutes';
+  if (p.startsWith('dialing.timeZone')) return 'timeZone';
+  if (p.startsWith('dialing.endAt')) return 'endAt';
+  if (p.startsWith('dialing.retry.busy')) return 'retry_busy';
+  if (p.startsWith('dialing.retry.no_answer')) return 'retry_no_answer';
+  if (p.startsWith('dialing.retry.unavailable')) return 'retry_unavailable';
   return 'form';
 }
 
@@ -96,7 +112,7 @@ export function localErrors(step: Step, d: Draft, now = Date.now()): Errors {
   if (step === 3) {
     if (!d.rosterId) e.rosterId = { key: 'tasks.roster.required' };
     if (d.startMode === 'scheduled') {
-      const at = zonedToUtc(d.startAt);
+      const at = zonedToUtc(d.startAt, d.timeZone);
       if (!at) e.start = { key: 'tasks.start.required' };
       else if (Date.parse(at) <= now) e.start = { key: 'tasks.start.past' };
     }
@@ -111,6 +127,17 @@ export function localErrors(step: Step, d: Draft, now = Date.now()): Errors {
     if (!whole(d.maxConcurrentCalls, 1, 10000)) e.maxConcurrentCalls = { key: 'tasks.number.invalid' };
     if (!whole(d.maxAttempts, 1, 10)) e.maxAttempts = { key: 'tasks.number.invalid' };
     if (!whole(d.retryDelayMinutes, 0, 1440)) e.retryDelayMinutes = { key: 'tasks.number.invalid' };
+    for (const o of retryOutcomes) {
+      const r = d.retry[o];
+      if (r.maxAttempts.trim() === '' && r.delayMinutes.trim() !== '') e[`retry_${o}`] = { key: 'tasks.retry.attemptsFirst' };
+      else if (r.maxAttempts.trim() !== '' && (!whole(r.maxAttempts, 1, 10) || (r.delayMinutes.trim() !== '' && !whole(r.delayMinutes, 0, 1440)))) e[`retry_${o}`] = { key: 'tasks.retry.invalid' };
+    }
+    if (d.endAt) {
+      const end = zonedToUtc(d.endAt, d.timeZone);
+      const start = d.startMode === 'scheduled' ? Date.parse(zonedToUtc(d.startAt, d.timeZone) ?? '') : now;
+      if (!end) e.endAt = { key: 'tasks.endAt.invalid' };
+      else if (!Number.isNaN(start) && Date.parse(end) <= start) e.endAt = { key: 'tasks.endAt.beforeStart' };
+    }
   }
   return e;
 }

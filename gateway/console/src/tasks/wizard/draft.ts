@@ -1,8 +1,17 @@
 import type { paths } from '../../api/schema';
+import { platformTimeZone } from '../../time/zone';
 import { zonedToUtc } from './wib';
 
 export type Step = 1 | 2 | 3 | 4;
 export type CreateTaskBody = paths['/v1/tasks']['post']['requestBody']['content']['application/json'];
+
+/** The outcomes a number is retried after (API.md `dialing.retry`), each with its own rule or, left empty, the general one. */
+export const retryOutcomes = ['busy', 'no_answer', 'unavailable'] as const;
+export type RetryOutcome = (typeof retryOutcomes)[number];
+export interface RetryRule {
+  maxAttempts: string;
+  delayMinutes: string;
+}
 
 export interface SmsRule {
   enabled: boolean;
@@ -21,8 +30,15 @@ export interface Draft {
   recordingId?: string;
   rosterId?: string;
   startMode: 'immediate' | 'scheduled';
-  /** `YYYY-MM-DDTHH:mm` in WIB */
+  /** `YYYY-MM-DDTHH:mm` in the task's zone */
   startAt: string;
+  /** the task's IANA zone: the start, the end, the calling window and blackouts are read in it */
+  timeZone: string;
+  skipBlackouts: boolean;
+  /** `YYYY-MM-DDTHH:mm` in the task's zone, or empty: no end */
+  endAt: string;
+  /** per outcome; an empty `maxAttempts` leaves the outcome to `maxAttempts`/`retryDelayMinutes` */
+  retry: Record<RetryOutcome, RetryRule>;
   onDisconnect: SmsRule;
   onUnanswered: SmsRule;
   windowStart: string;
@@ -40,6 +56,10 @@ export function newDraft(): Draft {
     name: '',
     startMode: 'immediate',
     startAt: '',
+    timeZone: platformTimeZone,
+    skipBlackouts: true,
+    endAt: '',
+    retry: { busy: { maxAttempts: '', delayMinutes: '' }, no_answer: { maxAttempts: '', delayMinutes: '' }, unavailable: { maxAttempts: '', delayMinutes: '' } },
     onDisconnect: { enabled: false },
     onUnanswered: { enabled: false },
     windowStart: '08:00',
@@ -54,6 +74,11 @@ const NIL = '00000000-0000-0000-0000-000000000000';
 
 /** The create request the draft stands for; the scheduled time goes as UTC (09:00 WIB → 02:00Z), whatever the browser's zone. */
 export function toBody(d: Draft): CreateTaskBody {
+  const retry: NonNullable<CreateTaskBody['dialing']>['retry'] = {};
+  for (const o of retryOutcomes) {
+    const r = d.retry[o];
+    if (r.maxAttempts.trim() !== '') retry[o] = { maxAttempts: Number(r.maxAttempts), ...(r.delayMinutes.trim() !== '' ? { delayMinutes: Number(r.delayMinutes) } : {}) };
+  }
   const rule = (r: SmsRule) => (r.enabled ? { enabled: true, templateId: r.templateId ?? null } : { enabled: false });
   return {
     name: d.name,
@@ -61,13 +86,17 @@ export function toBody(d: Draft): CreateTaskBody {
     // API judges what is filled in (the name) and answers "not found" for the rest, which the step ignores
     recordingId: d.recordingId ?? NIL,
     rosterId: d.rosterId ?? NIL,
-    start: d.startMode === 'immediate' ? { mode: 'immediate' } : { mode: 'scheduled', at: zonedToUtc(d.startAt) ?? d.startAt },
+    start: d.startMode === 'immediate' ? { mode: 'immediate' } : { mode: 'scheduled', at: zonedToUtc(d.startAt, d.timeZone) ?? d.startAt },
     sms: { onDisconnect: rule(d.onDisconnect), onUnanswered: rule(d.onUnanswered) },
     dialing: {
       maxConcurrentCalls: Number(d.maxConcurrentCalls),
       maxAttempts: Number(d.maxAttempts),
       retryDelayMinutes: Number(d.retryDelayMinutes),
       callingWindow: { start: d.windowStart, end: d.windowEnd },
+      timeZone: d.timeZone,
+      skipBlackouts: d.skipBlackouts,
+      retry,
+      ...(d.endAt ? { endAt: zonedToUtc(d.endAt, d.timeZone) ?? d.endAt } : {}),
     },
   };
 }
@@ -84,7 +113,8 @@ export function savedDraft(): Draft | undefined {
     const raw = window.sessionStorage.getItem(KEY);
     if (!raw) return undefined;
     const d = JSON.parse(raw) as Partial<Draft>;
-    return typeof d.idempotencyKey === 'string' ? { ...newDraft(), ...d } : undefined;
+    const fresh = newDraft();
+    return typeof d.idempotencyKey === 'string' ? { ...fresh, ...d, retry: { ...fresh.retry, ...d.retry } } : undefined;
   } catch {
     return undefined;
   }

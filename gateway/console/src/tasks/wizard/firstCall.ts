@@ -7,20 +7,23 @@ export interface Timing {
   startAt: string;
   windowStart: string;
   windowEnd: string;
+  /** the task's zone; the platform's (WIB) when absent */
+  timeZone?: string;
 }
 
 /**
  * When the first call of the draft would go out: its start (now, or the scheduled time), moved to
- * the next opening of the calling window (every day, in WIB) when it falls outside it — an immediate
+ * the next opening of the calling window (every day, in the task's zone) when it falls outside it — an immediate
  * task made at 21:00 WIB with the default 08:00–20:00 window waits for 08:00. `waits` says the
  * window moved it.
  */
 export function firstCall(d: Timing, now = Date.now()): { at: string; waits: boolean } | undefined {
-  const start = d.startMode === 'immediate' ? now : Date.parse(zonedToUtc(d.startAt) ?? '');
+  const zone = d.timeZone ?? platformTimeZone;
+  const start = d.startMode === 'immediate' ? now : Date.parse(zonedToUtc(d.startAt, zone) ?? '');
   const ws = minutesOf(d.windowStart);
   const we = minutesOf(d.windowEnd);
   if (Number.isNaN(start) || ws === undefined || we === undefined) return undefined;
-  const offset = offsetMs(platformTimeZone, start);
+  const offset = offsetMs(zone, start);
   const wall = start + offset;
   const dayStart = wall - (((wall % 86_400_000) + 86_400_000) % 86_400_000);
   const minute = (wall - dayStart) / 60_000;

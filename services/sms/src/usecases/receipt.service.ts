@@ -1,0 +1,116 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { isUuid, SmsStatusChanged, type DeliveryCallback } from '@autocall/contracts';
+import type { Static } from '@sinclair/typebox';
+import { publishManyInTransaction, type OutboxRelay } from '@autocall/bus';
+import type { Logger } from '@autocall/logger';
+import { WorkLoop, type TurnResult } from '@autocall/work-loop';
+import { receiptRepository, type NewReceipt } from '../data/receipt.repository';
+import type { MessageRow } from '../data/message.repository';
+import { deliveryState, simulatedReceipt } from '../domain/reply';
+import { statusEvent } from './message.view';
+
+/**
+ * Applies the kept receipts of these messages where they are `sent` (a message still `queued` keeps
+ * its receipts until its send settles, which calls this again): `undelivered` if any part is,
+ * `delivered` when every part is. Returns the messages whose state changed.
+ */
+export async function applyReceipts(m: EntityManager, messageIds: string[]): Promise<MessageRow[]> {
+  const found = await receiptRepository.sentWithReceipts(m, messageIds);
+  const settle = found.flatMap(({ message, receipts }) => {
+    const state = deliveryState(receipts, message.segments);
+    if (!state) return [];
+    const deciding = receipts.filter((r) => r.status === state);
+    const last = deciding[deciding.length - 1];
+    return [{ id: message.id, status: state, at: last.at, error: state === 'undelivered' ? (deciding.find((r) => r.error_code)?.error_code ?? null) : null }];
+  });
+  return receiptRepository.settle(m, settle);
+}
+
+export type DeliveryBody = Static<typeof DeliveryCallback>;
+
+/** Delivery receipts: from a provider's callback, or the simulated provider's own. Stored before the 204. */
+export class ReceiptService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly logger: Logger,
+  ) {}
+
+  /** One receipt of the tenant (its callback token said whose): kept, and applied if its message has settled. */
+  async receive(tenantId: string, body: DeliveryBody, requestId?: string): Promise<void> {
+    if (!isUuid(body.messageId)) {
+      this.logger.info({ tenantId }, 'delivery receipt for a message id that is not ours; ignored');
+      return;
+    }
+    const part = body.part !== undefined && (body.parts ?? 2) > 1 ? body.part : 0;
+    await this.batched({ tenantId, messageId: body.messageId, part, status: body.status, errorCode: body.errorCode ?? null, reportedAt: body.at ?? null }, requestId);
+  }
+
+  private waiting: { receipt: NewReceipt; requestId?: string; done: (err?: unknown) => void }[] = [];
+  private flushing = false;
+
+  /**
+   * Receipts that arrive together (a provider posting many at once) share one transaction: each
+   * caller is answered when the commit that holds its receipt is done (so a 204 still means
+   * stored). Should the shared commit fail, each is tried on its own, so one cannot sink the rest.
+   */
+  private batched(receipt: NewReceipt, requestId?: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ receipt, requestId, done: (err) => (err ? reject(err as Error) : resolve()) });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, 500);
+      try {
+        await this.record(batch.map((w) => w.receipt), batch.length === 1 ? batch[0].requestId : undefined);
+        for (const w of batch) w.done();
+      } catch (err) {
+        if (batch.length === 1) batch[0].done(err);
+        else {
+          for (const w of batch) {
+            await this.record([w.receipt], w.requestId).then(
+              () => w.done(),
+              (e: unknown) => w.done(e),
+            );
+          }
+        }
+      }
+    }
+    this.flushing = false;
+  }
+
+  private async record(receipts: NewReceipt[], requestId?: string, m?: EntityManager): Promise<void> {
+    const run = async (tx: EntityManager) => {
+      const { fresh, foreign } = await receiptRepository.insertMany(tx, receipts);
+      if (foreign > 0) this.logger.info({ receipts: foreign }, 'delivery receipt for a message that is not this tenant\'s; ignored');
+      const changed = await applyReceipts(tx, fresh);
+      await publishManyInTransaction(tx, SmsStatusChanged, changed.map(statusEvent), requestId);
+      return changed.length;
+    };
+    const changed = m ? await run(m) : await this.db.transaction(run);
+    if (changed > 0) this.relay.nudge();
+  }
+
+  /** The simulated provider's receipts, reported `dlrMs` after each send: a loop (replicas share it by row locks). */
+  simulatedReceipts(dlrMs: number): WorkLoop {
+    return new WorkLoop({
+      name: 'simulated delivery receipts',
+      logger: this.logger,
+      intervalMs: Math.max(50, Math.min(500, Math.floor(dlrMs / 2) || 50)),
+      turn: async (): Promise<TurnResult> => {
+        const n = await this.db.transaction(async (m) => {
+          const due = await receiptRepository.takeSimulatedDue(m, dlrMs, 500);
+          await this.record(due.map((d) => ({ tenantId: d.tenant_id, messageId: d.message_id, part: 0, status: simulatedReceipt(d.phone), errorCode: simulatedReceipt(d.phone) === 'undelivered' ? 'SIM_UNREACHABLE' : null, reportedAt: null })), undefined, m);
+          return due.length;
+        });
+        return n === 500 ? 'again' : undefined;
+      },
+    });
+  }
+}
