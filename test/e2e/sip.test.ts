@@ -5,10 +5,11 @@
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
-import { eventually } from '@autocall/testing';
+import { eventually, sql } from '@autocall/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario, sippInstalled, udpPortBound } from '../../services/dialer/test/sip/sip-test-kit';
+import { sippByeOk, sippResponse, sippSdp } from '../../services/dialer/test/sip/sipp-xml';
 import { announcement, sit, ulawWav } from '../../services/dialer/test/sip/test-audio';
 import { allPages, call, e164, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
@@ -306,27 +307,61 @@ run('the platform with a SIP trunk carrier against SIPp', () => {
     const peer = await sipp!.exit;
     expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
   }, 90_000);
+
+  it('when callees press 1 then 9 (RFC 4733) on a task with DTMF rules, then the calls show the keys and the tag, the numbers are on the DNC list (source dtmf) and number.tagged is stored', async () => {
+    await sipp?.exit;
+    const base = p!.url;
+    const { id: tenantId, auth } = await newTenant(base);
+    const recording = await uploadRecording(base, auth);
+    const rows = rosterRows(87630021700, 2);
+    const roster = await uploadRoster(base, auth, rows);
+    const dir = mkdtempSync(join(tmpdir(), 'dtmf-e2e-'));
+    const file = join(dir, 'dtmf.xml');
+    writeFileSync(file, dtmfScenario());
+    sipp = await startSipp(sipPort, mediaPort, 2, file, false);
+    const created = await call(base, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: {
+        name: 'SIP DTMF',
+        recordingId: recording.body.id,
+        rosterId: roster.body.id,
+        start: { mode: 'immediate' },
+        dialing: {
+          ...OPEN_DIALING,
+          maxConcurrentCalls: 2,
+          dtmf: { enabled: true, rules: [{ digits: '1', action: 'tag', tag: 'interested' }, { digits: '9', action: 'optOut', hangup: true }] },
+        },
+      },
+    });
+    expect([created.status, created.body.dialing?.dtmf?.rules?.length]).toEqual([201, 2]);
+    const taskId = created.body.id as string;
+    await eventually(async () => (await call(base, 'GET', `/v1/tasks/${taskId}`, { headers: auth })).body.status === 'completed', 30_000, 200);
+    const calls = await allPages(base, auth, `/v1/tasks/${taskId}/calls`);
+    expect(calls.map((c) => [c.outcome, c.hangupBy, c.dtmf, c.tags])).toEqual([
+      ['answered', 'system', '19', ['interested']],
+      ['answered', 'system', '19', ['interested']],
+    ]);
+    for (const r of rows) {
+      const listed = await call(base, 'GET', `/v1/dnc/${encodeURIComponent(e164(r.phone)).replace('%2B', '+')}`, { headers: auth });
+      expect([listed.status, listed.body.source]).toEqual([200, 'dtmf']);
+    }
+    const tagged = await eventually(async () => {
+      const got = await sql<{ data: { phone: string; tag: string | null; optOut: boolean; source: string } }>(`SELECT (body::jsonb)->'data' AS data FROM events.events WHERE tenant_id = $1 AND type = 'number.tagged'`, [tenantId]);
+      return got.length >= 4 ? got : undefined;
+    });
+    expect(tagged.map((t) => `${t.data.phone.slice(-1)} ${t.data.tag} ${t.data.optOut} ${t.data.source}`).sort()).toEqual(['0 interested false dtmf', '0 null true dtmf', '1 interested false dtmf', '1 null true dtmf']);
+    const peer = await sipp!.exit;
+    expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
+  }, 60_000);
 });
 
 /** A SIPp UAS answering by the called number's last digit with early media or a false answer (see the test above). */
 function byNumberEarlyMedia(f: { vacant: string; reorder: string; announce: string; announceMs: number }): string {
-  const sdp = ['v=0', 'o=sipp 1 1 IN IP[local_ip_type] [local_ip]', 's=-', 'c=IN IP[media_ip_type] [media_ip]', 't=0 0', 'm=audio [media_port] RTP/AVP 0', 'a=rtpmap:0 PCMU/8000'];
-  const send = (status: string, opts: { tag?: boolean; sdp?: boolean; next?: string } = {}) =>
-    `  <send${opts.next ? ` next="${opts.next}"` : ''}><![CDATA[
-SIP/2.0 ${status}
-[last_Via:]
-[last_From:]
-[last_To:]${opts.tag === false ? '' : ';tag=[pid]SIPpTag01[call_number]'}
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-${opts.sdp ? `Content-Type: application/sdp\nContent-Length: [len]\n\n${sdp.join('\n')}` : 'Content-Length: 0\n'}
-]]></send>`;
   const early = (label: string, wavFile: string, ms: number) => `  <label id="${label}"/>
-${send('183 Session Progress', { sdp: true })}
+${sippResponse('183 Session Progress', { sdp: sippSdp() })}
   <nop><action><exec rtp_stream="${wavFile},1,0"/></action></nop>
   <pause milliseconds="${ms}"/>
-${send('480 Temporarily Unavailable')}
+${sippResponse('480 Temporarily Unavailable')}
   <recv request="ACK" timeout="5000" next="99"/>`;
   return `<?xml version="1.0" encoding="ISO-8859-1"?>
 <scenario name="early media by number">
@@ -338,24 +373,39 @@ ${send('480 Temporarily Unavailable')}
       <ereg regexp="^INVITE sip:[^@ ]*4@" search_in="msg" check_it="false" assign_to="d4"/>
     </action>
   </recv>
-${send('100 Trying', { tag: false })}
+${sippResponse('100 Trying', { tag: false })}
   <nop test="d1" next="10"/>
   <nop test="d2" next="20"/>
   <nop test="d3" next="30"/>
   <nop test="d4" next="40"/>
-${send('200 OK', { sdp: true })}
+${sippResponse('200 OK', { sdp: sippSdp() })}
   <recv request="ACK" timeout="5000" crlf="true"/>
   <recv request="BYE" timeout="30000"/>
-${send('200 OK', { tag: false, next: '99' })}
+${sippResponse('200 OK', { tag: false, next: '99' })}
 ${early('10', f.vacant, 2300)}
 ${early('20', f.reorder, 2300)}
 ${early('30', f.announce, f.announceMs)}
   <label id="40"/>
-${send('200 OK', { sdp: true })}
+${sippResponse('200 OK', { sdp: sippSdp() })}
   <recv request="ACK" timeout="5000" crlf="true"/>
   <nop><action><exec rtp_stream="${f.reorder},1,0"/></action></nop>
-  <recv request="BYE" timeout="10000"/>
-${send('200 OK', { tag: false })}
+${sippByeOk(10_000)}
   <label id="99"/>
+</scenario>`;
+}
+
+/** A SIPp UAS that answers with telephone-event 101 and presses 1, then 9 (SIPp's RFC 4733 captures). */
+function dtmfScenario(): string {
+  const pcap = (k: number) => `  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_${k}.pcap"/></action></nop>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1"?>
+<scenario name="dtmf 1 then 9">
+  <recv request="INVITE" timeout="30000"/>
+${sippResponse('200 OK', { sdp: sippSdp({ telephoneEvent: true }) })}
+  <recv request="ACK" timeout="5000" crlf="true"/>
+  <pause milliseconds="300"/>
+${pcap(1)}
+  <pause milliseconds="800"/>
+${pcap(9)}
+${sippByeOk()}
 </scenario>`;
 }

@@ -61,8 +61,9 @@ export async function buildApp(deps: DialerDeps): Promise<App> {
   const attempts = new AttemptRepository(db, clock);
   const carrier = deps.carrier ?? createCarrier(config, db, logger);
   const recordings = new RecordingClient(config.RECORDING_URL, config.INTERNAL_TOKEN);
+  const dncRepository = new DncRepository(db);
   const engine = new DialerEngine(
-    { attempts, tasks, carrier, bus, nudgeOutbox: () => relay.nudge(), loadUlaw: (tenant, id) => recordings.loadUlaw(tenant, id), logger },
+    { attempts, tasks, dnc: dncRepository, carrier, bus, nudgeOutbox: () => relay.nudge(), loadUlaw: (tenant, id) => recordings.loadUlaw(tenant, id), logger },
     {
       me: config.DIALER_ID,
       leaseMs: config.DIALER_LEASE_MS,
@@ -79,7 +80,7 @@ export async function buildApp(deps: DialerDeps): Promise<App> {
   app.decorate('dialer', engine);
   callsRoutes(app, new TaskCalls(tasks, attempts, bus));
   const phones = new PhoneNormalizer({ defaultRegion: config.DNC_DEFAULT_REGION, allowedRegions: config.DNC_ALLOWED_REGIONS.split(',') });
-  const dnc = new DncList(new DncRepository(db), phones, phones.defaultCountryCode, {
+  const dnc = new DncList(dncRepository, phones, phones.defaultCountryCode, {
     maxUncompressedBytes: config.DNC_IMPORT_MAX_UNCOMPRESSED_BYTES,
     maxRatio: config.DNC_IMPORT_MAX_COMPRESSION_RATIO,
     maxExpandedBytes: config.DNC_IMPORT_MAX_EXPANDED_BYTES,

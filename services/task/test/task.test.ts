@@ -133,7 +133,7 @@ describe('creating a task', () => {
     expect(a.body.status).toBe('scheduled');
     expect(a.body.dialing).toEqual({
       maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] },
-      timeZone: 'Asia/Jakarta', skipBlackouts: true, retry: {}, endAt: null, endAtLocal: null,
+      timeZone: 'Asia/Jakarta', skipBlackouts: true, retry: {}, endAt: null, endAtLocal: null, dtmf: { enabled: false, rules: [] },
     });
     expect(a.body.startedAt).toBeNull();
     expect(a.body.start.atLocal).toBe(`${local}:00+07:00`);
@@ -184,6 +184,11 @@ describe('creating a task', () => {
     [{ sms: { onUnanswered: { enabled: false, includeInvalid: 'yes' } } }, 'sms.onUnanswered.includeInvalid'],
     [{ sms: { onDisconnect: { enabled: false, includeInvalid: true } } }, 'sms.onDisconnect.includeInvalid'],
     [{ sms: { onDisconnect: { enabled: false, when: 'machineAnswered' } } }, 'sms.onDisconnect.when'],
+    [{ dialing: { dtmf: { enabled: true, rules: [{ digits: '12345678901', action: 'tag', tag: 'x' }] } } }, 'dialing.dtmf.rules.0.digits'],
+    [{ dialing: { dtmf: { enabled: true, rules: [{ digits: '1a', action: 'tag', tag: 'x' }] } } }, 'dialing.dtmf.rules.0.digits'],
+    [{ dialing: { dtmf: { enabled: true, rules: [{ digits: '1', action: 'call' }] } } }, 'dialing.dtmf.rules.0.action'],
+    [{ dialing: { dtmf: { enabled: true, rules: [{ digits: '1', action: 'tag' }] } } }, 'dialing.dtmf.rules.0.tag'],
+    [{ dialing: { dtmf: { enabled: true, extra: 1 } } }, 'dialing.dtmf.extra'],
     [{ recordingId: 'nope' }, 'recordingId'],
   ])('when the body has %p, then 400 VALIDATION_FAILED naming %s and nothing is created', async (extra, field) => {
     const w = await refusedWorld();
@@ -208,6 +213,25 @@ describe('creating a task', () => {
     expect(patched.body.sms.onDisconnect.when).toBe('humanAnswered');
     const updated = (await outbox(res.body.id)).filter((e) => e.name === 'task.updated').pop();
     expect(updated?.payload.sms.onUnanswered.includeInvalid).toBe(false);
+  });
+
+  it('when dialing.dtmf rules are given, then the task keeps them (hangup defaulting to false), shows dtmf off otherwise, and a PATCH replaces them', async () => {
+    const w = await world();
+    const plain = await call(w.tenant, 'POST', '/v1/tasks', w.body());
+    expect(plain.body.dialing.dtmf).toEqual({ enabled: false, rules: [] });
+    const res = await call(w.tenant, 'POST', '/v1/tasks', w.body({ dialing: { dtmf: { enabled: true, rules: [{ digits: '1', action: 'tag', tag: 'interested' }, { digits: '9', action: 'optOut', hangup: true }] } } }));
+    expect(res.status).toBe(201);
+    expect(res.body.dialing.dtmf).toEqual({
+      enabled: true,
+      rules: [
+        { digits: '1', action: 'tag', tag: 'interested', hangup: false },
+        { digits: '9', action: 'optOut', hangup: true },
+      ],
+    });
+    const patched = await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { dialing: { dtmf: { enabled: false } } });
+    expect(patched.body.dialing.dtmf).toEqual({ enabled: false, rules: [] });
+    const updated = (await outbox(res.body.id)).filter((e) => e.name === 'task.updated').pop();
+    expect(updated?.payload.dialing.dtmf).toEqual({ enabled: false, rules: [] });
   });
 
   it('when the window ends at 24:00 and a caller id is E.164, then they are accepted', async () => {

@@ -1112,6 +1112,15 @@ export interface components {
                         };
                     };
                     endAt: string | null;
+                    dtmf: {
+                        enabled: boolean;
+                        rules: {
+                            digits: string;
+                            action: "tag" | "optOut";
+                            tag?: string;
+                            hangup?: boolean;
+                        }[];
+                    };
                     endAtLocal: string | null;
                 };
                 progress: {
@@ -1208,6 +1217,15 @@ export interface components {
                     };
                 };
                 endAt: string | null;
+                dtmf: {
+                    enabled: boolean;
+                    rules: {
+                        digits: string;
+                        action: "tag" | "optOut";
+                        tag?: string;
+                        hangup?: boolean;
+                    }[];
+                };
                 endAtLocal: string | null;
             };
             progress: {
@@ -5156,6 +5174,20 @@ export interface operations {
                                 delayMinutes?: number;
                             };
                         };
+                        /** @description DTMF on a SIP carrier: RFC 4733 telephone-events, in-band tones as fallback; one key press counts once. A PATCH replaces the whole. */
+                        dtmf?: {
+                            enabled: boolean;
+                            rules?: {
+                                /** @description 1–8 of 0–9 * #; matched when the keys pressed so far end with them */
+                                digits: string;
+                                /** @description tag: the number gets `tag`; optOut: it goes on the DNC list (source dtmf) */
+                                action: "tag" | "optOut";
+                                /** @description required for action tag */
+                                tag?: string;
+                                /** @description end the call on this match (default false) */
+                                hangup?: boolean;
+                            }[];
+                        };
                         endAt?: string | null;
                     };
                 };
@@ -5455,6 +5487,20 @@ export interface operations {
                                 /** @description after each such attempt; default retryDelayMinutes */
                                 delayMinutes?: number;
                             };
+                        };
+                        /** @description DTMF on a SIP carrier: RFC 4733 telephone-events, in-band tones as fallback; one key press counts once. A PATCH replaces the whole. */
+                        dtmf?: {
+                            enabled: boolean;
+                            rules?: {
+                                /** @description 1–8 of 0–9 * #; matched when the keys pressed so far end with them */
+                                digits: string;
+                                /** @description tag: the number gets `tag`; optOut: it goes on the DNC list (source dtmf) */
+                                action: "tag" | "optOut";
+                                /** @description required for action tag */
+                                tag?: string;
+                                /** @description end the call on this match (default false) */
+                                hangup?: boolean;
+                            }[];
                         };
                         endAt?: string | null;
                     };

@@ -32,6 +32,18 @@ export const RetryRule = Type.Object({ maxAttempts: Type.Integer(), delayMinutes
 /** Retries per outcome (API.md `dialing.retry`); an outcome left out uses maxAttempts / retryDelayMinutes. */
 export const RetryPolicy = Type.Object({ no_answer: Type.Optional(RetryRule), busy: Type.Optional(RetryRule), unavailable: Type.Optional(RetryRule) });
 
+/** One DTMF rule (API.md `dialing.dtmf`): keys that, pressed while the recording plays, tag the number or opt it out. */
+export const DtmfRule = Type.Object({
+  digits: Type.String(),
+  action: Type.Union([Type.Literal('tag'), Type.Literal('optOut')]),
+  /** action tag: the tag set */
+  tag: Type.Optional(Type.String()),
+  /** end the call on this match */
+  hangup: Type.Optional(Type.Boolean()),
+});
+/** DTMF capture on a SIP carrier (absent: off). */
+export const DtmfSettings = Type.Object({ enabled: Type.Boolean(), rules: Type.Array(DtmfRule) });
+
 export const TaskDialingSettings = Type.Object({
   maxConcurrentCalls: Type.Integer(),
   callsPerSecond: Type.Number(),
@@ -48,6 +60,8 @@ export const TaskDialingSettings = Type.Object({
   retry: Type.Optional(RetryPolicy),
   /** When numbers still pending end `expired` (UTC); absent or null: no end. */
   endAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+  /** Keys pressed while the recording plays (absent: off). */
+  dtmf: Type.Optional(DtmfSettings),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { RetryPolicy, TaskDialingSettings } from '../events/task.events';
+import { DtmfSettings, RetryPolicy, TaskDialingSettings } from '../events/task.events';
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
@@ -94,6 +94,27 @@ const retryInput = Type.Object(
   { additionalProperties: false, description: 'Retries per outcome; an outcome left out uses maxAttempts and retryDelayMinutes. A PATCH replaces the whole.' },
 );
 
+const dtmfInput = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    rules: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            digits: Type.String({ pattern: '^[0-9*#]{1,8}$', description: '1–8 of 0–9 * #; matched when the keys pressed so far end with them' }),
+            action: Type.Union([Type.Literal('tag'), Type.Literal('optOut')], { description: 'tag: the number gets `tag`; optOut: it goes on the DNC list (source dtmf)' }),
+            tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'required for action tag' })),
+            hangup: Type.Optional(Type.Boolean({ description: 'end the call on this match (default false)' })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 20 },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'DTMF on a SIP carrier: RFC 4733 telephone-events, in-band tones as fallback; one key press counts once. A PATCH replaces the whole.' },
+);
+
 const dialingInput = (withDefaults: boolean) =>
   Type.Object(
     {
@@ -109,6 +130,7 @@ const dialingInput = (withDefaults: boolean) =>
       ),
       skipBlackouts: Type.Optional(Type.Boolean({ ...d(withDefaults, true), description: "Honour the tenant's blackout dates (GET /v1/calendar)" })),
       retry: Type.Optional(retryInput),
+      dtmf: Type.Optional(dtmfInput),
       endAt: Type.Optional(
         Nullable(
           Type.String({
@@ -152,6 +174,7 @@ export const TaskDialingView = Type.Object({
   endAt: Nullable(DateTime),
   /** endAt in the task's zone with its offset */
   endAtLocal: Nullable(Type.String()),
+  dtmf: DtmfSettings,
 });
 
 const SmsRuleView = Type.Object({

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { DncSource } from '@autocall/contracts';
+import { NumberTagged, type DncSource, type NumberTaggedT } from '@autocall/contracts';
+import { publishManyInTransaction } from '@autocall/bus';
 
 export interface DncRow {
   phone: string;
@@ -46,6 +47,29 @@ export class DncRepository {
       if (inserted[0]) return { created: true, row: inserted[0] };
       const [row] = (await m.query(`SELECT ${COLUMNS} FROM dnc_entries WHERE tenant_id = $1 AND phone = $2`, [tenantId, e.phone])) as DncRow[];
       return { created: false, row };
+    });
+  }
+
+  /**
+   * What a call's DTMF rules did to its number, in one transaction: listed (source `dtmf`) when a
+   * rule opted it out, and a number.tagged event per tag and for the opt-out, through the outbox.
+   */
+  async applyDtmf(tenantId: string, taskId: string, phone: string, tags: readonly string[], optOut: boolean): Promise<void> {
+    const events: NumberTaggedT[] = [
+      ...tags.map((tag) => ({ tenantId, taskId, phone, tag, source: 'dtmf' as const, optOut: false })),
+      ...(optOut ? [{ tenantId, taskId, phone, tag: null, source: 'dtmf' as const, optOut: true }] : []),
+    ];
+    if (events.length === 0) return;
+    await this.db.transaction(async (m) => {
+      if (optOut) {
+        await m.query(dncLockSql('exclusive', '$1'), [tenantId]);
+        await m.query(
+          `INSERT INTO dnc_entries (tenant_id, phone, raw_phone, reason, source, created_by) VALUES ($1, $2, $2, 'DTMF opt-out', 'dtmf', NULL)
+           ON CONFLICT (tenant_id, phone) DO NOTHING`,
+          [tenantId, phone],
+        );
+      }
+      await publishManyInTransaction(m, NumberTagged, events);
     });
   }
 

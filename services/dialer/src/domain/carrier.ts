@@ -23,6 +23,8 @@ export interface DialRequest {
   /** E.164 caller id, or null for the carrier's default. */
   callerId: string | null;
   ringTimeoutSeconds: number;
+  /** Keys to collect while the recording plays, and what they do (dialing.dtmf); absent: none. */
+  dtmf?: DtmfSettings | null;
   recording: {
     id: string;
     durationMs: number;
@@ -50,6 +52,12 @@ export interface DialRequest {
    * call whose dialog was never stored is one the far end was never told is up.
    */
   onDialog?: (dialog: CarrierDialog) => Promise<void>;
+}
+
+/** A task's DTMF capture: the rules matched against the keys pressed so far. */
+export interface DtmfSettings {
+  enabled: boolean;
+  rules: { digits: string; action: 'tag' | 'optOut'; tag?: string; hangup?: boolean }[];
 }
 
 /** What a carrier needs to end a call it placed, from any process; opaque to the dialer, stored as JSON. */
@@ -90,6 +98,8 @@ export interface CallResult {
   dtmf?: string | null;
   /** tags the task's DTMF rules set on the number during the call */
   tags?: string[];
+  /** a DTMF rule opted the number out (it goes on the DNC list, source dtmf) */
+  optOut?: boolean;
   startedAt: Date;
   answeredAt: Date | null;
   endedAt: Date;

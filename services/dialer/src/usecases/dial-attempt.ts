@@ -8,6 +8,8 @@ import type { ResultFlusher } from './result-flusher';
 export interface AttemptDialerDeps {
   tasks: TaskRepository;
   carrier: Carrier;
+  /** A call's DTMF rules tagged its number or opted it out: list it, announce number.tagged. */
+  applyDtmf: (a: ClaimedAttempt, tags: string[], optOut: boolean) => Promise<void>;
   /** Stores an attempt's changed carrier dialog (answered), while it is still `dialing`. */
   storeDialog: (attemptId: string, dialog: CarrierDialog) => Promise<void>;
   flusher: ResultFlusher;
@@ -44,6 +46,7 @@ export class AttemptDialer {
       attempt: a.attempt,
       callerId: a.callerId,
       ringTimeoutSeconds: a.ringTimeoutSeconds,
+      dtmf: a.dtmf,
       recording: {
         id: recordingId ?? '',
         durationMs: a.recordingDurationMs,
@@ -64,7 +67,13 @@ export class AttemptDialer {
     carrier
       .dial(request)
       .then(
-        (result) => flusher.result({ attempt: a, result }),
+        async (result) => {
+          // before the result, so that a retry's claim already finds the number listed
+          if (result.optOut || (result.tags?.length ?? 0) > 0) {
+            await this.deps.applyDtmf(a, result.tags ?? [], result.optOut === true).catch((err: unknown) => log.error({ err, attemptId: a.id }, 'DTMF tags not stored'));
+          }
+          flusher.result({ attempt: a, result });
+        },
         (err: unknown) => {
           if (!isNotPlaced(err)) {
             // Anything else may have happened after the INVITE left: a failed call, never redialled.

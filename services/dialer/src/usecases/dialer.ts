@@ -10,6 +10,7 @@ import { LeaseRenewal } from './lease-renewal';
 import { ResultFlusher } from './result-flusher';
 import { RosterLoader } from './roster-loader';
 import { Sweeper } from './sweeper';
+import type { DncRepository } from '../data/dnc.repository';
 import { OrphanHangup } from './orphan-hangup';
 
 export interface EngineOptions {
@@ -35,6 +36,8 @@ export interface EngineOptions {
 export interface EngineDeps {
   attempts: AttemptRepository;
   tasks: TaskRepository;
+  /** the DNC list, for DTMF opt-outs (and their number.tagged events) */
+  dnc: DncRepository;
   carrier: Carrier;
   bus: Bus;
   /** Publishes committed outbox rows now. */
@@ -73,6 +76,10 @@ export class DialerEngine {
     const dialer = new AttemptDialer({
       tasks,
       storeDialog: (id, dialog) => attempts.storeDialog(id, dialog),
+      applyDtmf: async (a, tags, optOut) => {
+        await deps.dnc.applyDtmf(a.tenantId, a.taskId, a.phone, tags, optOut);
+        nudgeOutbox();
+      },
       onSettled,
       carrier: deps.carrier,
       flusher: this.flusher,

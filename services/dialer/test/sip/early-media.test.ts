@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SipCarrier } from '../../src/adapters/sip';
 import { dialRequest, sippInstalled, startSipp, testCarrier } from './sip-test-kit';
+import { sippByeOk, sippResponse, sippSdp } from './sipp-xml';
 import { announcement, audioToolsInstalled, sit, ulawWav } from './test-audio';
 
 /**
@@ -13,37 +14,16 @@ import { announcement, audioToolsInstalled, sit, ulawWav } from './test-audio';
  */
 const run = (sippInstalled && audioToolsInstalled) || process.env.CI ? describe : describe.skip;
 
-const SDP = `      v=0
-      o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000`;
-
-const response = (status: string, extra = '', sdp = false) => `  <send>
-    <![CDATA[
-      SIP/2.0 ${status}
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-${extra ? `      ${extra}\n` : ''}${sdp ? `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}` : '      Content-Length: 0'}
-    ]]>
-  </send>`;
-
 /** 183 with SDP, `audio` streamed as early media, then `final`. */
 function earlyMediaScenario(wav: string, ms: number, final: string): string {
   return `<?xml version="1.0" encoding="ISO-8859-1"?>
 <scenario name="early media then ${final}">
   <recv request="INVITE" timeout="10000"/>
-${response('100 Trying')}
-${response('183 Session Progress', '', true)}
+${sippResponse('100 Trying', { tag: false })}
+${sippResponse('183 Session Progress', { sdp: sippSdp() })}
   <nop><action><exec rtp_stream="${wav},1,0"/></action></nop>
   <pause milliseconds="${ms}"/>
-${response(final)}
+${sippResponse(final)}
   <recv request="ACK" timeout="5000"/>
 </scenario>`;
 }
@@ -53,22 +33,11 @@ function falseAnswerScenario(wav: string): string {
   return `<?xml version="1.0" encoding="ISO-8859-1"?>
 <scenario name="false answer">
   <recv request="INVITE" timeout="10000"/>
-${response('100 Trying')}
-${response('200 OK', '', true)}
+${sippResponse('100 Trying', { tag: false })}
+${sippResponse('200 OK', { sdp: sippSdp() })}
   <recv request="ACK" timeout="5000" crlf="true"/>
   <nop><action><exec rtp_stream="${wav},1,0"/></action></nop>
-  <recv request="BYE" timeout="10000"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
+${sippByeOk(10_000)}
 </scenario>`;
 }
 

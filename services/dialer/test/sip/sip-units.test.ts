@@ -1,6 +1,6 @@
 import { digestAuthorization, parseChallenge, pickChallenge } from '../../src/adapters/sip/digest-auth';
 import { mapFinalResponse } from '../../src/adapters/sip/outcome';
-import { parseSdpAnswer } from '../../src/adapters/sip/sdp';
+import { parseSdpAnswer, sdpOffer } from '../../src/adapters/sip/sdp';
 import { headerParam, parseSipMessage, splitTopLevel } from '../../src/adapters/sip/sip-message';
 import { ulawToAlaw } from '@autocall/audio';
 
@@ -105,7 +105,15 @@ describe('SIP and SDP parsing', () => {
 
   test('when the answer picks PCMA with a media-level address, then that is where audio goes', () => {
     const sdp = 'v=0\r\no=- 1 1 IN IP4 9.9.9.9\r\ns=-\r\nc=IN IP4 9.9.9.9\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8 101\r\nc=IN IP4 10.0.0.5\r\na=rtpmap:8 PCMA/8000\r\n';
-    expect(parseSdpAnswer(sdp)).toEqual({ address: '10.0.0.5', port: 4000, payloadType: 8 });
+    // 101 without its rtpmap is not known to be telephone-event
+    expect(parseSdpAnswer(sdp)).toEqual({ address: '10.0.0.5', port: 4000, payloadType: 8, telephoneEvent: null });
+  });
+
+  test('when the answer keeps telephone-event (under its own payload type), then key presses are read from it; our offer has 101 only when a task collects keys', () => {
+    const sdp = 'v=0\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 96\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:96 telephone-event/8000\r\n';
+    expect(parseSdpAnswer(sdp)).toMatchObject({ payloadType: 0, telephoneEvent: 96 });
+    expect(sdpOffer({ host: '127.0.0.1', port: 4000, sessionId: '1', telephoneEvent: true })).toMatch(/m=audio 4000 RTP\/AVP 0 8 101\r\n[\s\S]*a=rtpmap:101 telephone-event\/8000\r\na=fmtp:101 0-16/);
+    expect(sdpOffer({ host: '127.0.0.1', port: 4000, sessionId: '1' })).not.toMatch(/telephone-event/);
   });
 
   test('when the answer rejects audio or offers no G.711, then there is no stream', () => {

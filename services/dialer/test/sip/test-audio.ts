@@ -57,3 +57,22 @@ export function ulawWav(ulaw: Buffer, file: string): string {
 }
 
 export const readBytes = (file: string): Buffer => readFileSync(file);
+
+/** Two μ-law signals summed (decoded, added, re-encoded). */
+export function mix(a: Buffer, b: Buffer): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ulawToLinear, ulawOf, toInt16 } = require('@autocall/audio') as typeof import('@autocall/audio');
+  const out = Buffer.alloc(Math.min(a.length, b.length));
+  for (let i = 0; i < out.length; i++) out[i] = ulawOf(toInt16(ulawToLinear(a[i]!) + ulawToLinear(b[i]!)));
+  return out;
+}
+
+const DTMF: Record<string, [number, number]> = {
+  '1': [697, 1209], '2': [697, 1336], '3': [697, 1477], '4': [770, 1209], '5': [770, 1336], '6': [770, 1477],
+  '7': [852, 1209], '8': [852, 1336], '9': [852, 1477], '*': [941, 1209], '0': [941, 1336], '#': [941, 1477],
+};
+
+/** In-band DTMF: each key a dual tone of `ms`, then `gapMs` of silence. */
+export function dtmfTones(keys: string, ms = 100, gapMs = 400): Buffer {
+  return Buffer.concat([...keys].flatMap((k) => [mix(tone(DTMF[k]![0], ms, 0.2), tone(DTMF[k]![1], ms, 0.2)), silence(gapMs)]));
+}

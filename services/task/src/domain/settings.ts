@@ -80,6 +80,13 @@ export function mergeDialing(base: DialingSettings, input: DialingInput | undefi
     }
     out.retry = retry;
   }
+  if (input.dtmf !== undefined) {
+    const rules = (input.dtmf.rules ?? []).map((r, i) => {
+      if (r.action === 'tag' && !r.tag) throw invalidField(`dialing.dtmf.rules.${i}.tag`, 'is required for action tag');
+      return { digits: r.digits, action: r.action, ...(r.tag ? { tag: r.tag } : {}), hangup: r.hangup ?? false };
+    });
+    out.dtmf = { enabled: input.dtmf.enabled, rules };
+  }
   if (input.callingWindow) {
     const w = input.callingWindow;
     out.callingWindow = { start: w.start ?? out.callingWindow.start, end: w.end ?? out.callingWindow.end, days: w.days ? [...w.days].sort((a, b) => a - b) : out.callingWindow.days };

@@ -13,6 +13,7 @@ const dialingView = (r: TaskRow): Task['dialing'] => ({
   retry: r.dialing.retry ?? {},
   endAt: r.dialing.endAt ?? null,
   endAtLocal: r.dialing.endAt ? toLocalIso(new Date(r.dialing.endAt), r.timezone) : null,
+  dtmf: r.dialing.dtmf ?? { enabled: false, rules: [] },
 });
 
 /** The blackouts a task honours: its tenant's, unless its dialing.skipBlackouts is false. */

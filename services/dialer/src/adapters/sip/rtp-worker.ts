@@ -34,7 +34,7 @@ function rtpPayload(msg) {
   let end = msg.length;
   if (msg[0] & 0x20) end -= msg[msg.length - 1];
   if (end < at) return null;
-  return { pt: msg[1] & 0x7f, payload: new Uint8Array(msg.subarray(at, end)) };
+  return { pt: msg[1] & 0x7f, payload: new Uint8Array(msg.subarray(at, end)), ts: msg.readUInt32BE(4) };
 }
 function flushInbound(s) {
   s.flush = null;
@@ -166,7 +166,7 @@ type FromWorker =
   | { t: 'bound'; id: number; ok: boolean }
   | { t: 'played'; id: number; crashed?: boolean }
   | { t: 'closed'; id: number; stats: RtpStats | null }
-  | { t: 'in'; id: number; packets: { pt: number; payload: Uint8Array }[] };
+  | { t: 'in'; id: number; packets: { pt: number; payload: Uint8Array; ts: number }[] };
 
 /** play() rejects with this when the RTP worker died before the recording was sent to its end. */
 export class RtpWorkerDiedError extends Error {

@@ -2,26 +2,34 @@
 export type G711PayloadType = 0 | 8;
 
 /** Our SDP: an offer of PCMU and PCMA, or (in a re-INVITE answer) just the codec in use. */
-export function sdpOffer(opts: { host: string; port: number; sessionId: string; payloadTypes?: G711PayloadType[] }): string {
+export function sdpOffer(opts: { host: string; port: number; sessionId: string; payloadTypes?: G711PayloadType[]; telephoneEvent?: boolean }): string {
   const pts = opts.payloadTypes ?? [0, 8];
+  // RFC 4733 key presses, offered when the task collects DTMF
+  const te = opts.telephoneEvent ? [`a=rtpmap:${TELEPHONE_EVENT_PT} telephone-event/8000`, `a=fmtp:${TELEPHONE_EVENT_PT} 0-16`] : [];
   return [
     'v=0',
     `o=autocall ${opts.sessionId} ${opts.sessionId} IN IP4 ${opts.host}`,
     's=autocall',
     `c=IN IP4 ${opts.host}`,
     't=0 0',
-    `m=audio ${opts.port} RTP/AVP ${pts.join(' ')}`,
+    `m=audio ${opts.port} RTP/AVP ${[...pts, ...(opts.telephoneEvent ? [TELEPHONE_EVENT_PT] : [])].join(' ')}`,
     ...pts.map((pt) => (pt === 0 ? 'a=rtpmap:0 PCMU/8000' : 'a=rtpmap:8 PCMA/8000')),
+    ...te,
     'a=ptime:20',
     'a=sendrecv',
     '',
   ].join('\r\n');
 }
 
+/** The payload type we offer for RFC 4733 telephone-events. */
+export const TELEPHONE_EVENT_PT = 101;
+
 export interface SdpAnswer {
   address: string;
   port: number;
   payloadType: G711PayloadType;
+  /** the answer's payload type for telephone-events (RFC 4733), or null: none (in-band DTMF only) */
+  telephoneEvent: number | null;
 }
 
 /**
@@ -36,6 +44,7 @@ export function parseSdpAnswer(sdp: string): SdpAnswer | null {
   let formats: string[] = [];
   let inAudio = false;
   let seenMedia = false;
+  const rtpmaps = new Map<string, string>();
   for (const raw of sdp.split(/\r?\n/)) {
     const line = raw.trim();
     if (line.startsWith('m=')) {
@@ -47,6 +56,9 @@ export function parseSdpAnswer(sdp: string): SdpAnswer | null {
         port = Number(p);
         formats = fmts;
       }
+    } else if (inAudio && line.startsWith('a=rtpmap:')) {
+      const m = /^a=rtpmap:(\d+)\s+([^/\s]+)/.exec(line);
+      if (m) rtpmaps.set(m[1]!, m[2]!.toLowerCase());
     } else if (line.startsWith('c=')) {
       const addr = line.split(/\s+/)[2];
       if (!seenMedia) sessionAddr = addr;
@@ -57,5 +69,6 @@ export function parseSdpAnswer(sdp: string): SdpAnswer | null {
   if (!address || !port || address === '0.0.0.0') return null;
   const pt = formats.find((f) => f === '0' || f === '8');
   if (pt === undefined) return null;
-  return { address, port, payloadType: Number(pt) as G711PayloadType };
+  const te = formats.find((f) => rtpmaps.get(f) === 'telephone-event');
+  return { address, port, payloadType: Number(pt) as G711PayloadType, telephoneEvent: te === undefined ? null : Number(te) };
 }

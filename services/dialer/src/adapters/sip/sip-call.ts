@@ -3,6 +3,7 @@ import type { CallResult, DialRequest } from '../../domain/carrier';
 import { type DigestChallenge, digestAuthorization, pickChallenge } from './digest-auth';
 import { sendBye, type StoredSipDialog } from './sip-dialog';
 import { ANNOUNCEMENT_MS, CallAudioAnalyser, classifySit } from './call-audio-analysis';
+import { DtmfCollector, DtmfRules } from './dtmf';
 import { mapFinalResponse, type MappedOutcome } from './outcome';
 import type { RtpStream } from './rtp';
 import { RtpWorkerDiedError } from './rtp-worker';
@@ -91,6 +92,13 @@ export class SipCall {
   private cancelGuard: NodeJS.Timeout | null = null;
   /** What the inbound audio said: early media, then the first seconds after the answer. */
   private analyser: CallAudioAnalyser | null = null;
+  /** The analyser still listens (early media, the false-answer window). */
+  private analysing = false;
+  /** The inbound audio is being handed to us. */
+  private listening = false;
+  /** Key presses (dialing.dtmf), from the answer on. */
+  private dtmf: DtmfCollector | null = null;
+  private dtmfRules: DtmfRules | null = null;
   /** The first INVITE's branch, known before it is sent so that its dialog can be stored first. */
   private readonly firstBranch = newBranch();
 
@@ -184,7 +192,7 @@ export class SipCall {
       cseq: this.cseq,
       route: this.ctx.proxyRoute ? [this.ctx.proxyRoute] : [],
       headers: [['Contact', this.contact], ['Allow', ALLOW], ['User-Agent', 'autocall'], ...(auth ? [auth] : [])],
-      body: { type: 'application/sdp', content: sdpOffer({ host, port: this.rtp.port, sessionId: String(Date.now()) }) },
+      body: { type: 'application/sdp', content: sdpOffer({ host, port: this.rtp.port, sessionId: String(Date.now()), telephoneEvent: this.request.dtmf?.enabled === true }) },
     };
     this.invite = req;
     this.provisional = false;
@@ -230,18 +238,41 @@ export class SipCall {
     });
   }
 
-  /** Starts analysing the inbound audio (once per call). */
+  /** Starts analysing the inbound audio for SIT tones and announcements (once per call). */
   private listen(): void {
     if (!this.ctx.analyseAudio || this.analyser) return;
-    const analyser = (this.analyser = new CallAudioAnalyser());
+    this.analyser = new CallAudioAnalyser();
+    this.analysing = true;
+    this.hear();
+  }
+
+  /** Has the inbound audio handed over, to the analyser while it listens and to the DTMF collector once answered. */
+  private hear(): void {
+    if (this.listening) return;
+    this.listening = true;
     this.rtp.listen((packets) => {
-      for (const p of packets) analyser.push(p.pt, p.payload);
-      if (this.state === 'answered' && analyser.heard.sit) this.onFalseAnswer();
+      for (const p of packets) {
+        if (this.analysing) this.analyser?.push(p.pt, p.payload);
+        if (this.dtmf && this.state === 'answered') this.dtmf.push(p.pt, p.payload, p.ts);
+      }
+      if (this.state === 'answered' && this.analysing && this.analyser?.heard.sit) this.onFalseAnswer();
     });
   }
 
   private stopListening(): void {
-    if (this.analyser) this.rtp.listen(null);
+    this.analysing = false;
+    if (this.listening && (!this.dtmf || this.state === 'done')) {
+      this.listening = false;
+      this.rtp.listen(null);
+    }
+  }
+
+  /** A DTMF rule with `hangup` matched: end the call now (answered, hung up by the system). */
+  private onDtmfHangup(): void {
+    if (this.state !== 'answered') return;
+    this.log.debug('DTMF rule ends the call');
+    this.rtp.stop();
+    void this.sendBye().then(() => this.finish({ outcome: 'answered', retryable: false, failureReason: null }, 200, 'system'));
   }
 
   /**
@@ -342,6 +373,14 @@ export class SipCall {
       return;
     }
     this.payloadType = sdp.payloadType;
+    const dtmf = this.request.dtmf;
+    if (dtmf?.enabled) {
+      const rules = (this.dtmfRules = new DtmfRules(dtmf.rules));
+      this.dtmf = new DtmfCollector(sdp.telephoneEvent, (key) => {
+        if (rules.press(key)) this.onDtmfHangup();
+      });
+      this.hear();
+    }
     if (this.ctx.analyseAudio) {
       // a tone already under way in early media goes on being heard; otherwise listening starts now
       this.listen();
@@ -451,6 +490,7 @@ export class SipCall {
       startedAt: this.startedAt,
       answeredAt: this.answeredAt,
       endedAt: new Date(),
+      ...(this.dtmfRules ? { dtmf: this.dtmfRules.keys || null, tags: [...this.dtmfRules.tags], optOut: this.dtmfRules.optOut } : {}),
     });
   }
 }
