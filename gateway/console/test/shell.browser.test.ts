@@ -30,6 +30,6 @@ describeInBrowser('the console frame', () => {
     const menu = page.getByRole('navigation', { name: t('nav.label') });
     await menu.getByRole('link', { name: t('nav.scheduler') }).waitFor();
     const links = await menu.getByRole('link').allTextContents();
-    expect(links).toEqual([t('nav.scheduler'), t('nav.smsTemplates'), t('nav.taskRoster'), t('nav.recordingFiles'), t('nav.dnc'), t('nav.smsMessages')]);
+    expect(links).toEqual([t('nav.scheduler'), t('nav.smsTemplates'), t('nav.taskRoster'), t('nav.recordingFiles'), t('nav.dnc'), t('nav.smsMessages'), t('nav.smsReplies')]);
   });
 });

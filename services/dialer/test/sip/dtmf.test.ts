@@ -48,7 +48,7 @@ run('DTMF against SIPp', () => {
     const file = join(dir, `${name}.xml`);
     writeFileSync(file, xml);
     ({ carrier } = testCarrier(port, { rtpPortMin: 16600, rtpPortMax: 16699 }));
-    const peer = await startSipp(file, port, { mediaPort: 16000 + (port - 15460) * 4, timeoutSeconds: 30 });
+    const peer = await startSipp(file, port, { mediaPort: 18000 + (port - 15460) * 4, timeoutSeconds: 30 });
     const result = await carrier.dial({ ...dialRequest({ port, ms: 10_000 }), dtmf });
     const exit = await peer.exit;
     expect([exit.code, exit.code === 0 ? '' : exit.output]).toEqual([0, '']);
