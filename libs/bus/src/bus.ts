@@ -114,7 +114,10 @@ export type BatchHandler = (items: BatchItem[]) => Promise<void>;
 export interface BatchOptions extends SubscribeOptions {
   /** Most messages handed to the handler at once. */
   maxBatch?: number;
-  /** How long a partial batch waits for more messages. */
+  /**
+   * How long a partial batch waits for more messages. 0: none — a batch is what arrived while the
+   * one before it ran (group commit: one message alone at a quiet time, large batches under load).
+   */
   maxWaitMs?: number;
 }
 

@@ -354,12 +354,28 @@ export class RabbitBus implements Bus {
         buffer = [];
         chain = chain.then(() => this.runBatch(ch, queue, batch, handler, policy));
       };
+      // maxWaitMs 0 (group commit): the next batch is taken when the running one ends, from
+      // whatever arrived meanwhile (after the messages of one socket read are all decoded)
+      let taking = false;
+      const takeWhenFree = () => {
+        if (taking) return;
+        taking = true;
+        setImmediate(() => {
+          chain = chain.then(() => {
+            taking = false;
+            const batch = buffer.splice(0, maxBatch);
+            if (buffer.length > 0) takeWhenFree();
+            return batch.length > 0 ? this.runBatch(ch, queue, batch, handler, policy) : undefined;
+          });
+        });
+      };
       await ch.consume(queue, (msg) => {
         if (!msg) return;
         void this.decode(ch, queue, msg, byName).then((d) => {
           if (!d) return;
           buffer.push({ msg, item: { contract: d.sub.contract, payload: d.envelope.payload as never, ctx: d.ctx } });
-          if (buffer.length >= maxBatch) flush();
+          if (maxWaitMs === 0) takeWhenFree();
+          else if (buffer.length >= maxBatch) flush();
           else timer ??= setTimeout(flush, maxWaitMs);
         });
       });

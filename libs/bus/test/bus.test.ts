@@ -266,6 +266,37 @@ describe.each([rabbitTransport, inProcessTransport])('Bus contract: $name', (t) 
 });
 
 describe('RabbitBus', () => {
+  it('when a batch consumer waits for nothing (maxWaitMs 0), then a lone message is a batch by itself and what arrives while a batch runs is the next batch, whole', async () => {
+    const q = queueName('group-commit');
+    const bus = await connectRabbit();
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await bus.subscribeBatch(
+      q,
+      [Ping],
+      async (items) => {
+        const mine = items.map((i) => i.payload as { n: number; run: string }).filter((p) => p.run === run && p.n >= 3000 && p.n < 4000);
+        batches.push(mine.map((p) => p.n));
+        if (batches.length === 1) await gate;
+      },
+      { maxBatch: 100, maxWaitMs: 0 },
+    );
+    await bus.publish(Ping, { n: 3000, run });
+    await eventually(() => batches.length === 1);
+    for (let i = 1; i <= 30; i++) await bus.publish(Ping, { n: 3000 + i, run });
+    // every one of them is with the consumer (none ready on the queue) while the first batch still runs
+    const raw = await amqp.connect(AMQP_URL);
+    const ch = await raw.createChannel();
+    await eventually(async () => (await ch.checkQueue(q)).messageCount === 0 && (await ch.checkQueue(q)).consumerCount === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    await raw.close();
+    expect(batches).toEqual([[3000]]);
+    release();
+    await eventually(() => batches.flat().length === 31);
+    expect(batches).toEqual([[3000], Array.from({ length: 30 }, (_, i) => 3001 + i)]);
+  });
+
   it('when the broker closes the connection mid-stream, then the bus reconnects and every message is handled exactly once', async () => {
     const q = queueName('reconnect');
     const bus = await connectRabbit();

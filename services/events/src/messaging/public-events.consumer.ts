@@ -10,6 +10,6 @@ export async function publicEventsConsumer(bus: Bus, intake: EventIntake, opts: 
     publicEventsQueue(opts.queuePrefix),
     [...CALL_COMPLETED_VERSIONS, DialerNumberSettled, NumberCompleted, TaskStatusChanged, TaskProgressChanged, RosterStatusChanged, SmsStatusChangedV1, SmsStatusChanged, SmsInbound, NumberTagged],
     (items) => intake.applyBatch(items),
-    { maxBatch: 500, maxWaitMs: 20, prefetch: 1000, maxRetries: 8, retryBaseMs: 250, park: { baseMs: 30_000, maxMs: 900_000 } },
+    { maxBatch: 500, maxWaitMs: 0, prefetch: 1000, maxRetries: 8, retryBaseMs: 250, park: { baseMs: 30_000, maxMs: 900_000 } },
   );
 }
