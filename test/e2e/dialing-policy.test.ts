@@ -55,8 +55,8 @@ async function smsSetup(auth: Record<string, string>) {
 const dbNow = async () => (await sql<{ now: Date }>(`SELECT clock_timestamp() AS now`))[0].now;
 
 describe('the do-not-call list through the gateway', () => {
-  it('when 40 of 400 numbers are listed and 20 more are listed while the task runs, then no listed number is dialled after its listing answered, the first 40 never: suppressed, no SMS, not calls', async () => {
-    const N = 400;
+  it('when 100 of 1,000 numbers are listed and 50 more are listed while the task runs, then no listed number is dialled after its listing answered, the first 100 never: suppressed, no SMS, not calls', async () => {
+    const N = 1000;
     const { auth } = await newTenant(p.url);
     const recording = await uploadRecording(p.url, auth);
     const rows = rosterRows(81234000000, N);
@@ -64,11 +64,11 @@ describe('the do-not-call list through the gateway', () => {
     expect(roster.body).toMatchObject({ status: 'ready', counts: { valid: N } });
     const phoneOf = (i: number) => e164(rows[i].phone);
 
-    // 40 listed before: 30 by an import (text and number cells), 10 by POST in the forms people write
-    const before = Array.from({ length: 40 }, (_, k) => 10 * k + 3); // digit 3: would be answered and get an SMS
-    const imported = await importDnc(auth, await dncXlsx(before.slice(0, 30).map((i, k) => (k % 2 === 0 ? `0${rows[i].phone}` : Number(rows[i].phone)))));
-    expect([imported.status, imported.body]).toEqual([200, { added: 30, alreadyListed: 0, invalid: 0 }]);
-    for (const [k, i] of before.slice(30).entries()) {
+    // 100 listed before: 75 by an import (text and number cells), 25 by POST in the forms people write
+    const before = Array.from({ length: 100 }, (_, k) => 10 * k + 3); // digit 3: would be answered and get an SMS
+    const imported = await importDnc(auth, await dncXlsx(before.slice(0, 75).map((i, k) => (k % 2 === 0 ? `0${rows[i].phone}` : Number(rows[i].phone)))));
+    expect([imported.status, imported.body]).toEqual([200, { added: 75, alreadyListed: 0, invalid: 0 }]);
+    for (const [k, i] of before.slice(75).entries()) {
       const raw = k % 2 === 0 ? `62${rows[i].phone}` : phoneOf(i);
       const res = await call(p.url, 'POST', '/v1/dnc', { headers: auth, json: { phone: raw, reason: 'asked on the phone' } });
       expect([res.status, res.body]).toEqual([201, expect.objectContaining({ phone: phoneOf(i), rawPhone: raw, source: 'api', reason: 'asked on the phone', createdBy: expect.stringMatching(/^apiKey:/) })]);
@@ -81,32 +81,32 @@ describe('the do-not-call list through the gateway', () => {
     expect(task.status).toBe(201);
     const taskId = task.body.id as string;
 
-    // while it runs: 20 more from the roster's last quarter, 10 by POST and 10 by one import, each answer's time noted
-    await eventually(async () => [...(await simCallsPerNumber(taskId)).values()].length >= 60, 30_000);
-    const during = Array.from({ length: 20 }, (_, k) => 300 + 5 * k + 1);
+    // while it runs: 50 more from the roster's last quarter, 25 by POST and 25 by one import, each answer's time noted
+    await eventually(async () => [...(await simCallsPerNumber(taskId)).values()].length >= 150, 30_000);
+    const during = Array.from({ length: 50 }, (_, k) => 750 + 5 * k + 1);
     const answeredAt = new Map<string, Date>();
-    for (const i of during.slice(0, 10)) {
+    for (const i of during.slice(0, 25)) {
       const res = await call(p.url, 'POST', '/v1/dnc', { headers: auth, json: { phone: rows[i].phone } });
       expect(res.status).toBe(201);
       answeredAt.set(phoneOf(i), await dbNow());
     }
-    const late = await importDnc(auth, await dncXlsx(during.slice(10).map((i) => rows[i].phone)));
-    expect([late.status, late.body.added]).toEqual([200, 10]);
+    const late = await importDnc(auth, await dncXlsx(during.slice(25).map((i) => rows[i].phone)));
+    expect([late.status, late.body.added]).toEqual([200, 25]);
     const importAnswered = await dbNow();
-    for (const i of during.slice(10)) answeredAt.set(phoneOf(i), importAnswered);
+    for (const i of during.slice(25)) answeredAt.set(phoneOf(i), importAnswered);
 
     const done = await eventually(
       async () => {
         const t = await call(p.url, 'GET', `/v1/tasks/${taskId}`, { headers: auth });
         return t.body.status === 'completed' ? t.body : undefined;
       },
-      90_000,
+      120_000,
       200,
     );
     const calls = await simCallsPerNumber(taskId);
-    // the first 40: never dialled
+    // the first 100: never dialled
     expect(before.map(phoneOf).filter((ph) => calls.has(ph))).toEqual([]);
-    // the 20 listed while it ran: no call placed after the listing answered
+    // the 50 listed while it ran: no call placed after the listing answered
     const placedAfter = await sql<{ phone: string }>(
       `SELECT s.phone FROM dialer.sim_calls s JOIN dialer.call_attempts a ON a.id = s.attempt_id
         JOIN unnest($2::text[], $3::timestamptz[]) AS l(phone, at) ON l.phone = s.phone
@@ -115,12 +115,12 @@ describe('the do-not-call list through the gateway', () => {
     );
     expect(placedAfter).toEqual([]);
     const duringNotDialled = during.map(phoneOf).filter((ph) => !calls.has(ph)).length;
-    expect(done.progress).toMatchObject({ total: N, pending: 0, suppressed: 40 + duringNotDialled, expired: 0, cancelled: 0, percent: 100 });
+    expect(done.progress).toMatchObject({ total: N, pending: 0, suppressed: 100 + duringNotDialled, expired: 0, cancelled: 0, percent: 100 });
     const { answered, noAnswer, busy, unavailable, failed, suppressed } = done.progress;
     expect(answered + noAnswer + busy + unavailable + failed + suppressed).toBe(N);
     expect(calls.size).toBe(N - suppressed);
 
-    // no SMS of any kind to the first 40; never-dialled numbers are not calls; the report has every number
+    // no SMS of any kind to the first 100; never-dialled numbers are not calls; the report has every number
     const listedBefore = new Set(before.map(phoneOf));
     const messages = await allPages(p.url, auth, `/v1/sms-messages?taskId=${taskId}`);
     expect(messages.filter((m) => listedBefore.has(m.phone))).toEqual([]);
@@ -130,7 +130,7 @@ describe('the do-not-call list through the gateway', () => {
     const lines = report.text.split('\r\n').filter((l) => l.trim() !== '');
     expect(lines).toHaveLength(N + 1);
     expect(lines.filter((l) => /,suppressed,/.test(l))).toHaveLength(suppressed);
-  });
+  }, 180_000);
 
   it('when the list is read, searched, paged and changed, then it answers as API.md says; bad input is 4xx and changes nothing; another tenant sees 404; a viewer may read but not change', async () => {
     const owner = (await newTenant(p.url)).auth;
