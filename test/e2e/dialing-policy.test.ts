@@ -260,6 +260,49 @@ describe('the calendar and the task time zone through the gateway', () => {
   });
 });
 
+describe('retries per outcome through the gateway', () => {
+  it('when busy has 3 attempts and no-answer 2, then each number is retried by its own rule and its follow-up SMS goes once, after its last attempt', async () => {
+    const { auth } = await newTenant(p.url);
+    const recording = await uploadRecording(p.url, auth);
+    const rows = rosterRows(81277000000, 10); // last digits 0–9: the simulated carrier's outcome per digit
+    const roster = await uploadRoster(p.url, auth, rows);
+    const task = await call(p.url, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: {
+        name: 'Retries',
+        recordingId: recording.body.id,
+        rosterId: roster.body.id,
+        start: { mode: 'immediate' },
+        sms: await smsSetup(auth),
+        dialing: { ...OPEN_DIALING, maxAttempts: 1, retryDelayMinutes: 0, retry: { busy: { maxAttempts: 3, delayMinutes: 0 }, no_answer: { maxAttempts: 2, delayMinutes: 0 } } },
+      },
+    });
+    expect(task.status).toBe(201);
+    const taskId = task.body.id as string;
+    await eventually(async () => (await call(p.url, 'GET', `/v1/tasks/${taskId}`, { headers: auth })).body.status === 'completed', 60_000, 200);
+    const calls = await simCallsPerNumber(taskId);
+    const byDigit = (d: string) => calls.get(e164(rows[Number(d)].phone));
+    // 5 no answer: 2 attempts; 6 busy: 3; 7 unavailable (no rule, maxAttempts 1): 1; 8 no answer then answered: 2; 0 and 3 answered, 9 failed: 1
+    expect(['0', '3', '5', '6', '7', '8', '9'].map(byDigit)).toEqual([1, 1, 2, 3, 1, 2, 1]);
+
+    // every number's follow-up decided once its last attempt ended: one message at most, made after that attempt
+    const finals = new Map((await allPages(p.url, auth, `/v1/tasks/${taskId}/calls`)).map((c) => [c.phone as string, c]));
+    const messages = await eventually(async () => {
+      const list = await allPages(p.url, auth, `/v1/sms-messages?taskId=${taskId}`);
+      return list.length >= 6 ? list : undefined;
+    });
+    const kinds = (d: string) => messages.filter((m) => m.phone === e164(rows[Number(d)].phone)).map((m) => m.kind);
+    expect(['0', '3', '5', '6', '7', '8', '9'].map(kinds)).toEqual([['disconnect'], ['disconnect'], ['unanswered'], ['unanswered'], ['unanswered'], ['disconnect'], []]);
+    for (const m of messages) {
+      const last = finals.get(m.phone);
+      expect([m.phone, last?.attempt]).toEqual([m.phone, calls.get(m.phone)]);
+      // (at SIM_TIME_SCALE 0 a call's endedAt is its start plus the talk time it would have taken)
+      expect(Date.parse(m.createdAt)).toBeGreaterThanOrEqual(Date.parse(last.startedAt));
+    }
+    expect(new Set(messages.map((m) => m.phone)).size).toBe(messages.length);
+  }, 90_000);
+});
+
 describe('the end time through the gateway', () => {
   it('when endAt comes mid-run, then the pending numbers end expired (no call, no SMS, not calls), the task completes with pending 0, and the report shows them', async () => {
     const { auth } = await newTenant(p.url);
