@@ -7,35 +7,40 @@ import { call, deleteTestQueues, Receiver, startEvents, type Events } from './he
 
 const payload = (tenantId: string) => ({ tenantId, taskId: randomUUID(), phone: '+6287630021323', outcome: 'answered', attempts: 1, variables: {}, sms: null });
 
-describe('a receiver that always times out holds only its own endpoint', () => {
-  let svc: Events;
-  let bus: Bus;
-  let slow: Receiver;
-  let fast: Receiver;
-  const open = new Set<ServerResponse>();
-  let mostOpen = 0;
+/**
+ * The events service with `env`, a bus to publish on, a receiver that never answers (its open
+ * requests counted, and the most ever open at once) and one that answers at once; closed after the describe.
+ */
+function hangingWorld(env: Record<string, string>) {
+  const w = { open: new Set<ServerResponse>(), mostOpen: 0 } as { svc: Events; bus: Bus; slow: Receiver; fast: Receiver; open: Set<ServerResponse>; mostOpen: number };
   beforeAll(async () => {
-    // 4 workers, at most 2 per endpoint: the slow endpoint can never take them all
-    svc = await startEvents({ WEBHOOK_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_LEASE_MS: '3000', WEBHOOK_RETRY_SCHEDULE: '10s' });
-    bus = await connectTestBus('events-test');
-    slow = await Receiver.start();
-    fast = await Receiver.start();
-    slow.behave = (_req, res) => {
-      open.add(res);
-      mostOpen = Math.max(mostOpen, open.size);
-      res.on('close', () => open.delete(res));
+    w.svc = await startEvents(env);
+    w.bus = await connectTestBus('events-test');
+    w.slow = await Receiver.start();
+    w.fast = await Receiver.start();
+    w.slow.behave = (_req, res) => {
+      w.open.add(res);
+      w.mostOpen = Math.max(w.mostOpen, w.open.size);
+      res.on('close', () => w.open.delete(res));
     };
   });
   afterAll(async () => {
-    await svc?.close();
-    await bus?.close();
-    for (const r of open) r.destroy();
-    await slow?.close();
-    await fast?.close();
+    await w.svc?.close();
+    await w.bus?.close();
+    for (const r of w.open) r.destroy();
+    await w.slow?.close();
+    await w.fast?.close();
     await deleteTestQueues();
   });
+  return w;
+}
+
+describe('a receiver that always times out holds only its own endpoint', () => {
+  // 4 workers, at most 2 per endpoint: the slow endpoint can never take them all
+  const w = hangingWorld({ WEBHOOK_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_LEASE_MS: '3000', WEBHOOK_RETRY_SCHEDULE: '10s' });
 
   it("when tenant A's receiver never answers and 20 events wait for it, then tenant B's 10 events are all delivered while A's backlog still waits, and A never has more than 2 requests open", async () => {
+    const { svc, bus, slow, fast, open } = w;
     const a = newTenantId();
     const b = newTenantId();
     const hookA = (await call(svc, a, 'POST', '/v1/webhooks', { url: slow.url, events: ['number.completed'] })).body;
@@ -52,39 +57,16 @@ describe('a receiver that always times out holds only its own endpoint', () => {
       const rows = await sql<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM events.deliveries WHERE webhook_id = $1 GROUP BY status`, [hookB.id]);
       return rows.length === 1 && rows[0].status === 'delivered' && Number(rows[0].n) === 10;
     });
-    expect(mostOpen).toBe(2);
+    expect(w.mostOpen).toBe(2);
   });
 });
 
 describe("one tenant's slow receivers hold at most its share of the workers", () => {
-  let svc: Events;
-  let bus: Bus;
-  let slow: Receiver;
-  let fast: Receiver;
-  const open = new Set<ServerResponse>();
-  let mostOpen = 0;
-  beforeAll(async () => {
-    // 6 workers, 2 per endpoint, 3 per tenant: tenant A's three hanging endpoints could take all six without the tenant's limit
-    svc = await startEvents({ WEBHOOK_CONCURRENCY: '6', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TENANT_CONCURRENCY: '3', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_LEASE_MS: '6000', WEBHOOK_RETRY_SCHEDULE: '10s' });
-    bus = await connectTestBus('events-test');
-    slow = await Receiver.start();
-    fast = await Receiver.start();
-    slow.behave = (_req, res) => {
-      open.add(res);
-      mostOpen = Math.max(mostOpen, open.size);
-      res.on('close', () => open.delete(res));
-    };
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await bus?.close();
-    for (const r of open) r.destroy();
-    await slow?.close();
-    await fast?.close();
-    await deleteTestQueues();
-  });
+  // 6 workers, 2 per endpoint, 3 per tenant: tenant A's three hanging endpoints could take all six without the tenant's limit
+  const w = hangingWorld({ WEBHOOK_CONCURRENCY: '6', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TENANT_CONCURRENCY: '3', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_LEASE_MS: '6000', WEBHOOK_RETRY_SCHEDULE: '10s' });
 
   it("when tenant A has three endpoints whose receiver never answers, then A never has more than 3 requests open and tenant B's events are delivered while A's wait", async () => {
+    const { svc, bus, slow, fast, open } = w;
     const a = newTenantId();
     const b = newTenantId();
     for (let i = 0; i < 3; i++) expect((await call(svc, a, 'POST', '/v1/webhooks', { url: `${slow.url}/a${i}`, events: ['number.completed'] })).status).toBe(201);
@@ -97,6 +79,6 @@ describe("one tenant's slow receivers hold at most its share of the workers", ()
     const [leased] = await sql<{ n: string }>(`SELECT count(*) AS n FROM events.deliveries WHERE tenant_id = $1 AND status = 'pending' AND lease_until > now()`, [a]);
     expect(Number(leased.n)).toBeLessThanOrEqual(3);
     expect(hookB.id).toEqual(expect.any(String));
-    expect(mostOpen).toBe(3);
+    expect(w.mostOpen).toBe(3);
   });
 });
