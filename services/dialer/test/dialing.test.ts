@@ -256,6 +256,8 @@ describe('GET /v1/tasks/:id/calls and /report', () => {
       id: newTenantId(), taskId: s.taskId, phone, kind, status, text: 'hi', segments: 1, templateId: null, failureReason: null,
       createdAt: new Date().toISOString(), sentAt: new Date().toISOString(), deliveredAt: status === 'delivered' ? new Date().toISOString() : null, deliveryError: status === 'undelivered' ? 'X' : null,
     });
+    // a tag the call's DTMF rule gave (written by the dialer with the call's result)
+    await dialerSql(`UPDATE call_attempts SET tags = ARRAY['pressed-1'] WHERE id = $1`, [zero.attemptId]);
     // the receipt's event first, the send's after it (events are not ordered)
     await w.bus.publish(SmsStatusChanged, { tenantId, message: message(zero.phone, 'disconnect', 'delivered') });
     await w.bus.publish(SmsSent, { tenantId, taskId: s.taskId, messageId: zero.attemptId, phone: zero.phone, kind: 'disconnect', status: 'sent', failureReason: null });
@@ -278,13 +280,13 @@ describe('GET /v1/tasks/:id/calls and /report', () => {
       const m = await byPhone();
       return m.get(zero.phone)?.tags.includes('last') && m.get(five.phone)?.tags.length === 2 && (m.get(seven.phone)?.sms as { status?: string } | null)?.status === 'undelivered' ? m : undefined;
     });
-    expect(seen.get(zero.phone)).toMatchObject({ sms: { kind: 'disconnect', status: 'delivered' }, tags: ['last'] });
+    expect(seen.get(zero.phone)).toMatchObject({ sms: { kind: 'disconnect', status: 'delivered' }, tags: ['pressed-1', 'last'] });
     expect(seen.get(seven.phone)).toMatchObject({ sms: { kind: 'unanswered', status: 'undelivered' }, tags: [] });
     expect(seen.get(five.phone)).toMatchObject({ sms: null, tags: ['interested', 'callback'] });
 
     const lines = (await get(tenantId, `/v1/tasks/${s.taskId}/report?format=csv`)).body.replace(/^\ufeff/, '').trim().split('\r\n');
     const rowOf = (phone: string) => lines.find((l) => l.includes(`'${phone}`))!.split(',');
-    expect(rowOf(zero.phone).slice(12)).toEqual(['disconnect', 'delivered', 'last']);
+    expect(lines.find((l) => l.includes(`'${zero.phone}`))).toMatch(/,disconnect,delivered,"pressed-1, last"$/);
     expect(rowOf(seven.phone).slice(12)).toEqual(['unanswered', 'undelivered', '']);
     expect(lines.find((l) => l.includes(`'${five.phone}`))).toMatch(/,,"interested, callback"$/);
   });

@@ -689,10 +689,11 @@ export class AttemptRepository {
                   min(a.started_at) AS first_call_at, max(a.started_at) AS last_call_at
              FROM call_attempts a WHERE a.task_id = $1 AND a.row_number = n.row_number) agg
          CROSS JOIN LATERAL (
-           SELECT COALESCE(array_agg(t ORDER BY first_at), '{}') AS tags FROM (
-             SELECT t, min(a.attempt * 1000 + x.i) AS first_at
+           -- every tag of the number's attempts once, where it first came (attempt, then position)
+           SELECT COALESCE(array_agg(u.t ORDER BY u.attempt, u.i), '{}') AS tags FROM (
+             SELECT DISTINCT ON (x.t) x.t, a.attempt, x.i
                FROM call_attempts a CROSS JOIN LATERAL unnest(a.tags) WITH ORDINALITY AS x(t, i)
-              WHERE a.task_id = $1 AND a.row_number = n.row_number GROUP BY t) u) tagged
+              WHERE a.task_id = $1 AND a.row_number = n.row_number ORDER BY x.t, a.attempt, x.i) u) tagged
         ORDER BY n.row_number`,
       [taskId, afterRow, limit],
     )) as {
