@@ -2,10 +2,11 @@
  * Issue 17's closed loop, through the gateway with every service in-process: SMS sent → delivered
  * (undelivered for a number ending in 7) in /sms-messages; a reply "1" to the missed-call SMS tags
  * the number "interested" and its reply goes once; "UNREG" puts the number on the DNC list and a
- * later task of the tenant does not call it (suppressed).
+ * later task of the tenant does not call it (suppressed); taken off the DNC list, it is called and
+ * texted again. The first task's calls show each SMS's delivery and the reply's tag.
  * @jest-environment-options {"customExportConditions": ["node", "node-addons", "module-sync"]}
  */
-import { eventually } from '@autocall/testing';
+import { eventually, sql } from '@autocall/testing';
 import { call, newTenant, OPEN_DIALING, simCallsPerNumber, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
 let p: Platform;
@@ -16,8 +17,8 @@ afterAll(async () => {
   await p?.close();
 });
 
-it('when a task texts missed calls and the numbers answer "1" and "UNREG", then delivery shows, the rule tags and answers once, and a later task suppresses the opted-out number', async () => {
-  const { auth } = await newTenant(p.url);
+it('when a task texts missed calls and the numbers answer "1" and "UNREG", then delivery and the tag show on the calls, the rule answers once, a later task suppresses the opted-out number, and once it is off the DNC list it is called and texted again', async () => {
+  const { id: tenantId, auth } = await newTenant(p.url);
   const api = (method: string, path: string, json?: unknown) => call(p.url, method, path, { headers: auth, json });
   const recording = await uploadRecording(p.url, auth);
   const roster = await uploadRoster(p.url, auth, [
@@ -73,4 +74,29 @@ it('when a task texts missed calls and the numbers answer "1" and "UNREG", then 
   expect(done.progress).toMatchObject({ total: 2, suppressed: 1, noAnswer: 1 });
   const calls = await simCallsPerNumber(later.body.id as string);
   expect([...calls]).toEqual([['+6287630021715', 1]]);
+
+  // the first task's calls: each missed-call SMS's delivery, and the tag the reply "1" earned
+  const shown = await eventually(async () => {
+    const items = (await api('GET', `/v1/tasks/${taskId}/calls`)).body.items as { phone: string; sms: { status: string } | null; tags: string[] }[];
+    return items.every((c) => c.sms?.status === 'delivered' || c.sms?.status === 'undelivered') && items.some((c) => c.tags.length > 0) ? items : undefined;
+  }, 20_000, 200);
+  expect(shown.map((c) => [c.phone, c.sms, c.tags]).sort()).toEqual([
+    ['+6287630021715', { kind: 'unanswered', status: 'delivered' }, ['interested']],
+    ['+6287630021717', { kind: 'unanswered', status: 'undelivered' }, []],
+  ]);
+  const report = (await api('GET', `/v1/tasks/${taskId}/report?format=csv`)).text;
+  expect(report).toContain("'+6287630021715");
+  expect(report.split('\r\n').find((l) => l.includes('021715'))).toMatch(/,unanswered,delivered,interested$/);
+
+  // taken off the DNC list (the dialer owns it and tells the sms service), the number is called and texted again
+  expect((await api('DELETE', '/v1/dnc/+6287630021717')).status).toBe(204);
+  await eventually(async () => (await sql<{ listed: boolean }>(`SELECT listed FROM sms.dnc_numbers WHERE tenant_id = $1 AND phone = '+6287630021717' AND listed = false`, [tenantId])).length > 0, 20_000, 100);
+  const again = await api('POST', '/v1/tasks', taskBody('Again'));
+  expect(again.status).toBe(201);
+  const againMessages = await eventually(async () => {
+    const items = (await api('GET', `/v1/sms-messages?taskId=${again.body.id}&limit=20`)).body.items as { phone: string; status: string }[];
+    return items.length === 2 && items.every((m) => m.status !== 'queued') ? items : undefined;
+  }, 60_000, 200);
+  expect(againMessages.find((m) => m.phone === '+6287630021717')?.status).toMatch(/^(sent|delivered|undelivered)$/);
+  expect([...(await simCallsPerNumber(again.body.id as string))].sort()).toEqual([['+6287630021715', 1], ['+6287630021717', 1]]);
 }, 180_000);

@@ -15,7 +15,8 @@ let rig: Rig;
 beforeAll(async () => {
   if (describeInBrowser !== describe) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
-  rig = await startRig();
+  // the simulated provider's receipts come 300 ms after each send, so the task page can show them delivered
+  rig = await startRig({ env: { SMS_SIM_DLR_MS: '300' } });
 });
 afterAll(async () => rig?.close());
 
@@ -58,7 +59,7 @@ describeInBrowser('two-way SMS pages', () => {
     expect(((await api('GET', '/v1/dnc/+6281234567890')).body as { source: string }).source).toBe('sms-reply');
   });
 
-  it('when a number answers the missed-call SMS with "1", then the task page shows the reply tagged "interested", and SMS Messages shows the SMS sent and its reply', async () => {
+  it('when a number answers the missed-call SMS with "1", then the task page shows the reply tagged "interested", its call the tag and the SMS delivered, and SMS Messages shows the SMS sent and its reply', async () => {
     expect((await api('PUT', '/v1/sms-account', { provider: 'simulated', senderId: '+6281100001111', status: 'active' })).status).toBe(200);
     const recording = await uploadRecording(rig.base, rig.tenant.auth);
     const roster = await uploadRoster(rig.base, rig.tenant.auth, [{ phone: '81234567805', name: 'Sari', orderId: 'ORD-9' }], 'Replies roster');
@@ -75,16 +76,27 @@ describeInBrowser('two-way SMS pages', () => {
     expect(task.status).toBe(201);
     const taskId = task.body.id as string;
     const messages = async () => (await api('GET', `/v1/sms-messages?taskId=${taskId}&limit=10`)).body.items as { kind: string; status: string; text: string }[];
-    await eventually(async () => (await messages()).some((m) => m.kind === 'unanswered' && m.status === 'sent'), 60_000, 200);
+    await eventually(async () => (await messages()).some((m) => m.kind === 'unanswered' && ['sent', 'delivered'].includes(m.status)), 60_000, 200);
     expect((await api('POST', '/v1/sms-account/simulate-inbound', { from: '081234567805', text: '１' })).body).toMatchObject({ taskId, action: { type: 'tag', tag: 'interested' } });
-    await eventually(async () => (await messages()).some((m) => m.kind === 'reply' && m.status === 'sent'), 20_000, 200);
+    await eventually(async () => (await messages()).some((m) => m.kind === 'reply' && ['sent', 'delivered'].includes(m.status)), 20_000, 200);
 
     const { page, problems } = await rig.open({ path: `/scheduler/${taskId}` });
     const replies = page.getByRole('grid', { name: en('detail.replies.table', { name: 'Missed call replies' }) });
-    await until(async () => (await replies.getByRole('row').count()) === 2);
+    // two rows, the second the reply (not the "Loading…" row of the empty table)
+    await until(async () => (await replies.getByRole('row').allTextContents()).join('\n').includes('+6281234567805'));
     const row = (await replies.getByRole('row').allTextContents())[1];
     expect(row).toContain('+6281234567805');
     expect(row).toContain(en('smsReplies.action.tag', { tag: 'interested' }));
+    // the number's call: its missed-call SMS delivered (the provider's receipt), and the reply rule's tag
+    const calls = page.getByRole('grid', { name: en('detail.calls.table', { name: 'Missed call replies' }) });
+    const callRow = calls.getByRole('row').filter({ has: page.getByRole('rowheader', { name: '+6281234567805' }) });
+    const delivered = en('detail.smsOf', { kind: en('detail.smsKind.unanswered'), status: en('detail.smsStatus.delivered') });
+    await eventually(async () => {
+      const text = (await callRow.textContent()) ?? '';
+      return text.includes(delivered) && text.includes('interested');
+    }, 30_000, 200);
+    const header = (await calls.getByRole('columnheader').allTextContents()).indexOf(en('detail.calls.col.tags'));
+    expect(await callRow.getByRole('gridcell').nth(header - 1).textContent()).toBe('interested');
     await page.getByRole('link', { name: en('detail.replies.messages') }).click();
     const table = page.getByRole('grid', { name: en('smsMessages.table') });
     await until(async () => (await table.getByRole('row').count()) === 3);

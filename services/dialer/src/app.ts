@@ -13,6 +13,7 @@ import { DialingPolicy1765500000000 } from './data/migrations/1765500000000-Dial
 import { CapsAndLimits1765600000000 } from './data/migrations/1765600000000-CapsAndLimits';
 import { CallDetails1766800000000 } from './data/migrations/1766800000000-CallDetails';
 import { CarrierDialog1766810000000 } from './data/migrations/1766810000000-CarrierDialog';
+import { DncChanges1766900000000 } from './data/migrations/1766900000000-DncChanges';
 import { ContactPolicyRepository } from './data/contact-policy.repository';
 import { ContactPolicy } from './usecases/contact-policy';
 import { TENANT_LIMITS_QUEUE, tenantLimitsConsumer } from './messaging/tenant-limits.consumer';
@@ -37,7 +38,7 @@ import { TaskControl } from './usecases/task-control';
 import { TaskSnapshots } from './usecases/task-snapshots';
 
 export const DIALER_SCHEMA = 'dialer';
-export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000, ControlGeneration1765400000000, DialingPolicy1765500000000, CapsAndLimits1765600000000, CallDetails1766800000000, CarrierDialog1766810000000];
+export const dialerMigrations = [Init1765000000000, SnapshotAt1765100000000, NotPlaced1765200000000, NotPlacedFailed1765300000000, ControlGeneration1765400000000, DialingPolicy1765500000000, CapsAndLimits1765600000000, CallDetails1766800000000, CarrierDialog1766810000000, DncChanges1766900000000];
 
 export interface DialerDeps extends ServiceDeps<DialerConfig> {
   /** A carrier built by the caller (tests); otherwise CARRIER decides. */

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { DialerTaskCancel, SmsSent, TaskDeleted, TaskGet } from '@autocall/contracts';
+import { DialerTaskCancel, NumberTagged, SmsSent, SmsStatusChanged, TaskDeleted, TaskGet, type SmsMessage } from '@autocall/contracts';
 import { asTenant, eventually, newTenantId } from '@autocall/testing';
 import { callsPerNumber, dialerSql, dialerWorld, OUTCOME_BY_DIGIT, rosterOf, snapshot, startDialer, startTask } from './helpers';
 
@@ -228,7 +228,7 @@ describe('GET /v1/tasks/:id/calls and /report', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.headers['content-disposition']).toContain(`task-${s.taskId}-report.csv`);
     const lines = csv.body.replace(/^\ufeff/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('Row,Phone Number,Name,Outcome,Hang-up By,Attempts,First Call At (UTC),Last Call At (UTC),Answered At (UTC),Ended At (UTC),Duration (ms),Failure Reason,SMS Kind,SMS Status');
+    expect(lines[0]).toBe('Row,Phone Number,Name,Outcome,Hang-up By,Attempts,First Call At (UTC),Last Call At (UTC),Answered At (UTC),Ended At (UTC),Duration (ms),Failure Reason,SMS Kind,SMS Status,Tags');
     expect(lines).toHaveLength(11);
     const eight = lines.find((l) => l.includes("'+628120000008"))!.split(',');
     expect(eight[3]).toBe('answered');
@@ -243,6 +243,52 @@ describe('GET /v1/tasks/:id/calls and /report', () => {
     const row = ws.getRow(2).values as unknown[];
     expect(String(row[2])).toBe("'+628120000000");
     expect(row[4]).toBe('answered');
+  });
+
+  it('when the sms service reports delivery and reply tags, then the calls list and the report show them; a late `sent` never undoes `delivered`, DTMF tags are not doubled', async () => {
+    const { s, tenantId } = await runTask(10);
+    await w.events.drainedOf(s.taskId);
+    const calls = w.events.callsOf(s.taskId);
+    const zero = calls.find((c) => c.phone.endsWith('0'))!;
+    const five = calls.find((c) => c.phone.endsWith('5'))!;
+    const seven = calls.find((c) => c.phone.endsWith('7'))!;
+    const message = (phone: string, kind: SmsMessage['kind'], status: SmsMessage['status']): SmsMessage => ({
+      id: newTenantId(), taskId: s.taskId, phone, kind, status, text: 'hi', segments: 1, templateId: null, failureReason: null,
+      createdAt: new Date().toISOString(), sentAt: new Date().toISOString(), deliveredAt: status === 'delivered' ? new Date().toISOString() : null, deliveryError: status === 'undelivered' ? 'X' : null,
+    });
+    // a tag the call's DTMF rule gave (written by the dialer with the call's result)
+    await dialerSql(`UPDATE call_attempts SET tags = ARRAY['pressed-1'] WHERE id = $1`, [zero.attemptId]);
+    // the receipt's event first, the send's after it (events are not ordered)
+    await w.bus.publish(SmsStatusChanged, { tenantId, message: message(zero.phone, 'disconnect', 'delivered') });
+    await w.bus.publish(SmsSent, { tenantId, taskId: s.taskId, messageId: zero.attemptId, phone: zero.phone, kind: 'disconnect', status: 'sent', failureReason: null });
+    await w.bus.publish(SmsStatusChanged, { tenantId, message: message(zero.phone, 'disconnect', 'sent') });
+    await w.bus.publish(SmsStatusChanged, { tenantId, message: message(seven.phone, 'unanswered', 'sent') });
+    await w.bus.publish(SmsStatusChanged, { tenantId, message: message(seven.phone, 'unanswered', 'undelivered') });
+    // a reply's own SMS is not the number's follow-up
+    await w.bus.publish(SmsStatusChanged, { tenantId, message: message(five.phone, 'reply', 'delivered') });
+    const tag = { tenantId, taskId: s.taskId, optOut: false };
+    await w.bus.publish(NumberTagged, { ...tag, phone: five.phone, tag: 'interested', source: 'sms-reply' });
+    await w.bus.publish(NumberTagged, { ...tag, phone: five.phone, tag: 'interested', source: 'sms-reply' });
+    await w.bus.publish(NumberTagged, { ...tag, phone: five.phone, tag: 'callback', source: 'sms-reply' });
+    await w.bus.publish(NumberTagged, { ...tag, phone: zero.phone, tag: 'pressed-1', source: 'dtmf' });
+    await w.bus.publish(NumberTagged, { ...tag, phone: zero.phone, tag: null, source: 'sms-reply', optOut: true });
+    await w.bus.publish(NumberTagged, { ...tag, phone: zero.phone, tag: 'last', source: 'sms-reply' });
+
+    type Item = { phone: string; sms: unknown; tags: string[] };
+    const byPhone = async () => new Map(((await get(tenantId, `/v1/tasks/${s.taskId}/calls`)).json().items as Item[]).map((c) => [c.phone, c]));
+    const seen = await eventually(async () => {
+      const m = await byPhone();
+      return m.get(zero.phone)?.tags.includes('last') && m.get(five.phone)?.tags.length === 2 && (m.get(seven.phone)?.sms as { status?: string } | null)?.status === 'undelivered' ? m : undefined;
+    });
+    expect(seen.get(zero.phone)).toMatchObject({ sms: { kind: 'disconnect', status: 'delivered' }, tags: ['pressed-1', 'last'] });
+    expect(seen.get(seven.phone)).toMatchObject({ sms: { kind: 'unanswered', status: 'undelivered' }, tags: [] });
+    expect(seen.get(five.phone)).toMatchObject({ sms: null, tags: ['interested', 'callback'] });
+
+    const lines = (await get(tenantId, `/v1/tasks/${s.taskId}/report?format=csv`)).body.replace(/^\ufeff/, '').trim().split('\r\n');
+    const rowOf = (phone: string) => lines.find((l) => l.includes(`'${phone}`))!.split(',');
+    expect(lines.find((l) => l.includes(`'${zero.phone}`))).toMatch(/,disconnect,delivered,"pressed-1, last"$/);
+    expect(rowOf(seven.phone).slice(12)).toEqual(['unanswered', 'undelivered', '']);
+    expect(lines.find((l) => l.includes(`'${five.phone}`))).toMatch(/,,"interested, callback"$/);
   });
 
   it('when a task is deleted, then its calls answer 404', async () => {

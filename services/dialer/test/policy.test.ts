@@ -1,4 +1,7 @@
-import { TaskCreated, TaskStarted } from '@autocall/contracts';
+import * as amqp from 'amqplib';
+import { EVENTS_EXCHANGE } from '@autocall/bus';
+import { TaskCreated, TaskStarted, type DncChangedT } from '@autocall/contracts';
+import { testAmqpUrl } from '@autocall/testing';
 import { asTenant, eventually, newTenantId } from '@autocall/testing';
 import { AttemptRepository } from '../src/data/attempt.repository';
 import { TaskRepository } from '../src/data/task.repository';
@@ -105,6 +108,39 @@ describe('the do-not-call list in the dialer', () => {
     expect(row).toEqual({ status: 'completed', final: true, outcome: 'suppressed', failure_reason: 'DNC', sent_at: null });
     const [event] = await dialerSql<{ payload: { outcome: string; attempts: number } }>(`SELECT payload FROM outbox WHERE name = 'dialer.number.settled' AND payload->>'attemptId' = $1`, [id]);
     expect(event.payload).toMatchObject({ outcome: 'suppressed', attempts: 0 });
+  });
+});
+
+describe('the do-not-call list announces its changes', () => {
+  it('when a number is listed and removed, then dnc.changed says so once each, with versions that grow; a repeat add or a removal of an unlisted number announces nothing', async () => {
+    dialer = await startDialer();
+    const tenantId = newTenantId();
+    const seen: DncChangedT[] = [];
+    const conn = await amqp.connect(testAmqpUrl());
+    try {
+      const ch = await conn.createChannel();
+      const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+      await ch.bindQueue(queue, EVENTS_EXCHANGE, 'dnc.changed');
+      await ch.consume(queue, (msg) => {
+        const payload = msg && (JSON.parse(msg.content.toString()) as { payload: DncChangedT }).payload;
+        if (payload?.tenantId === tenantId) seen.push(payload);
+      }, { noAck: true });
+      expect((await inject('POST', '/v1/dnc', tenantId, { phone: '087630021399' })).statusCode).toBe(201);
+      expect((await inject('POST', '/v1/dnc', tenantId, { phone: '+6287630021399' })).statusCode).toBe(200);
+      expect((await inject('DELETE', '/v1/dnc/087630021399', tenantId)).statusCode).toBe(204);
+      expect((await inject('DELETE', '/v1/dnc/087630021399', tenantId)).statusCode).toBe(404);
+      expect((await inject('POST', '/v1/dnc', tenantId, { phone: '087630021398' })).statusCode).toBe(201);
+      // the relay publishes in commit order: once the last change is here, any extra one would have come before it
+      await eventually(() => seen.some((e) => e.phones[0] === '+6287630021398'));
+      const byVersion = [...seen].sort((a, b) => a.version - b.version);
+      expect(byVersion.map((e) => [e.phones, e.listed])).toEqual([
+        [['+6287630021399'], true],
+        [['+6287630021399'], false],
+        [['+6287630021398'], true],
+      ]);
+    } finally {
+      await conn.close();
+    }
   });
 });
 

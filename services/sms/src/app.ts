@@ -30,9 +30,12 @@ import { ReceiptService } from './usecases/receipt.service';
 import { InboundService } from './usecases/inbound.service';
 import { callbackRoutes } from './http/callback.routes';
 import { inboundRoutes } from './http/inbound.routes';
+import { DncCopy1769000000000 } from './data/migrations/1769000000000-DncCopy';
+import { dncConsumer } from './messaging/dnc.consumer';
+import { dncChangedHandler } from './usecases/dnc-copy';
 
 export const SMS_SCHEMA = 'sms';
-export const smsMigrations = [Init1764000000000, FollowUp1765000000000, SendFencing1766000000000, SmsCaps1767000000000, TwoWay1768000000000];
+export const smsMigrations = [Init1764000000000, FollowUp1765000000000, SendFencing1766000000000, SmsCaps1767000000000, TwoWay1768000000000, DncCopy1769000000000];
 
 /** Wires the sms service: routes, RPC responders, consumers and the sender loop. Never listens. */
 export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
@@ -85,6 +88,7 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
     matchDays: config.SMS_REPLY_MATCH_DAYS,
     maxDelayMs: config.SMS_MAX_DELAY_HOURS * 3_600_000,
     onQueued: () => sender.nudge(),
+    platformZone: config.PLATFORM_TIMEZONE,
   });
   callbackRoutes(app, accounts, receipts, inbound);
   inboundRoutes(app, accounts, inbound);
@@ -93,6 +97,7 @@ export async function buildApp(deps: ServiceDeps<SmsConfig>): Promise<App> {
   adminRoutes(app, templates);
   messageRoutes(app, followUps);
   await templateResponders(bus, templates, accounts);
+  await dncConsumer(bus, dncChangedHandler(db), { queuePrefix: config.SMS_QUEUE_PREFIX });
   await capsConsumer(bus, followUps, new TenantLimitsCopy(db), { queuePrefix: config.SMS_QUEUE_PREFIX });
   await taskConsumer(bus, followUps, { queuePrefix: config.SMS_QUEUE_PREFIX, maxRetries: config.SMS_CONSUMER_MAX_RETRIES, retryBaseMs: config.SMS_CONSUMER_RETRY_BASE_MS, park: park(queues[1]) });
   await callCompletedConsumer(bus, followUps, {

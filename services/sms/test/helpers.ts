@@ -46,7 +46,7 @@ const PARK_SUFFIXES = [100, 200, 400, 2000, 4000, 5000, 30000, 60000, 120000, 24
 
 /** Deletes the queues the tests declared (durable, and bound to events other runs publish). */
 export async function deleteTestQueues(extraPrefixes: string[] = [], extraQueues: string[] = [], url = brokerUrl()): Promise<void> {
-  const queues = [...[...prefixes, ...extraPrefixes].flatMap((p) => [`${p}.call-completed`, `${p}.tasks`, `${p}.caps`]), ...extraQueues];
+  const queues = [...[...prefixes, ...extraPrefixes].flatMap((p) => [`${p}.call-completed`, `${p}.tasks`, `${p}.caps`, `${p}.dnc`]), ...extraQueues];
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
   for (const q of queues) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NumberTagged, SmsInbound, SmsStatusChanged, TaskCreatedV2, type NumberTaggedT, type SmsInboundMessage } from '@autocall/contracts';
+import { ContactPolicyUpdated, DncAdd, DncChanged, NO_TENANT_LIMITS, NumberTagged, SmsInbound, SmsStatusChanged, TaskCreatedV2, TenantLimitsUpdated, type NumberTaggedT, type SmsInboundMessage } from '@autocall/contracts';
 import { on, type Bus } from '@autocall/bus';
 import { asTenant, connectTestBus, eventually, expectProblem, newTenantId } from '@autocall/testing';
 import { signBody } from '../src/domain/callback-signature';
@@ -11,10 +11,17 @@ const eventsQueue = `smstest.twoway.${randomUUID()}`;
 const statuses: { message: { id: string; status: string } }[] = [];
 const inbound: { message: SmsInboundMessage }[] = [];
 const tagged: NumberTaggedT[] = [];
+let dncVersion = 0;
+const nextVersion = () => ++dncVersion;
 
 beforeAll(async () => {
   sms = await startSms({ SMS_SIM_DLR_MS: '200', PUBLIC_BASE_URL: 'https://autocall.example.com' });
   bus = await connectTestBus('smstest');
+  // the dialer's part, as it does it: dnc.add lists the number and announces it (dnc.changed)
+  await bus.respond(DncAdd, async (q) => {
+    await bus.publish(DncChanged, { tenantId: q.tenantId, phones: [q.phone], listed: true, version: nextVersion(), changedAt: new Date().toISOString() });
+    return { created: true, entry: { phone: q.phone, rawPhone: q.phone, reason: q.reason ?? null, source: q.source, createdAt: new Date().toISOString(), createdBy: q.createdBy ?? null } };
+  });
   await bus.subscribe(eventsQueue, [
     on(SmsStatusChanged, async (p) => void statuses.push(p)),
     on(SmsInbound, async (p) => void inbound.push(p)),
@@ -250,6 +257,129 @@ describe('two-way SMS: reply rules', () => {
     });
     expect(answers[0]).toMatchObject({ phone: '+6281200000075', text: 'Our January promotion: 20% off, January Promotion.', templateId: info });
     expect((await sms.deps.db.query(`SELECT count(*)::int AS n FROM simulated_outbox WHERE kind = 'reply' AND task_id = $1`, [task.taskId]))[0].n).toBe(1);
+  });
+});
+
+describe('two-way SMS: a rule\'s reply and the SMS caps', () => {
+  /** A task whose missed-call SMS has the rule "1" → tag "interested" and reply with `info`, known to the service. */
+  async function ruleTask(tenantId: string, missed: string, info: string) {
+    const v1 = taskSnapshot({ tenantId, unanswered: { templateId: missed } });
+    const task = { ...v1, sms: { ...v1.sms, replyRules: [{ keywords: ['1'], action: 'tag' as const, tag: 'interested', replyTemplateId: info }] } };
+    await bus.publish(TaskCreatedV2, task);
+    await eventually(async () => ((await sms.deps.db.query(`SELECT 1 FROM tasks WHERE task_id = $1`, [task.taskId])) as unknown[]).length > 0);
+    return task;
+  }
+  const settledOf = async (tenantId: string, taskId: string, n: number) =>
+    eventually(async () => {
+      const items = await messagesOf(sms, tenantId, taskId);
+      return items.length === n && items.every((i) => i.status !== 'queued') ? items : undefined;
+    }, 15_000);
+
+  it('when the contact policy allows 1 SMS per number a day, then the rule\'s reply to a number that got its follow-up is skipped CONTACT_LIMIT, and an opt-out\'s confirmation is still sent', async () => {
+    const { tenantId, token } = await tenantWithAccount();
+    const [missed, info, confirm] = [await createTemplate(sms, tenantId, 'Missed call. Reply with 1.'), await createTemplate(sms, tenantId, 'Here is more.'), await createTemplate(sms, tenantId, 'Bye.')];
+    await putAccount(sms, tenantId, { provider: 'simulated', senderId: '+6281100001111', status: 'active', optOutReplyTemplateId: confirm });
+    const updatedAt = new Date().toISOString();
+    await bus.publish(ContactPolicyUpdated, { tenantId, maxCallsPerNumberPerDay: null, maxSmsPerNumberPerDay: 1, updatedAt });
+    await eventually(async () => ((await sms.deps.db.query(`SELECT 1 FROM contact_policies WHERE tenant_id = $1`, [tenantId])) as unknown[]).length > 0);
+    const task = await ruleTask(tenantId, missed, info);
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000085', outcome: 'no_answer' }));
+    await settledOf(tenantId, task.taskId, 1);
+    expect((await post(token, 'inbound', { id: 'cap-1', from: '081200000085', text: '1' })).statusCode).toBe(204);
+    const [reply] = (await settledOf(tenantId, task.taskId, 2)).filter((m) => m.kind === 'reply');
+    expect(reply).toMatchObject({ status: 'skipped', failureReason: 'CONTACT_LIMIT', text: 'Here is more.' });
+    await eventually(() => statuses.some((st) => st.message.id === reply.id && st.message.status === 'skipped'));
+    expect((await post(token, 'inbound', { id: 'cap-2', from: '081200000085', text: 'STOP' })).statusCode).toBe(204);
+    const [confirmation] = (await settledOf(tenantId, task.taskId, 3)).filter((m) => m.kind === 'optOutReply');
+    expect(confirmation).toMatchObject({ status: 'sent', text: 'Bye.' });
+  });
+
+  it('when the tenant may send 2 SMS a day, then a follow-up and its rule\'s reply use them up and the next follow-up is skipped TENANT_LIMIT', async () => {
+    const { tenantId, token } = await tenantWithAccount();
+    const [missed, info] = [await createTemplate(sms, tenantId, 'Missed call. Reply with 1.'), await createTemplate(sms, tenantId, 'Here is more.')];
+    await bus.publish(TenantLimitsUpdated, { tenantId, version: 1, limits: { ...NO_TENANT_LIMITS, smsPerDay: 2 }, updatedAt: new Date().toISOString() });
+    await eventually(async () => ((await sms.deps.db.query(`SELECT 1 FROM tenant_limits WHERE tenant_id = $1`, [tenantId])) as unknown[]).length > 0);
+    const task = await ruleTask(tenantId, missed, info);
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000086', outcome: 'no_answer' }));
+    await settledOf(tenantId, task.taskId, 1);
+    expect((await post(token, 'inbound', { id: 'lim-1', from: '081200000086', text: '1' })).statusCode).toBe(204);
+    const [reply] = (await settledOf(tenantId, task.taskId, 2)).filter((m) => m.kind === 'reply');
+    expect(reply.status).toBe('sent');
+    await publishCall(bus, callCompleted(task, { phone: '+6281200000096', outcome: 'no_answer' }));
+    const later = (await settledOf(tenantId, task.taskId, 3)).find((m) => m.phone === '+6281200000096');
+    expect(later).toMatchObject({ kind: 'unanswered', status: 'skipped', failureReason: 'TENANT_LIMIT' });
+  });
+});
+
+describe('two-way SMS: the DNC list as the dialer changes it', () => {
+  const listing = async (tenantId: string, phone: string) =>
+    ((await sms.deps.db.query(`SELECT listed FROM dnc_numbers WHERE tenant_id = $1 AND phone = $2`, [tenantId, phone])) as { listed: boolean }[])[0]?.listed;
+  const changed = (tenantId: string, phones: string[], listed: boolean, version = nextVersion()) =>
+    bus.publish(DncChanged, { tenantId, phones, listed, version, changedAt: new Date().toISOString() });
+  async function followUpOf(tenantId: string, templateId: string, phone: string) {
+    const task = taskSnapshot({ tenantId, unanswered: { templateId } });
+    await publishTask(bus, task);
+    await eventually(async () => ((await sms.deps.db.query(`SELECT 1 FROM tasks WHERE task_id = $1`, [task.taskId])) as unknown[]).length > 0);
+    await publishCall(bus, callCompleted(task, { phone, outcome: 'no_answer' }));
+    const [msg] = await eventually(async () => {
+      const items = await messagesOf(sms, tenantId, task.taskId);
+      return items.length === 1 && items[0].status !== 'queued' ? items : undefined;
+    }, 15_000);
+    return msg;
+  }
+
+  it('when a number opted out is taken off the DNC list, then its next follow-up is sent again', async () => {
+    const { tenantId, token } = await tenantWithAccount();
+    const templateId = await createTemplate(sms, tenantId, 'Missed call.');
+    const phone = '+6281200000088';
+    expect((await followUpOf(tenantId, templateId, phone)).status).toBe('sent');
+    expect((await post(token, 'inbound', { id: 'dnc-1', from: '081200000088', text: 'UNREG' })).statusCode).toBe(204);
+    // the opt-out reached the list (dnc.add answered) and the list's change came back
+    await eventually(async () => (await listing(tenantId, phone)) === true);
+    await eventually(async () => ((await sms.deps.db.query(`SELECT 1 FROM inbound_messages WHERE tenant_id = $1 AND pending`, [tenantId])) as unknown[]).length === 0);
+    expect(await followUpOf(tenantId, templateId, phone)).toMatchObject({ status: 'skipped', failureReason: 'DNC' });
+    // DELETE /v1/dnc/+6281200000088 on the dialer
+    await changed(tenantId, [phone], false);
+    await eventually(async () => (await listing(tenantId, phone)) === false);
+    expect(await followUpOf(tenantId, templateId, phone)).toMatchObject({ status: 'sent', failureReason: null });
+    // another tenant's list is its own
+    const other = await tenantWithAccount();
+    const otherTemplate = await createTemplate(sms, other.tenantId, 'Missed call.');
+    await changed(other.tenantId, ['+6281200000089'], true);
+    await eventually(async () => (await listing(other.tenantId, '+6281200000089')) === true);
+    expect((await followUpOf(tenantId, templateId, '+6281200000089')).status).toBe('sent');
+    expect((await followUpOf(other.tenantId, otherTemplate, '+6281200000089')).status).toBe('skipped');
+  });
+
+  it('when a number is listed after its call ended and before its SMS goes, then the SMS is skipped DNC; an older change arriving late changes nothing', async () => {
+    const { tenantId } = await tenantWithAccount();
+    const templateId = await createTemplate(sms, tenantId, 'Missed call.');
+    const task = taskSnapshot({ tenantId, unanswered: { templateId } });
+    await publishTask(bus, task);
+    await eventually(async () => ((await sms.deps.db.query(`SELECT 1 FROM tasks WHERE task_id = $1`, [task.taskId])) as unknown[]).length > 0);
+    // a follow-up made (its call not on the list when it ended) and not sent yet
+    const waiting = randomUUID();
+    await sms.deps.db.query(
+      `INSERT INTO messages (id, tenant_id, task_id, phone, kind, status, text, segments, next_attempt_at) VALUES ($1, $2, $3, '+6281200000090', 'unanswered', 'queued', 'hi', 1, now() + interval '1 hour')`,
+      [waiting, tenantId, task.taskId],
+    );
+    const version = nextVersion();
+    await changed(tenantId, ['+6281200000090', '+6281200000091'], true, version);
+    await eventually(async () => (await listing(tenantId, '+6281200000090')) === true);
+    await sms.deps.db.query(`UPDATE messages SET next_attempt_at = now() WHERE id = $1`, [waiting]);
+    const [skipped] = await eventually(async () => {
+      const items = await messagesOf(sms, tenantId, task.taskId);
+      return items[0]?.status === 'skipped' ? items : undefined;
+    });
+    expect(skipped).toMatchObject({ id: waiting, failureReason: 'DNC' });
+    expect((await sms.deps.db.query(`SELECT count(*)::int AS n FROM simulated_outbox WHERE task_id = $1`, [task.taskId]))[0].n).toBe(0);
+    // removed (newer), then the listing's message again with its older version: the removal stands
+    await changed(tenantId, ['+6281200000091'], false);
+    await eventually(async () => (await listing(tenantId, '+6281200000091')) === false);
+    await changed(tenantId, ['+6281200000091'], true, version);
+    await changed(tenantId, ['+6281200000092'], true);
+    await eventually(async () => (await listing(tenantId, '+6281200000092')) === true);
+    expect(await listing(tenantId, '+6281200000091')).toBe(false);
   });
 });
 

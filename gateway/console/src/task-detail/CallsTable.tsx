@@ -12,6 +12,9 @@ import { CALL_OUTCOMES, CALLS_PAGE_SIZE, isOutcome, type Outcome } from './calls
 
 type Call = components['schemas']['CallAttempt'];
 
+/** How often the page asks again for its calls' SMS delivery states and reply tags. */
+const RECEIPTS_POLL_MS = 5_000;
+
 /**
  * The task's call attempts, one cursor page at a time (API.md "lists": keyset, so a task of a
  * million rows pages as fast as one of ten, and nothing loads them all). "Next" follows the answer's
@@ -32,6 +35,8 @@ export function CallsTable({ task }: { task: Task }) {
     queryFn: () =>
       unwrap(api.GET('/v1/tasks/{id}/calls', { params: { path: { id: task.id }, query: { limit: CALLS_PAGE_SIZE, ...(cursor ? { cursor } : {}), ...(outcome ? { outcome } : {}) } } })),
     placeholderData: keepPreviousData,
+    // delivery receipts and reply tags arrive after a call's counts stopped moving (even after the task completed): looked at again now and then
+    refetchInterval: task.status === 'scheduled' ? false : RECEIPTS_POLL_MS,
   });
   const nextCursor = calls.data?.nextCursor ?? null;
 
@@ -64,6 +69,7 @@ export function CallsTable({ task }: { task: Task }) {
           <Column>{t('detail.calls.col.ended')}</Column>
           <Column>{t('detail.calls.col.duration')}</Column>
           <Column>{t('detail.calls.col.sms')}</Column>
+          <Column>{t('detail.calls.col.tags')}</Column>
         </TableHeader>
         <TableBody items={calls.data?.items ?? []} dependencies={[t]} renderEmptyState={() => (calls.isPending ? t('detail.calls.loading') : t('detail.calls.empty'))}>
           {(call: Call) => (
@@ -75,6 +81,7 @@ export function CallsTable({ task }: { task: Task }) {
               <Cell>{call.endedAt ? formatDateTime(call.endedAt, task.dialing.timeZone) : t('time.none')}</Cell>
               <Cell>{call.durationMs === null ? t('time.none') : t('detail.calls.seconds', { seconds: Math.round(call.durationMs / 100) / 10 })}</Cell>
               <Cell>{call.sms ? t('detail.smsOf', { kind: t(`detail.smsKind.${call.sms.kind}`), status: t(`detail.smsStatus.${call.sms.status}`) }) : t('time.none')}</Cell>
+              <Cell>{call.tags.length > 0 ? call.tags.join(', ') : t('time.none')}</Cell>
             </Row>
           )}
         </TableBody>

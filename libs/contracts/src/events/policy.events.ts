@@ -66,3 +66,24 @@ export const ContactPolicyUpdated = defineEvent(
   }),
 );
 export type ContactPolicyUpdatedT = Static<typeof ContactPolicyUpdated.payload>;
+
+/**
+ * Numbers of a tenant were put on its do-not-call list (`listed: true`: the API, an import's chunk,
+ * `dnc.add`, a DTMF opt-out) or taken off it (`listed: false`, `DELETE /v1/dnc/{phone}`). The dialer
+ * owns the list and publishes each change through its outbox; the sms service keeps a copy, so an
+ * SMS about to go out is checked against the list as it is then, without asking the dialer.
+ * `version` grows with every change of the tenant's list (a sequence drawn under the list's lock):
+ * a consumer keeps, per number, the change with the highest version, whatever order they arrive in.
+ */
+export const DncChanged = defineEvent(
+  'dnc.changed',
+  1,
+  Type.Object({
+    tenantId: Uuid,
+    phones: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 5000 }),
+    listed: Type.Boolean(),
+    version: Type.Integer({ minimum: 1 }),
+    changedAt: Type.String({ format: 'date-time' }),
+  }),
+);
+export type DncChangedT = Static<typeof DncChanged.payload>;

@@ -8,6 +8,7 @@ import { DncRepository, dncLockSql } from './dnc.repository';
 import type { CallResult, CarrierDialog, DtmfSettings } from '../domain/carrier';
 import { durationMs, isFinal, retryRuleFor, settledFailedEvent, type RetrySettings } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
+import { furthestStates, smsStatusRankSql, tagsByNumber, type SmsStateItem, type TagItem } from '../domain/call-sms';
 
 /** An attempt this replica claimed (committed `dialing`), with what the carrier needs. */
 export interface ClaimedAttempt {
@@ -680,19 +681,25 @@ export class AttemptRepository {
          SELECT DISTINCT row_number FROM call_attempts WHERE task_id = $1 AND row_number > $2 ORDER BY row_number LIMIT $3
        )
        SELECT n.row_number, l.phone, l.name, l.status, l.outcome, l.hangup_by, l.answered_at, l.ended_at, l.duration_ms, l.failure_reason,
-              l.sms_kind, l.sms_status, agg.attempts, agg.first_call_at, agg.last_call_at
+              l.sms_kind, l.sms_status, agg.attempts, agg.first_call_at, agg.last_call_at, tagged.tags
          FROM nums n
          CROSS JOIN LATERAL (SELECT * FROM call_attempts a WHERE a.task_id = $1 AND a.row_number = n.row_number ORDER BY a.attempt DESC LIMIT 1) l
          CROSS JOIN LATERAL (
            SELECT count(*) FILTER (WHERE a.status IN ('completed', 'dialing') AND a.started_at IS NOT NULL)::int AS attempts,
                   min(a.started_at) AS first_call_at, max(a.started_at) AS last_call_at
              FROM call_attempts a WHERE a.task_id = $1 AND a.row_number = n.row_number) agg
+         CROSS JOIN LATERAL (
+           -- every tag of the number's attempts once, where it first came (attempt, then position)
+           SELECT COALESCE(array_agg(u.t ORDER BY u.attempt, u.i), '{}') AS tags FROM (
+             SELECT DISTINCT ON (x.t) x.t, a.attempt, x.i
+               FROM call_attempts a CROSS JOIN LATERAL unnest(a.tags) WITH ORDINALITY AS x(t, i)
+              WHERE a.task_id = $1 AND a.row_number = n.row_number ORDER BY x.t, a.attempt, x.i) u) tagged
         ORDER BY n.row_number`,
       [taskId, afterRow, limit],
     )) as {
       row_number: number; phone: string; name: string | null; status: string; outcome: string | null; hangup_by: string | null;
       answered_at: Date | null; ended_at: Date | null; duration_ms: number | null; failure_reason: string | null;
-      sms_kind: string | null; sms_status: string | null; attempts: number; first_call_at: Date | null; last_call_at: Date | null;
+      sms_kind: string | null; sms_status: string | null; attempts: number; first_call_at: Date | null; last_call_at: Date | null; tags: string[];
     }[];
     return rows.map((r) => ({
       rowNumber: r.row_number,
@@ -709,17 +716,35 @@ export class AttemptRepository {
       failureReason: r.failure_reason,
       smsKind: r.sms_kind,
       smsStatus: r.sms_status,
+      tags: r.tags,
     }));
   }
 
-  /** Shows each number's follow-up SMS on its final attempt. */
-  async applySms(m: import('typeorm').EntityManager, items: { taskId: string; phone: string; kind: string; status: string }[]): Promise<void> {
-    if (items.length === 0) return;
+  /**
+   * Shows each number's follow-up SMS on its final attempt: a status replaces the shown one only when
+   * it is further along (smsStatusRank), so events in any order end at the furthest state.
+   */
+  async applySms(m: import('typeorm').EntityManager, items: SmsStateItem[]): Promise<void> {
+    const states = furthestStates(items);
+    if (states.length === 0) return;
     await m.query(
       `UPDATE call_attempts a SET sms_kind = r.kind, sms_status = r.status
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS r(task_id, phone, kind, status)
+        WHERE a.task_id = r.task_id AND a.phone = r.phone AND a.final
+          AND (a.sms_status IS NULL OR ${smsStatusRankSql('r.status')} > ${smsStatusRankSql('a.sms_status')})`,
+      [states.map((i) => i.taskId), states.map((i) => i.phone), states.map((i) => i.kind), states.map((i) => i.status)],
+    );
+  }
+
+  /** Adds reply tags to each number's final attempt, each tag once (after the DTMF tags it may have). */
+  async applyTags(m: import('typeorm').EntityManager, items: TagItem[]): Promise<void> {
+    const numbers = tagsByNumber(items);
+    if (numbers.length === 0) return;
+    await m.query(
+      `UPDATE call_attempts a SET tags = a.tags || ARRAY(SELECT t FROM jsonb_array_elements_text(r.tags) WITH ORDINALITY AS x(t, i) WHERE NOT (t = ANY(a.tags)) ORDER BY i)
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS r(task_id, phone, tags)
         WHERE a.task_id = r.task_id AND a.phone = r.phone AND a.final`,
-      [items.map((i) => i.taskId), items.map((i) => i.phone), items.map((i) => i.kind), items.map((i) => i.status)],
+      [numbers.map((n) => n.taskId), numbers.map((n) => n.phone), numbers.map((n) => JSON.stringify(n.tags))],
     );
   }
 }

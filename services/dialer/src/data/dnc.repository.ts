@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { NumberTagged, type DncSource, type NumberTaggedT } from '@autocall/contracts';
+import { DncChanged, NumberTagged, type DncSource, type NumberTaggedT } from '@autocall/contracts';
 import { publishManyInTransaction } from '@autocall/bus';
 
 export interface DncRow {
@@ -31,6 +31,23 @@ export const dncLockSql = (mode: 'exclusive' | 'shared', tenantParam: string) =>
 
 const COLUMNS = 'phone, raw_phone, reason, source, created_by, created_at, seq::text AS seq';
 
+/**
+ * `dnc.changed` for numbers just listed or removed, in the transaction of the change (which holds
+ * the tenant's list lock, so versions follow the order changes commit in).
+ */
+async function announce(m: EntityManager, tenantId: string, phones: readonly string[], listed: boolean): Promise<void> {
+  if (phones.length === 0) return;
+  const [{ version, at }] = (await m.query(`SELECT nextval('dnc_versions')::text AS version, clock_timestamp() AS at`)) as { version: string; at: Date }[];
+  const events = [];
+  for (let i = 0; i < phones.length; i += DNC_CHANGED_MAX) {
+    events.push({ tenantId, phones: phones.slice(i, i + DNC_CHANGED_MAX), listed, version: Number(version), changedAt: at.toISOString() });
+  }
+  await publishManyInTransaction(m, DncChanged, events);
+}
+
+/** Numbers per dnc.changed message (its contract's maxItems). */
+const DNC_CHANGED_MAX = 5000;
+
 /** The tenant's do-not-call list (dialer schema). */
 export class DncRepository {
   constructor(private readonly db: DataSource) {}
@@ -44,7 +61,10 @@ export class DncRepository {
          ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING ${COLUMNS}`,
         [tenantId, e.phone, e.rawPhone, e.reason, e.source, e.createdBy],
       )) as DncRow[];
-      if (inserted[0]) return { created: true, row: inserted[0] };
+      if (inserted[0]) {
+        await announce(m, tenantId, [e.phone], true);
+        return { created: true, row: inserted[0] };
+      }
       const [row] = (await m.query(`SELECT ${COLUMNS} FROM dnc_entries WHERE tenant_id = $1 AND phone = $2`, [tenantId, e.phone])) as DncRow[];
       return { created: false, row };
     });
@@ -63,11 +83,12 @@ export class DncRepository {
     await this.db.transaction(async (m) => {
       if (optOut) {
         await m.query(dncLockSql('exclusive', '$1'), [tenantId]);
-        await m.query(
+        const added = (await m.query(
           `INSERT INTO dnc_entries (tenant_id, phone, raw_phone, reason, source, created_by) VALUES ($1, $2, $2, 'DTMF opt-out', 'dtmf', NULL)
-           ON CONFLICT (tenant_id, phone) DO NOTHING`,
+           ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING phone`,
           [tenantId, phone],
-        );
+        )) as { phone: string }[];
+        await announce(m, tenantId, added.map((a) => a.phone), true);
       }
       await publishManyInTransaction(m, NumberTagged, events);
     });
@@ -81,9 +102,10 @@ export class DncRepository {
       const added = (await m.query(
         `INSERT INTO dnc_entries (tenant_id, phone, raw_phone, source, created_by)
          SELECT $1::uuid, e.phone, e.raw_phone, $4::text, $5::text FROM unnest($2::text[], $3::text[]) AS e(phone, raw_phone)
-         ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING 1 AS added`,
+         ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING phone`,
         [tenantId, entries.map((e) => e.phone), entries.map((e) => e.rawPhone), source, createdBy],
-      )) as unknown[];
+      )) as { phone: string }[];
+      await announce(m, tenantId, added.map((a) => a.phone), true);
       return added.length;
     });
   }
@@ -93,9 +115,15 @@ export class DncRepository {
     return row;
   }
 
+  /** Takes a number off the list, with its `dnc.changed` (listed: false) in the same transaction. */
   async remove(tenantId: string, phone: string): Promise<boolean> {
-    const [, count] = (await this.db.query(`DELETE FROM dnc_entries WHERE tenant_id = $1 AND phone = $2`, [tenantId, phone])) as [unknown, number];
-    return count > 0;
+    return this.db.transaction(async (m) => {
+      await m.query(dncLockSql('exclusive', '$1'), [tenantId]);
+      const removed = (await m.query(`DELETE FROM dnc_entries WHERE tenant_id = $1 AND phone = $2 RETURNING phone`, [tenantId, phone])) as [{ phone: string }[], number];
+      const phones = removed[0].map((r) => r.phone);
+      await announce(m, tenantId, phones, false);
+      return phones.length > 0;
+    });
   }
 
   /** Newest first, keyset on `seq` (below `beforeSeq`); `digits`: the E.164 digits contain them. */

@@ -16,6 +16,8 @@ export interface ReportRow {
   failureReason: string | null;
   smsKind: string | null;
   smsStatus: string | null;
+  /** the number's tags (DTMF and SMS-reply rules), each once, in the order they were given */
+  tags: string[];
 }
 
 export const REPORT_COLUMNS: { header: string; key: keyof ReportRow; width: number }[] = [
@@ -32,7 +34,8 @@ export const REPORT_COLUMNS: { header: string; key: keyof ReportRow; width: numb
   { header: 'Duration (ms)', key: 'durationMs', width: 12 },
   { header: 'Failure Reason', key: 'failureReason', width: 20 },
   { header: 'SMS Kind', key: 'smsKind', width: 12 },
-  { header: 'SMS Status', key: 'smsStatus', width: 10 },
+  { header: 'SMS Status', key: 'smsStatus', width: 12 },
+  { header: 'Tags', key: 'tags', width: 24 },
 ];
 
 /** Every export escapes cells with the platform's one formula escape (libs/contracts spreadsheet.ts). */
@@ -44,6 +47,7 @@ export function reportCells(row: ReportRow): string[] {
     const v = row[key];
     if (v === null || v === undefined) return '';
     if (v instanceof Date) return v.toISOString();
+    if (Array.isArray(v)) return escapeCell(v.join(', '));
     return escapeCell(String(v));
   });
 }

@@ -72,14 +72,4 @@ export const inboundRepository = {
   async addOptOut(m: Q, tenantId: string, phone: string): Promise<void> {
     await m.query(`INSERT INTO opt_outs (tenant_id, phone) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [tenantId, phone]);
   },
-
-  /** Which of these (tenant, phone) pairs opted out. */
-  async optedOut(m: Q, pairs: { tenantId: string; phone: string }[]): Promise<Set<string>> {
-    if (pairs.length === 0) return new Set();
-    const rows = (await m.query(
-      `SELECT o.tenant_id, o.phone FROM opt_outs o JOIN unnest($1::uuid[], $2::text[]) AS p(tenant_id, phone) ON o.tenant_id = p.tenant_id AND o.phone = p.phone`,
-      [pairs.map((p) => p.tenantId), pairs.map((p) => p.phone)],
-    )) as { tenant_id: string; phone: string }[];
-    return new Set(rows.map((r) => `${r.tenant_id}\u0000${r.phone}`));
-  },
 };

@@ -5,7 +5,9 @@ import type { Logger } from '@autocall/logger';
 import { messageRepository, type MessageRow, type NewMessage } from '../data/message.repository';
 import { taskRepository } from '../data/task.repository';
 import { capsRepository } from '../data/caps.repository';
-import { applyCaps, dayKey, localDay, numberKey, type CapCandidate } from '../domain/sms-caps';
+import { localDay } from '../domain/sms-caps';
+import { capMessages } from './sms-caps';
+import { dncKey, dncRepository } from '../data/dnc.repository';
 import { followUpFor, mayNeedSms, messageVariables, type SmsKind } from '../domain/follow-up';
 import { followUps, messageView, resultEvent, statusEvent } from './message.view';
 import { measureSms, renderTemplate } from '../domain/template';
@@ -69,29 +71,19 @@ export class FollowUpService {
   }
 
   /** A v1 snapshot (no reply rules): stored only when newer than the stored one, and never drops its reply rules. */
-  async recordTaskV1(t: TaskSnapshotT, occurredAt: string): Promise<void> {
-    const stored = await taskRepository.upsertV1IfNewer(this.db.manager, {
-      task_id: t.taskId,
-      tenant_id: t.tenantId,
-      name: t.name,
-      sms: t.sms,
-      time_zone: t.dialing.timeZone ?? t.timezone,
-      occurred_at: occurredAt,
-    });
-    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'v1 task snapshot not newer than the stored one; ignored');
+  recordTaskV1(t: TaskSnapshotT, occurredAt: string): Promise<void> {
+    return this.storeTask(t, occurredAt, 'v1');
   }
 
   /** Stores a task snapshot (v2); an older one (by the event's time) never replaces a newer one. */
-  async recordTask(t: TaskSnapshotV2T, occurredAt: string): Promise<void> {
-    const stored = await taskRepository.upsertIfNewer(this.db.manager, {
-      task_id: t.taskId,
-      tenant_id: t.tenantId,
-      name: t.name,
-      sms: t.sms,
-      time_zone: t.dialing.timeZone ?? t.timezone,
-      occurred_at: occurredAt,
-    });
-    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt }, 'older task snapshot ignored');
+  recordTask(t: TaskSnapshotV2T, occurredAt: string): Promise<void> {
+    return this.storeTask(t, occurredAt, 'v2');
+  }
+
+  private async storeTask(t: TaskSnapshotT | TaskSnapshotV2T, occurredAt: string, version: 'v1' | 'v2'): Promise<void> {
+    const row = { task_id: t.taskId, tenant_id: t.tenantId, name: t.name, sms: t.sms, time_zone: t.dialing.timeZone ?? t.timezone, occurred_at: occurredAt };
+    const stored = version === 'v1' ? await taskRepository.upsertV1IfNewer(this.db.manager, row) : await taskRepository.upsertIfNewer(this.db.manager, row);
+    if (!stored) this.logger.debug({ taskId: t.taskId, occurredAt, version }, 'task snapshot not newer than the stored one; ignored');
   }
 
   /**
@@ -160,11 +152,13 @@ export class FollowUpService {
       [...new Set(todo.map((d) => d.call.tenantId))],
       [...new Set(todo.flatMap((d) => (d.templateId ? [d.templateId] : [])))],
     );
+    // the tenant's DNC list as this service knows it now: a number listed after its call ended is not texted
+    const blocked = await dncRepository.blocked(m, todo.map((d) => ({ tenantId: d.call.tenantId, phone: d.call.phone })));
     // one message per (task, phone, kind): the first call result of the batch makes it
     const messages = new Map<string, { message: NewMessage; requestId?: string }>();
     for (const d of todo) {
       const key = smsKey(d.call.taskId, d.call.phone, d.kind);
-      if (!messages.has(key)) messages.set(key, { message: this.prepare(d, templates, accounts), requestId: d.msg.requestId });
+      if (!messages.has(key)) messages.set(key, { message: this.prepare(d, templates, accounts, blocked.has(dncKey(d.call.tenantId, d.call.phone))), requestId: d.msg.requestId });
     }
     const requestOf = new Map([...messages.values()].map((x) => [x.message.id, x.requestId]));
     const rows = await messageRepository.insertMany(m, [...messages.values()].map((x) => x.message)); // conflicting ones already have their SMS
@@ -189,39 +183,20 @@ export class FollowUpService {
   }
 
   /**
-   * The SMS caps on the messages just inserted `queued` (API.md: smsPerDay → TENANT_LIMIT, the
-   * contact policy's maxSmsPerNumberPerDay → CONTACT_LIMIT), per calendar day of the task's time
-   * zone at the call's end, across the tenant's tasks. The counters are rows locked in this
-   * transaction (days, then numbers, each in key order), so replicas deciding at once take turns
-   * and a cap is never passed; a refused message becomes `skipped` with the reason, in place.
+   * The SMS caps (capMessages) on the messages just inserted `queued`, per calendar day of the
+   * task's time zone at the call's end; a refused message becomes `skipped` with the reason, in place.
    */
   private async applyCaps(m: EntityManager, rows: MessageRow[], dueOf: (r: MessageRow) => DueSms): Promise<void> {
     const queued = rows.filter((r) => r.status === 'queued');
-    if (queued.length === 0) return;
-    const caps = await capsRepository.capsOf(m, [...new Set(queued.map((r) => r.tenant_id))]);
-    const candidates: CapCandidate[] = queued
-      .filter((r) => caps.tenantLimit.has(r.tenant_id) || caps.numberCap.has(r.tenant_id))
-      .map((r) => {
+    const refused = await capMessages(
+      m,
+      queued.map((r) => {
         const d = dueOf(r);
         return { id: r.id, tenantId: r.tenant_id, phone: r.phone, day: localDay(new Date(d.call.endedAt), d.timeZone, this.platformZone) };
-      });
-    if (candidates.length === 0) return;
-    const unique = <T>(xs: T[], key: (x: T) => string) => [...new Map(xs.map((x) => [key(x), x])).values()];
-    const days = unique(candidates.filter((c) => caps.tenantLimit.has(c.tenantId)), (c) => dayKey(c.tenantId, c.day));
-    const numbers = unique(candidates.filter((c) => caps.numberCap.has(c.tenantId)), (c) => numberKey(c.tenantId, c.phone, c.day));
-    const daySent = await capsRepository.lockDays(m, days);
-    const numberSent = await capsRepository.lockNumbers(m, numbers);
-    const decided = applyCaps(candidates, {
-      tenantLimit: caps.tenantLimit,
-      numberCap: caps.numberCap,
-      tenantSent: new Map(daySent.map((r) => [dayKey(r.tenant_id, r.day), r.sent])),
-      numberSent: new Map(numberSent.map((r) => [numberKey(r.tenant_id, r.phone, r.day), r.sent])),
-    });
-    await capsRepository.setDays(m, days.map((c) => ({ tenantId: c.tenantId, day: c.day, sent: decided.tenantSent.get(dayKey(c.tenantId, c.day)) ?? 0 })));
-    await capsRepository.setNumbers(m, numbers.map((c) => ({ tenantId: c.tenantId, phone: c.phone, day: c.day, sent: decided.numberSent.get(numberKey(c.tenantId, c.phone, c.day)) ?? 0 })));
-    await capsRepository.skip(m, decided.refused);
+      }),
+    );
     for (const r of queued) {
-      const reason = decided.refused.get(r.id);
+      const reason = refused.get(r.id);
       if (reason) Object.assign(r, { status: 'skipped', failure_reason: reason });
     }
   }
@@ -263,14 +238,15 @@ export class FollowUpService {
     d: DueSms,
     templates: Map<string, { tenant_id: string; content: string; status: string }>,
     accounts: Map<string, { status: string }>,
+    listed: boolean,
   ): NewMessage {
     const { call, kind, templateId } = d;
     const sendBy = this.sendBy(call);
     const base = { id: newId(), tenant_id: call.tenantId, task_id: call.taskId, phone: call.phone, kind, template_id: templateId, call_attempt_id: call.attemptId, send_by: sendBy };
     const skipped = (reason: string, text = ''): NewMessage => ({ ...base, status: 'skipped', text, segments: text ? measureSms(text).segments : 0, failure_reason: reason });
     if (sendBy.getTime() <= Date.now()) return skipped(TOO_LATE);
-    // the dialer found the number on the tenant's do-not-call list when the call ended
-    if (call.dnc) return skipped(DNC);
+    // the dialer found the number on the tenant's do-not-call list when the call ended, or it was listed (or opted out) since
+    if (call.dnc || listed) return skipped(DNC);
     if (!templateId) return skipped('no template set for this kind');
     const template = templates.get(templateId);
     if (!template || template.tenant_id !== call.tenantId) return skipped('template deleted');

@@ -9,11 +9,13 @@ import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import type { AccountRow } from '../data/account.repository';
 import { inboundRepository, type InboundRow } from '../data/inbound.repository';
 import { messageRepository, type NewMessage } from '../data/message.repository';
-import { taskRepository } from '../data/task.repository';
+import { taskRepository, type TaskRow } from '../data/task.repository';
 import { templateRepository } from '../data/template.repository';
 import { retryDelayMs } from '../domain/follow-up';
 import { decideReply, type MessageKind } from '../domain/reply';
 import { measureSms, renderTemplate } from '../domain/template';
+import { localDay } from '../domain/sms-caps';
+import { capMessages } from './sms-caps';
 import { smsErrors } from '../domain/errors';
 import { optOutKeywordsOf } from './account.service';
 import { statusEvent } from './message.view';
@@ -49,7 +51,8 @@ export class InboundService {
     private readonly bus: Bus,
     private readonly phones: PhoneNormalizer,
     private readonly logger: Logger,
-    private readonly opts: { matchDays: number; maxDelayMs: number; onQueued: () => void },
+    /** platformZone: the day a reply's SMS counts on when its task has no zone (or there is no task) */
+    private readonly opts: { matchDays: number; maxDelayMs: number; onQueued: () => void; platformZone: string },
   ) {}
 
   /** `from` as rosters read numbers: E.164, or 400 INVALID_PHONE. A valid foreign number keeps its digits. */
@@ -93,7 +96,7 @@ export class InboundService {
       await publishInTransaction(m, NumberTagged, { tenantId, taskId: stored.task_id, phone, tag: stored.tag, source: 'sms-reply', optOut: decision.type === 'optOut' }, { requestId });
       const templateId = decision.type === 'optOut' ? account.opt_out_reply_template_id : (decision.rule.replyTemplateId ?? null);
       if (decision.type === 'optOut') await inboundRepository.addOptOut(m, tenantId, phone);
-      if (templateId) queued = await this.queueReply(m, stored, decision.type === 'optOut' ? 'optOutReply' : 'reply', templateId, task?.name ?? '', requestId);
+      if (templateId) queued = await this.queueReply(m, stored, decision.type === 'optOut' ? 'optOutReply' : 'reply', templateId, task, requestId);
       return stored;
     });
     this.relay.nudge();
@@ -104,9 +107,9 @@ export class InboundService {
   }
 
   /** The reply template, once: per inbound message for a rule, per number for an opt-out confirmation. Whether one was queued. */
-  private async queueReply(m: EntityManager, inbound: InboundRow, kind: MessageKind, templateId: string, taskName: string, requestId?: string): Promise<boolean> {
+  private async queueReply(m: EntityManager, inbound: InboundRow, kind: MessageKind, templateId: string, task: TaskRow | undefined, requestId?: string): Promise<boolean> {
     const template = await templateRepository.find(m, inbound.tenant_id, templateId);
-    const { text } = renderTemplate(template?.content ?? '', { phone: inbound.phone, taskName });
+    const { text } = renderTemplate(template?.content ?? '', { phone: inbound.phone, taskName: task?.name ?? '' });
     const base: NewMessage = {
       id: newId(),
       tenant_id: inbound.tenant_id,
@@ -123,6 +126,12 @@ export class InboundService {
     };
     const reason = !template ? 'template deleted' : template.status !== 'approved' ? `template ${template.status}` : null;
     const [row] = await messageRepository.insertReplies(m, [{ ...base, ...(reason ? { status: 'skipped', failure_reason: reason } : {}), inbound_id: inbound.id }]);
+    // a rule's reply counts against the caps as any SMS; an opt-out's confirmation never does (API.md)
+    if (row && row.status === 'queued' && kind === 'reply') {
+      const day = localDay(inbound.received_at, task?.time_zone ?? this.opts.platformZone, this.opts.platformZone);
+      const refused = (await capMessages(m, [{ id: row.id, tenantId: row.tenant_id, phone: row.phone, day }])).get(row.id);
+      if (refused) Object.assign(row, { status: 'skipped', failure_reason: refused });
+    }
     if (row && row.status === 'skipped') await publishManyInTransaction(m, SmsStatusChanged, [statusEvent(row)], requestId);
     return row?.status === 'queued';
   }

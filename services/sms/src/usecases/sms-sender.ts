@@ -6,7 +6,7 @@ import { WorkLoop, type TurnResult } from '@autocall/work-loop';
 import type { SmsProviders } from '../domain/sms-provider';
 import { accountRepository, type AccountRow } from '../data/account.repository';
 import { messageRepository, type ClaimedRow } from '../data/message.repository';
-import { inboundRepository } from '../data/inbound.repository';
+import { dncKey, dncRepository } from '../data/dnc.repository';
 import { retryDelayMs } from '../domain/follow-up';
 import { followUps, resultEvent, statusEvent } from './message.view';
 import { applyReceipts } from './receipt.service';
@@ -137,9 +137,9 @@ export class SmsSender {
             'sms sender: claimed messages whose earlier send was never settled (its sender crashed or lost the database); the provider may have them already',
           );
         }
-        const [accounts, optedOut] = await Promise.all([
+        const [accounts, blocked] = await Promise.all([
           accountRepository.findMany(this.db.manager, [...new Set(claimed.map((c) => c.tenant_id))]),
-          inboundRepository.optedOut(this.db.manager, claimed.map((c) => ({ tenantId: c.tenant_id, phone: c.phone }))),
+          dncRepository.blocked(this.db.manager, claimed.map((c) => ({ tenantId: c.tenant_id, phone: c.phone }))),
         ]).catch((err: Error) => {
           // give them back unsent (clearing their claim tokens) once the database answers again, rather than leave them in doubt
           for (const msg of claimed) this.settle({ msg, retryInMs: 0, reason: null, sent: false });
@@ -147,8 +147,9 @@ export class SmsSender {
         });
         const byTenant = new Map(accounts.map((a) => [a.tenant_id, a]));
         for (const msg of claimed) {
-          // a number that opted out gets no SMS of any kind but its one confirmation
-          if (msg.kind !== 'optOutReply' && optedOut.has(`${msg.tenant_id}\u0000${msg.phone}`)) this.settle({ msg, status: 'skipped', reason: DNC });
+          // a number on the tenant's DNC list as it is now (listed after its call ended, too), or that
+          // opted out, gets no SMS of any kind but its one opt-out confirmation
+          if (msg.kind !== 'optOutReply' && blocked.has(dncKey(msg.tenant_id, msg.phone))) this.settle({ msg, status: 'skipped', reason: DNC });
           else void this.send(msg, byTenant.get(msg.tenant_id), claimedAt);
         }
       }
