@@ -70,6 +70,9 @@ async function shownPhones(o: Opened): Promise<string[]> {
   return grid.getByRole('rowheader').allTextContents();
 }
 
+/** `2026-01-15T02:00:00.000Z` → `2026-01-15 09:00` (WIB is UTC+7 all year). */
+const wib = (iso: string) => new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+
 describeInBrowser('the task detail page', () => {
   it('when a running task is opened, then its settings are shown and the progress follows it to completed, every counter as the API counts it', async () => {
     const o = await rig.open({ path: `/scheduler/${task.id}` });
@@ -151,12 +154,17 @@ describeInBrowser('the task detail page', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('option', { name: t('detail.outcome.busy'), exact: true }).click();
     await paging.getByText(t('detail.calls.page', { page: 1 })).waitFor();
-    const busy = (await allPages(rig.base, rig.tenant.auth, `/v1/tasks/${task.id}/calls?outcome=busy`)).map((c) => c.phone as string);
+    const busyCalls = await allPages(rig.base, rig.tenant.auth, `/v1/tasks/${task.id}/calls?outcome=busy`);
+    const busy = busyCalls.map((c) => c.phone as string);
     expect(busy).toHaveLength(6);
     await expectPhones(o, busy);
     const grid = page.getByRole('grid', { name: t('detail.calls.table', { name: task.name }) });
-    const outcomeColumn = await grid.getByRole('row').filter({ has: page.getByRole('rowheader') }).evaluateAll((rows) => rows.map((r) => r.children[2]?.textContent));
-    expect(outcomeColumn).toEqual(busy.map(() => t('detail.outcome.busy')));
+    const column = (i: number) => grid.getByRole('row').filter({ has: page.getByRole('rowheader') }).evaluateAll((rows, k) => rows.map((r) => r.children[k]?.textContent), i);
+    expect(await column(2)).toEqual(busy.map(() => t('detail.outcome.busy')));
+    // started and ended in the task's zone with its offset, beside UTC (`2026-01-15 09:00 WIB (UTC+07:00) · 2026-01-15 02:00 UTC`)
+    const inWib = (iso: string) => `${wib(iso)} WIB (UTC+07:00) · ${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+    expect(await column(3)).toEqual(busyCalls.map((c) => inWib(c.startedAt)));
+    expect(await column(4)).toEqual(busyCalls.map((c) => inWib(c.endedAt)));
     expect(await next.isDisabled()).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
     expect(o.problems).toEqual([]);

@@ -7,7 +7,7 @@ import { problemMessage } from '../api/problem';
 import type { components } from '../api/schema';
 import { SelectField } from '../components/SelectField';
 import { useI18n } from '../i18n/i18n';
-import { formatDateTime } from '../time/zone';
+import { formatLocalAndUtc } from '../time/zone';
 import { CALL_OUTCOMES, CALLS_PAGE_SIZE, isOutcome, type Outcome } from './calls';
 
 type Call = components['schemas']['CallAttempt'];
@@ -77,8 +77,8 @@ export function CallsTable({ task }: { task: Task }) {
               <Cell>{call.phone}</Cell>
               <Cell>{call.attempt}</Cell>
               <Cell>{call.outcome ? t(`detail.outcome.${call.outcome}`) : t(call.status === 'queued' ? 'detail.call.queued' : 'detail.call.dialing')}</Cell>
-              <Cell>{call.startedAt ? formatDateTime(call.startedAt, task.dialing.timeZone) : t('time.none')}</Cell>
-              <Cell>{call.endedAt ? formatDateTime(call.endedAt, task.dialing.timeZone) : t('time.none')}</Cell>
+              <Cell>{call.startedAt ? formatLocalAndUtc(call.startedAt, task.dialing.timeZone) : t('time.none')}</Cell>
+              <Cell>{call.endedAt ? formatLocalAndUtc(call.endedAt, task.dialing.timeZone) : t('time.none')}</Cell>
               <Cell>{call.durationMs === null ? t('time.none') : t('detail.calls.seconds', { seconds: Math.round(call.durationMs / 100) / 10 })}</Cell>
               <Cell>{call.sms ? t('detail.smsOf', { kind: t(`detail.smsKind.${call.sms.kind}`), status: t(`detail.smsStatus.${call.sms.status}`) }) : t('time.none')}</Cell>
               <Cell>{call.tags.length > 0 ? call.tags.join(', ') : t('time.none')}</Cell>
