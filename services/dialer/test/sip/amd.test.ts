@@ -1,9 +1,10 @@
+import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SipCarrier } from '../../src/adapters/sip';
 import type { AmdSettings } from '../../src/domain/carrier';
-import { dialRequest, sippInstalled, startSipp, testCarrier } from './sip-test-kit';
+import { dialRequest, FakePeer, sippInstalled, startSipp, testCarrier } from './sip-test-kit';
 import { sippByeOk, sippResponse, sippSdp } from './sipp-xml';
 import { audioToolsInstalled, silence, speech, tone, ulawWav } from './test-audio';
 
@@ -90,5 +91,48 @@ run('answering-machine detection against SIPp', () => {
     const r = await call(machine, null, 1000);
     expect(r.outcome).toBe('answered');
     expect(r.answeredBy).toBeUndefined();
+  });
+});
+
+run('answering-machine detection hears the callee’s stream only', () => {
+  test('when a second RTP stream (another SSRC) sends a machine’s greeting beside the person’s “Halo?”, then only the first stream is heard: human', async () => {
+    const peer = await FakePeer.start();
+    const media = dgram.createSocket('udp4');
+    await new Promise<void>((r) => media.bind(0, '127.0.0.1', () => r()));
+    const { carrier } = testCarrier(peer.port, { rtpPortMin: 16700, rtpPortMax: 16799, amdMaxMs: 5000 });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const dialing = carrier.dial({ ...dialRequest({ port: peer.port, ms: 3000 }), amd: { enabled: true, onMachine: 'play' } });
+      const { req: invite, from } = await peer.next('INVITE');
+      const ourPort = Number(/m=audio (\d+)/.exec(invite.body)![1]);
+      const sdp = `v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${media.address().port} RTP/AVP 0\r\n`;
+      peer.respond(invite, from, 200, 'OK', { headers: [['Contact', `<sip:peer@127.0.0.1:${peer.port}>`]], body: { type: 'application/sdp', content: sdp } });
+      await peer.next('ACK');
+      const person = Buffer.concat([silence(200), speech('Halo?', { voice: 'id' }), silence(6000)]);
+      const other = speech('Halo, anda terhubung dengan kotak suara. Silakan tinggalkan pesan setelah nada berikut.', { voice: 'en' });
+      const packet = (ssrc: number, n: number, audio: Buffer) => {
+        const h = Buffer.alloc(12);
+        h[0] = 0x80;
+        h.writeUInt16BE(n & 0xffff, 2);
+        h.writeUInt32BE(n * 160, 4);
+        h.writeUInt32BE(ssrc, 8);
+        const body = audio.subarray(n * 160, n * 160 + 160);
+        return Buffer.concat([h, body.length === 160 ? body : silence(20)]);
+      };
+      let n = 0;
+      timer = setInterval(() => {
+        media.send(packet(0x1111, n, person), ourPort, '127.0.0.1');
+        media.send(packet(0x2222, n, other), ourPort, '127.0.0.1');
+        n++;
+      }, 20);
+      const { req: bye, from: byeFrom } = await peer.next('BYE', 1, 15_000);
+      peer.respond(bye, byeFrom, 200, 'OK');
+      expect(await dialing).toMatchObject({ outcome: 'answered', answeredBy: 'human' });
+    } finally {
+      clearInterval(timer);
+      media.close();
+      await carrier.close();
+      await peer.close();
+    }
   });
 });

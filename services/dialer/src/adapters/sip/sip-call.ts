@@ -104,6 +104,12 @@ export class SipCall {
   /** Key presses (dialing.dtmf), from the answer on. */
   private dtmf: DtmfCollector | null = null;
   private dtmfRules: DtmfRules | null = null;
+  /**
+   * The SSRC of the stream the analysers hear: the first G.711 stream of early media, then the
+   * first after the answer (the callee's). Packets of any other stream (a stray or a second
+   * source sent to our port) are not analysed. null: none yet in this phase.
+   */
+  private heardSsrc: number | null = null;
   /** Answering-machine detection (dialing.amd), from the answer on. */
   private amd: AnsweringMachineDetector | null = null;
   /** The detector still hears the audio: until its verdict, and for playAfterBeep until the machine records. */
@@ -264,8 +270,11 @@ export class SipCall {
     this.listening = true;
     this.rtp.listen((packets) => {
       for (const p of packets) {
-        if (this.analysing) this.analyser?.push(p.pt, p.payload);
         if (this.dtmf && this.state === 'answered') this.dtmf.push(p.pt, p.payload, p.ts);
+        if (p.pt !== 0 && p.pt !== 8) continue;
+        if (this.heardSsrc === null) this.heardSsrc = p.ssrc;
+        else if (p.ssrc !== this.heardSsrc) continue;
+        if (this.analysing) this.analyser?.push(p.pt, p.payload);
         if (this.amdListening) this.amd?.push(p.pt, p.payload);
       }
       if (this.state === 'answered' && this.analysing && this.analyser?.heard.sit) this.onFalseAnswer();
@@ -402,6 +411,7 @@ export class SipCall {
   private async onAnswered(res: SipResponse): Promise<void> {
     this.state = 'answered';
     this.answeredAt = new Date();
+    this.heardSsrc = null; // the callee's stream may not be early media's
     const inv = this.invite!;
     const contact = res.headers.get('contact');
     const target = contact ? nameAddrUri(contact) : inv.uri;
