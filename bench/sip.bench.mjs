@@ -25,7 +25,9 @@ const stallEveryMs = Number(process.env.SIP_BENCH_STALL_EVERY_MS ?? 500);
 const audioSeconds = Number(process.env.SIP_BENCH_SECONDS ?? 20);
 const rampMs = Number(process.env.SIP_BENCH_RAMP_MS ?? 2000);
 // 'off' (SIP codes only), 'on' (SIT/announcement analysis of early media and the first 3 s after
-// the answer, SIP_AUDIO_ANALYSIS=true), or both ('off,on') under the same machine load.
+// the answer, SIP_AUDIO_ANALYSIS=true, and each call's task with answering-machine detection, which
+// hears the echo until its verdict, and DTMF collection, in-band from the answer to the end of the
+// call: the analysis a call can carry), or both ('off,on') under the same machine load.
 const analyses = (process.env.SIP_BENCH_ANALYSIS ?? 'on').split(',');
 
 // The baseline: a bare paced UDP sender (one 20 ms stream, drift-corrected timer, nothing else) in
@@ -106,6 +108,7 @@ async function runLevel(n, sipPort, mode, analysis) {
         callerId: null,
         ringTimeoutSeconds: 30,
         recording: { id: 'bench', durationMs: audioSeconds * 1000, loadUlaw: async () => audio },
+        ...(analysis === 'on' ? { amd: { enabled: true, onMachine: 'play' }, dtmf: { enabled: true, rules: [{ digits: '1', action: 'tag', tag: 'bench' }] } } : {}),
       }),
     );
   }
@@ -122,6 +125,7 @@ async function runLevel(n, sipPort, mode, analysis) {
   const sent = stats.reduce((a, s) => a + s.packetsSent, 0);
   const received = stats.reduce((a, s) => a + s.packetsReceived, 0);
   const answered = results.filter((r) => r.outcome === 'answered').length;
+  const answeredBy = results.reduce((a, r) => (r.answeredBy ? { ...a, [r.answeredBy]: (a[r.answeredBy] ?? 0) + 1 } : a), {});
   const latePct = sent ? (stats.reduce((a, s) => a + s.packetsLate, 0) / sent) * 100 : 0;
   const bareLatePct = bareFigures.sent ? (bareFigures.late / bareFigures.sent) * 100 : 0;
   return {
@@ -130,6 +134,7 @@ async function runLevel(n, sipPort, mode, analysis) {
     mainThreadStallMs: stallMs,
     calls: n,
     answered,
+    ...(analysis === 'on' ? { answeredBy } : {}),
     sippExit: code,
     wallS: +wallS.toFixed(1),
     cpuPctOfOneCore: +((cpuS / wallS) * 100).toFixed(1),

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario, sippInstalled, udpPortBound } from '../../services/dialer/test/sip/sip-test-kit';
 import { sippByeOk, sippResponse, sippSdp } from '../../services/dialer/test/sip/sipp-xml';
-import { announcement, sit, ulawWav } from '../../services/dialer/test/sip/test-audio';
+import { announcement, silence, sit, speech, tone, ulawWav } from '../../services/dialer/test/sip/test-audio';
 import { allPages, call, e164, newTenant, OPEN_DIALING, rosterRows, startPlatform, uploadRecording, uploadRoster, type Platform } from './platform';
 
 /**
@@ -353,7 +353,76 @@ run('the platform with a SIP trunk carrier against SIPp', () => {
     const peer = await sipp!.exit;
     expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
   }, 60_000);
+
+  it('when a person and a machine answer a task with AMD (onMachine hangup) and a humanAnswered SMS, then /calls says who answered, the machine is hung up once heard and only the person gets the SMS', async () => {
+    await sipp?.exit;
+    const base = p!.url;
+    const { auth } = await newTenant(base);
+    const recording = await uploadRecording(base, auth);
+    const rows = rosterRows(87630021800, 2); // last digit 0: a person, 1: a machine
+    const roster = await uploadRoster(base, auth, rows);
+    const disconnect = (await call(base, 'POST', '/v1/sms-templates', { headers: auth, json: { name: 'T', content: 'Thanks {{name}}.' } })).body.id as string;
+    expect((await call(base, 'PUT', '/v1/sms-account', { headers: auth, json: { provider: 'simulated', senderId: 'AUTOCALL', status: 'active' } })).status).toBe(200);
+    const dir = mkdtempSync(join(tmpdir(), 'amd-e2e-'));
+    const person = ulawWav(Buffer.concat([silence(300), speech('Halo?', { voice: 'id' }), silence(6000)]), join(dir, 'person.wav'));
+    // a short voicemail prompt and its beep: heard as a machine well before our recording (about 3 s) ends
+    const machine = ulawWav(Buffer.concat([silence(300), speech('Pesan.', { voice: 'id', speed: 200 }), silence(200), tone(1000, 400), silence(6000)]), join(dir, 'machine.wav'));
+    const file = join(dir, 'amd.xml');
+    writeFileSync(file, amdScenario(person, machine));
+    sipp = await startSipp(sipPort, mediaPort, 2, file, false);
+    const created = await call(base, 'POST', '/v1/tasks', {
+      headers: auth,
+      json: {
+        name: 'SIP AMD',
+        recordingId: recording.body.id,
+        rosterId: roster.body.id,
+        start: { mode: 'immediate' },
+        sms: { onDisconnect: { enabled: true, templateId: disconnect, when: 'humanAnswered' } },
+        dialing: { ...OPEN_DIALING, maxConcurrentCalls: 2, amd: { enabled: true, onMachine: 'hangup' } },
+      },
+    });
+    expect([created.status, created.body.dialing?.amd]).toEqual([201, { enabled: true, onMachine: 'hangup' }]);
+    const taskId = created.body.id as string;
+    await eventually(async () => (await call(base, 'GET', `/v1/tasks/${taskId}`, { headers: auth })).body.status === 'completed', 30_000, 200);
+    const calls = await allPages(base, auth, `/v1/tasks/${taskId}/calls`);
+    const byDigit = Object.fromEntries(calls.map((c) => [c.phone.slice(-1), c]));
+    expect(byDigit['0']).toMatchObject({ outcome: 'answered', answeredBy: 'human', hangupBy: 'system' });
+    expect(byDigit['1']).toMatchObject({ outcome: 'answered', answeredBy: 'machine', hangupBy: 'system' });
+    expect(byDigit['0'].durationMs).toBeGreaterThanOrEqual(recording.body.durationMs - 100); // the person heard it all
+    expect(byDigit['1'].durationMs).toBeLessThan(recording.body.durationMs - 700); // the machine did not
+    const sms = await eventually(async () => {
+      const items = await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`);
+      return items.length >= 1 && items.every((m) => m.status === 'sent') ? items : undefined;
+    }, 15_000, 100);
+    await new Promise((r) => setTimeout(r, 500)); // an SMS for the machine would show by now
+    expect((await allPages(base, auth, `/v1/sms-messages?taskId=${taskId}`)).map((m) => `${m.phone.slice(-1)}:${m.kind}`)).toEqual(['0:disconnect']);
+    expect(sms).toHaveLength(1);
+    const peer = await sipp!.exit;
+    expect([peer.code, peer.code === 0 ? '' : peer.output]).toEqual([0, '']);
+  }, 60_000);
 });
+
+/** A SIPp UAS that answers and streams a person (numbers ending in 0) or a machine (ending in 1), then waits for our BYE. */
+function amdScenario(person: string, machine: string): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1"?>
+<scenario name="amd by number">
+  <recv request="INVITE" timeout="30000">
+    <action>
+      <ereg regexp="^INVITE sip:[^@ ]*1@" search_in="msg" check_it="false" assign_to="d1"/>
+    </action>
+  </recv>
+${sippResponse('200 OK', { sdp: sippSdp() })}
+  <recv request="ACK" timeout="5000" crlf="true"/>
+  <nop test="d1" next="1"/>
+  <nop><action><exec rtp_stream="${person},1,0"/></action></nop>
+  <recv request="BYE" timeout="20000"/>
+${sippResponse('200 OK', { tag: false, next: '9' })}
+  <label id="1"/>
+  <nop><action><exec rtp_stream="${machine},1,0"/></action></nop>
+${sippByeOk(20_000)}
+  <label id="9"/>
+</scenario>`;
+}
 
 /** A SIPp UAS answering by the called number's last digit with early media or a false answer (see the test above). */
 function byNumberEarlyMedia(f: { vacant: string; reorder: string; announce: string; announceMs: number }): string {

@@ -534,6 +534,33 @@ describeInBrowser('the Scheduler', () => {
     expect(problems).toEqual([]);
   });
 
+  it('when an owner turns on answering-machine detection in the advanced dialing settings and picks “after the beep”, then the summary says so, the API holds dialing.amd and the detail reads it back', async () => {
+    const opened = await rig.open();
+    const { page, t, problems } = opened;
+    const dialog = await toStep3(opened, 'With AMD');
+    await choose(dialog, page, t('tasks.field.roster'), new RegExp(made.rosterName));
+    await dialog.getByRole('button', { name: t('tasks.field.advanced') }).click();
+    const amd = dialog.getByRole('checkbox', { name: t('tasks.field.amd') });
+    expect(await amd.isChecked()).toBe(false);
+    expect(await dialog.getByRole('button', { name: t('tasks.field.onMachine') }).count()).toBe(0);
+    await dialog.getByText(t('tasks.field.amd')).click();
+    expect(await amd.isChecked()).toBe(true);
+    await choose(dialog, page, t('tasks.field.onMachine'), t('tasks.onMachine.playAfterBeep'));
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: t('tasks.wizard.next') }).click();
+    const fact = (scope: typeof dialog, label: string) => scope.locator('dt').filter({ hasText: label }).locator('xpath=following-sibling::dd[1]');
+    expect(await fact(dialog, t('tasks.field.amd')).textContent()).toBe(t('tasks.onMachine.playAfterBeep'));
+    await dialog.getByRole('button', { name: t('tasks.wizard.submit') }).click();
+    await page.getByRole('status').getByText(t('tasks.created', { name: 'With AMD' })).waitFor();
+    const [listed] = await tasksNamed('With AMD');
+    expect((await getTask(listed.id)).body.dialing.amd).toEqual({ enabled: true, onMachine: 'playAfterBeep' });
+    await page.getByRole('link', { name: 'With AMD' }).click();
+    await page.getByRole('heading', { level: 1, name: 'With AMD' }).waitFor();
+    const detail = page.locator('.facts .fact').filter({ has: page.getByRole('term').getByText(t('tasks.field.amd'), { exact: true }) }).getByRole('definition');
+    expect(await detail.textContent()).toBe(t('tasks.onMachine.playAfterBeep'));
+    expect(problems).toEqual([]);
+  });
+
   it('when a task runs over a roster with a number on the Do-Not-Call List, then its detail counts that number Suppressed', async () => {
     const auth = rig.tenant.auth;
     const roster = await uploadRoster(rig.base, auth, [

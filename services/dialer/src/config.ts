@@ -66,6 +66,8 @@ export const dialerConfigSchema = configSchema({
   SIP_RTP_WORKER: Type.Boolean({ default: true }),
   /** SIP carrier: listen to early media and the first 3 s after an answer for SIT tones and operator announcements; false = SIP codes only. */
   SIP_AUDIO_ANALYSIS: Type.Boolean({ default: true }),
+  /** SIP carrier, tasks with dialing.amd: ms of the callee's audio after the answer within which answering-machine detection decides; undecided then: answeredBy unknown. */
+  AMD_MAX_MS: Type.Integer({ minimum: 1000, maximum: 30000, default: 5000 }),
   /** SIP carrier: outbound proxy (`host[:port]` or SIP URI) every request goes through. */
   SIP_OUTBOUND_PROXY: Type.Optional(Type.String()),
 });

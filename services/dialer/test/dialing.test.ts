@@ -162,6 +162,23 @@ describe('cancel', () => {
 });
 
 describe('GET /v1/tasks/:id/calls and /report', () => {
+  it('when a task asks for AMD (onMachine hangup), then the simulated carrier’s answered calls say who answered — a machine on numbers ending in 4, hung up once heard — in call.completed and /calls; without AMD they say nothing', async () => {
+    const { s, tenantId } = await runTask(10, { amd: { enabled: true, onMachine: 'hangup' } });
+    await w.events.drainedOf(s.taskId);
+    await eventually(() => w.events.callsOf(s.taskId).length === 10);
+    const byDigit = (d: string) => w.events.callsOf(s.taskId).find((c) => c.phone.endsWith(d))!;
+    expect(['0', '1', '2', '3', '4', '5', '9'].map((d) => [d, byDigit(d).answeredBy])).toEqual([['0', 'human'], ['1', 'human'], ['2', 'human'], ['3', 'human'], ['4', 'machine'], ['5', null], ['9', null]]);
+    expect([byDigit('4').hangupBy, byDigit('4').durationMs]).toEqual(['system', 3000]);
+    expect(byDigit('3').durationMs).toBe(20_000);
+    const listed = (await get(tenantId, `/v1/tasks/${s.taskId}/calls?outcome=answered`)).json().items as { phone: string; answeredBy: string | null }[];
+    expect(listed.map((c) => `${c.phone.slice(-1)}:${c.answeredBy}`).sort()).toEqual(['0:human', '1:human', '2:human', '3:human', '4:machine']);
+
+    const plain = await runTask(5);
+    await w.events.drainedOf(plain.s.taskId);
+    await eventually(() => w.events.callsOf(plain.s.taskId).length === 5);
+    expect(w.events.callsOf(plain.s.taskId).every((c) => c.answeredBy === null)).toBe(true);
+  });
+
   it('when a task has run, then its calls list pages by cursor, filters by outcome and shows each SMS', async () => {
     const { s, tenantId } = await runTask(10);
     await w.events.drainedOf(s.taskId);

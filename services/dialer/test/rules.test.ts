@@ -1,5 +1,5 @@
 import { AppError } from '@autocall/contracts';
-import { durationMs, isFinal, settledFailedEvent, simulatedPlan } from '../src/domain/outcome';
+import { durationMs, isFinal, settledFailedEvent, simulatedAmd, simulatedPlan } from '../src/domain/outcome';
 import { isDefinitiveRefusal, isOddRefusal } from '../src/domain/roster-refusal';
 import { csvLine, escapeCell } from '../src/domain/report';
 
@@ -41,6 +41,17 @@ describe('simulated carrier table', () => {
 
   it('when nobody answers, then it rings for the ring timeout', () => {
     expect(simulatedPlan('+62812345675', 1, 45, 1000).ringMs).toBe(45_000);
+  });
+
+  it('when the task asks for AMD, then an answered number ending in 4 is a machine (hung up after 3 s with onMachine hangup, played otherwise), any other a person; without AMD, no answeredBy', () => {
+    const amd = (phone: string, onMachine: 'hangup' | 'play' | 'playAfterBeep' = 'hangup', enabled = true) =>
+      simulatedAmd(phone, simulatedPlan(phone, 1, 30, 10_000), { enabled, onMachine });
+    expect(amd('+62812345674')).toEqual({ answeredBy: 'machine', talkMs: 3000, hangupBy: 'system' });
+    expect(amd('+62812345674', 'play')).toEqual({ answeredBy: 'machine', talkMs: 10_000, hangupBy: 'system' });
+    expect(amd('+62812345673')).toEqual({ answeredBy: 'human', talkMs: 10_000, hangupBy: 'system' });
+    expect(amd('+62812345670')).toEqual({ answeredBy: 'human', talkMs: 5000, hangupBy: 'callee' });
+    expect(amd('+62812345675')).toEqual({ answeredBy: null, talkMs: 0, hangupBy: null });
+    expect(amd('+62812345674', 'hangup', false).answeredBy).toBeNull();
   });
 });
 

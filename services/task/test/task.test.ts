@@ -134,6 +134,7 @@ describe('creating a task', () => {
     expect(a.body.dialing).toEqual({
       maxConcurrentCalls: 10, callsPerSecond: 5, ringTimeoutSeconds: 30, maxAttempts: 1, retryDelayMinutes: 30, callerId: null, callingWindow: { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] },
       timeZone: 'Asia/Jakarta', skipBlackouts: true, retry: {}, endAt: null, endAtLocal: null, dtmf: { enabled: false, rules: [] },
+      amd: { enabled: false, onMachine: 'hangup' },
     });
     expect(a.body.startedAt).toBeNull();
     expect(a.body.start.atLocal).toBe(`${local}:00+07:00`);
@@ -189,6 +190,10 @@ describe('creating a task', () => {
     [{ dialing: { dtmf: { enabled: true, rules: [{ digits: '1', action: 'call' }] } } }, 'dialing.dtmf.rules.0.action'],
     [{ dialing: { dtmf: { enabled: true, rules: [{ digits: '1', action: 'tag' }] } } }, 'dialing.dtmf.rules.0.tag'],
     [{ dialing: { dtmf: { enabled: true, extra: 1 } } }, 'dialing.dtmf.extra'],
+    [{ dialing: { amd: { enabled: true, onMachine: 'voicemail' } } }, 'dialing.amd.onMachine'],
+    [{ dialing: { amd: { enabled: 'yes' } } }, 'dialing.amd.enabled'],
+    [{ dialing: { amd: { onMachine: 'play' } } }, 'dialing.amd.enabled'],
+    [{ dialing: { amd: { enabled: true, maxMs: 3000 } } }, 'dialing.amd.maxMs'],
     [{ recordingId: 'nope' }, 'recordingId'],
   ])('when the body has %p, then 400 VALIDATION_FAILED naming %s and nothing is created', async (extra, field) => {
     const w = await refusedWorld();
@@ -232,6 +237,21 @@ describe('creating a task', () => {
     expect(patched.body.dialing.dtmf).toEqual({ enabled: false, rules: [] });
     const updated = (await outbox(res.body.id)).filter((e) => e.name === 'task.updated').pop();
     expect(updated?.payload.dialing.dtmf).toEqual({ enabled: false, rules: [] });
+  });
+
+  it('when dialing.amd is given, then the task keeps it (onMachine defaulting to hangup), shows it off otherwise, and a PATCH replaces it', async () => {
+    const w = await world();
+    const res = await call(w.tenant, 'POST', '/v1/tasks', w.body({ dialing: { amd: { enabled: true } } }));
+    expect(res.status).toBe(201);
+    expect(res.body.dialing.amd).toEqual({ enabled: true, onMachine: 'hangup' });
+    const patched = await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { dialing: { amd: { enabled: true, onMachine: 'playAfterBeep' } } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.dialing.amd).toEqual({ enabled: true, onMachine: 'playAfterBeep' });
+    const updated = (await outbox(res.body.id)).filter((e) => e.name === 'task.updated').pop();
+    expect(updated?.payload.dialing.amd).toEqual({ enabled: true, onMachine: 'playAfterBeep' });
+    const bad = await call(w.tenant, 'PATCH', `/v1/tasks/${res.body.id}`, { dialing: { amd: { enabled: true, onMachine: 'beep' } } });
+    expect(bad.status).toBe(400);
+    expect((await call(w.tenant, 'GET', `/v1/tasks/${res.body.id}`)).body.dialing.amd).toEqual({ enabled: true, onMachine: 'playAfterBeep' });
   });
 
   it('when the window ends at 24:00 and a caller id is E.164, then they are accepted', async () => {

@@ -1121,6 +1121,10 @@ export interface components {
                             hangup?: boolean;
                         }[];
                     };
+                    amd: {
+                        enabled: boolean;
+                        onMachine: "hangup" | "play" | "playAfterBeep";
+                    };
                     endAtLocal: string | null;
                 };
                 progress: {
@@ -1225,6 +1229,10 @@ export interface components {
                         tag?: string;
                         hangup?: boolean;
                     }[];
+                };
+                amd: {
+                    enabled: boolean;
+                    onMachine: "hangup" | "play" | "playAfterBeep";
                 };
                 endAtLocal: string | null;
             };
@@ -5188,6 +5196,12 @@ export interface operations {
                                 hangup?: boolean;
                             }[];
                         };
+                        /** @description Answering-machine detection on a SIP carrier (a heuristic): answered calls carry answeredBy human|machine|unknown. A PATCH replaces the whole. */
+                        amd?: {
+                            enabled: boolean;
+                            /** @description a machine answered: hangup (default) ends the call; play plays the recording anyway; playAfterBeep starts it after the beep (or after AMD_MAX_MS of silence) */
+                            onMachine?: "hangup" | "play" | "playAfterBeep";
+                        };
                         endAt?: string | null;
                     };
                 };
@@ -5501,6 +5515,12 @@ export interface operations {
                                 /** @description end the call on this match (default false) */
                                 hangup?: boolean;
                             }[];
+                        };
+                        /** @description Answering-machine detection on a SIP carrier (a heuristic): answered calls carry answeredBy human|machine|unknown. A PATCH replaces the whole. */
+                        amd?: {
+                            enabled: boolean;
+                            /** @description a machine answered: hangup (default) ends the call; play plays the recording anyway; playAfterBeep starts it after the beep (or after AMD_MAX_MS of silence) */
+                            onMachine?: "hangup" | "play" | "playAfterBeep";
                         };
                         endAt?: string | null;
                     };

@@ -53,6 +53,7 @@ export function TaskFacts({ task }: { task: Task }) {
           </Fact>
         ))}
         <Fact label={t('detail.skipBlackouts')}>{task.dialing.skipBlackouts ? t('tasks.summary.yes') : t('tasks.summary.no')}</Fact>
+        <Fact label={t('tasks.field.amd')}>{task.dialing.amd.enabled ? t(`tasks.onMachine.${task.dialing.amd.onMachine}`) : t('tasks.summary.no')}</Fact>
       </dl>
     </section>
   );

@@ -44,6 +44,11 @@ export const DtmfRule = Type.Object({
 /** DTMF capture on a SIP carrier (absent: off). */
 export const DtmfSettings = Type.Object({ enabled: Type.Boolean(), rules: Type.Array(DtmfRule) });
 
+/** What a call detected as an answering machine does (API.md `dialing.amd.onMachine`). */
+export const AmdOnMachine = Type.Union([Type.Literal('hangup'), Type.Literal('play'), Type.Literal('playAfterBeep')]);
+/** Answering-machine detection on a SIP carrier (absent: off). */
+export const AmdSettings = Type.Object({ enabled: Type.Boolean(), onMachine: AmdOnMachine });
+
 export const TaskDialingSettings = Type.Object({
   maxConcurrentCalls: Type.Integer(),
   callsPerSecond: Type.Number(),
@@ -62,6 +67,8 @@ export const TaskDialingSettings = Type.Object({
   endAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
   /** Keys pressed while the recording plays (absent: off). */
   dtmf: Type.Optional(DtmfSettings),
+  /** Answering-machine detection (absent: off). */
+  amd: Type.Optional(AmdSettings),
 });
 
 /**

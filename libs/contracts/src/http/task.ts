@@ -1,4 +1,4 @@
-import { DtmfSettings, RetryPolicy, TaskDialingSettings } from '../events/task.events';
+import { AmdSettings, DtmfSettings, RetryPolicy, TaskDialingSettings } from '../events/task.events';
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, defineRoutes, IdParams, Nullable, Page, PageQuery, Problem, Uuid } from '../core';
 
@@ -115,6 +115,18 @@ const dtmfInput = Type.Object(
   { additionalProperties: false, description: 'DTMF on a SIP carrier: RFC 4733 telephone-events, in-band tones as fallback; one key press counts once. A PATCH replaces the whole.' },
 );
 
+const amdInput = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    onMachine: Type.Optional(
+      Type.Union([Type.Literal('hangup'), Type.Literal('play'), Type.Literal('playAfterBeep')], {
+        description: 'a machine answered: hangup (default) ends the call; play plays the recording anyway; playAfterBeep starts it after the beep (or after AMD_MAX_MS of silence)',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Answering-machine detection on a SIP carrier (a heuristic): answered calls carry answeredBy human|machine|unknown. A PATCH replaces the whole.' },
+);
+
 const dialingInput = (withDefaults: boolean) =>
   Type.Object(
     {
@@ -131,6 +143,7 @@ const dialingInput = (withDefaults: boolean) =>
       skipBlackouts: Type.Optional(Type.Boolean({ ...d(withDefaults, true), description: "Honour the tenant's blackout dates (GET /v1/calendar)" })),
       retry: Type.Optional(retryInput),
       dtmf: Type.Optional(dtmfInput),
+      amd: Type.Optional(amdInput),
       endAt: Type.Optional(
         Nullable(
           Type.String({
@@ -175,6 +188,7 @@ export const TaskDialingView = Type.Object({
   /** endAt in the task's zone with its offset */
   endAtLocal: Nullable(Type.String()),
   dtmf: DtmfSettings,
+  amd: AmdSettings,
 });
 
 const SmsRuleView = Type.Object({

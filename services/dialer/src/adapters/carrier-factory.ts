@@ -23,6 +23,7 @@ export function createCarrier(config: DialerConfig, db: DataSource, logger: Logg
       outboundProxy: config.SIP_OUTBOUND_PROXY,
       rtpWorker: config.SIP_RTP_WORKER,
       analyseAudio: config.SIP_AUDIO_ANALYSIS,
+      amdMaxMs: config.AMD_MAX_MS,
       logger: logger.child({ component: 'sip' }),
     });
   }

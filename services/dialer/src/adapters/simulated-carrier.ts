@@ -1,5 +1,5 @@
 import { type CallResult, type Carrier, type DialRequest, NotPlacedError } from '../domain/carrier';
-import { simulatedPlan } from '../domain/outcome';
+import { simulatedAmd, simulatedPlan } from '../domain/outcome';
 
 export interface SimulatedCarrierOptions {
   /** 1 = real time, 0 = instant; scales ringing and talking only. */
@@ -59,9 +59,20 @@ export class SimulatedCarrier implements Carrier {
         return { outcome: plan.outcome, hangupBy: null, sipCode: plan.sipCode, failureReason: plan.failureReason, retryable: plan.retryable, startedAt, answeredAt: null, endedAt: new Date() };
       }
       const answeredAt = new Date();
-      await sleep(plan.talkMs * scale);
-      const endedAt = scale === 0 ? new Date(answeredAt.getTime() + plan.talkMs) : new Date();
-      return { outcome: 'answered', hangupBy: plan.hangupBy, sipCode: 200, failureReason: null, retryable: false, startedAt, answeredAt, endedAt };
+      const amd = simulatedAmd(req.phone, plan, req.amd);
+      await sleep(amd.talkMs * scale);
+      const endedAt = scale === 0 ? new Date(answeredAt.getTime() + amd.talkMs) : new Date();
+      return {
+        outcome: 'answered',
+        hangupBy: amd.hangupBy,
+        sipCode: 200,
+        failureReason: null,
+        retryable: false,
+        startedAt,
+        answeredAt,
+        endedAt,
+        ...(amd.answeredBy ? { answeredBy: amd.answeredBy } : {}),
+      };
     } finally {
       this.active--;
     }

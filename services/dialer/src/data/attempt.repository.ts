@@ -5,7 +5,7 @@ import { DNC_REASON, mayDial } from '../domain/dial-policy';
 import { shareChannels } from '../domain/fair-share';
 import { CalendarRepository } from './calendar.repository';
 import { DncRepository, dncLockSql } from './dnc.repository';
-import type { CallResult, CarrierDialog, DtmfSettings } from '../domain/carrier';
+import type { AmdSettings, CallResult, CarrierDialog, DtmfSettings } from '../domain/carrier';
 import { durationMs, isFinal, retryRuleFor, settledFailedEvent, type RetrySettings } from '../domain/outcome';
 import type { ReportRow } from '../domain/report';
 import { furthestStates, smsStatusRankSql, tagsByNumber, type SmsStateItem, type TagItem } from '../domain/call-sms';
@@ -26,6 +26,8 @@ export interface ClaimedAttempt {
   recordingDurationMs: number;
   /** The task's DTMF capture (dialing.dtmf), if on. */
   dtmf?: DtmfSettings | null;
+  /** The task's answering-machine detection (dialing.amd), if on. */
+  amd?: AmdSettings | null;
   /** Times this attempt already went back to the queue unplaced (its back-off grows with it). */
   notPlaced: number;
   /** Of those, the tries that failed (recording, setup) rather than waited for capacity or a hold. */
@@ -77,6 +79,7 @@ interface ClaimRow {
   recording_id: string | null;
   recording_duration_ms: number;
   dtmf: DtmfSettings | null;
+  amd: AmdSettings | null;
   not_placed: number;
   not_placed_failed: number;
 }
@@ -288,16 +291,16 @@ export class AttemptRepository {
             WHERE l.tenant_id = c.tenant_id AND l.cps IS NOT NULL
          )
          SELECT 'dial' AS kind, c.id, c.task_id, c.phone, c.row_number, c.attempt, c.name, c.variables, c.not_placed, c.not_placed_failed,
-                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, t.snapshot->'dialing'->'dtmf' AS dtmf, NULL::timestamptz AS ended_at, 0 AS calls_before
+                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, t.snapshot->'dialing'->'dtmf' AS dtmf, t.snapshot->'dialing'->'amd' AS amd, NULL::timestamptz AS ended_at, 0 AS calls_before
            FROM claimed c JOIN tasks t ON t.task_id = c.task_id
          UNION ALL
          SELECT 'suppressed', s.id, s.task_id, s.phone, s.row_number, s.attempt, s.name, s.variables, 0, 0,
-                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, t.snapshot->'dialing'->'dtmf' AS dtmf, s.ended_at,
+                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, t.snapshot->'dialing'->'dtmf' AS dtmf, t.snapshot->'dialing'->'amd' AS amd, s.ended_at,
                 (SELECT count(*) FROM call_attempts p WHERE p.task_id = s.task_id AND p.row_number = s.row_number AND p.attempt < s.attempt AND p.started_at IS NOT NULL)::int
            FROM suppressed s JOIN tasks t ON t.task_id = s.task_id
          UNION ALL
          SELECT 'capped', a.id, a.task_id, a.phone, a.row_number, a.attempt, a.name, a.variables, a.not_placed, a.not_placed_failed,
-                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, t.snapshot->'dialing'->'dtmf' AS dtmf, NULL::timestamptz, 0
+                t.tenant_id, t.ring_timeout_seconds, t.caller_id, t.recording_id, t.recording_duration_ms, t.snapshot->'dialing'->'dtmf' AS dtmf, t.snapshot->'dialing'->'amd' AS amd, NULL::timestamptz, 0
            FROM picked p JOIN call_attempts a ON a.id = p.id JOIN tasks t ON t.task_id = p.task_id
           WHERE NOT p.listed AND p.cap IS NOT NULL AND p.id NOT IN (SELECT id FROM allowed)`,
         [[...share.keys()], me, leaseMs, limit, DNC_REASON, policyNow.toISOString(), [...share.values()]],
@@ -326,6 +329,7 @@ export class AttemptRepository {
       recordingId: r.recording_id,
       recordingDurationMs: r.recording_duration_ms,
       dtmf: r.dtmf?.enabled ? r.dtmf : null,
+      amd: r.amd?.enabled ? r.amd : null,
       notPlaced: r.not_placed,
       notPlacedFailed: r.not_placed_failed,
     }));

@@ -25,6 +25,8 @@ export interface DialRequest {
   ringTimeoutSeconds: number;
   /** Keys to collect while the recording plays, and what they do (dialing.dtmf); absent: none. */
   dtmf?: DtmfSettings | null;
+  /** Answering-machine detection (dialing.amd); absent or null: off, answered calls carry no answeredBy. */
+  amd?: AmdSettings | null;
   recording: {
     id: string;
     durationMs: number;
@@ -58,6 +60,13 @@ export interface DialRequest {
 export interface DtmfSettings {
   enabled: boolean;
   rules: { digits: string; action: 'tag' | 'optOut'; tag?: string; hangup?: boolean }[];
+}
+
+/** A task's answering-machine detection, and what a call a machine answered does. */
+export interface AmdSettings {
+  enabled: boolean;
+  /** hangup: end the call once a machine is heard; play: play the recording anyway; playAfterBeep: start it after the beep */
+  onMachine: 'hangup' | 'play' | 'playAfterBeep';
 }
 
 /** What a carrier needs to end a call it placed, from any process; opaque to the dialer, stored as JSON. */

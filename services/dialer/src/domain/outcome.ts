@@ -80,6 +80,26 @@ export function simulatedPlan(phone: string, attempt: number, ringTimeoutSeconds
   }
 }
 
+/** How long the simulated carrier's answering-machine detection takes to hear a machine. */
+export const SIMULATED_AMD_MS = 3000;
+
+/**
+ * The simulated carrier's answering-machine detection (a task with dialing.amd), predictable as
+ * its outcomes are: an answered number ending in 4 reached a machine, any other a person. A
+ * machine with `onMachine: hangup` is hung up once heard (SIMULATED_AMD_MS, or the recording if
+ * shorter), by the system.
+ */
+export function simulatedAmd(
+  phone: string,
+  plan: SimulatedPlan,
+  amd: { enabled: boolean; onMachine: 'hangup' | 'play' | 'playAfterBeep' } | null | undefined,
+): { answeredBy: 'human' | 'machine' | null; talkMs: number; hangupBy: SimulatedPlan['hangupBy'] } {
+  if (!amd?.enabled || plan.outcome !== 'answered') return { answeredBy: null, talkMs: plan.talkMs, hangupBy: plan.hangupBy };
+  if (!phone.endsWith('4')) return { answeredBy: 'human', talkMs: plan.talkMs, hangupBy: plan.hangupBy };
+  if (amd.onMachine === 'hangup') return { answeredBy: 'machine', talkMs: Math.min(plan.talkMs, SIMULATED_AMD_MS), hangupBy: 'system' };
+  return { answeredBy: 'machine', talkMs: plan.talkMs, hangupBy: plan.hangupBy };
+}
+
 /** An attempt the dialer settles `failed` itself (no call result): what its call.completed says. */
 export interface SettledFailedRow {
   id: string;

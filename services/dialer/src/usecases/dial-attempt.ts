@@ -47,6 +47,7 @@ export class AttemptDialer {
       callerId: a.callerId,
       ringTimeoutSeconds: a.ringTimeoutSeconds,
       dtmf: a.dtmf,
+      amd: a.amd,
       recording: {
         id: recordingId ?? '',
         durationMs: a.recordingDurationMs,

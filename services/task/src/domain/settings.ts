@@ -87,6 +87,7 @@ export function mergeDialing(base: DialingSettings, input: DialingInput | undefi
     });
     out.dtmf = { enabled: input.dtmf.enabled, rules };
   }
+  if (input.amd !== undefined) out.amd = { enabled: input.amd.enabled, onMachine: input.amd.onMachine ?? 'hangup' };
   if (input.callingWindow) {
     const w = input.callingWindow;
     out.callingWindow = { start: w.start ?? out.callingWindow.start, end: w.end ?? out.callingWindow.end, days: w.days ? [...w.days].sort((a, b) => a - b) : out.callingWindow.days };

@@ -14,6 +14,7 @@ const dialingView = (r: TaskRow): Task['dialing'] => ({
   endAt: r.dialing.endAt ?? null,
   endAtLocal: r.dialing.endAt ? toLocalIso(new Date(r.dialing.endAt), r.timezone) : null,
   dtmf: r.dialing.dtmf ?? { enabled: false, rules: [] },
+  amd: r.dialing.amd ?? { enabled: false, onMachine: 'hangup' },
 });
 
 /** The blackouts a task honours: its tenant's, unless its dialing.skipBlackouts is false. */

@@ -10,7 +10,7 @@ import { zoneAbbreviation } from '../../time/zone';
 import { useI18n } from '../../i18n/i18n';
 import type { Errors } from './check';
 import { ChoiceField } from './ChoiceField';
-import { retryOutcomes, type Draft, type RetryOutcome } from './draft';
+import { onMachineChoices, retryOutcomes, type Draft, type OnMachine, type RetryOutcome } from './draft';
 import { errorOf } from './said';
 import { SmsRuleFields } from './SmsRuleFields';
 import { ReplyRulesFields } from './ReplyRulesFields';
@@ -179,6 +179,17 @@ function Advanced({ draft, change, errors }: { draft: Draft; change: Change; err
         {retryOutcomes.map((o) => (
           <RetryRuleFields key={o} outcome={o} draft={draft} change={change} error={errorOf(t, errors, `retry_${o}`)} />
         ))}
+        <Checkbox label={t('tasks.field.amd')} isSelected={draft.amd} onChange={(amd) => change({ amd })} />
+        <p className="field-description">{t('tasks.amd.rule')}</p>
+        {draft.amd && (
+          <ChoiceField
+            label={t('tasks.field.onMachine')}
+            placeholder={t('tasks.onMachine.hangup')}
+            choices={onMachineChoices.map((id) => ({ id, label: t(`tasks.onMachine.${id}`) }))}
+            selected={draft.onMachine}
+            onSelect={(id) => change({ onMachine: id as OnMachine })}
+          />
+        )}
       </DisclosurePanel>
     </Disclosure>
   );

@@ -51,6 +51,8 @@ export function StepSummary({ draft, change, errors }: { draft: Draft; change(p:
         <dd>{draft.endAt ? `${draft.endAt.replace('T', ' ')} ${zone}` : t('tasks.endAt.none')}</dd>
         <dt>{t('tasks.field.skipBlackouts')}</dt>
         <dd>{draft.skipBlackouts ? t('tasks.summary.yes') : t('tasks.summary.no')}</dd>
+        <dt>{t('tasks.field.amd')}</dt>
+        <dd>{draft.amd ? t(`tasks.onMachine.${draft.onMachine}`) : t('tasks.summary.no')}</dd>
         <dt>{t('tasks.field.retry')}</dt>
         <dd>
           {retried.length === 0

@@ -8,6 +8,10 @@ export type CreateTaskBody = paths['/v1/tasks']['post']['requestBody']['content'
 /** The outcomes a number is retried after (API.md `dialing.retry`), each with its own rule or, left empty, the general one. */
 export const retryOutcomes = ['busy', 'no_answer', 'unavailable'] as const;
 export type RetryOutcome = (typeof retryOutcomes)[number];
+/** What a call a machine answered does (API.md `dialing.amd.onMachine`). */
+export const onMachineChoices = ['hangup', 'play', 'playAfterBeep'] as const;
+export type OnMachine = (typeof onMachineChoices)[number];
+
 export interface RetryRule {
   maxAttempts: string;
   delayMinutes: string;
@@ -42,6 +46,9 @@ export interface Draft {
   /** the task's IANA zone: the start, the end, the calling window and blackouts are read in it */
   timeZone: string;
   skipBlackouts: boolean;
+  /** answering-machine detection on a SIP trunk (API.md `dialing.amd`), and what a machine gets */
+  amd: boolean;
+  onMachine: OnMachine;
   /** `YYYY-MM-DDTHH:mm` in the task's zone, or empty: no end */
   endAt: string;
   /** per outcome; an empty `maxAttempts` leaves the outcome to `maxAttempts`/`retryDelayMinutes` */
@@ -67,6 +74,8 @@ export function newDraft(): Draft {
     startAt: '',
     timeZone: platformTimeZone,
     skipBlackouts: true,
+    amd: false,
+    onMachine: 'hangup',
     endAt: '',
     retry: { busy: { maxAttempts: '', delayMinutes: '' }, no_answer: { maxAttempts: '', delayMinutes: '' }, unavailable: { maxAttempts: '', delayMinutes: '' } },
     onDisconnect: { enabled: false },
@@ -119,6 +128,7 @@ export function toBody(d: Draft): CreateTaskBody {
       timeZone: d.timeZone,
       skipBlackouts: d.skipBlackouts,
       retry,
+      ...(d.amd ? { amd: { enabled: true, onMachine: d.onMachine } } : {}),
       ...(d.endAt ? { endAt: zonedToUtc(d.endAt, d.timeZone) ?? d.endAt } : {}),
     },
   };

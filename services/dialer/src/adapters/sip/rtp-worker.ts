@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { SILENCE } from '@autocall/audio';
-import type { InboundAudio, RtpStats } from './rtp';
+import type { InboundAudio, InboundPacket, RtpStats } from './rtp';
 import type { G711PayloadType } from './sdp';
 
 /**
@@ -34,7 +34,7 @@ function rtpPayload(msg) {
   let end = msg.length;
   if (msg[0] & 0x20) end -= msg[msg.length - 1];
   if (end < at) return null;
-  return { pt: msg[1] & 0x7f, payload: new Uint8Array(msg.subarray(at, end)), ts: msg.readUInt32BE(4) };
+  return { pt: msg[1] & 0x7f, payload: new Uint8Array(msg.subarray(at, end)), ts: msg.readUInt32BE(4), ssrc: msg.readUInt32BE(8) };
 }
 function flushInbound(s) {
   s.flush = null;
@@ -166,7 +166,7 @@ type FromWorker =
   | { t: 'bound'; id: number; ok: boolean }
   | { t: 'played'; id: number; crashed?: boolean }
   | { t: 'closed'; id: number; stats: RtpStats | null }
-  | { t: 'in'; id: number; packets: { pt: number; payload: Uint8Array; ts: number }[] };
+  | { t: 'in'; id: number; packets: InboundPacket[] };
 
 /** play() rejects with this when the RTP worker died before the recording was sent to its end. */
 export class RtpWorkerDiedError extends Error {

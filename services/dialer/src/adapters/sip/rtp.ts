@@ -98,7 +98,15 @@ export interface RtpStats {
 const LATE_MS = 10;
 
 /** Inbound audio, in arrival order: each packet's payload type and payload. */
-export type InboundAudio = (packets: { pt: number; payload: Uint8Array; ts: number }[]) => void;
+/** An inbound RTP packet: payload type, payload, timestamp and the stream's SSRC. */
+export interface InboundPacket {
+  pt: number;
+  payload: Uint8Array;
+  ts: number;
+  ssrc: number;
+}
+
+export type InboundAudio = (packets: InboundPacket[]) => void;
 
 /** One call's audio stream, played in this thread (RtpSession) or in the RTP worker (WorkerRtpSession). */
 export interface RtpStream {
@@ -111,7 +119,7 @@ export interface RtpStream {
 }
 
 /** An RTP packet's payload type and payload (CSRCs, header extension and padding skipped), or null if it is not RTP v2. */
-export function rtpPayload(msg: Uint8Array): { pt: number; payload: Uint8Array; ts: number } | null {
+export function rtpPayload(msg: Uint8Array): InboundPacket | null {
   if (msg.length < 12 || msg[0]! >> 6 !== 2) return null;
   let at = 12 + 4 * (msg[0]! & 0x0f);
   if (msg[0]! & 0x10) {
@@ -121,7 +129,8 @@ export function rtpPayload(msg: Uint8Array): { pt: number; payload: Uint8Array; 
   let end = msg.length;
   if (msg[0]! & 0x20) end -= msg[msg.length - 1]!;
   if (end < at) return null;
-  return { pt: msg[1]! & 0x7f, payload: msg.subarray(at, end), ts: ((msg[4]! << 24) | (msg[5]! << 16) | (msg[6]! << 8) | msg[7]!) >>> 0 };
+  const u32 = (i: number) => ((msg[i]! << 24) | (msg[i + 1]! << 16) | (msg[i + 2]! << 8) | msg[i + 3]!) >>> 0;
+  return { pt: msg[1]! & 0x7f, payload: msg.subarray(at, end), ts: u32(4), ssrc: u32(8) };
 }
 
 /** One call's audio stream: sends the recording and counts what comes back. */

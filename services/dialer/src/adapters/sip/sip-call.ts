@@ -1,5 +1,6 @@
 import type { Logger } from '@autocall/logger';
-import type { CallResult, DialRequest } from '../../domain/carrier';
+import type { AnsweredBy, CallResult, DialRequest } from '../../domain/carrier';
+import { AnsweringMachineDetector } from './answering-machine';
 import { type DigestChallenge, digestAuthorization, pickChallenge } from './digest-auth';
 import { sendBye, type StoredSipDialog } from './sip-dialog';
 import { ANNOUNCEMENT_MS, CallAudioAnalyser, classifySit } from './call-audio-analysis';
@@ -26,6 +27,8 @@ const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
 const DIALOG_STORE_WAIT_MS = 2000;
 /** A tone or announcement this soon after a 200 is a false answer (API.md's outcome table). */
 const FALSE_ANSWER_MS = 3000;
+/** playAfterBeep: a machine still talking (or a noisy line) this long after the verdict gets the recording anyway. */
+const MACHINE_GREETING_MAX_MS = 20_000;
 
 /** What every call of one carrier shares. */
 export interface CallContext {
@@ -44,6 +47,8 @@ export interface CallContext {
   hangupDelayMs: number;
   /** Listen to early media and the first seconds after the answer for SIT tones and announcements. */
   analyseAudio: boolean;
+  /** Answering-machine detection's limit: undecided after this many ms from the answer → unknown. */
+  amdMaxMs: number;
   logger: Logger;
 }
 
@@ -99,6 +104,19 @@ export class SipCall {
   /** Key presses (dialing.dtmf), from the answer on. */
   private dtmf: DtmfCollector | null = null;
   private dtmfRules: DtmfRules | null = null;
+  /**
+   * The SSRC of the stream the analysers hear: the first G.711 stream of early media, then the
+   * first after the answer (the callee's). Packets of any other stream (a stray or a second
+   * source sent to our port) are not analysed. null: none yet in this phase.
+   */
+  private heardSsrc: number | null = null;
+  /** Answering-machine detection (dialing.amd), from the answer on. */
+  private amd: AnsweringMachineDetector | null = null;
+  /** The detector still hears the audio: until its verdict, and for playAfterBeep until the machine records. */
+  private amdListening = false;
+  private answeredBy: AnsweredBy | null = null;
+  /** playAfterBeep: starts the recording (the verdict human/unknown, or the machine's beep is over). */
+  private amdGate: (() => void) | null = null;
   /** The first INVITE's branch, known before it is sent so that its dialog can be stored first. */
   private readonly firstBranch = newBranch();
 
@@ -252,19 +270,64 @@ export class SipCall {
     this.listening = true;
     this.rtp.listen((packets) => {
       for (const p of packets) {
-        if (this.analysing) this.analyser?.push(p.pt, p.payload);
         if (this.dtmf && this.state === 'answered') this.dtmf.push(p.pt, p.payload, p.ts);
+        if (p.pt !== 0 && p.pt !== 8) continue;
+        if (this.heardSsrc === null) this.heardSsrc = p.ssrc;
+        else if (p.ssrc !== this.heardSsrc) continue;
+        if (this.analysing) this.analyser?.push(p.pt, p.payload);
+        if (this.amdListening) this.amd?.push(p.pt, p.payload);
       }
       if (this.state === 'answered' && this.analysing && this.analyser?.heard.sit) this.onFalseAnswer();
+      else if (this.state === 'answered' && this.amdListening) this.onAmdHeard();
     });
   }
 
   private stopListening(): void {
     this.analysing = false;
-    if (this.listening && (!this.dtmf || this.state === 'done')) {
+    if (this.listening && ((!this.dtmf && !this.amdListening) || this.state === 'done')) {
       this.listening = false;
       this.rtp.listen(null);
     }
+  }
+
+  /** What the detector made of the audio so far: a verdict, and for playAfterBeep a machine now recording. */
+  private onAmdHeard(): void {
+    const d = this.amd;
+    if (!d) return;
+    if (this.answeredBy === null && d.verdict !== null) this.onAmdVerdict(d.verdict);
+    if (this.amdGate && d.machineRecording) this.openAmdGate();
+  }
+
+  /**
+   * AMD decided (or AMD_MAX_MS passed): `answeredBy` is set, and a machine is hung up (hangup),
+   * played to (play), or played to once it records (playAfterBeep: after its beep, or its greeting
+   * and NO_BEEP_SILENCE_MS of silence; at most MACHINE_GREETING_MAX_MS after the verdict).
+   */
+  private onAmdVerdict(verdict: AnsweredBy): void {
+    if (this.answeredBy !== null || this.state !== 'answered') return;
+    this.answeredBy = verdict;
+    const onMachine = this.request.amd?.onMachine ?? 'hangup';
+    this.log.debug({ answeredBy: verdict, reason: this.amd?.reason, afterMs: this.amd?.heardMs }, 'answering-machine detection');
+    if (verdict === 'machine' && onMachine === 'hangup') {
+      this.amdListening = false;
+      this.rtp.stop();
+      void this.sendBye().then(() => this.finish({ outcome: 'answered', retryable: false, failureReason: null }, 200, 'system'));
+      return;
+    }
+    if (verdict === 'machine' && onMachine === 'playAfterBeep' && this.amdGate) {
+      if (this.amd?.machineRecording) return this.openAmdGate();
+      this.after(MACHINE_GREETING_MAX_MS, () => this.openAmdGate());
+      return;
+    }
+    this.openAmdGate();
+  }
+
+  private openAmdGate(): void {
+    this.amdListening = false;
+    if (!this.dtmf && !this.analysing) this.stopListening();
+    const gate = this.amdGate;
+    this.amdGate = null;
+    gate?.();
   }
 
   /** A DTMF rule with `hangup` matched: end the call now (answered, hung up by the system). */
@@ -348,6 +411,7 @@ export class SipCall {
   private async onAnswered(res: SipResponse): Promise<void> {
     this.state = 'answered';
     this.answeredAt = new Date();
+    this.heardSsrc = null; // the callee's stream may not be early media's
     const inv = this.invite!;
     const contact = res.headers.get('contact');
     const target = contact ? nameAddrUri(contact) : inv.uri;
@@ -386,6 +450,19 @@ export class SipCall {
       this.listen();
       if (this.analyser?.heard.sit) return this.onFalseAnswer();
       this.after(FALSE_ANSWER_MS, () => this.stopListening());
+    }
+    const amd = this.request.amd;
+    if (amd?.enabled) {
+      this.amd = new AnsweringMachineDetector({ maxMs: this.ctx.amdMaxMs });
+      this.amdListening = true;
+      this.hear();
+      // the wall clock decides when no audio comes at all (silence suppression, a one-way stream)
+      this.after(this.ctx.amdMaxMs, () => this.onAmdVerdict(this.amd?.timeout() ?? 'unknown'));
+      if (amd.onMachine === 'playAfterBeep') {
+        // nothing plays before the verdict; a machine's recording starts after its beep
+        await new Promise<void>((resolve) => (this.amdGate = resolve));
+        if (this.state !== 'answered') return;
+      }
     }
     const audio = sdp.payloadType === 8 ? this.audio.alaw() : this.audio.ulaw;
     try {
@@ -481,6 +558,9 @@ export class SipCall {
     this.timers.clear();
     this.rtp.stop();
     this.stopListening();
+    const gate = this.amdGate; // a playAfterBeep call waiting for its verdict: it goes no further
+    this.amdGate = null;
+    gate?.();
     this.resolveResult?.({
       outcome: mapped.outcome,
       hangupBy,
@@ -490,6 +570,7 @@ export class SipCall {
       startedAt: this.startedAt,
       answeredAt: this.answeredAt,
       endedAt: new Date(),
+      ...(this.amd ? { answeredBy: mapped.outcome === 'answered' ? (this.answeredBy ?? this.amd.timeout()) : null } : {}),
       ...(this.dtmfRules ? { dtmf: this.dtmfRules.keys || null, tags: [...this.dtmfRules.tags], optOut: this.dtmfRules.optOut } : {}),
     });
   }

@@ -47,6 +47,8 @@ export interface SipCarrierConfig {
    * and operator announcements (default true).
    */
   analyseAudio?: boolean;
+  /** Answering-machine detection (tasks with dialing.amd): undecided after this many ms of the callee's audio → unknown (default 5000). */
+  amdMaxMs?: number;
   /** Called once per finished call with its media figures (tests, benchmarks, metrics). */
   onCallStats?: (stats: SipCallStats) => void;
 }
@@ -118,6 +120,7 @@ export class SipCarrier implements Carrier {
       credentials: c.username && c.password !== undefined ? { username: c.username, password: c.password } : null,
       hangupDelayMs: c.hangupDelayMs ?? 200,
       analyseAudio: c.analyseAudio ?? true,
+      amdMaxMs: c.amdMaxMs ?? 5000,
       logger: this.log,
     };
     this.log.info({ trunk: `${c.trunkHost}:${c.trunkPort}`, local: transport.advertised, outboundProxy: c.outboundProxy ?? null, auth: ctx.credentials !== null }, 'SIP carrier ready');
