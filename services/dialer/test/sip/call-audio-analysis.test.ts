@@ -1,4 +1,4 @@
-import { CallAudioAnalyser, classifySit, type SitKind } from '../../src/adapters/sip/call-audio-analysis';
+import { CallAudioAnalyser, classifySit, goertzel, GoertzelBank, type SitKind } from '../../src/adapters/sip/call-audio-analysis';
 import { announcement, audioToolsInstalled, silence, sit, speech, tone } from './test-audio';
 
 /** Unit tests of the SIT and announcement detector on generated audio (sox, espeak-ng), fed as 20 ms RTP payloads. */
@@ -59,3 +59,18 @@ function mix(a: Buffer, b: Buffer): Buffer {
   for (let i = 0; i < out.length; i++) out[i] = ulawOf(toInt16(ulawToLinear(a[i]!) + ulawToLinear(b[i]!)));
   return out;
 }
+
+describe('the Goertzel filter bank', () => {
+  it('when eight filters run over a frame in one pass, then each answers exactly what one filter alone answers', () => {
+    const freqs = [697, 770, 852, 941, 1209, 1336, 1477, 1633];
+    const bank = new GoertzelBank(freqs);
+    const x = new Float32Array(320);
+    let seed = 7;
+    for (let i = 0; i < x.length; i++) x[i] = ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 20000 + 8000 * Math.sin(i * 0.6);
+    for (const [from, to] of [[0, 160], [160, 320], [17, 300]]) {
+      expect([...bank.run(x, from, to)]).toEqual(freqs.map((f) => goertzel(x, from, to, f)));
+    }
+    expect([...new GoertzelBank([950, 1400]).run(x, 0, 160)]).toEqual([950, 1400].map((f) => goertzel(x, 0, 160, f)));
+    expect(() => new GoertzelBank([...freqs, 2000])).toThrow();
+  });
+});

@@ -58,6 +58,46 @@ export function goertzel(x: Float32Array, from: number, to: number, freq: number
   return (s1 * s1 + s2 * s2 - c * s1 * s2) * (2 / (n * n));
 }
 
+/** A bank of Goertzel filters (up to 8) run over a frame in one pass: each answers exactly as `goertzel` would. */
+export class GoertzelBank {
+  private readonly coef: Float64Array;
+  /** each filter's power after `run` */
+  readonly power: Float64Array;
+
+  constructor(freqs: readonly number[]) {
+    if (freqs.length > 8) throw new Error('at most 8 filters');
+    this.coef = new Float64Array(8);
+    freqs.forEach((f, k) => (this.coef[k] = 2 * Math.cos((2 * Math.PI * f) / RATE)));
+    this.power = new Float64Array(freqs.length);
+  }
+
+  run(x: Float32Array, from: number, to: number): Float64Array {
+    const c = this.coef;
+    const c0 = c[0]!, c1 = c[1]!, c2 = c[2]!, c3 = c[3]!, c4 = c[4]!, c5 = c[5]!, c6 = c[6]!, c7 = c[7]!;
+    let a0 = 0, b0 = 0, a1 = 0, b1 = 0, a2 = 0, b2 = 0, a3 = 0, b3 = 0, a4 = 0, b4 = 0, a5 = 0, b5 = 0, a6 = 0, b6 = 0, a7 = 0, b7 = 0;
+    for (let i = from; i < to; i++) {
+      const v = x[i]!;
+      let t = v + c0 * a0 - b0; b0 = a0; a0 = t;
+      t = v + c1 * a1 - b1; b1 = a1; a1 = t;
+      t = v + c2 * a2 - b2; b2 = a2; a2 = t;
+      t = v + c3 * a3 - b3; b3 = a3; a3 = t;
+      t = v + c4 * a4 - b4; b4 = a4; a4 = t;
+      t = v + c5 * a5 - b5; b5 = a5; a5 = t;
+      t = v + c6 * a6 - b6; b6 = a6; a6 = t;
+      t = v + c7 * a7 - b7; b7 = a7; a7 = t;
+    }
+    const n = to - from;
+    const k = 2 / (n * n);
+    const s1 = [a0, a1, a2, a3, a4, a5, a6, a7];
+    const s2 = [b0, b1, b2, b3, b4, b5, b6, b7];
+    for (let f = 0; f < this.power.length; f++) this.power[f] = (s1[f]! * s1[f]! + s2[f]! * s2[f]! - c[f]! * s1[f]! * s2[f]!) * k;
+    return this.power;
+  }
+}
+
+/** The SIT bands' filters, in BANDS order (3 + 3 + 2). */
+const SIT_BANK_FREQS = BANDS.flat();
+
 function meanSquare(x: Float32Array, from: number, to: number): number {
   let e = 0;
   for (let i = from; i < to; i++) e += x[i]! * x[i]!;
@@ -89,6 +129,20 @@ interface Tone {
 /** Frames kept (2 s): a SIT's three tones and their gaps fit, and so does the speech test's window. */
 const KEPT = 100;
 
+/** The coefficient of variation (standard deviation / mean; 0 when the mean is) of the 10 frames' values ending at frame `i` of a ring. */
+function spread(xs: Float64Array, i: number): number {
+  let sum = 0;
+  for (let k = 0; k < 10; k++) sum += xs[(i - k) % KEPT]!;
+  const m = sum / 10;
+  if (m === 0) return 0;
+  let sq = 0;
+  for (let k = 0; k < 10; k++) {
+    const d = xs[(i - k) % KEPT]! - m;
+    sq += d * d;
+  }
+  return Math.sqrt(sq / 10) / m;
+}
+
 /**
  * Listens to one call's inbound audio, 20 ms at a time, and says what it heard, for as long as
  * the call listens. Only the last 2 s of samples and frame facts are kept (rings of KEPT frames),
@@ -105,6 +159,7 @@ export class CallAudioAnalyser {
   private readonly power = new Float64Array(KEPT);
   private voiceFrames = 0;
   private sit: SitKind | null = null;
+  private readonly bank = new GoertzelBank(SIT_BANK_FREQS);
 
   /** One RTP payload (G.711, payload type 0 or 8); other payload types are ignored. */
   push(pt: number, payload: Uint8Array): void {
@@ -147,8 +202,11 @@ export class CallAudioAnalyser {
     let kind: FrameKind = 'silence';
     if (e >= SILENCE_POWER) {
       kind = 'other';
+      const p = this.bank.run(this.pcm, from, to);
+      let k = 0;
       for (let b = 0; b < BANDS.length; b++) {
-        const best = Math.max(...BANDS[b]!.map((f) => goertzel(this.pcm, from, to, f)));
+        let best = -Infinity;
+        for (let j = 0; j < BANDS[b]!.length; j++) best = Math.max(best, p[k++]!);
         if (best >= TONE_PURITY * e) kind = (b + 1) as 1 | 2 | 3;
       }
     }
@@ -157,19 +215,15 @@ export class CallAudioAnalyser {
       this.kinds[i % KEPT] = 'voice';
       this.voiceFrames++;
     }
-    if (this.sit === null && kind !== 1 && kind !== 2) this.sit = this.findSit(i);
+    // a SIT ends with its band-3 tone: looked for while one sounds and on the frame after it (once
+    // that tone is over, the frames that follow can only push the earlier tones out of reach)
+    if (this.sit === null && (kind === 3 || (i > 0 && this.kinds[(i - 1) % KEPT] === 3))) this.sit = this.findSit(i);
   }
 
   /** Speech varies: over the last 10 frames, the zero-crossing rate or the energy spreads widely. */
   private speechLike(i: number): boolean {
     if (i < 9) return false;
-    const cv = (xs: number[]) => {
-      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-      if (m === 0) return 0;
-      return Math.sqrt(xs.reduce((a, b) => a + (b - m) * (b - m), 0) / xs.length) / m;
-    };
-    const last10 = (xs: Float64Array) => Array.from({ length: 10 }, (_, k) => xs[(i - k) % KEPT]!);
-    return cv(last10(this.zcr)) > 0.2 || cv(last10(this.power)) > 0.6;
+    return spread(this.zcr, i) > 0.2 || spread(this.power, i) > 0.6;
   }
 
   /** Looks for band-1, band-2, band-3 tones ending at frame `i` (the third may still be sounding). */

@@ -1,4 +1,4 @@
-import { decodeG711, goertzel } from './call-audio-analysis';
+import { decodeG711, GoertzelBank } from './call-audio-analysis';
 
 /**
  * Key presses in a call's inbound audio (issue 18, `dialing.dtmf`): RFC 4733 telephone-events
@@ -23,6 +23,7 @@ export class DtmfCollector {
   private candidateFrames = 0;
   private down: string | null = null;
   private quietFrames = 0;
+  private readonly bank = new GoertzelBank([...LOW, ...HIGH]);
 
   /** `telephoneEvent`: the answer's payload type for RFC 4733 events, or null (in-band only). */
   constructor(
@@ -63,12 +64,15 @@ export class DtmfCollector {
     for (let i = 0; i < FRAME; i++) e += x[i]! * x[i]!;
     e /= FRAME;
     if (e < MIN_POWER) return null;
-    const low = LOW.map((f) => goertzel(x, 0, FRAME, f));
-    const high = HIGH.map((f) => goertzel(x, 0, FRAME, f));
-    const li = low.indexOf(Math.max(...low));
-    const hi = high.indexOf(Math.max(...high));
-    if (low[li]! < 0.15 * e || high[hi]! < 0.15 * e || low[li]! + high[hi]! < 0.6 * e) return null;
-    return PAD[li]![hi]!;
+    const p = this.bank.run(x, 0, FRAME); // LOW then HIGH
+    let li = 0;
+    let hi = 4;
+    for (let k = 1; k < 4; k++) if (p[k]! > p[li]!) li = k;
+    for (let k = 5; k < 8; k++) if (p[k]! > p[hi]!) hi = k;
+    const low = p[li]!;
+    const high = p[hi]!;
+    if (low < 0.15 * e || high < 0.15 * e || low + high < 0.6 * e) return null;
+    return PAD[li]![hi - 4]!;
   }
 
   private inBand(key: string | null): void {
