@@ -5,7 +5,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,10 +91,9 @@ export function startNode(name, args, { env, output = 'stderr', fatal = false } 
   return p;
 }
 
-/** A platform process from dist: `gateway`, a service's name, or the path of another build's main.js. */
+/** A platform process from dist: `gateway` or a service's name. */
 export function startService(name, opts) {
-  const main = isAbsolute(name) ? name : name === 'gateway' ? join(root, 'gateway/dist/main.js') : join(root, `services/${name}/dist/main.js`);
-  return startNode(isAbsolute(name) ? 'gateway' : name, [main], opts);
+  return startNode(name, [join(root, name === 'gateway' ? 'gateway/dist/main.js' : `services/${name}/dist/main.js`)], opts);
 }
 
 /** Waits until `url` answers 2xx. */
