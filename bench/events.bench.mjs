@@ -16,20 +16,15 @@
 //           publish to each client's receipt of the event (p50 / p99 / max over every client and event).
 // Everything runs in a database and a RabbitMQ vhost of its own (rabbitmqctl), fresh per run; the
 // service runs from dist (built first by the pnpm script).
-import { spawn, execFileSync } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { freePort, freshDatabase, freshVhost, loadAverage, log, root, sleep, startNode as startLib, stopAll, waitUp } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'services/events/package.json'));
 const amqp = require('amqplib');
-const { Client } = require('pg');
 const { Agent, request } = require('undici');
 
 const args = Object.fromEntries(
@@ -41,81 +36,14 @@ const CLIENTS = Number(args.clients ?? 1000);
 const only = new Set((args.only ?? 'fast,slow,stream').split(','));
 const TENANTS = 8;
 const OPEN = 32; // 8 endpoints × WEBHOOK_ENDPOINT_CONCURRENCY 4, under WEBHOOK_CONCURRENCY 64
-const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const AMQP_BASE = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const TOKEN = 'bench-internal-token-0123456789';
 const EXCHANGE = 'autocall.events';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-// ---------- isolation ----------
-function freshVhost(name) {
-  const url = new URL(AMQP_BASE);
-  try {
-    try { execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name], { stdio: 'ignore' }); } catch { /* absent */ }
-    execFileSync('rabbitmqctl', ['-q', 'add_vhost', name], { stdio: 'ignore' });
-    execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, decodeURIComponent(url.username || 'guest'), '.*', '.*', '.*'], { stdio: 'ignore' });
-    url.pathname = `/${name}`;
-  } catch {
-    log('rabbitmqctl not available: using the default vhost (other runs on this broker may interfere)');
-  }
-  return url.toString();
-}
-async function freshDatabase(name) {
-  const admin = new Client({ connectionString: PG_BASE });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(PG_BASE);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
 // ---------- processes ----------
-const children = [];
-function startNode(name, args, env) {
-  const p = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, INTERNAL_TOKEN: TOKEN, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderr.on('data', (d) => {
-    const s = String(d);
-    if (!s.includes('FSTDEP') && !s.includes('trace-warnings')) process.stderr.write(`[${name}] ${s}`);
-  });
-  children.push(p);
-  return p;
-}
-async function waitUp(url, timeoutMs = 60_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await sleep(200);
-  }
-  throw new Error(`not up: ${url}`);
-}
-async function stopAll() {
-  for (const p of children.splice(0)) {
-    if (p.exitCode === null) {
-      p.kill('SIGTERM');
-      await Promise.race([new Promise((r) => p.once('exit', r)), sleep(15_000)]);
-      if (p.exitCode === null) p.kill('SIGKILL');
-    }
-  }
-}
-process.on('SIGINT', () => { for (const p of children) p.kill('SIGKILL'); process.exit(130); });
+/** `node ...args` with the bench's environment (stdout dropped, stderr shown). */
+const startNode = (name, args, env, fatal = false) => startLib(name, args, { env: { PATH: process.env.PATH, INTERNAL_TOKEN: TOKEN, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env }, fatal });
 
 /** The receiver: its own process; counts distinct webhook-ids per run (the path's first segment); GET /count/<run>. */
 const RECEIVER = `
@@ -274,13 +202,7 @@ async function main() {
   const dbUrl = await freshDatabase('autocall_bench_events');
   const amqpUrl = freshVhost('autocall_bench_events');
   const port = await freePort();
-  const svcProc = startNode('events', [join(root, 'services/events/dist/main.js')], { DATABASE_URL: dbUrl, AMQP_URL: amqpUrl, EVENTS_PORT: String(port), WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_MAX_ENDPOINTS: '1000' });
-  svcProc.on('exit', (code, signal) => {
-    if (children.includes(svcProc)) {
-      console.error(`the events service exited (${code ?? signal}) before the bench ended`);
-      process.exit(1);
-    }
-  });
+  startNode('events', [join(root, 'services/events/dist/main.js')], { DATABASE_URL: dbUrl, AMQP_URL: amqpUrl, EVENTS_PORT: String(port), WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_MAX_ENDPOINTS: '1000' }, true);
   const svc = `http://127.0.0.1:${port}`;
   await waitUp(`${svc}/ready`);
   const conn = await amqp.connect(amqpUrl);

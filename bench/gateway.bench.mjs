@@ -3,18 +3,15 @@
 // Both run as real processes from dist (built first unless --no-build); PostgreSQL and RabbitMQ at
 // DATABASE_URL / AMQP_URL (defaults: the local ones, database autocall_bench).
 // Options (env): BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 2),
-// BENCH_PROFILE_DIR (write V8 CPU profiles of both processes there), BENCH_GATEWAY_MAIN (another
+// BENCH_PROFILE_DIR or BENCH_CPU_PROF (write V8 CPU profiles of both processes there), BENCH_GATEWAY_MAIN (another
 // build's gateway main.js, to compare two builds under the same conditions).
-import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
+import { cpuMicros as cpuMicrosOf, freePort, root, startNode, stopAll, waitReady } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -28,58 +25,7 @@ const base = {
   HOST: '127.0.0.1',
 };
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-const children = [];
-const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-function start(name, script, env) {
-  const child = spawn(process.execPath, [...profile, isAbsolute(script) ? script : join(root, script)], { env: { ...process.env, ...base, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} exited (${code ?? signal}) before the bench ended`);
-      process.exit(1);
-    }
-  });
-  children.push(child);
-  return child;
-}
-let stopping = false;
-async function stopAll() {
-  stopping = true;
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise((resolve) => {
-          if (c.exitCode !== null) return resolve();
-          c.once('exit', resolve);
-          c.kill('SIGTERM');
-          setTimeout(() => c.kill('SIGKILL'), 10_000).unref();
-        }),
-    ),
-  );
-}
-
-async function waitReady(url, timeoutMs = 60_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      const res = await fetch(`${url}/ready`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} not ready within ${timeoutMs} ms`);
-}
+const start = (name, script, env) => startNode(name, [isAbsolute(script) ? script : join(root, script)], { env: { ...process.env, ...base, ...env }, output: 'inherit', fatal: true });
 
 async function json(url, init) {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init?.headers ?? {}) } });
@@ -92,14 +38,7 @@ const run = (url, headers) => autocannon({ url, headers, connections, duration, 
 const summary = (r) => ({ reqPerSec: r.requests.average, p99Ms: r.latency.p99, p50Ms: r.latency.p50, non2xx: r.non2xx, errors: r.errors + r.timeouts });
 
 /** CPU time (user + system, µs) a child has used, from /proc (Linux); undefined elsewhere. */
-function cpuMicros(child) {
-  try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return undefined;
-  }
-}
+const cpuMicros = (child) => cpuMicrosOf(child.pid);
 /** Runs a phase and adds each process's CPU µs per request: less sensitive to a noisy machine than req/s. */
 async function measured(phase, procs) {
   const before = procs.map(([, c]) => cpuMicros(c));

@@ -20,15 +20,14 @@
 //           kinds on: recording + roster uploaded, templates approved, SMS account active, task
 //           created immediate; calls/s from the task's startedAt to status `completed`.
 // Everything runs in a database and a RabbitMQ vhost of its own (rabbitmqctl), fresh per run.
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cpuMicros, freshDatabase, freshVhost, loadAverage, log, root, sleep, startService as startLib, stopAll, waitReady } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'services/dialer/package.json'));
 const amqp = require('amqplib');
 const { Client } = require('pg');
@@ -42,88 +41,21 @@ const RUNS = Math.max(1, Number(args.runs ?? 1));
 const DNC_SIZE = Number(args.dnc ?? 1_000_000);
 /** What the policy run turns on: `dnc` (the list), `cap` (the call cap), or both (default; `--policy dnc` to tell their costs apart). */
 const POLICY = new Set((args.policy ?? 'dnc,cap').split(','));
-const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const AMQP_BASE = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const TOKEN = 'bench-internal-token-0123456789';
 const EXCHANGE = 'autocall.events';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
-
-// ---------- isolation ----------
-function freshVhost(name) {
-  const url = new URL(AMQP_BASE);
-  try {
-    try { execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name], { stdio: 'ignore' }); } catch { /* absent */ }
-    execFileSync('rabbitmqctl', ['-q', 'add_vhost', name], { stdio: 'ignore' });
-    execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, decodeURIComponent(url.username || 'guest'), '.*', '.*', '.*'], { stdio: 'ignore' });
-    url.pathname = `/${name}`;
-  } catch {
-    log(`rabbitmqctl not available: using the default vhost (other runs on this broker may interfere)`);
-  }
-  return url.toString();
-}
-async function freshDatabase(name) {
-  const admin = new Client({ connectionString: PG_BASE });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(PG_BASE);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 // ---------- processes ----------
-const children = [];
-function startService(name, env) {
-  const main = join(root, `services/${name}/dist/main.js`);
-  const p = spawn(process.execPath, [main], { cwd: root, env: { PATH: process.env.PATH, INTERNAL_TOKEN: TOKEN, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderr.on('data', (d) => {
-    const s = String(d);
-    if (!s.includes('FSTDEP') && !s.includes('trace-warnings')) process.stderr.write(`[${name}] ${s}`);
-  });
-  children.push(p);
-  return p;
-}
-async function waitReady(port, name, timeoutMs = 60_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/ready`);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await sleep(200);
-  }
-  throw new Error(`${name} not ready on :${port}`);
-}
-async function stopAll() {
-  for (const p of children.splice(0)) {
-    if (p.exitCode === null) {
-      p.kill('SIGTERM');
-      await Promise.race([new Promise((r) => p.once('exit', r)), sleep(15_000)]);
-      if (p.exitCode === null) p.kill('SIGKILL');
-    }
-  }
-}
-process.on('SIGINT', () => { for (const p of children) p.kill('SIGKILL'); process.exit(130); });
+/** A service from dist with the bench's environment (stdout dropped, stderr shown). */
+const startService = (name, env) => startLib(name, { env: { PATH: process.env.PATH, INTERNAL_TOKEN: TOKEN, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env } });
 
 // ---------- shared helpers ----------
 const phoneOf = (i) => `+62812${String(i).padStart(7, '0')}`;
 function envelope(name, payload) {
   return { id: randomUUID(), name, version: 1, occurredAt: new Date().toISOString(), payload };
 }
-/** 1, 5 and 15 minute load averages: other work on the machine skews every figure. */
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 async function cpuSeconds(pids) {
   // user+system CPU of the given processes (Linux /proc), to show where the time went
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch { /* gone */ }
-  }
-  return ticks / 100;
+  return pids.reduce((s, pid) => s + (cpuMicros(pid) ?? 0), 0) / 1e6;
 }
 
 // ---------- raw floor ----------
@@ -249,7 +181,7 @@ async function dialerAlone(amqpUrl, dbUrl, { policy = false } = {}) {
   }, { noAck: true });
 
   const dialer = startService('dialer', { DATABASE_URL: dbUrl, AMQP_URL: amqpUrl, DIALER_PORT: '3905', SIM_TIME_SCALE: '0', DIALER_ID: 'bench-dialer' });
-  await waitReady(3905, 'dialer');
+  await waitReady(3905);
   if (policy) await policyState(dbUrl, tenantId);
   const snapshot = {
     tenantId, taskId, name: 'Pipeline bench', status: 'running', recordingId: randomUUID(), recordingDurationMs: 20000, rosterId: randomUUID(), total: N,
@@ -333,7 +265,7 @@ async function fullPipeline(amqpUrl, dbUrl) {
     task: startService('task', { ...common, TASK_PORT: String(PORTS.task) }),
     dialer: startService('dialer', { ...common, DIALER_PORT: String(PORTS.dialer), SIM_TIME_SCALE: '0', RECORDING_URL: `http://127.0.0.1:${PORTS.recording}`, DIALER_ID: 'bench-dialer' }),
   };
-  for (const [name, port] of Object.entries(PORTS)) await waitReady(port, name);
+  for (const [name, port] of Object.entries(PORTS)) await waitReady(port);
   const tenantId = randomUUID();
 
   const mp3 = readFileSync(join(root, 'services/recording/test/fixtures/mono-8k.mp3'));

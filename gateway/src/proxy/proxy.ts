@@ -278,6 +278,8 @@ export async function proxyRoutes(app: App, opts: ProxyOptions) {
     app.route({
       method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       url,
+      // a provider's callback comes from its servers, never from a browser: no CORS headers to work out
+      config: url === CALLBACKS_URL ? { cors: false } : undefined,
       handler: async (req, reply) => {
         // Services take JSON bodies up to this limit and close the connection on a bigger one, which
         // would race the upload (EPIPE, then 503): refuse it here. Uploads (multipart) are the services' to judge.

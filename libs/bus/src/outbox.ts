@@ -33,17 +33,28 @@ export async function publishManyInTransaction<C extends EventContract>(
   requestId?: string,
 ): Promise<void> {
   if (payloads.length === 0) return;
+  const insert = outboxInsert(contract, payloads, requestId);
+  await manager.query(insert.sql, insert.params);
+}
+
+/**
+ * The outbox INSERT of these events (validated against their contract) as SQL and parameters, its
+ * placeholders numbered from `first`: for a caller that writes its change and its events in one
+ * statement (the INSERT as the body of a data-modifying CTE's statement). Sent if and only if it commits.
+ */
+export function outboxInsert<C extends EventContract>(contract: C, payloads: EventPayload<C>[], requestId?: string, first = 1): { sql: string; params: unknown[] } {
   for (const p of payloads) {
     const problem = firstError(contract.payload, p);
     if (problem) throw new Error(`event ${contract.name} v${contract.version} does not match its contract: ${problem}`);
   }
-  await manager.query(
+  const $ = (i: number) => `$${first + i}`;
+  return {
     // clock_timestamp, not now(): transactions serialized by a row lock get increasing times even
     // when the later one began first, so consumers can keep the newest snapshot by occurredAt
-    `INSERT INTO outbox (id, name, version, payload, headers, created_at)
-     SELECT unnest($1::uuid[]), $2, $3, unnest($4::jsonb[]), $5::jsonb, clock_timestamp()`,
-    [payloads.map(() => randomUUID()), contract.name, contract.version, payloads.map((p) => JSON.stringify(p)), JSON.stringify(requestId ? { requestId } : {})],
-  );
+    sql: `INSERT INTO outbox (id, name, version, payload, headers, created_at)
+     SELECT unnest(${$(0)}::uuid[]), ${$(1)}, ${$(2)}, unnest(${$(3)}::jsonb[]), ${$(4)}::jsonb, clock_timestamp()`,
+    params: [payloads.map(() => randomUUID()), contract.name, contract.version, payloads.map((p) => JSON.stringify(p)), JSON.stringify(requestId ? { requestId } : {})],
+  };
 }
 
 interface OutboxRow {

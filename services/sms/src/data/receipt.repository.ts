@@ -17,26 +17,22 @@ const MESSAGE_COLUMNS = `m.id, m.tenant_id, m.task_id, m.phone, m.kind, m.status
 
 export const receiptRepository = {
   /**
-   * Locks the messages receipts are about, before the receipts are kept: a send settling at the same
-   * time either commits first (then its `sent` is seen here and the receipt applied) or waits for
-   * this commit (then its own apply sees the receipt). Never both missing it.
+   * Locks the messages the receipts are about (in id order, so batches open at once cannot
+   * deadlock), then keeps the receipts whose message is this tenant's (others are not ours: left
+   * out), each (message, part, status) once: one statement. Locked before anything is read: a send
+   * settling at the same time either commits first (then its `sent` is seen by the next statement
+   * and the receipt applied) or waits for this commit (then its own apply sees the receipt). Never
+   * both missing it. Returns the ids of the messages that got a new receipt, and how many were not ours.
    */
-  async lockMessages(m: Q, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await m.query(`SELECT id FROM messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
-  },
-
-  /**
-   * Keeps the receipts whose message is this tenant's (others are not ours: left out), each
-   * (message, part, status) once. Returns the ids of the messages that got a new receipt, and how many were not ours.
-   */
-  async insertMany(m: Q, receipts: NewReceipt[]): Promise<{ fresh: string[]; foreign: number }> {
+  async lockAndInsert(m: Q, receipts: NewReceipt[]): Promise<{ fresh: string[]; foreign: number }> {
     if (receipts.length === 0) return { fresh: [], foreign: 0 };
     const rows = (await m.query(
       `WITH given AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::timestamptz[]) AS g(tenant_id, message_id, part, status, error_code, reported_at)),
+       locked AS MATERIALIZED (
+         SELECT id, tenant_id FROM messages WHERE id IN (SELECT message_id FROM given) ORDER BY id FOR UPDATE),
        ours AS (
-         SELECT g.* FROM given g JOIN messages m ON m.id = g.message_id AND m.tenant_id = g.tenant_id),
+         SELECT g.* FROM given g JOIN locked m ON m.id = g.message_id AND m.tenant_id = g.tenant_id),
        ins AS (
          INSERT INTO delivery_receipts (tenant_id, message_id, part, status, error_code, reported_at)
          SELECT tenant_id, message_id, part, status, error_code, reported_at FROM ours
@@ -54,16 +50,26 @@ export const receiptRepository = {
     return { fresh: rows[0].fresh ?? [], foreign: receipts.length - rows[0].ours };
   },
 
-  /** The messages among these that are `sent` (locked, for applying their receipts), with their receipts. */
+  /**
+   * The messages among these that are `sent` (locked, for applying their receipts), with their
+   * receipts, oldest first: one statement.
+   */
   async sentWithReceipts(m: Q, ids: string[]): Promise<{ message: MessageRow; receipts: (Receipt & { error_code: string | null; at: Date })[] }[]> {
     if (ids.length === 0) return [];
-    const messages = (await m.query(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ANY($1::uuid[]) AND m.status = 'sent' ORDER BY m.id FOR UPDATE`, [ids])) as MessageRow[];
-    if (messages.length === 0) return [];
-    const receipts = (await m.query(
-      `SELECT message_id, part, status, error_code, COALESCE(reported_at, received_at) AS at FROM delivery_receipts WHERE message_id = ANY($1::uuid[]) ORDER BY received_at`,
-      [messages.map((x) => x.id)],
-    )) as { message_id: string; part: number; status: ReceiptStatus; error_code: string | null; at: Date }[];
-    return messages.map((message) => ({ message, receipts: receipts.filter((r) => r.message_id === message.id) }));
+    const rows = (await m.query(
+      `SELECT ${MESSAGE_COLUMNS}, r.parts, r.statuses, r.errors, r.ats
+         FROM messages m
+         CROSS JOIN LATERAL (
+           SELECT array_agg(d.part ORDER BY d.received_at) AS parts, array_agg(d.status ORDER BY d.received_at) AS statuses,
+                  array_agg(d.error_code ORDER BY d.received_at) AS errors, array_agg(COALESCE(d.reported_at, d.received_at) ORDER BY d.received_at) AS ats
+             FROM delivery_receipts d WHERE d.message_id = m.id) r
+        WHERE m.id = ANY($1::uuid[]) AND m.status = 'sent' ORDER BY m.id FOR UPDATE OF m`,
+      [ids],
+    )) as (MessageRow & { parts: number[] | null; statuses: ReceiptStatus[] | null; errors: (string | null)[] | null; ats: Date[] | null })[];
+    return rows.map(({ parts, statuses, errors, ats, ...message }) => ({
+      message,
+      receipts: (parts ?? []).map((part, i) => ({ part, status: statuses![i], error_code: errors![i], at: ats![i] })),
+    }));
   },
 
   /** Sets final delivery states (only on messages still `sent`: a final state never goes back). */
@@ -77,6 +83,26 @@ export const receiptRepository = {
       [items.map((i) => i.id), items.map((i) => i.status), items.map((i) => i.at), items.map((i) => i.error)],
     )) as [MessageRow[], number];
     return rows;
+  },
+
+  /**
+   * settle() and the events of the change in one statement, for messages this transaction holds
+   * locked and has read as `sent` (so every one of them changes: anything else is a broken
+   * invariant, thrown so the transaction rolls back). `events`: an outbox INSERT numbered from $5.
+   */
+  async settleWithEvents(m: Q, items: { id: string; status: ReceiptStatus; at: Date; error: string | null }[], events: { sql: string; params: unknown[] }): Promise<void> {
+    if (items.length === 0) return;
+    const rows = (await m.query(
+      `WITH settled AS (
+         UPDATE messages m SET status = v.status, delivered_at = CASE WHEN v.status = 'delivered' THEN v.at END, delivery_error = v.error, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS v(id, status, at, error)
+          WHERE m.id = v.id AND m.status = 'sent'
+         RETURNING m.id),
+       events AS (${events.sql} RETURNING 1)
+       SELECT (SELECT count(*)::int FROM settled) AS settled`,
+      [items.map((i) => i.id), items.map((i) => i.status), items.map((i) => i.at), items.map((i) => i.error), ...events.params],
+    )) as { settled: number }[];
+    if (rows[0].settled !== items.length) throw new Error(`receipts: ${items.length - rows[0].settled} of ${items.length} locked sent messages did not settle`);
   },
 
   /** The simulated provider's due receipts (sent `dlrMs` ago, not reported yet): marked reported and returned. */
