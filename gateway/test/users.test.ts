@@ -382,7 +382,11 @@ describe("the tenant's own API keys", () => {
     const key = res.body.apiKey as string;
     expect((await call(gw.url, 'GET', '/v1/me', { headers: bearer(key) })).body).toMatchObject({ apiKey: { id: res.body.id, name: 'ci', role: 'operator' }, role: 'operator' });
     expectProblem(await call(gw.url, 'GET', '/v1/users', { headers: bearer(key) }), 403, 'FORBIDDEN');
-    const list = await call(gw.url, 'GET', '/v1/api-keys', { headers: adm.session.h() });
+    // lastUsedAt is written beside the request, not in its path: it shows once that write is in
+    const list = await eventually(async () => {
+      const l = await call(gw.url, 'GET', '/v1/api-keys', { headers: adm.session.h() });
+      return l.body.items[0]?.lastUsedAt ? l : undefined;
+    });
     expect(list.body.items[0]).toEqual({ id: res.body.id, name: 'ci', role: 'operator', createdAt: expect.any(String), lastUsedAt: expect.any(String), revokedAt: null, createdBy: adm.id });
     expect(list.body.items[1]).toMatchObject({ role: 'owner', createdBy: null, name: null });
     expect(list.text).not.toContain(key);
