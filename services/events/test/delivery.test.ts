@@ -239,6 +239,11 @@ describe('webhook deliveries (Standard Webhooks)', () => {
     });
     expect(hook.disabledReason).toMatch(/^Every delivery failed for 120 h/);
     // a success in between resets the clock: re-enabled, one good answer, then failures do not disable it at once
+    // (the receiver answers again first: a retry failing right after the PATCH would start a new failing spell)
+    rx.behave = (_req, res) => {
+      res.statusCode = 204;
+      res.end();
+    };
     await call(svc, t, 'PATCH', `/v1/webhooks/${id}`, { enabled: true });
     expect((await sql(`SELECT failing_since FROM events.webhooks WHERE id = $1`, [id]))[0].failing_since).toBeNull();
   });
